@@ -10,11 +10,11 @@ import (
 	"strings"
 )
 
-// BatchInputHeader is the header ConvertCSV requires, in this order.
-var BatchInputHeader = []string{"sex", "age_days", "weight_kg", "lenhei_cm", "measure", "oedema"}
+// batchInputHeader is the header ConvertCSV requires, in this order.
+var batchInputHeader = []string{"sex", "age_days", "weight_kg", "lenhei_cm", "measure", "oedema"}
 
-// BatchOutputColumns are the columns ConvertCSV appends to the input ones.
-var BatchOutputColumns = []string{
+// batchOutputColumns are the columns ConvertCSV appends to the input ones.
+var batchOutputColumns = []string{
 	"clenhei", "zlen", "zwei", "zwfl", "zbmi",
 	"flen", "fwei", "fwfl", "fbmi",
 	"tbu", "bbu", "bbtb",
@@ -23,13 +23,15 @@ var BatchOutputColumns = []string{
 // ConvertCSV computes daily-method z-scores for every row of a CSV file, the
 // contract of `antrian anthro` (docs/api-v1.md, "Batch z-scores").
 //
-// Input starts with the header BatchInputHeader. In each row sex is 1 or L
+// Input starts with the header sex,age_days,weight_kg,lenhei_cm,measure,oedema
+// (in this order; a byte-order mark and spaces are tolerated). In each row sex is 1 or L
 // (boy) or 2 or P (girl); age_days is a whole number of days; weight_kg and
 // lenhei_cm are decimal numbers with a dot, or empty when not measured;
 // measure is l (lying), h (standing) or empty; oedema is y, n or empty (no).
 // Letters may be upper or lower case and surrounding spaces are ignored.
 //
-// Output has the input header followed by BatchOutputColumns, then one row
+// Output has the input header followed by
+// clenhei,zlen,zwei,zwfl,zbmi,flen,fwei,fwfl,fbmi,tbu,bbu,bbtb, then one row
 // per input row: the six input fields exactly as given, then clenhei (cm,
 // 2 decimals), the four z-scores rounded to 2 decimals ("-2.00", "3.37"),
 // the four flags (1 implausible, 0 not), and the TB/U, BB/U and BB/PB-BB/TB
@@ -43,7 +45,7 @@ var BatchOutputColumns = []string{
 // conversion; bad counts them.
 //
 // ConvertCSV returns an error wrapping ErrInvalid when the input is empty or
-// its header is not BatchInputHeader (nothing is written then), and any
+// its header is wrong (nothing is written then), and any
 // error from reading in or writing out or errw.
 func ConvertCSV(in io.Reader, out, errw io.Writer) (bad int, err error) {
 	r := csv.NewReader(in)
@@ -52,18 +54,18 @@ func ConvertCSV(in io.Reader, out, errw io.Writer) (bad int, err error) {
 	switch {
 	case errors.Is(err, io.EOF):
 		return 0, fmt.Errorf("bts: convert CSV: empty input, want header %s: %w",
-			strings.Join(BatchInputHeader, ","), ErrInvalid)
+			strings.Join(batchInputHeader, ","), ErrInvalid)
 	case err != nil:
 		return 0, fmt.Errorf("bts: convert CSV: header: %w", err)
 	}
 	if !isBatchHeader(header) {
 		return 0, fmt.Errorf("bts: convert CSV: header %q, want %s: %w",
-			strings.Join(header, ","), strings.Join(BatchInputHeader, ","), ErrInvalid)
+			strings.Join(header, ","), strings.Join(batchInputHeader, ","), ErrInvalid)
 	}
 
 	w := csv.NewWriter(out)
-	row := make([]string, 0, len(BatchInputHeader)+len(BatchOutputColumns))
-	row = append(append(row, BatchInputHeader...), BatchOutputColumns...)
+	row := make([]string, 0, len(batchInputHeader)+len(batchOutputColumns))
+	row = append(append(row, batchInputHeader...), batchOutputColumns...)
 	if err := w.Write(row); err != nil {
 		return 0, fmt.Errorf("bts: convert CSV: %w", err)
 	}
@@ -87,7 +89,7 @@ func ConvertCSV(in io.Reader, out, errw io.Writer) (bad int, err error) {
 		}
 
 		row = row[:0]
-		for i := range BatchInputHeader {
+		for i := range batchInputHeader {
 			f := ""
 			if i < len(rec) {
 				f = rec[i]
@@ -103,7 +105,7 @@ func ConvertCSV(in io.Reader, out, errw io.Writer) (bad int, err error) {
 			if _, err := fmt.Fprintf(errw, "line %d: %v\n", line, rowErr); err != nil {
 				return bad, fmt.Errorf("bts: convert CSV: %w", err)
 			}
-			for range BatchOutputColumns {
+			for range batchOutputColumns {
 				row = append(row, "")
 			}
 		} else {
@@ -121,14 +123,14 @@ func ConvertCSV(in io.Reader, out, errw io.Writer) (bad int, err error) {
 }
 
 func isBatchHeader(h []string) bool {
-	if len(h) != len(BatchInputHeader) {
+	if len(h) != len(batchInputHeader) {
 		return false
 	}
 	for i, f := range h {
 		if i == 0 {
 			f = strings.TrimPrefix(f, "\ufeff") // spreadsheet byte-order mark
 		}
-		if strings.TrimSpace(f) != BatchInputHeader[i] {
+		if strings.TrimSpace(f) != batchInputHeader[i] {
 			return false
 		}
 	}
@@ -139,8 +141,8 @@ func isBatchHeader(h []string) bool {
 // names every field that is wrong, without the package prefix, for a
 // message on one line.
 func convertRow(rec []string) (Result, error) {
-	if len(rec) != len(BatchInputHeader) {
-		return Result{}, fmt.Errorf("want %d fields, got %d", len(BatchInputHeader), len(rec))
+	if len(rec) != len(batchInputHeader) {
+		return Result{}, fmt.Errorf("want %d fields, got %d", len(batchInputHeader), len(rec))
 	}
 	var in Input
 	var errs []string

@@ -26,7 +26,7 @@ func convert(t *testing.T, input string) (rows []map[string]string, stderr strin
 	if err != nil {
 		t.Fatalf("output is not CSV: %v\n%s", err, out.String())
 	}
-	wantHeader := batchHeader + "," + strings.Join(BatchOutputColumns, ",")
+	wantHeader := batchHeader + "," + strings.Join(batchOutputColumns, ",")
 	if got := strings.Join(recs[0], ","); got != wantHeader {
 		t.Fatalf("got header %s, want %s", got, wantHeader)
 	}
@@ -93,7 +93,7 @@ func TestConvertCSV(t *testing.T) {
 		"1,100,5.5,40,l,n,40.00,-10.79,-1.51,,9.99,1,0,,1,sangat pendek,berat badan normal,",
 	}
 	for i, w := range want {
-		cols := append(append([]string{}, BatchInputHeader...), BatchOutputColumns...)
+		cols := append(append([]string{}, batchInputHeader...), batchOutputColumns...)
 		var got []string
 		for _, c := range cols {
 			got = append(got, rows[i][c])
@@ -154,7 +154,7 @@ func TestConvertCSVBadRows(t *testing.T) {
 	if got, want := len(recs), 10; got != want {
 		t.Fatalf("got %d output records, want %d (header and one per row)", got, want)
 	}
-	empty := strings.Repeat(",", len(BatchOutputColumns)-1)
+	empty := strings.Repeat(",", len(batchOutputColumns)-1)
 	wantRows := []string{
 		"X,300,8.1,75.0,l,n," + empty,
 		"1,-1,8.1,75.0,l,n," + empty,
@@ -239,7 +239,7 @@ func FuzzConvertCSV(f *testing.F) {
 		if rerr != nil {
 			t.Fatalf("output is not CSV: %v", rerr)
 		}
-		width := len(BatchInputHeader) + len(BatchOutputColumns)
+		width := len(batchInputHeader) + len(batchOutputColumns)
 		for _, rec := range recs[1:] {
 			if len(rec) != width {
 				t.Fatalf("got a row of %d fields, want %d", len(rec), width)

@@ -158,7 +158,10 @@ type Result struct {
 	FWFL bool // |zwfl| > 5, or FMeasure
 	FBMI bool // |zbmi| > 5, or FMeasure
 	// FMeasure marks a child under 9 months (under 274 days) measured
-	// standing. Every index built on that length is flagged with it.
+	// standing. Every index built on that length is flagged with it. The
+	// 0.7 cm is still added, as bts.md says for any standing child under
+	// 731 days (WHO Anthro instead treats the position as unknown, a
+	// difference of 0.7 cm on a value that is excluded either way).
 	FMeasure bool
 
 	// Permenkes 2/2020 categories on the rounded z; empty when the score
