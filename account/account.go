@@ -1,0 +1,141 @@
+// Package account holds staff accounts: roles, argon2id password hashes and
+// server-side sessions.
+package account
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Errors.
+var (
+	ErrInvalid         = errors.New("invalid")
+	ErrNotFound        = errors.New("not found")
+	ErrUnauthenticated = errors.New("unauthenticated")
+	ErrExists          = errors.New("already exists")
+)
+
+// Role is what a staff account may do.
+type Role string
+
+// Roles.
+const (
+	Admin  Role = "admin"  // manages a facility, or the whole district when it has no facility
+	Staff  Role = "staff"  // runs the queue of a facility's units
+	Kader  Role = "kader"  // BTS cadre: reports deliveries only
+	Dinkes Role = "dinkes" // district health office: read-only across the district
+)
+
+// ParseRole validates a role name.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case Admin, Staff, Kader, Dinkes:
+		return r, nil
+	}
+	return "", fmt.Errorf("role %q: %w (admin, staff, kader, dinkes)", s, ErrInvalid)
+}
+
+// User is a staff account.
+type User struct {
+	ID       int64
+	Username string
+	Role     Role
+	Facility string // facility code; "" = the whole district
+	Disabled bool
+}
+
+// CanRunQueue reports whether u may operate the queue of facility.
+func (u User) CanRunQueue(facility string) bool {
+	switch u.Role {
+	case Admin:
+		return u.Facility == "" || u.Facility == facility
+	case Staff:
+		return u.Facility == facility
+	}
+	return false
+}
+
+// CanRead reports whether u may read the queue state of facility.
+func (u User) CanRead(facility string) bool {
+	return u.CanRunQueue(facility) || u.Role == Dinkes
+}
+
+// Session is a logged-in browser.
+type Session struct {
+	User      User
+	CSRFToken string
+	CreatedAt time.Time
+	SeenAt    time.Time
+}
+
+// argon2id parameters (RFC 9106's second recommendation, lighter memory for
+// a small server): 3 passes over 64 MiB with 2 lanes.
+const (
+	argonTime    = 3
+	argonMemory  = 64 * 1024
+	argonThreads = 2
+	argonKeyLen  = 32
+)
+
+// HashPassword returns an encoded argon2id hash of password.
+func HashPassword(password string) (string, error) {
+	if len(password) < 8 {
+		return "", fmt.Errorf("password: %w: at least 8 characters", ErrInvalid)
+	}
+	if len(password) > 1024 {
+		return "", fmt.Errorf("password: %w: at most 1024 characters", ErrInvalid)
+	}
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether password matches an encoded hash.
+func CheckPassword(encoded, password string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 || m > 1<<20 || t > 10 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash is checked against when the user does not exist, so that a
+// login takes as long whether or not the username is known.
+var dummyHash, _ = HashPassword("antrian-not-a-password")
+
+// CheckDummy spends the time of one password check.
+func CheckDummy(password string) { CheckPassword(dummyHash, password) }
+
+// NewSecret returns a random URL-safe secret of 32 bytes.
+func NewSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashSecret is how a session id or API token is stored: never in clear.
+func HashSecret(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}

@@ -1,0 +1,760 @@
+package queue
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Event is one committed queue change. Seq rises by exactly one per facility
+// in commit order. Waiting and Current describe the unit right after it.
+type Event struct {
+	Seq         int64
+	Facility    string
+	Unit        string
+	ServiceDate string
+	Kind        string // booked, called, recalled, started, finished, skipped, requeued, cancelled, transferred, transfer_in
+	TicketID    string
+	Code        string
+	Counter     string
+	At          time.Time
+	Waiting     int
+	Current     *Call
+}
+
+// Call is a unit's current call: the ticket code and the counter (room).
+type Call struct {
+	Code    string
+	Counter string
+}
+
+// NewTicket is a ticket about to be stored. The store assigns Number and
+// Code from the unit's daily sequence.
+type NewTicket struct {
+	Ticket
+	Prefix         string
+	Quota          int // 0: no quota (transfers)
+	PhoneHash      []byte
+	NIKHash        []byte
+	BPJSHash       []byte
+	IdempotencyKey string
+	RequestHash    []byte
+}
+
+// Change describes a state change for the store to apply atomically.
+type Change struct {
+	Action   Action
+	Counter  string
+	Actor    string
+	OrderKey int64 // for requeue
+	Unit     string
+	Date     string
+}
+
+// Store is the durable history the service needs. The postgres package
+// implements it. Every write method commits the change and its events in one
+// transaction, and returns ErrConflict, changing nothing, when the ticket's
+// status does not allow the action.
+type Store interface {
+	Facility(ctx context.Context, code string) (Facility, []Unit, error)
+	Book(ctx context.Context, t NewTicket, now time.Time) (Ticket, []Event, bool, error)
+	Ticket(ctx context.Context, id string) (Ticket, error)
+	Tickets(ctx context.Context, ids []string) ([]Ticket, error)
+	Apply(ctx context.Context, id string, c Change, now time.Time) (Ticket, []Event, error)
+	Transfer(ctx context.Context, id string, to NewTicket, actor string, now time.Time) (Ticket, Ticket, []Event, error)
+	LiveState(ctx context.Context, unitID int64, date string, p Policy) ([]LaneEntry, int, error)
+	Current(ctx context.Context, unitID int64, date string) ([]Ticket, error)
+	ServiceTime(ctx context.Context, unitID int64, since time.Time) (mean time.Duration, samples int, counters int, err error)
+	WaitingCounts(ctx context.Context, now time.Time) ([]UnitCount, error)
+}
+
+// UnitCount is the number of waiting tickets of one unit, for reconciling.
+type UnitCount struct {
+	Facility string
+	Unit     string
+	UnitID   int64
+	Date     string
+	Count    int
+}
+
+// Publisher receives committed events, in seq order per call.
+type Publisher interface {
+	Publish(ctx context.Context, events []Event)
+}
+
+// Service runs the queue: it validates requests, commits them to the Store
+// and keeps the Live index in step.
+type Service struct {
+	Store     Store
+	Live      *Live
+	Publisher Publisher // may be nil
+	Log       *slog.Logger
+	Now       func() time.Time
+	Secret    []byte
+
+	mu        sync.Mutex
+	facCache  map[string]facEntry
+	waitCache map[int64]waitEntry
+}
+
+type facEntry struct {
+	f     Facility
+	units []Unit
+	at    time.Time
+}
+
+type waitEntry struct {
+	per      time.Duration
+	samples  int
+	counters int
+	at       time.Time
+}
+
+// facilityTTL bounds how long an edited facility or unit takes to show.
+const facilityTTL = 5 * time.Second
+
+// Facility returns a facility and its units. ErrNotFound if unknown.
+func (s *Service) Facility(ctx context.Context, code string) (Facility, []Unit, error) {
+	now := time.Now()
+	s.mu.Lock()
+	e, ok := s.facCache[code]
+	s.mu.Unlock()
+	if ok && now.Sub(e.at) < facilityTTL {
+		return e.f, e.units, nil
+	}
+	f, units, err := s.Store.Facility(ctx, code)
+	if err != nil {
+		return Facility{}, nil, err
+	}
+	s.mu.Lock()
+	if s.facCache == nil {
+		s.facCache = map[string]facEntry{}
+	}
+	s.facCache[code] = facEntry{f, units, now}
+	s.mu.Unlock()
+	return f, units, nil
+}
+
+// ForgetFacility drops a cached facility after an admin edit.
+func (s *Service) ForgetFacility(code string) {
+	s.mu.Lock()
+	delete(s.facCache, code)
+	s.mu.Unlock()
+}
+
+func findUnit(units []Unit, code string) (Unit, bool) {
+	for _, u := range units {
+		if u.Code == code {
+			return u, true
+		}
+	}
+	return Unit{}, false
+}
+
+// BookRequest is a patient's or a desk's request for a ticket.
+type BookRequest struct {
+	Facility       string
+	Unit           string
+	ServiceDate    string
+	Name           string
+	Phone          string
+	NIK            string
+	BPJS           string
+	Priority       string
+	Channel        string
+	Notify         bool
+	IdempotencyKey string
+}
+
+// Book validates r and issues a ticket. It returns the ticket with its
+// token, and created=false when an earlier request with the same
+// idempotency key already made it. Errors: ErrNotFound (facility),
+// ErrInvalid (a FieldError), *DuplicateError, ErrQuotaFull, ErrClosed,
+// ErrConflict (idempotency key reused with another body), ErrUnavailable.
+func (s *Service) Book(ctx context.Context, r BookRequest) (Ticket, string, bool, error) {
+	f, units, err := s.Facility(ctx, r.Facility)
+	if err != nil {
+		return Ticket{}, "", false, err
+	}
+	u, ok := findUnit(units, r.Unit)
+	if !ok {
+		return Ticket{}, "", false, Invalid("unit", "Unit layanan tidak ditemukan.")
+	}
+	now := s.Now()
+	nt, err := s.newTicket(f, u, r, now)
+	if err != nil {
+		return Ticket{}, "", false, err
+	}
+	t, events, created, err := s.Store.Book(ctx, nt, now)
+	if err != nil {
+		return Ticket{}, "", false, err
+	}
+	if created {
+		s.index(ctx, f, u, t, now)
+		s.publish(ctx, events)
+	}
+	if err := s.fillLive(ctx, &t, f, u); err != nil {
+		s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
+	}
+	return t, s.Token(t.ID), created, nil
+}
+
+func (s *Service) newTicket(f Facility, u Unit, r BookRequest, now time.Time) (NewTicket, error) {
+	today := f.Today(now)
+	date := r.ServiceDate
+	if date == "" {
+		date = today
+	}
+	d, err := time.ParseInLocation(time.DateOnly, date, f.Location)
+	if err != nil {
+		return NewTicket{}, Invalid("service_date", "Tanggal harus berformat yyyy-mm-dd.")
+	}
+	t0, _ := time.ParseInLocation(time.DateOnly, today, f.Location)
+	switch {
+	case d.Before(t0):
+		return NewTicket{}, Invalid("service_date", "Tanggal layanan tidak boleh sebelum hari ini.")
+	case d.After(t0.AddDate(0, 0, f.BookingWindow)):
+		return NewTicket{}, Invalid("service_date", fmt.Sprintf("Pendaftaran hanya bisa paling lambat %d hari ke depan.", f.BookingWindow))
+	}
+	if !u.OpenOn(d) {
+		return NewTicket{}, fmt.Errorf("book %s on %s: %w", u.Code, date, ErrClosed)
+	}
+	opens := d.Add(time.Duration(u.Opens) * time.Minute)
+	if date == today && u.Opens != u.Closes && now.After(d.Add(time.Duration(u.Closes)*time.Minute)) {
+		return NewTicket{}, fmt.Errorf("book %s today after closing: %w", u.Code, ErrClosed)
+	}
+	name := strings.TrimSpace(r.Name)
+	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > 100 || strings.ContainsAny(name, "<>\x00") {
+		return NewTicket{}, Invalid("name", "Nama maksimal 100 huruf dan tanpa tanda < >.")
+	}
+	pr, err := ParsePriority(r.Priority)
+	if err != nil {
+		return NewTicket{}, err
+	}
+	ch, err := ParseChannel(r.Channel)
+	if err != nil {
+		return NewTicket{}, err
+	}
+	nt := NewTicket{Prefix: u.Prefix, Quota: u.DailyQuota, IdempotencyKey: r.IdempotencyKey}
+	if r.Phone != "" {
+		if nt.Phone, err = NormalizePhone(r.Phone); err != nil {
+			return NewTicket{}, err
+		}
+		nt.PhoneHash = s.personHash("phone", nt.Phone)
+	}
+	if r.NIK != "" {
+		if err := ValidateNIK(r.NIK); err != nil {
+			return NewTicket{}, err
+		}
+		nt.NIK = r.NIK
+		nt.NIKHash = s.personHash("nik", r.NIK)
+	}
+	if r.BPJS != "" {
+		if err := ValidateBPJS(r.BPJS); err != nil {
+			return NewTicket{}, err
+		}
+		nt.BPJS = r.BPJS
+		nt.BPJSHash = s.personHash("bpjs", r.BPJS)
+	}
+	if r.Notify && nt.Phone == "" {
+		return NewTicket{}, Invalid("phone", "Isi nomor WhatsApp untuk menerima pemberitahuan.")
+	}
+	if len(r.IdempotencyKey) > 200 {
+		return NewTicket{}, Invalid("Idempotency-Key", "Idempotency-Key terlalu panjang.")
+	}
+	nt.ID = NewID()
+	nt.VisitID = nt.ID
+	nt.FacilityID, nt.Facility = f.ID, f.Code
+	nt.UnitID, nt.Unit = u.ID, u.Code
+	nt.ServiceDate = date
+	nt.Status = Waiting
+	nt.Priority, nt.Channel = pr, ch
+	nt.Name, nt.Notify = name, r.Notify
+	nt.IssuedAt = now
+	nt.OrderKey = max(now.UnixMilli(), opens.UnixMilli())
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%t", u.Code, date, name, nt.Phone, nt.NIK, nt.BPJS, pr, ch, r.Notify)
+	nt.RequestHash = h.Sum(nil)
+	return nt, nil
+}
+
+func (s *Service) personHash(kind, v string) []byte {
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write([]byte("person:" + kind + ":" + v))
+	return m.Sum(nil)
+}
+
+// Token returns the patient's secret for ticket id: a MAC of the id, so it
+// needs no storage and is the same on every instance.
+func (s *Service) Token(id string) string {
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write([]byte("ticket-token:" + id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:24]
+}
+
+// CheckToken reports whether token is the token of ticket id.
+func (s *Service) CheckToken(id, token string) bool {
+	return token != "" && subtle.ConstantTimeCompare([]byte(s.Token(id)), []byte(token)) == 1
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns a fresh opaque ticket id.
+func NewID() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return idEncoding.EncodeToString(b)
+}
+
+// Ticket returns a ticket with its live position. ErrNotFound if unknown.
+func (s *Service) Ticket(ctx context.Context, id string) (Ticket, error) {
+	t, err := s.Store.Ticket(ctx, id)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if t.Status == Waiting {
+		f, units, err := s.Facility(ctx, t.Facility)
+		if err != nil {
+			return Ticket{}, err
+		}
+		u, _ := findUnit(units, t.Unit)
+		if err := s.fillLive(ctx, &t, f, u); err != nil {
+			s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
+		}
+	}
+	return t, nil
+}
+
+// CancelByPatient cancels a waiting ticket for the holder of its token.
+// ErrNotFound for a wrong token, ErrConflict once called.
+func (s *Service) CancelByPatient(ctx context.Context, id, token string) (Ticket, error) {
+	if !s.CheckToken(id, token) {
+		return Ticket{}, fmt.Errorf("ticket %s: %w", id, ErrNotFound)
+	}
+	return s.Act(ctx, id, Change{Action: ActionPatientDrop, Actor: "patient"})
+}
+
+// Act applies a staff action (call out of order, recall, start, finish,
+// skip, requeue, cancel) to ticket id. ErrNotFound, ErrConflict.
+func (s *Service) Act(ctx context.Context, id string, c Change) (Ticket, error) {
+	cur, err := s.Store.Ticket(ctx, id)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if !Allowed(c.Action, cur.Status) {
+		return Ticket{}, fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, ErrConflict)
+	}
+	f, units, err := s.Facility(ctx, cur.Facility)
+	if err != nil {
+		return Ticket{}, err
+	}
+	u, _ := findUnit(units, cur.Unit)
+	now := s.Now()
+	if c.Action == ActionRequeue {
+		c.OrderKey = s.requeueKey(ctx, f, u, cur, now)
+	}
+	t, events, err := s.Store.Apply(ctx, id, c, now)
+	if err != nil {
+		return Ticket{}, err
+	}
+	switch c.Action {
+	case ActionRequeue:
+		s.index(ctx, f, u, t, now)
+	case ActionCall, ActionCancel, ActionPatientDrop:
+		if cur.Status == Waiting {
+			s.unindex(ctx, f, u, t, c.Action == ActionCall, now)
+		}
+	}
+	s.publish(ctx, events)
+	if t.Status == Waiting {
+		if err := s.fillLive(ctx, &t, f, u); err != nil {
+			s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
+		}
+	}
+	return t, nil
+}
+
+// requeueKey places a returning skipped ticket behind RequeueAhead of the
+// tickets now waiting in its lane: just after the key of the last of them,
+// or at the end when fewer wait.
+func (s *Service) requeueKey(ctx context.Context, f Facility, u Unit, t Ticket, now time.Time) int64 {
+	key := now.UnixMilli()
+	ls, err := s.lanes(ctx, f, u, t.ServiceDate, now)
+	if err != nil {
+		return key
+	}
+	lane := ls.Normal
+	if u.Policy.Lane(t.Priority) == LanePriority {
+		lane = ls.Priority
+	}
+	k := u.Policy.RequeueAhead
+	switch {
+	case k == 0 && len(lane) > 0:
+		return lane[0].Key - 1
+	case k > 0 && len(lane) >= k:
+		return lane[k-1].Key + 1
+	case len(lane) > 0:
+		return max(key, lane[len(lane)-1].Key+1)
+	}
+	return key
+}
+
+// CallNext calls the next ticket of a unit to counter, and reports
+// found=false when nobody is waiting. Exactly one caller gets each ticket,
+// however many call at once: Redis hands each id out once, and Postgres
+// commits the call only from status waiting. ErrNotFound for an unknown
+// facility or unit, ErrUnavailable when Redis or Postgres is down.
+func (s *Service) CallNext(ctx context.Context, facility, unit, counter, actor string) (Ticket, bool, error) {
+	f, units, err := s.Facility(ctx, facility)
+	if err != nil {
+		return Ticket{}, false, err
+	}
+	u, ok := findUnit(units, unit)
+	if !ok {
+		return Ticket{}, false, fmt.Errorf("unit %s: %w", unit, ErrNotFound)
+	}
+	now := s.Now()
+	date := f.Today(now)
+	for range 1000 {
+		id, err := s.Live.Next(ctx, f.Code, u.Code, date, u.Policy, now)
+		if errors.Is(err, errLost) {
+			if err := s.rebuild(ctx, f, u, date, false, now); err != nil {
+				return Ticket{}, false, err
+			}
+			continue
+		}
+		if err != nil {
+			return Ticket{}, false, err
+		}
+		if id == "" {
+			return Ticket{}, false, nil
+		}
+		t, events, err := s.Store.Apply(ctx, id, Change{Action: ActionCall, Counter: counter, Actor: actor, Unit: u.Code, Date: date}, now)
+		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+			continue // a stale index entry: the ticket was called, cancelled or moved meanwhile
+		}
+		if err != nil {
+			// Nothing was committed: put the ticket back where it was.
+			if cur, err2 := s.Store.Ticket(ctx, id); err2 == nil && cur.Status == Waiting {
+				s.index(ctx, f, u, cur, now)
+			}
+			return Ticket{}, false, err
+		}
+		s.publish(ctx, events)
+		return t, true, nil
+	}
+	return Ticket{}, false, fmt.Errorf("call next %s: too many stale entries: %w", u.Code, ErrUnavailable)
+}
+
+// Transfer moves a called or serving ticket to another unit of the same
+// facility, where it waits in the order of its visit's first arrival.
+func (s *Service) Transfer(ctx context.Context, id, toUnit, actor string) (Ticket, Ticket, error) {
+	cur, err := s.Store.Ticket(ctx, id)
+	if err != nil {
+		return Ticket{}, Ticket{}, err
+	}
+	f, units, err := s.Facility(ctx, cur.Facility)
+	if err != nil {
+		return Ticket{}, Ticket{}, err
+	}
+	u, ok := findUnit(units, toUnit)
+	if !ok {
+		return Ticket{}, Ticket{}, Invalid("unit", "Unit tujuan tidak ditemukan.")
+	}
+	if u.Code == cur.Unit {
+		return Ticket{}, Ticket{}, Invalid("unit", "Unit tujuan sama dengan unit sekarang.")
+	}
+	if !Allowed(ActionTransfer, cur.Status) {
+		return Ticket{}, Ticket{}, fmt.Errorf("transfer ticket %s in status %s: %w", id, cur.Status, ErrConflict)
+	}
+	now := s.Now()
+	nt := NewTicket{Prefix: u.Prefix}
+	nt.Ticket = cur
+	nt.ID = NewID()
+	nt.UnitID, nt.Unit = u.ID, u.Code
+	nt.Status = Waiting
+	nt.IssuedAt = now
+	nt.CalledAt, nt.StartedAt, nt.FinishedAt = nil, nil, nil
+	nt.Counter, nt.CallCount, nt.TransferTo = "", 0, ""
+	nt.FromUnit = cur.Unit
+	nt.ServiceDate = f.Today(now)
+	from, to, events, err := s.Store.Transfer(ctx, id, nt, actor, now)
+	if err != nil {
+		return Ticket{}, Ticket{}, err
+	}
+	s.index(ctx, f, u, to, now)
+	s.publish(ctx, events)
+	if err := s.fillLive(ctx, &to, f, u); err != nil {
+		s.Log.Warn("live position unavailable", "ticket", to.ID, "err", err)
+	}
+	return from, to, nil
+}
+
+// Queue returns a unit's waiting tickets in call order (with positions and
+// estimates) and its current calls.
+func (s *Service) Queue(ctx context.Context, facility, unit string) ([]Ticket, []Ticket, error) {
+	f, units, err := s.Facility(ctx, facility)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, ok := findUnit(units, unit)
+	if !ok {
+		return nil, nil, fmt.Errorf("unit %s: %w", unit, ErrNotFound)
+	}
+	now := s.Now()
+	date := f.Today(now)
+	ls, err := s.lanes(ctx, f, u, date, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	order := u.Policy.Order(ls.Normal, ls.Priority, ls.Since, now.UnixMilli())
+	ids := make([]string, len(order))
+	for i, e := range order {
+		ids[i] = e.ID
+	}
+	ts, err := s.Store.Tickets(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[string]Ticket, len(ts))
+	for _, t := range ts {
+		byID[t.ID] = t
+	}
+	per := s.perTicket(ctx, u)
+	waiting := make([]Ticket, 0, len(order))
+	for _, e := range order {
+		t, ok := byID[e.ID]
+		if !ok || t.Status != Waiting {
+			continue
+		}
+		t.Ahead = len(waiting)
+		t.Position = t.Ahead + 1
+		t.EstimatedWaitS = int((time.Duration(t.Ahead) * per).Seconds())
+		waiting = append(waiting, t)
+	}
+	current, err := s.Store.Current(ctx, u.ID, date)
+	if err != nil {
+		return nil, nil, err
+	}
+	return waiting, current, nil
+}
+
+// UnitStatus is the public state of a unit.
+type UnitStatus struct {
+	Unit           Unit
+	Open           bool
+	Waiting        int
+	Current        *Call
+	EstimatedWaitS int
+}
+
+// Units returns the public state of every unit of a facility today.
+func (s *Service) Units(ctx context.Context, facility string) (Facility, []UnitStatus, error) {
+	f, units, err := s.Facility(ctx, facility)
+	if err != nil {
+		return Facility{}, nil, err
+	}
+	now := s.Now()
+	date := f.Today(now)
+	out := make([]UnitStatus, 0, len(units))
+	for _, u := range units {
+		st := UnitStatus{Unit: u, Open: u.OpenAt(now.In(f.Location))}
+		ls, err := s.lanes(ctx, f, u, date, now)
+		if err != nil {
+			return Facility{}, nil, err
+		}
+		st.Waiting = ls.Count()
+		cur, err := s.Store.Current(ctx, u.ID, date)
+		if err != nil {
+			return Facility{}, nil, err
+		}
+		if len(cur) > 0 {
+			st.Current = &Call{Code: cur[0].Code, Counter: cur[0].Counter}
+		}
+		st.EstimatedWaitS = int((time.Duration(st.Waiting) * s.perTicket(ctx, u)).Seconds())
+		out = append(out, st)
+	}
+	return f, out, nil
+}
+
+// lanes reads a unit's index, rebuilding it from Postgres if it was lost.
+func (s *Service) lanes(ctx context.Context, f Facility, u Unit, date string, now time.Time) (Lanes, error) {
+	ls, err := s.Live.Read(ctx, f.Code, u.Code, date)
+	if errors.Is(err, errLost) {
+		if err := s.rebuild(ctx, f, u, date, false, now); err != nil {
+			return Lanes{}, err
+		}
+		ls, err = s.Live.Read(ctx, f.Code, u.Code, date)
+	}
+	return ls, err
+}
+
+func (s *Service) fillLive(ctx context.Context, t *Ticket, f Facility, u Unit) error {
+	if t.Status != Waiting {
+		return nil
+	}
+	now := s.Now()
+	ls, err := s.lanes(ctx, f, u, t.ServiceDate, now)
+	if err != nil {
+		return err
+	}
+	order := u.Policy.Order(ls.Normal, ls.Priority, ls.Since, now.UnixMilli())
+	for i, e := range order {
+		if e.ID == t.ID {
+			t.Ahead, t.Position = i, i+1
+			t.EstimatedWaitS = int((time.Duration(i) * s.perTicket(ctx, u)).Seconds())
+			if t.ServiceDate != f.Today(now) {
+				// Before its day the wait counts from the unit's opening.
+				t.EstimatedWaitS = t.Ahead * int(s.perTicket(ctx, u).Seconds())
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// perTicket is the expected time between two calls of a unit: the mean
+// measured service time (call to finish) over the last 14 days divided by
+// the number of counters that served in the last hour, or the unit's
+// default before anything was measured. Cached for a minute per unit.
+func (s *Service) perTicket(ctx context.Context, u Unit) time.Duration {
+	now := time.Now()
+	s.mu.Lock()
+	e, ok := s.waitCache[u.ID]
+	s.mu.Unlock()
+	if !ok || now.Sub(e.at) > time.Minute {
+		mean, n, counters, err := s.Store.ServiceTime(ctx, u.ID, s.Now().Add(-14*24*time.Hour))
+		e = waitEntry{per: time.Duration(u.DefaultServiceS) * time.Second, samples: n, counters: counters, at: now}
+		if err == nil && n >= 3 {
+			e.per = mean / time.Duration(max(counters, 1))
+		}
+		s.mu.Lock()
+		if s.waitCache == nil {
+			s.waitCache = map[int64]waitEntry{}
+		}
+		s.waitCache[u.ID] = e
+		s.mu.Unlock()
+	}
+	return e.per
+}
+
+// index adds a waiting ticket to the live index. A failure is logged, not
+// returned: the ticket is committed, and the reconciler restores the index.
+func (s *Service) index(ctx context.Context, f Facility, u Unit, t Ticket, now time.Time) {
+	e := Entry{ID: t.ID, Key: t.OrderKey}
+	err := s.Live.Add(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
+	if errors.Is(err, errLost) {
+		if err = s.rebuild(ctx, f, u, t.ServiceDate, false, now); err == nil {
+			err = s.Live.Add(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
+		}
+	}
+	if err != nil {
+		s.Log.Error("live index add failed; reconciler will repair", "ticket", t.ID, "err", err)
+	}
+}
+
+func (s *Service) unindex(ctx context.Context, f Facility, u Unit, t Ticket, called bool, now time.Time) {
+	err := s.Live.Remove(ctx, f.Code, u.Code, t.ServiceDate, t.ID, called)
+	if errors.Is(err, errLost) {
+		if err = s.rebuild(ctx, f, u, t.ServiceDate, false, now); err == nil {
+			err = s.Live.Remove(ctx, f.Code, u.Code, t.ServiceDate, t.ID, called)
+		}
+	}
+	if err != nil {
+		s.Log.Error("live index remove failed; reconciler will repair", "ticket", t.ID, "err", err)
+	}
+}
+
+// rebuild reloads a unit's index for date from Postgres.
+func (s *Service) rebuild(ctx context.Context, f Facility, u Unit, date string, force bool, now time.Time) error {
+	entries, since, err := s.Store.LiveState(ctx, u.ID, date, u.Policy)
+	if err != nil {
+		return err
+	}
+	wrote, err := s.Live.Rebuild(ctx, f.Code, u.Code, date, entries, since, force, now)
+	if err != nil {
+		return err
+	}
+	if wrote {
+		s.Log.Info("live index rebuilt", "facility", f.Code, "unit", u.Code, "date", date, "waiting", len(entries), "forced", force)
+	}
+	return nil
+}
+
+// Reconcile compares today's waiting counts in Postgres with the live index
+// of every unit and rebuilds the units that disagree twice in a row (one
+// disagreement can be a write in flight). It returns how many it rebuilt.
+func (s *Service) Reconcile(ctx context.Context, suspects map[string]bool) (int, error) {
+	now := s.Now()
+	counts, err := s.Store.WaitingCounts(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	rebuilt := 0
+	for _, c := range counts {
+		f, units, err := s.Facility(ctx, c.Facility)
+		if err != nil {
+			continue
+		}
+		u, ok := findUnit(units, c.Unit)
+		if !ok {
+			continue
+		}
+		date := c.Date
+		ls, err := s.Live.Read(ctx, f.Code, u.Code, date)
+		key := f.Code + "/" + u.Code
+		if err == nil && ls.Count() == c.Count {
+			delete(suspects, key)
+			continue
+		}
+		if errors.Is(err, errLost) || suspects[key] {
+			if err := s.rebuild(ctx, f, u, date, !errors.Is(err, errLost), now); err != nil {
+				return rebuilt, err
+			}
+			delete(suspects, key)
+			rebuilt++
+			continue
+		}
+		if err != nil {
+			return rebuilt, err
+		}
+		suspects[key] = true
+	}
+	return rebuilt, nil
+}
+
+// RunReconciler reconciles every interval until ctx ends.
+func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) error {
+	suspects := map[string]bool{}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if n, err := s.Reconcile(ctx, suspects); err != nil {
+				s.Log.Warn("reconcile failed", "err", err)
+			} else if n > 0 {
+				s.Log.Warn("live index repaired", "units", n)
+			}
+		}
+	}
+}
+
+func (s *Service) publish(ctx context.Context, events []Event) {
+	if s.Publisher != nil && len(events) > 0 {
+		s.Publisher.Publish(ctx, events)
+	}
+}
