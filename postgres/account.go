@@ -1,0 +1,87 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/antrian/antrian/account"
+	"github.com/jackc/pgx/v5"
+)
+
+func accountErr(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%s: %w", op, account.ErrNotFound)
+	case isCode(err, "23505"):
+		return fmt.Errorf("%s: %w", op, account.ErrExists)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// CreateUser adds a staff account. facility "" makes a district account.
+// account.ErrNotFound for an unknown facility, account.ErrExists for a
+// username in use.
+func (db *DB) CreateUser(ctx context.Context, facility, username string, role account.Role, passwordHash string) (account.User, error) {
+	var facilityID *int64
+	if facility != "" {
+		var id int64
+		if err := db.Pool.QueryRow(ctx, `SELECT id FROM facilities WHERE code = $1`, facility).Scan(&id); err != nil {
+			return account.User{}, accountErr("facility "+facility, err)
+		}
+		facilityID = &id
+	}
+	u := account.User{Username: username, Role: role, Facility: facility}
+	err := db.Pool.QueryRow(ctx, `INSERT INTO users (facility_id, username, role, password_hash) VALUES ($1, $2, $3, $4)
+		RETURNING id`, facilityID, username, role, passwordHash).Scan(&u.ID)
+	return u, accountErr("create user "+username, err)
+}
+
+// UserByName returns an account and its password hash.
+func (db *DB) UserByName(ctx context.Context, username string) (account.User, string, error) {
+	var u account.User
+	var hash string
+	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, coalesce(f.code, ''), u.disabled, u.password_hash
+		FROM users u LEFT JOIN facilities f ON f.id = u.facility_id WHERE u.username = $1`, username).
+		Scan(&u.ID, &u.Username, &u.Role, &u.Facility, &u.Disabled, &hash)
+	return u, hash, accountErr("user", err)
+}
+
+// CreateSession stores a new session for user under the hash of its id.
+func (db *DB) CreateSession(ctx context.Context, idHash []byte, userID int64, csrf string, now time.Time) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, seen_at) VALUES ($1, $2, $3, $4, $4)`,
+		idHash, userID, csrf, now)
+	return accountErr("create session", err)
+}
+
+// Session returns the live session with id hash idHash and marks it seen,
+// or account.ErrUnauthenticated if it is unknown, idle longer than idle or
+// older than absolute.
+func (db *DB) Session(ctx context.Context, idHash []byte, now time.Time, idle, absolute time.Duration) (account.Session, error) {
+	var s account.Session
+	err := db.Pool.QueryRow(ctx, `UPDATE sessions s SET seen_at = $2
+		FROM users u LEFT JOIN facilities f ON f.id = u.facility_id
+		WHERE s.id_hash = $1 AND u.id = s.user_id AND NOT u.disabled AND s.seen_at > $3 AND s.created_at > $4
+		RETURNING u.id, u.username, u.role, coalesce(f.code, ''), s.csrf_token, s.created_at, s.seen_at`,
+		idHash, now, now.Add(-idle), now.Add(-absolute)).
+		Scan(&s.User.ID, &s.User.Username, &s.User.Role, &s.User.Facility, &s.CSRFToken, &s.CreatedAt, &s.SeenAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, fmt.Errorf("session: %w", account.ErrUnauthenticated)
+	}
+	return s, accountErr("session", err)
+}
+
+// DeleteSession ends one session.
+func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
+	_, err := db.Pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
+	return accountErr("delete session", err)
+}
+
+// DeleteUserSessions ends every session of a user (logout everywhere).
+func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
+	_, err := db.Pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	return accountErr("delete sessions", err)
+}

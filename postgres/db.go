@@ -1,0 +1,178 @@
+// Package postgres keeps the durable history of antrian in PostgreSQL with
+// pgx/v5: the pool, a transaction helper, embedded numbered migrations, and
+// the queries behind the queue and staff accounts.
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key held while migrations run, so that
+// several instances may start at once.
+const migrationLock = 7261_2026
+
+// DB is the Postgres store.
+type DB struct {
+	Pool   *pgxpool.Pool
+	Now    func() time.Time
+	secret []byte
+}
+
+// Open connects to the database at url, creating the database first if it
+// does not exist, and checks that it answers. It does not migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &DB{Pool: pool, Now: time.Now}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// ensureDatabase creates the configured database when it is missing, by
+// connecting to the server's "postgres" database.
+func ensureDatabase(ctx context.Context, cc *pgx.ConnConfig) error {
+	conn, err := pgx.ConnectConfig(ctx, cc)
+	if err == nil {
+		return conn.Close(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "3D000" { // invalid_catalog_name
+		return fmt.Errorf("connect to postgres: %w", err)
+	}
+	admin := cc.Copy()
+	admin.Database = "postgres"
+	conn, err = pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("connect to postgres to create database %q: %w", cc.Database, err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{cc.Database}.Sanitize())
+	if err != nil && !isCode(err, "42P04") { // duplicate_database: another instance won
+		return fmt.Errorf("create database %q: %w", cc.Database, err)
+	}
+	return nil
+}
+
+func isCode(err error, code string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == code
+}
+
+// Migrate applies every embedded migration that has not been applied yet, in
+// order, each in its own transaction, under an advisory lock.
+func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	rows, _ := conn.Query(ctx, "SELECT version FROM schema_migrations")
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	done := map[int]bool{}
+	for _, v := range applied {
+		done[int(v)] = true
+	}
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		name := strings.TrimPrefix(f, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: bad file name %q", name)
+		}
+		if done[version] {
+			continue
+		}
+		sql, err := migrations.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, string(sql)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		log.Info("migration applied", "version", version, "name", name)
+	}
+	return nil
+}
+
+// Secret returns the deployment's secret key, used to derive ticket tokens
+// and the keyed hashes of personal data. It is created at random the first
+// time and shared by every instance through the database. A non-empty
+// override (from configuration) wins.
+func (db *DB) Secret(ctx context.Context, override []byte) ([]byte, error) {
+	if len(override) > 0 {
+		db.secret = override
+		return override, nil
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('secret', $1) ON CONFLICT DO NOTHING`, key); err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'secret'`).Scan(&key); err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	db.secret = key
+	return key, nil
+}
+
+// inTx runs fn in a transaction, committing when fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.Pool, fn)
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }

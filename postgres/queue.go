@@ -1,0 +1,454 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/antrian/antrian/queue"
+	"github.com/jackc/pgx/v5"
+)
+
+// interpret translates driver errors at the storage edge.
+func interpret(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%s: %w", op, queue.ErrNotFound)
+	case errors.Is(err, queue.ErrNotFound), errors.Is(err, queue.ErrConflict),
+		errors.Is(err, queue.ErrQuotaFull), errors.Is(err, queue.ErrDuplicate),
+		errors.Is(err, queue.ErrInvalid), errors.Is(err, queue.ErrClosed):
+		return fmt.Errorf("%s: %w", op, err)
+	case isCode(err, "23505"):
+		return fmt.Errorf("%s: %w: %w", op, queue.ErrConflict, err)
+	}
+	return fmt.Errorf("%s: %w: %w", op, queue.ErrUnavailable, err)
+}
+
+// Facility returns a facility and its units by code.
+func (db *DB) Facility(ctx context.Context, code string) (queue.Facility, []queue.Unit, error) {
+	var f queue.Facility
+	err := db.Pool.QueryRow(ctx, `SELECT id, code, name, kind, timezone, booking_window, show_names, announcement
+		FROM facilities WHERE code = $1`, code).
+		Scan(&f.ID, &f.Code, &f.Name, &f.Kind, &f.Timezone, &f.BookingWindow, &f.ShowNames, &f.Announcement)
+	if err != nil {
+		return f, nil, interpret("facility "+code, err)
+	}
+	if f.Location, err = time.LoadLocation(f.Timezone); err != nil {
+		return f, nil, fmt.Errorf("facility %s: time zone %q: %w", code, f.Timezone, err)
+	}
+	rows, _ := db.Pool.Query(ctx, `SELECT id, facility_id, code, name, prefix, daily_quota, opens_min, closes_min, open_days,
+		policy_mode, policy_every, policy_max_wait, requeue_ahead, default_service_s
+		FROM units WHERE facility_id = $1 ORDER BY id`, f.ID)
+	units, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (queue.Unit, error) {
+		var u queue.Unit
+		err := r.Scan(&u.ID, &u.FacilityID, &u.Code, &u.Name, &u.Prefix, &u.DailyQuota, &u.Opens, &u.Closes, &u.OpenDays,
+			&u.Policy.Mode, &u.Policy.Every, &u.Policy.MaxWait, &u.Policy.RequeueAhead, &u.DefaultServiceS)
+		return u, err
+	})
+	if err != nil {
+		return f, nil, interpret("units of "+code, err)
+	}
+	return f, units, nil
+}
+
+const ticketColumns = `t.id, t.facility_id, f.code, t.unit_id, u.code, t.service_date::text, t.number, t.code, t.status,
+	t.priority, t.channel, t.name, t.phone, t.nik, t.bpjs, t.notify, t.counter, t.visit_id, t.order_key,
+	t.issued_at, t.called_at, t.started_at, t.finished_at, t.call_count, t.transferred_to, t.from_unit`
+
+const ticketFrom = ` FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id `
+
+func scanTicket(r pgx.Row) (queue.Ticket, error) {
+	var t queue.Ticket
+	err := r.Scan(&t.ID, &t.FacilityID, &t.Facility, &t.UnitID, &t.Unit, &t.ServiceDate, &t.Number, &t.Code, &t.Status,
+		&t.Priority, &t.Channel, &t.Name, &t.Phone, &t.NIK, &t.BPJS, &t.Notify, &t.Counter, &t.VisitID, &t.OrderKey,
+		&t.IssuedAt, &t.CalledAt, &t.StartedAt, &t.FinishedAt, &t.CallCount, &t.TransferTo, &t.FromUnit)
+	return t, err
+}
+
+func collectTicket(r pgx.CollectableRow) (queue.Ticket, error) { return scanTicket(r) }
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func getTicket(ctx context.Context, q querier, id string, lock bool) (queue.Ticket, error) {
+	sql := `SELECT ` + ticketColumns + ticketFrom + ` WHERE t.id = $1`
+	if lock {
+		sql += ` FOR UPDATE OF t`
+	}
+	return scanTicket(q.QueryRow(ctx, sql, id))
+}
+
+// Ticket returns a ticket by id.
+func (db *DB) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
+	t, err := getTicket(ctx, db.Pool, id, false)
+	return t, interpret("ticket "+id, err)
+}
+
+// Tickets returns the tickets with the given ids, in no particular order.
+func (db *DB) Tickets(ctx context.Context, ids []string) ([]queue.Ticket, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT `+ticketColumns+ticketFrom+` WHERE t.id = ANY($1)`, ids)
+	ts, err := pgx.CollectRows(rows, collectTicket)
+	return ts, interpret("tickets", err)
+}
+
+// events accumulates a transaction's events. It holds the facility row lock
+// taken by lockFacility, so seq values are assigned in commit order.
+type events struct {
+	facility   string
+	facilityID int64
+	seq        int64
+	list       []queue.Event
+}
+
+func lockFacility(ctx context.Context, tx pgx.Tx, facilityID int64) (*events, error) {
+	ev := &events{facilityID: facilityID}
+	err := tx.QueryRow(ctx, `SELECT code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, facilityID).Scan(&ev.facility, &ev.seq)
+	return ev, err
+}
+
+// add records an event for ticket t's unit, with the unit's waiting count
+// and current call as they are inside this transaction.
+func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticket, actor string, at time.Time) error {
+	ev.seq++
+	e := queue.Event{Seq: ev.seq, Facility: ev.facility, Unit: t.Unit, ServiceDate: t.ServiceDate, Kind: kind,
+		TicketID: t.ID, Code: t.Code, Counter: t.Counter, At: at}
+	var cur queue.Call
+	err := tx.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM tickets WHERE unit_id = $1 AND service_date = $2 AND status = 'waiting'),
+			coalesce((SELECT code || chr(31) || counter FROM tickets WHERE unit_id = $1 AND service_date = $2
+				AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1), '')`,
+		t.UnitID, t.ServiceDate).Scan(&e.Waiting, &cur.Code)
+	if err != nil {
+		return err
+	}
+	if code, counter, ok := bytes.Cut([]byte(cur.Code), []byte{31}); ok {
+		e.Current = &queue.Call{Code: string(code), Counter: string(counter)}
+	}
+	var cc, cn string
+	if e.Current != nil {
+		cc, cn = e.Current.Code, e.Current.Counter
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO ticket_events (facility_id, seq, unit_id, service_date, kind, ticket_id, code, counter,
+		actor, at, waiting, current_code, current_counter) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		ev.facilityID, e.Seq, t.UnitID, t.ServiceDate, kind, t.ID, t.Code, t.Counter, actor, at, e.Waiting, cc, cn)
+	if err != nil {
+		return err
+	}
+	ev.list = append(ev.list, e)
+	return nil
+}
+
+func (ev *events) save(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `UPDATE facilities SET event_seq = $2 WHERE id = $1`, ev.facilityID, ev.seq)
+	return err
+}
+
+// nextNumber draws the next number of a unit's day. The row lock it takes
+// lasts until commit, and a rollback returns the number, so numbers have
+// no gaps and no duplicates.
+func nextNumber(ctx context.Context, tx pgx.Tx, unitID int64, date string) (int, error) {
+	var n int
+	err := tx.QueryRow(ctx, `INSERT INTO ticket_numbers (unit_id, service_date, last) VALUES ($1, $2, 1)
+		ON CONFLICT (unit_id, service_date) DO UPDATE SET last = ticket_numbers.last + 1 RETURNING last`,
+		unitID, date).Scan(&n)
+	return n, err
+}
+
+// idempotencyTTL is how long an Idempotency-Key is remembered.
+const idempotencyTTL = 48 * time.Hour
+
+// Book stores a new ticket with the next number of its unit and day, unless
+// the idempotency key names an earlier one (created=false) or the person
+// already holds an active ticket (*queue.DuplicateError).
+func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queue.Ticket, []queue.Event, bool, error) {
+	var (
+		t       queue.Ticket
+		created bool
+		ev      *events
+	)
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if ev, err = lockFacility(ctx, tx, nt.FacilityID); err != nil {
+			return err
+		}
+		if nt.IdempotencyKey != "" {
+			var hash []byte
+			var id string
+			err := tx.QueryRow(ctx, `SELECT request_hash, ticket_id FROM idempotency_keys
+				WHERE facility_id = $1 AND key = $2 AND created_at > $3`,
+				nt.FacilityID, nt.IdempotencyKey, now.Add(-idempotencyTTL)).Scan(&hash, &id)
+			switch {
+			case err == nil && !bytes.Equal(hash, nt.RequestHash):
+				return fmt.Errorf("idempotency key reused with another request: %w", queue.ErrConflict)
+			case err == nil:
+				t, err = getTicket(ctx, tx, id, false)
+				return err
+			case !errors.Is(err, pgx.ErrNoRows):
+				return err
+			}
+		}
+		if nt.NIKHash != nil || nt.BPJSHash != nil || nt.PhoneHash != nil {
+			var id string
+			err := tx.QueryRow(ctx, `SELECT id FROM tickets WHERE unit_id = $1 AND service_date = $2
+				AND status IN ('waiting', 'called', 'serving', 'skipped')
+				AND (nik_hash = $3 OR bpjs_hash = $4 OR phone_hash = $5) ORDER BY issued_at LIMIT 1`,
+				nt.UnitID, nt.ServiceDate, nt.NIKHash, nt.BPJSHash, nt.PhoneHash).Scan(&id)
+			if err == nil {
+				existing, err := getTicket(ctx, tx, id, false)
+				if err != nil {
+					return err
+				}
+				return &queue.DuplicateError{Existing: existing}
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
+		n, err := nextNumber(ctx, tx, nt.UnitID, nt.ServiceDate)
+		if err != nil {
+			return err
+		}
+		if nt.Quota > 0 && n > nt.Quota {
+			return fmt.Errorf("unit %s on %s has issued %d tickets: %w", nt.Unit, nt.ServiceDate, nt.Quota, queue.ErrQuotaFull)
+		}
+		nt.Number = n
+		nt.Code = queue.FormatCode(nt.Prefix, n)
+		if err := insertTicket(ctx, tx, nt); err != nil {
+			return err
+		}
+		if nt.IdempotencyKey != "" {
+			_, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (facility_id, key, request_hash, ticket_id, created_at)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (facility_id, key) DO UPDATE
+				SET request_hash = EXCLUDED.request_hash, ticket_id = EXCLUDED.ticket_id, created_at = EXCLUDED.created_at`,
+				nt.FacilityID, nt.IdempotencyKey, nt.RequestHash, nt.ID, now)
+			if err != nil {
+				return err
+			}
+		}
+		if t, err = getTicket(ctx, tx, nt.ID, false); err != nil {
+			return err
+		}
+		created = true
+		if err := ev.add(ctx, tx, "booked", t, string(t.Channel), now); err != nil {
+			return err
+		}
+		return ev.save(ctx, tx)
+	})
+	if err != nil {
+		return queue.Ticket{}, nil, false, interpret("book", err)
+	}
+	if !created {
+		return t, nil, false, nil
+	}
+	return t, ev.list, true, nil
+}
+
+func insertTicket(ctx context.Context, tx pgx.Tx, nt queue.NewTicket) error {
+	_, err := tx.Exec(ctx, `INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status, priority, channel,
+		name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)
+		VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		nt.ID, nt.FacilityID, nt.UnitID, nt.ServiceDate, nt.Number, nt.Code, nt.Priority, nt.Channel,
+		nt.Name, nt.Phone, nt.NIK, nt.BPJS, nt.PhoneHash, nt.NIKHash, nt.BPJSHash, nt.Notify, nt.VisitID, nt.OrderKey,
+		nt.IssuedAt, nt.FromUnit)
+	return err
+}
+
+// actionSQL is, for each action, the SET clause of its UPDATE (the ticket id
+// is $1), the event kind it records, and the arguments from $2 on.
+var actionSQL = map[queue.Action]struct {
+	set, kind string
+	args      func(c queue.Change, now time.Time) []any
+}{
+	queue.ActionCall: {`status = 'called', called_at = $2, counter = $3, call_count = call_count + 1`, "called",
+		func(c queue.Change, now time.Time) []any { return []any{now, c.Counter} }},
+	queue.ActionRecall: {`call_count = call_count + 1, counter = CASE WHEN $2 = '' THEN counter ELSE $2 END`, "recalled",
+		func(c queue.Change, now time.Time) []any { return []any{c.Counter} }},
+	queue.ActionStart: {`status = 'serving', started_at = $2`, "started",
+		func(c queue.Change, now time.Time) []any { return []any{now} }},
+	queue.ActionFinish: {`status = 'done', finished_at = $2`, "finished",
+		func(c queue.Change, now time.Time) []any { return []any{now} }},
+	queue.ActionSkip: {`status = 'skipped'`, "skipped",
+		func(c queue.Change, now time.Time) []any { return nil }},
+	queue.ActionRequeue: {`status = 'waiting', order_key = $2, counter = ''`, "requeued",
+		func(c queue.Change, now time.Time) []any { return []any{c.OrderKey} }},
+	queue.ActionCancel: {`status = 'cancelled', finished_at = $2`, "cancelled",
+		func(c queue.Change, now time.Time) []any { return []any{now} }},
+	queue.ActionPatientDrop: {`status = 'cancelled', finished_at = $2`, "cancelled",
+		func(c queue.Change, now time.Time) []any { return []any{now} }},
+}
+
+// Apply applies a state change to ticket id, if its status allows it.
+// c.Unit and c.Date, when set, must match the ticket (call next).
+func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Time) (queue.Ticket, []queue.Event, error) {
+	q, ok := actionSQL[c.Action]
+	if !ok {
+		return queue.Ticket{}, nil, fmt.Errorf("apply %s: %w", c.Action, queue.ErrInvalid)
+	}
+	var t queue.Ticket
+	var ev *events
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var facilityID int64
+		if err := tx.QueryRow(ctx, `SELECT facility_id FROM tickets WHERE id = $1`, id).Scan(&facilityID); err != nil {
+			return err
+		}
+		var err error
+		if ev, err = lockFacility(ctx, tx, facilityID); err != nil {
+			return err
+		}
+		cur, err := getTicket(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if (c.Unit != "" && cur.Unit != c.Unit) || (c.Date != "" && cur.ServiceDate != c.Date) || !queue.Allowed(c.Action, cur.Status) {
+			return fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, queue.ErrConflict)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tickets SET `+q.set+` WHERE id = $1`, append([]any{id}, q.args(c, now)...)...); err != nil {
+			return err
+		}
+		if t, err = getTicket(ctx, tx, id, false); err != nil {
+			return err
+		}
+		if err := ev.add(ctx, tx, q.kind, t, c.Actor, now); err != nil {
+			return err
+		}
+		return ev.save(ctx, tx)
+	})
+	if err != nil {
+		return queue.Ticket{}, nil, interpret(string(c.Action)+" "+id, err)
+	}
+	return t, ev.list, nil
+}
+
+// Transfer marks ticket id transferred and issues its continuation nt in
+// another unit with the next number there, keeping the visit and order key.
+func (db *DB) Transfer(ctx context.Context, id string, nt queue.NewTicket, actor string, now time.Time) (queue.Ticket, queue.Ticket, []queue.Event, error) {
+	var from, to queue.Ticket
+	var ev *events
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if ev, err = lockFacility(ctx, tx, nt.FacilityID); err != nil {
+			return err
+		}
+		cur, err := getTicket(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !queue.Allowed(queue.ActionTransfer, cur.Status) {
+			return fmt.Errorf("transfer ticket %s in status %s: %w", id, cur.Status, queue.ErrConflict)
+		}
+		n, err := nextNumber(ctx, tx, nt.UnitID, nt.ServiceDate)
+		if err != nil {
+			return err
+		}
+		code := queue.FormatCode(nt.Prefix, n)
+		_, err = tx.Exec(ctx, `INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status, priority, channel,
+			name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)
+			SELECT $2, facility_id, $3, $4, $5, $6, 'waiting', priority, channel, name, phone, nik, bpjs,
+				phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, $7, $8
+			FROM tickets WHERE id = $1`, id, nt.ID, nt.UnitID, nt.ServiceDate, n, code, now, cur.Unit)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tickets SET status = 'transferred', finished_at = $2, transferred_to = $3 WHERE id = $1`,
+			id, now, nt.ID); err != nil {
+			return err
+		}
+		if from, err = getTicket(ctx, tx, id, false); err != nil {
+			return err
+		}
+		if to, err = getTicket(ctx, tx, nt.ID, false); err != nil {
+			return err
+		}
+		if err := ev.add(ctx, tx, "transferred", from, actor, now); err != nil {
+			return err
+		}
+		if err := ev.add(ctx, tx, "transfer_in", to, actor, now); err != nil {
+			return err
+		}
+		return ev.save(ctx, tx)
+	})
+	if err != nil {
+		return from, to, nil, interpret("transfer "+id, err)
+	}
+	return from, to, ev.list, nil
+}
+
+// LiveState loads what a unit's live index holds for date: its waiting
+// tickets with their lanes under policy p, and the number of normal calls
+// since the last priority call.
+func (db *DB) LiveState(ctx context.Context, unitID int64, date string, p queue.Policy) ([]queue.LaneEntry, int, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT id, order_key, priority FROM tickets
+		WHERE unit_id = $1 AND service_date = $2 AND status = 'waiting'`, unitID, date)
+	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (queue.LaneEntry, error) {
+		var e queue.LaneEntry
+		var pr queue.Priority
+		err := r.Scan(&e.ID, &e.Key, &pr)
+		e.Lane = p.Lane(pr)
+		return e, err
+	})
+	if err != nil {
+		return nil, 0, interpret("live state", err)
+	}
+	rows, _ = db.Pool.Query(ctx, `SELECT priority FROM tickets WHERE unit_id = $1 AND service_date = $2
+		AND called_at IS NOT NULL ORDER BY called_at DESC LIMIT 200`, unitID, date)
+	called, err := pgx.CollectRows(rows, pgx.RowTo[queue.Priority])
+	if err != nil {
+		return nil, 0, interpret("live state", err)
+	}
+	since := 0
+	for _, pr := range called {
+		if p.Lane(pr) == queue.LanePriority {
+			break
+		}
+		since++
+	}
+	return entries, since, nil
+}
+
+// Current returns a unit's called and serving tickets, latest call first.
+func (db *DB) Current(ctx context.Context, unitID int64, date string) ([]queue.Ticket, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT `+ticketColumns+ticketFrom+`
+		WHERE t.unit_id = $1 AND t.service_date = $2 AND t.status IN ('called', 'serving') ORDER BY t.called_at DESC, t.id`, unitID, date)
+	ts, err := pgx.CollectRows(rows, collectTicket)
+	return ts, interpret("current", err)
+}
+
+// ServiceTime measures a unit: the mean time from call to finish of its
+// last 50 finished tickets since since, how many there were, and how many
+// counters called in the hour before the last call.
+func (db *DB) ServiceTime(ctx context.Context, unitID int64, since time.Time) (time.Duration, int, int, error) {
+	var secs float64
+	var n, counters int
+	err := db.Pool.QueryRow(ctx, `WITH recent AS (
+			SELECT called_at, finished_at FROM tickets
+			WHERE unit_id = $1 AND status = 'done' AND finished_at > $2 AND called_at IS NOT NULL
+			ORDER BY finished_at DESC LIMIT 50)
+		SELECT coalesce(extract(epoch FROM avg(finished_at - called_at)), 0)::float8, count(*),
+			(SELECT count(DISTINCT counter) FROM tickets WHERE unit_id = $1 AND called_at >
+				coalesce((SELECT max(called_at) FROM tickets WHERE unit_id = $1), $2) - interval '1 hour')
+		FROM recent`, unitID, since).Scan(&secs, &n, &counters)
+	if err != nil {
+		return 0, 0, 0, interpret("service time", err)
+	}
+	return time.Duration(secs * float64(time.Second)), n, counters, nil
+}
+
+// WaitingCounts returns, for every unit, the number of tickets waiting on
+// the facility's current date at instant now.
+func (db *DB) WaitingCounts(ctx context.Context, now time.Time) ([]queue.UnitCount, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT f.code, u.code, u.id, (($1::timestamptz) AT TIME ZONE f.timezone)::date::text,
+			(SELECT count(*) FROM tickets t WHERE t.unit_id = u.id AND t.status = 'waiting'
+				AND t.service_date = (($1::timestamptz) AT TIME ZONE f.timezone)::date)
+		FROM units u JOIN facilities f ON f.id = u.facility_id ORDER BY u.id`, now)
+	counts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (queue.UnitCount, error) {
+		var c queue.UnitCount
+		err := r.Scan(&c.Facility, &c.Unit, &c.UnitID, &c.Date, &c.Count)
+		return c, err
+	})
+	return counts, interpret("waiting counts", err)
+}
