@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/antrian/antrian/postgres"
+	"github.com/antrian/antrian/queue"
+	"github.com/antrian/antrian/web"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+)
+
+// App is a running service instance: its connections, background loops and
+// HTTP server. main and the end-to-end tests both start it this way.
+type App struct {
+	cfg Config
+	log *slog.Logger
+
+	DB      *postgres.DB
+	Redis   redis.UniversalClient
+	mini    *miniredis.Miniredis
+	Queue   *queue.Service
+	server  *http.Server
+	ln      net.Listener
+	cancel  context.CancelFunc
+	group   *errgroup.Group
+	Now     func() time.Time
+	started bool
+}
+
+// NewApp returns an App that Start will bring up.
+func NewApp(cfg Config, log *slog.Logger) *App {
+	return &App{cfg: cfg, log: log, Now: time.Now}
+}
+
+// Start connects to Postgres (creating and migrating the database) and
+// Redis (or starts the embedded one), and starts serving HTTP.
+func (a *App) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.DB, err = openDB(ctx, a.cfg, a.log); err != nil {
+		return err
+	}
+	a.DB.Now = a.Now
+	secret, err := a.DB.Secret(ctx, a.cfg.Secret)
+	if err != nil {
+		return err
+	}
+	if a.cfg.RedisURL == "" {
+		a.mini = miniredis.NewMiniRedis()
+		if err := a.mini.StartAddr("127.0.0.1:0"); err != nil {
+			return fmt.Errorf("embedded redis: %w", err)
+		}
+		a.Redis = redis.NewClient(&redis.Options{Addr: a.mini.Addr()})
+		a.log.Info("using the embedded in-process Redis (REDIS_URL is empty)")
+	} else {
+		opt, err := redis.ParseURL(a.cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		a.Redis = redis.NewClient(opt)
+	}
+	if err := a.Redis.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("connect to redis: %w", err)
+	}
+	a.Queue = &queue.Service{
+		Store:  a.DB,
+		Live:   queue.NewLive(a.Redis, a.cfg.RedisPrefix),
+		Log:    a.log,
+		Now:    a.Now,
+		Secret: secret,
+	}
+	srv := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader}, web.Deps{
+		Queue: a.Queue, DB: a.DB, Log: a.log, Now: a.Now,
+		Ready: func(ctx context.Context) error {
+			if err := a.DB.Ping(ctx); err != nil {
+				return fmt.Errorf("postgres: %w", err)
+			}
+			if err := a.Redis.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("redis: %w", err)
+			}
+			return nil
+		},
+	})
+	a.ln, err = net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ANTRIAN_ADDR %s: %w", a.cfg.Addr, err)
+	}
+	a.server = &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	a.group, runCtx = errgroup.WithContext(runCtx)
+	a.group.Go(func() error {
+		if err := a.server.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	a.group.Go(func() error { return a.Queue.RunReconciler(runCtx, a.cfg.ReconcileInterval) })
+	a.started = true
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// URL is the base URL of the server.
+func (a *App) URL() string { return "http://" + a.Addr() }
+
+// Close drains HTTP, stops the background loops and closes connections.
+func (a *App) Close() error {
+	var err error
+	if a.started {
+		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+		err = a.server.Shutdown(ctx)
+		cancel()
+		a.cancel()
+		if gerr := a.group.Wait(); err == nil {
+			err = gerr
+		}
+		a.started = false
+	}
+	if a.Redis != nil {
+		a.Redis.Close()
+	}
+	if a.mini != nil {
+		a.mini.Close()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+	return err
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the program, read once from the environment.
+type Config struct {
+	DatabaseURL       string        // DATABASE_URL
+	RedisURL          string        // REDIS_URL; empty = embedded in-process Redis
+	RedisPrefix       string        // ANTRIAN_REDIS_PREFIX
+	Addr              string        // ANTRIAN_ADDR
+	Timezone          string        // ANTRIAN_TIMEZONE: zone of facilities created without one
+	Secret            []byte        // ANTRIAN_SECRET (hex, 32+ bytes); empty = generated and kept in Postgres
+	LogLevel          slog.Level    // ANTRIAN_LOG_LEVEL
+	LogFormat         string        // ANTRIAN_LOG_FORMAT: text or json
+	SecureCookies     bool          // ANTRIAN_SECURE_COOKIES
+	TrustProxyHeader  string        // ANTRIAN_TRUST_PROXY_HEADER
+	ReconcileInterval time.Duration // ANTRIAN_RECONCILE_INTERVAL
+	ShutdownTimeout   time.Duration // ANTRIAN_SHUTDOWN_TIMEOUT
+}
+
+// LoadConfig reads and validates the configuration. Every error names the
+// variable at fault.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL:       "postgres://localhost:5432/antrian?sslmode=disable",
+		RedisPrefix:       "antrian:",
+		Addr:              ":8080",
+		Timezone:          "Asia/Jakarta",
+		LogFormat:         "text",
+		ReconcileInterval: 15 * time.Second,
+		ShutdownTimeout:   10 * time.Second,
+	}
+	var errs []string
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, name+": "+fmt.Sprintf(format, args...))
+	}
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("REDIS_URL", &c.RedisURL)
+	str("ANTRIAN_REDIS_PREFIX", &c.RedisPrefix)
+	str("ANTRIAN_ADDR", &c.Addr)
+	str("ANTRIAN_TIMEZONE", &c.Timezone)
+	str("ANTRIAN_LOG_FORMAT", &c.LogFormat)
+	str("ANTRIAN_TRUST_PROXY_HEADER", &c.TrustProxyHeader)
+
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		bad("DATABASE_URL", "want postgres://user@host:port/db, got %q", c.DatabaseURL)
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			bad("REDIS_URL", "want redis://host:port/db or empty for the embedded Redis")
+		}
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		bad("ANTRIAN_TIMEZONE", "unknown time zone %q", c.Timezone)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("ANTRIAN_LOG_FORMAT", "want text or json")
+	}
+	if v := getenv("ANTRIAN_SECRET"); v != "" {
+		b, err := hex.DecodeString(v)
+		if err != nil || len(b) < 32 {
+			bad("ANTRIAN_SECRET", "want at least 32 bytes in hex (64 hex digits)")
+		}
+		c.Secret = b
+	}
+	if v := getenv("ANTRIAN_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad("ANTRIAN_LOG_LEVEL", "want debug, info, warn or error")
+		}
+	}
+	if v := getenv("ANTRIAN_SECURE_COOKIES"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("ANTRIAN_SECURE_COOKIES", "want true or false")
+		}
+		c.SecureCookies = b
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				bad(name, "want a positive duration like 15s")
+				return
+			}
+			*dst = d
+		}
+	}
+	dur("ANTRIAN_RECONCILE_INTERVAL", &c.ReconcileInterval)
+	dur("ANTRIAN_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}

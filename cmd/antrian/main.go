@@ -1,0 +1,172 @@
+// Command antrian runs the queue service and its administration commands.
+//
+//	antrian [serve]          run the service (the default)
+//	antrian migrate          apply database migrations and exit
+//	antrian seed --demo      create the demo facility "sobo"
+//	antrian user add --facility F --username U --role R --password-stdin
+//
+// Settings come from the environment; see Config.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // facilities' zones work on machines without tzdata
+
+	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/postgres"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "antrian:", err)
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(int(ee))
+		}
+		os.Exit(1)
+	}
+}
+
+// exitError is a run error that only sets the exit status (its message was
+// already written).
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// run is the whole program, with its inputs and outputs passed in.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "serve":
+		app := NewApp(cfg, log)
+		if err := app.Start(ctx); err != nil {
+			return err
+		}
+		log.Info("antrian listening", "addr", app.Addr())
+		<-ctx.Done()
+		return app.Close()
+	case "migrate":
+		db, err := openDB(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		db.Close()
+		return nil
+	case "seed":
+		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		demo := fs.Bool("demo", false, "create the demo facility sobo (Puskesmas Sobo)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if !*demo {
+			return errors.New("seed: only --demo is available")
+		}
+		db, err := openDB(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.SeedDemo(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "demo facility sobo (Puskesmas Sobo) is ready")
+		return nil
+	case "user":
+		return userCommand(ctx, cfg, log, args, stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  antrian [serve]
+  antrian migrate
+  antrian seed --demo
+  antrian user add --facility F --username U --role admin|staff|kader|dinkes --password-stdin`
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDB connects, creating the database if needed, and migrates.
+func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*postgres.DB, error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("user: want `user add --facility F --username U --role R --password-stdin`")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	facility := fs.String("facility", "", "facility code (empty: the whole district)")
+	username := fs.String("username", "", "login name")
+	roleName := fs.String("role", "staff", "admin, staff, kader or dinkes")
+	passwordStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *username == "" {
+		return errors.New("user add: --username is required")
+	}
+	role, err := account.ParseRole(*roleName)
+	if err != nil {
+		return fmt.Errorf("user add: --role: %w", err)
+	}
+	if !*passwordStdin {
+		return errors.New("user add: pass the password on standard input with --password-stdin")
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, 4096))
+	if err != nil {
+		return fmt.Errorf("user add: read password: %w", err)
+	}
+	password := strings.TrimRight(string(b), "\r\n")
+	hash, err := account.HashPassword(password)
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.CreateUser(ctx, *facility, *username, role, hash); err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	fmt.Fprintf(stdout, "user %s (%s) created\n", *username, role)
+	return nil
+}

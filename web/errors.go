@@ -1,0 +1,164 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/queue"
+	"github.com/labstack/echo/v4"
+)
+
+// apiError is the body of every 4xx and 5xx answer.
+type apiError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errInvalid(field, msg string) error {
+	return &apiError{Status: http.StatusBadRequest, Code: "invalid", Message: msg, Field: field}
+}
+
+var (
+	errUnauthenticated = &apiError{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "Silakan masuk terlebih dahulu."}
+	errForbidden       = &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "Anda tidak berhak melakukan ini."}
+	errCSRF            = &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "Token CSRF tidak ada atau salah. Muat ulang halaman."}
+	errNotFound        = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "Tidak ditemukan."}
+)
+
+// errorTable maps the domain's sentinel errors to HTTP, in one place.
+var errorTable = []struct {
+	err error
+	api apiError
+}{
+	{queue.ErrNotFound, apiError{Status: 404, Code: "not_found", Message: "Tidak ditemukan."}},
+	{account.ErrNotFound, apiError{Status: 404, Code: "not_found", Message: "Tidak ditemukan."}},
+	{queue.ErrConflict, apiError{Status: 409, Code: "conflict", Message: "Tindakan ini tidak bisa dilakukan pada status antrean sekarang."}},
+	{queue.ErrQuotaFull, apiError{Status: 409, Code: "quota_full", Message: "Kuota antrean unit ini untuk tanggal tersebut sudah penuh."}},
+	{queue.ErrClosed, apiError{Status: 409, Code: "closed", Message: "Unit layanan tutup pada waktu tersebut."}},
+	{queue.ErrForbidden, apiError{Status: 403, Code: "forbidden", Message: "Anda tidak berhak melakukan ini."}},
+	{account.ErrUnauthenticated, apiError{Status: 401, Code: "unauthenticated", Message: "Silakan masuk terlebih dahulu."}},
+	{account.ErrInvalid, apiError{Status: 400, Code: "invalid", Message: "Data tidak valid."}},
+	{account.ErrExists, apiError{Status: 409, Code: "conflict", Message: "Sudah ada."}},
+	{queue.ErrInvalid, apiError{Status: 400, Code: "invalid", Message: "Data tidak valid."}},
+	{queue.ErrUnavailable, apiError{Status: 503, Code: "unavailable", Message: "Layanan sedang terganggu. Coba lagi sebentar lagi."}},
+}
+
+// handleError renders every error the same way and logs the detail once.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	body := map[string]any{}
+	var ae apiError
+	var he *echo.HTTPError
+	var fe *queue.FieldError
+	var dup *queue.DuplicateError
+	var api *apiError
+	switch {
+	case errors.As(err, &api):
+		ae = *api
+	case errors.As(err, &dup):
+		ae = apiError{Status: 409, Code: "duplicate", Message: "Anda sudah memiliki antrean aktif di unit ini pada tanggal tersebut."}
+		body["ticket"] = s.ticketJSON(dup.Existing, "", false)
+	case errors.As(err, &fe):
+		ae = apiError{Status: 400, Code: "invalid", Message: fe.Message, Field: fe.Field}
+	case errors.As(err, &he):
+		ae = httpError(he)
+	default:
+		ae = apiError{Status: 500, Code: "internal", Message: "Terjadi kesalahan pada server."}
+		for _, m := range errorTable {
+			if errors.Is(err, m.err) {
+				ae = m.api
+				break
+			}
+		}
+	}
+	level := slog.LevelDebug
+	if ae.Status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(c.Request().Context(), level, "request failed", "method", c.Request().Method,
+		"route", c.Path(), "status", ae.Status, "code", ae.Code, "err", err.Error())
+	if ae.Status == http.StatusServiceUnavailable || ae.Status == http.StatusTooManyRequests {
+		if c.Response().Header().Get("Retry-After") == "" {
+			c.Response().Header().Set("Retry-After", "5")
+		}
+	}
+	body["error"] = ae
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(ae.Status)
+		return
+	}
+	c.JSON(ae.Status, body)
+}
+
+// httpError translates echo's own errors (routing, body limit, binding).
+func httpError(he *echo.HTTPError) apiError {
+	switch he.Code {
+	case http.StatusNotFound:
+		return apiError{Status: 404, Code: "not_found", Message: "Alamat tidak ditemukan."}
+	case http.StatusMethodNotAllowed:
+		return apiError{Status: 405, Code: "method_not_allowed", Message: "Metode tidak diizinkan."}
+	case http.StatusRequestEntityTooLarge:
+		return apiError{Status: 413, Code: "too_large", Message: "Permintaan terlalu besar."}
+	case http.StatusTooManyRequests:
+		return apiError{Status: 429, Code: "rate_limited", Message: "Terlalu banyak permintaan. Coba lagi nanti."}
+	case http.StatusUnauthorized:
+		return *errUnauthenticated
+	case http.StatusForbidden:
+		return *errForbidden
+	}
+	if he.Code >= 400 && he.Code < 500 {
+		return apiError{Status: he.Code, Code: "invalid", Message: "Permintaan tidak valid."}
+	}
+	return apiError{Status: 500, Code: "internal", Message: "Terjadi kesalahan pada server."}
+}
+
+// decode reads a JSON body into v. Wrong content type, bad JSON and wrong
+// types are 400 invalid naming the field where one is at fault.
+func decode(c echo.Context, v any) error {
+	req := c.Request()
+	if req.ContentLength == 0 && req.Header.Get("Transfer-Encoding") == "" {
+		return nil
+	}
+	ct := req.Header.Get("Content-Type")
+	if ct != "" && !isJSON(ct) {
+		return errInvalid("", "Isi permintaan harus JSON (Content-Type: application/json).")
+	}
+	dec := json.NewDecoder(req.Body)
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return &apiError{Status: 413, Code: "too_large", Message: "Permintaan terlalu besar."}
+		case errors.As(err, &te):
+			return errInvalid(te.Field, "Jenis data isian "+te.Field+" salah.")
+		}
+		if he := new(echo.HTTPError); errors.As(err, &he) {
+			return he
+		}
+		return errInvalid("", "JSON tidak valid.")
+	}
+	if dec.More() {
+		return errInvalid("", "JSON tidak valid: ada data setelah objek.")
+	}
+	return nil
+}
+
+func isJSON(ct string) bool {
+	for i := 0; i < len(ct); i++ {
+		if ct[i] == ';' {
+			ct = ct[:i]
+			break
+		}
+	}
+	return ct == "application/json" || ct == "application/json " || ct == "text/json"
+}
