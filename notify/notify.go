@@ -1,0 +1,186 @@
+// Package notify tells patients by WhatsApp, SMS, a generic webhook or web push
+// when something happens to their queue ticket.
+//
+// Messages go through a transactional outbox: the queue calls Enqueue inside the
+// transaction that changes a ticket, so the change and the message commit
+// together. A Worker (any number of instances) claims due rows with
+// FOR UPDATE SKIP LOCKED under a lease, sends them through a Channel and records
+// the outcome, retrying with exponential backoff and jitter. Delivery is
+// at-least-once; every attempt of one message carries the same idempotency key
+// (the outbox row id) so a provider that honours it sends the message once.
+//
+// Nothing is sent for a ticket whose patient did not opt in, and phone numbers
+// are never logged: logs name the outbox id and kind only.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Errors returned by this package, always wrapped with the operation.
+var (
+	// ErrPermanent marks a delivery failure that retrying cannot fix (a 4xx
+	// answer, an invalid number at the gateway). Channels wrap it; the worker
+	// dead-letters the message at once. Any other Send error is retried.
+	ErrPermanent = errors.New("permanent delivery failure")
+	// ErrInvalid reports a malformed argument: an unknown kind or channel, a
+	// phone number that is not Indonesian, a template that does not parse.
+	ErrInvalid = errors.New("invalid")
+	// ErrNotFound reports that the addressed outbox row does not exist (or is
+	// not in the state the operation needs).
+	ErrNotFound = errors.New("not found")
+)
+
+// Kind says which event a message tells the patient about.
+type Kind = string
+
+// The kinds of message. They are the "kind" field of the webhook body.
+const (
+	KindBooked    Kind = "booked"    // a ticket was booked: code, unit, date, tracking link
+	KindNear      Kind = "near"      // N people or fewer are ahead of the ticket
+	KindCalled    Kind = "called"    // the ticket is called to a room or counter
+	KindSkipped   Kind = "skipped"   // the patient was absent when called; how to get back in
+	KindCancelled Kind = "cancelled" // the facility cancelled the ticket
+)
+
+// Kinds lists every kind, in the order a ticket usually meets them.
+var Kinds = []Kind{KindBooked, KindNear, KindCalled, KindSkipped, KindCancelled}
+
+// Channel names, the values of Message.Channel and the keys of the channel map
+// given to NewWorker.
+const (
+	ChannelWebhook  = "webhook"
+	ChannelWhatsApp = "whatsapp"
+	ChannelSMS      = "sms"
+	ChannelPush     = "push"
+)
+
+func validKind(k string) bool {
+	for _, v := range Kinds {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+func validChannel(c string) bool {
+	switch c {
+	case "", ChannelWebhook, ChannelWhatsApp, ChannelSMS, ChannelPush:
+		return true
+	}
+	return false
+}
+
+// repeatable reports whether a kind can legitimately happen more than once to
+// one ticket: staff may call a ticket again, and a ticket that was skipped and
+// put back can be skipped again. Their dedupe key needs an event id.
+func repeatable(k Kind) bool { return k == KindCalled || k == KindSkipped }
+
+// Message is one notification to one patient about one ticket.
+type Message struct {
+	Kind     Kind   // booked, near, called, skipped or cancelled
+	TicketID string // the queue's ticket id
+	Facility string // facility code, e.g. "sobo"
+	Unit     string // unit code, e.g. "UMUM"
+	Code     string // ticket code, e.g. "B-013"
+	// To is the patient's phone in any Indonesian form ("0812...", "62812...",
+	// "+62 812-..."); Enqueue stores it as E.164 "+62...". Empty for web push.
+	To string
+	// Channel is "webhook", "whatsapp", "sms" or "push"; empty means the
+	// deployment's default (WorkerOptions.DefaultChannel).
+	Channel string
+	// Text is the rendered message (see Templates.Render).
+	Text string
+	// OptIn is the patient's consent to messages for this ticket (the ticket
+	// was booked with notify: true). Enqueue does nothing without it, except on
+	// the push channel, where a stored push subscription is the consent.
+	OptIn bool
+	// Event identifies one occurrence of a repeatable kind (called, skipped),
+	// such as the queue event id or call count. With it a second Enqueue of the
+	// same occurrence is a no-op; without it every Enqueue of those kinds sends.
+	Event string
+	// CreatedAt is when the event happened; zero means the transaction's time.
+	// Staleness (WorkerOptions.MaxAge) and latency are measured from it.
+	CreatedAt time.Time
+}
+
+// dedupeKey is the unique key that makes a repeated Enqueue a no-op: booked,
+// near and cancelled happen once per ticket and channel; called and skipped
+// only dedupe when the caller names the occurrence.
+func (m Message) dedupeKey() *string {
+	var k string
+	switch {
+	case !repeatable(m.Kind):
+		k = m.TicketID + "|" + m.Kind + "|" + m.Channel
+	case m.Event != "":
+		k = m.TicketID + "|" + m.Kind + "|" + m.Channel + "|" + m.Event
+	default:
+		return nil
+	}
+	return &k
+}
+
+// Delivery is what a Channel sends: the message and its outbox id.
+type Delivery struct {
+	Message
+	// ID is the outbox row id. It is the idempotency key: every attempt at this
+	// message carries the same ID, so providers can drop duplicates.
+	ID string
+	// Attempt counts from 1.
+	Attempt int
+}
+
+// Channel delivers messages to one kind of provider. Send returns nil when the
+// provider accepted the message, an error wrapping ErrPermanent when retrying
+// cannot help, and any other error when the attempt should be retried.
+// Send must honour ctx for cancellation and deadlines.
+type Channel interface {
+	Send(ctx context.Context, d Delivery) error
+}
+
+// NormalizePhone turns an Indonesian phone number in any usual form ("0812-3456-789",
+// "62812...", "+62 812...", "812...") into E.164 ("+62812...").
+// It returns an error wrapping ErrInvalid for anything else, foreign numbers included.
+func NormalizePhone(s string) (string, error) {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", fmt.Errorf("normalise phone: unexpected character %q: %w", r, ErrInvalid)
+		}
+	}
+	d := b.String()
+	var national string
+	switch {
+	case strings.HasPrefix(d, "+62"):
+		national = d[3:]
+	case strings.HasPrefix(d, "+"):
+		return "", fmt.Errorf("normalise phone: not an Indonesian number: %w", ErrInvalid)
+	case strings.HasPrefix(d, "0062"):
+		national = d[4:]
+	case strings.HasPrefix(d, "62"):
+		national = d[2:]
+	case strings.HasPrefix(d, "0"):
+		national = d[1:]
+	case strings.HasPrefix(d, "8"):
+		national = d
+	default:
+		return "", fmt.Errorf("normalise phone: not an Indonesian number: %w", ErrInvalid)
+	}
+	// Indonesian subscriber numbers have 7 to 12 digits after the country code
+	// (landlines like 21-xxxxxxx up to mobiles like 812-3456-78901), never a leading 0.
+	if len(national) < 7 || len(national) > 12 || national[0] == '0' {
+		return "", fmt.Errorf("normalise phone: wrong length or prefix: %w", ErrInvalid)
+	}
+	return "+62" + national, nil
+}
