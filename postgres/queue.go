@@ -150,13 +150,17 @@ func (ev *events) save(ctx context.Context, tx pgx.Tx) error {
 
 // nextNumber draws the next number of a unit's day. The row lock it takes
 // lasts until commit, and a rollback returns the number, so numbers have
-// no gaps and no duplicates.
-func nextNumber(ctx context.Context, tx pgx.Tx, unitID int64, date string) (int, error) {
+// no gaps and no duplicates. A key > 0 is the booking's order key: it is
+// raised if needed above the previous booking's, so that order keys rise
+// with numbers; the key used is returned.
+func nextNumber(ctx context.Context, tx pgx.Tx, unitID int64, date string, key int64) (int, int64, error) {
 	var n int
-	err := tx.QueryRow(ctx, `INSERT INTO ticket_numbers (unit_id, service_date, last) VALUES ($1, $2, 1)
-		ON CONFLICT (unit_id, service_date) DO UPDATE SET last = ticket_numbers.last + 1 RETURNING last`,
-		unitID, date).Scan(&n)
-	return n, err
+	err := tx.QueryRow(ctx, `INSERT INTO ticket_numbers (unit_id, service_date, last, last_key) VALUES ($1, $2, 1, $3)
+		ON CONFLICT (unit_id, service_date) DO UPDATE SET last = ticket_numbers.last + 1,
+			last_key = CASE WHEN $3 = 0 THEN ticket_numbers.last_key ELSE greatest($3, ticket_numbers.last_key + 1) END
+		RETURNING last, last_key`,
+		unitID, date, key).Scan(&n, &key)
+	return n, key, err
 }
 
 // idempotencyTTL is how long an Idempotency-Key is remembered.
@@ -209,10 +213,11 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 				return err
 			}
 		}
-		n, err := nextNumber(ctx, tx, nt.UnitID, nt.ServiceDate)
+		n, key, err := nextNumber(ctx, tx, nt.UnitID, nt.ServiceDate, nt.OrderKey)
 		if err != nil {
 			return err
 		}
+		nt.OrderKey = key
 		if nt.Quota > 0 && n > nt.Quota {
 			return fmt.Errorf("unit %s on %s has issued %d tickets: %w", nt.Unit, nt.ServiceDate, nt.Quota, queue.ErrQuotaFull)
 		}
@@ -341,7 +346,7 @@ func (db *DB) Transfer(ctx context.Context, id string, nt queue.NewTicket, actor
 		if !queue.Allowed(queue.ActionTransfer, cur.Status) {
 			return fmt.Errorf("transfer ticket %s in status %s: %w", id, cur.Status, queue.ErrConflict)
 		}
-		n, err := nextNumber(ctx, tx, nt.UnitID, nt.ServiceDate)
+		n, _, err := nextNumber(ctx, tx, nt.UnitID, nt.ServiceDate, 0)
 		if err != nil {
 			return err
 		}

@@ -199,7 +199,7 @@ func entries(v any) []Entry {
 }
 
 var rebuildScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 and ARGV[4] == '0' then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 for i = 5, #ARGV, 3 do
   if ARGV[i + 2] == 'p' then
@@ -223,18 +223,13 @@ type LaneEntry struct {
 }
 
 // Rebuild replaces a unit's index with the given waiting tickets and ratio
-// counter. Unless force is set it does nothing when the index is present,
-// and reports whether it wrote.
-func (l *Live) Rebuild(ctx context.Context, facility, unit, date string, waiting []LaneEntry, since int, force bool, now time.Time) (bool, error) {
+// counter, unless the index is present; it reports whether it wrote.
+func (l *Live) Rebuild(ctx context.Context, facility, unit, date string, waiting []LaneEntry, since int, now time.Time) (bool, error) {
 	k := l.keys(facility, unit, date)
 	epoch := make([]byte, 8)
 	rand.Read(epoch)
-	f := "0"
-	if force {
-		f = "1"
-	}
 	args := make([]any, 0, 4+3*len(waiting))
-	args = append(args, hex.EncodeToString(epoch), since, ttl(date, now), f)
+	args = append(args, hex.EncodeToString(epoch), since, ttl(date, now), "")
 	for _, w := range waiting {
 		args = append(args, w.ID, w.Key, w.Lane.String())
 	}
@@ -252,6 +247,17 @@ func (l *Live) run(ctx context.Context, s *redis.Script, keys []string, args ...
 	}
 	if n == -1 {
 		return errLost
+	}
+	return nil
+}
+
+// Invalidate drops a unit's epoch marker, so that the next operation on it
+// rebuilds it from Postgres. Writers in flight then fail with a lost index,
+// rebuild, and retry their own write, so nothing committed is left out.
+func (l *Live) Invalidate(ctx context.Context, facility, unit, date string) error {
+	k := l.keys(facility, unit, date)
+	if err := l.rdb.Del(ctx, k[0]).Err(); err != nil {
+		return fmt.Errorf("live invalidate: %w: %w", ErrUnavailable, err)
 	}
 	return nil
 }

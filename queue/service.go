@@ -104,6 +104,7 @@ type Service struct {
 	Secret    []byte
 
 	mu        sync.Mutex
+	dirty     map[unitDay]bool
 	facCache  map[string]facEntry
 	waitCache map[int64]waitEntry
 }
@@ -429,7 +430,7 @@ func (s *Service) CallNext(ctx context.Context, facility, unit, counter, actor s
 	for range 1000 {
 		id, err := s.Live.Next(ctx, f.Code, u.Code, date, u.Policy, now)
 		if errors.Is(err, errLost) {
-			if err := s.rebuild(ctx, f, u, date, false, now); err != nil {
+			if err := s.rebuild(ctx, f, u, date, now); err != nil {
 				return Ticket{}, false, err
 			}
 			continue
@@ -592,7 +593,7 @@ func (s *Service) Units(ctx context.Context, facility string) (Facility, []UnitS
 func (s *Service) lanes(ctx context.Context, f Facility, u Unit, date string, now time.Time) (Lanes, error) {
 	ls, err := s.Live.Read(ctx, f.Code, u.Code, date)
 	if errors.Is(err, errLost) {
-		if err := s.rebuild(ctx, f, u, date, false, now); err != nil {
+		if err := s.rebuild(ctx, f, u, date, now); err != nil {
 			return Lanes{}, err
 		}
 		ls, err = s.Live.Read(ctx, f.Code, u.Code, date)
@@ -655,99 +656,141 @@ func (s *Service) index(ctx context.Context, f Facility, u Unit, t Ticket, now t
 	e := Entry{ID: t.ID, Key: t.OrderKey}
 	err := s.Live.Add(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
 	if errors.Is(err, errLost) {
-		if err = s.rebuild(ctx, f, u, t.ServiceDate, false, now); err == nil {
+		if err = s.rebuild(ctx, f, u, t.ServiceDate, now); err == nil {
 			err = s.Live.Add(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
 		}
 	}
 	if err != nil {
-		s.Log.Error("live index add failed; reconciler will repair", "ticket", t.ID, "err", err)
+		s.Log.Error("live index add failed; the unit will be rebuilt", "ticket", t.ID, "err", err)
+		s.markDirty(f.Code, u.Code, t.ServiceDate)
 	}
 }
 
 func (s *Service) unindex(ctx context.Context, f Facility, u Unit, t Ticket, called bool, now time.Time) {
 	err := s.Live.Remove(ctx, f.Code, u.Code, t.ServiceDate, t.ID, called)
 	if errors.Is(err, errLost) {
-		if err = s.rebuild(ctx, f, u, t.ServiceDate, false, now); err == nil {
+		if err = s.rebuild(ctx, f, u, t.ServiceDate, now); err == nil {
 			err = s.Live.Remove(ctx, f.Code, u.Code, t.ServiceDate, t.ID, called)
 		}
 	}
 	if err != nil {
-		s.Log.Error("live index remove failed; reconciler will repair", "ticket", t.ID, "err", err)
+		s.Log.Error("live index remove failed; the unit will be rebuilt", "ticket", t.ID, "err", err)
+		s.markDirty(f.Code, u.Code, t.ServiceDate)
 	}
 }
 
-// rebuild reloads a unit's index for date from Postgres.
-func (s *Service) rebuild(ctx context.Context, f Facility, u Unit, date string, force bool, now time.Time) error {
+// rebuild reloads a unit's index for date from Postgres, unless it is present.
+func (s *Service) rebuild(ctx context.Context, f Facility, u Unit, date string, now time.Time) error {
 	entries, since, err := s.Store.LiveState(ctx, u.ID, date, u.Policy)
 	if err != nil {
 		return err
 	}
-	wrote, err := s.Live.Rebuild(ctx, f.Code, u.Code, date, entries, since, force, now)
+	wrote, err := s.Live.Rebuild(ctx, f.Code, u.Code, date, entries, since, now)
 	if err != nil {
 		return err
 	}
 	if wrote {
-		s.Log.Info("live index rebuilt", "facility", f.Code, "unit", u.Code, "date", date, "waiting", len(entries), "forced", force)
+		s.Log.Info("live index rebuilt", "facility", f.Code, "unit", u.Code, "date", date, "waiting", len(entries))
 	}
 	return nil
 }
 
+// repair rebuilds a unit's index even though it is present: it drops the
+// epoch marker first, so writers in flight rebuild and retry too, and no
+// committed ticket is left out by the snapshot.
+func (s *Service) repair(ctx context.Context, facility, unit, date string) error {
+	f, units, err := s.Facility(ctx, facility)
+	if err != nil {
+		return err
+	}
+	u, ok := findUnit(units, unit)
+	if !ok {
+		return nil
+	}
+	if err := s.Live.Invalidate(ctx, f.Code, u.Code, date); err != nil {
+		return err
+	}
+	return s.rebuild(ctx, f, u, date, s.Now())
+}
+
+type unitDay struct{ facility, unit, date string }
+
+// markDirty remembers a unit whose index missed a write.
+func (s *Service) markDirty(facility, unit, date string) {
+	s.mu.Lock()
+	if s.dirty == nil {
+		s.dirty = map[unitDay]bool{}
+	}
+	s.dirty[unitDay{facility, unit, date}] = true
+	s.mu.Unlock()
+}
+
+// repairDirty rebuilds every unit whose index missed a write, once Redis
+// answers again.
+func (s *Service) repairDirty(ctx context.Context) {
+	s.mu.Lock()
+	todo := s.dirty
+	s.dirty = nil
+	s.mu.Unlock()
+	for k := range todo {
+		if err := s.repair(ctx, k.facility, k.unit, k.date); err != nil {
+			s.markDirty(k.facility, k.unit, k.date)
+			continue
+		}
+		s.Log.Info("live index repaired after a failed write", "facility", k.facility, "unit", k.unit, "date", k.date)
+	}
+}
+
 // Reconcile compares today's waiting counts in Postgres with the live index
-// of every unit and rebuilds the units that disagree twice in a row (one
-// disagreement can be a write in flight). It returns how many it rebuilt.
+// of every unit and repairs the units that disagree twice in a row (one
+// disagreement can be a write in flight). It returns how many it repaired.
 func (s *Service) Reconcile(ctx context.Context, suspects map[string]bool) (int, error) {
-	now := s.Now()
-	counts, err := s.Store.WaitingCounts(ctx, now)
+	counts, err := s.Store.WaitingCounts(ctx, s.Now())
 	if err != nil {
 		return 0, err
 	}
-	rebuilt := 0
+	repaired := 0
 	for _, c := range counts {
-		f, units, err := s.Facility(ctx, c.Facility)
-		if err != nil {
-			continue
-		}
-		u, ok := findUnit(units, c.Unit)
-		if !ok {
-			continue
-		}
-		date := c.Date
-		ls, err := s.Live.Read(ctx, f.Code, u.Code, date)
-		key := f.Code + "/" + u.Code
-		if err == nil && ls.Count() == c.Count {
+		ls, err := s.Live.Read(ctx, c.Facility, c.Unit, c.Date)
+		key := c.Facility + "/" + c.Unit + "/" + c.Date
+		switch {
+		case err == nil && ls.Count() == c.Count, errors.Is(err, errLost):
+			// In step, or lost and rebuilt by the next operation on it.
 			delete(suspects, key)
-			continue
-		}
-		if errors.Is(err, errLost) || suspects[key] {
-			if err := s.rebuild(ctx, f, u, date, !errors.Is(err, errLost), now); err != nil {
-				return rebuilt, err
+		case err != nil:
+			return repaired, err
+		case suspects[key]:
+			if err := s.repair(ctx, c.Facility, c.Unit, c.Date); err != nil {
+				return repaired, err
 			}
 			delete(suspects, key)
-			rebuilt++
-			continue
+			repaired++
+		default:
+			suspects[key] = true
 		}
-		if err != nil {
-			return rebuilt, err
-		}
-		suspects[key] = true
 	}
-	return rebuilt, nil
+	return repaired, nil
 }
 
-// RunReconciler reconciles every interval until ctx ends.
+// RunReconciler repairs units whose index missed a write (every second)
+// and compares every unit with Postgres (every interval) until ctx ends.
 func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) error {
 	suspects := map[string]bool{}
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	fast := time.NewTicker(min(interval, time.Second))
+	defer fast.Stop()
+	full := time.NewTicker(interval)
+	defer full.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-fast.C:
+			s.repairDirty(ctx)
+		case <-full.C:
 			if n, err := s.Reconcile(ctx, suspects); err != nil {
 				s.Log.Warn("reconcile failed", "err", err)
 			} else if n > 0 {
-				s.Log.Warn("live index repaired", "units", n)
+				s.Log.Warn("live index repaired after a mismatch", "units", n)
 			}
 		}
 	}

@@ -44,6 +44,9 @@ CREATE TABLE ticket_numbers (
     unit_id      bigint NOT NULL REFERENCES units (id),
     service_date date NOT NULL,
     last         integer NOT NULL,
+    -- last_key is the order key of the last booking: keys rise with numbers,
+    -- so arrival order and number order agree.
+    last_key     bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (unit_id, service_date)
 );
 
