@@ -4,6 +4,7 @@
 //	antrian migrate          apply database migrations and exit
 //	antrian seed --demo      create the demo facility "sobo"
 //	antrian user add --facility F --username U --role R --password-stdin
+//	antrian anthro < in.csv > out.csv   WHO z-scores for a CSV batch
 //
 // Settings come from the environment; see Config.
 package main
@@ -15,13 +16,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // facilities' zones work on machines without tzdata
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/postgres"
 )
 
@@ -61,6 +66,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err := app.Start(ctx); err != nil {
 			return err
 		}
+		if cfg.Demo {
+			if err := app.DB.SeedDemo(ctx); err != nil {
+				app.Close()
+				return err
+			}
+			log.Info("demo facility sobo is ready", "url", "http://"+app.Addr()+"/")
+		}
 		log.Info("antrian listening", "addr", app.Addr())
 		<-ctx.Done()
 		return app.Close()
@@ -93,6 +105,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	case "user":
 		return userCommand(ctx, cfg, log, args, stdin, stdout, stderr)
+	case "anthro":
+		// Pure computation: no database. Bad rows are reported on stderr
+		// line by line and only set the exit status (api-v1.md).
+		bad, err := bts.ConvertCSV(stdin, stdout, stderr)
+		if err != nil {
+			return fmt.Errorf("anthro: %w", err)
+		}
+		if bad > 0 {
+			return exitError(1)
+		}
+		return nil
+	case "healthcheck":
+		return healthcheck(ctx, cfg)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -104,7 +129,8 @@ const usage = `usage:
   antrian [serve]
   antrian migrate
   antrian seed --demo
-  antrian user add --facility F --username U --role admin|staff|kader|dinkes --password-stdin`
+  antrian user add --facility F --username U --role admin|staff|kader|dinkes --password-stdin
+  antrian anthro < measurements.csv > zscores.csv`
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
@@ -168,5 +194,29 @@ func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 		return fmt.Errorf("user add: %w", err)
 	}
 	fmt.Fprintf(stdout, "user %s (%s) created\n", *username, role)
+	return nil
+}
+
+// healthcheck asks the server on ANTRIAN_ADDR whether it is alive, for
+// container health checks in images without a shell or curl.
+func healthcheck(ctx context.Context, cfg Config) error {
+	_, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ANTRIAN_ADDR: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz: status %d", resp.StatusCode)
+	}
 	return nil
 }
