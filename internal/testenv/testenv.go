@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,19 +70,12 @@ func Postgres(t testing.TB) string {
 		defer c.Close(ctx)
 		c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	cfg, err := pgx.ParseConfig(admin)
+	u, err := url.Parse(admin)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ANTRIAN_TEST_DATABASE_URL: %v", err)
 	}
-	host := cfg.Host
-	if strings.HasPrefix(host, "/") {
-		host = "localhost"
-	}
-	user := cfg.User
-	if user == "" {
-		user = "postgres"
-	}
-	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", user, host, cfg.Port, name)
+	u.Path = "/" + name
+	return u.String()
 }
 
 // RedisServer is a redis-server process owned by one test, so the test may

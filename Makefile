@@ -1,0 +1,26 @@
+# The two commands of the README: `make run` and `make test`.
+GO ?= go
+STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME ?= 10s
+
+.PHONY: run test lint fuzz bench
+
+# Run the service with the demo facility against a local PostgreSQL
+# (DATABASE_URL, default postgres://localhost:5432/antrian) and the embedded
+# Redis unless REDIS_URL is set.
+run:
+	ANTRIAN_DEMO=true $(GO) run ./cmd/antrian serve
+
+# Run the whole test suite with the race detector. scripts/test-deps.sh
+# installs and starts what the tests need when it can (PostgreSQL, Redis,
+# Chromium) and prints the database URL the tests use.
+test:
+	ANTRIAN_TEST_DATABASE_URL="$$(./scripts/test-deps.sh)" $(GO) test -race -count=1 -timeout 20m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

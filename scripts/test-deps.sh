@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Makes sure the services the test suite talks to are installed and running
+# (PostgreSQL, Redis, and Chromium for the browser tests), then prints the
+# admin URL of the PostgreSQL server the tests create their databases on.
+# Progress goes to stderr; only the URL goes to stdout. Installing needs
+# root (apt-get); without it, missing pieces are reported and the tests that
+# need them skip (or fail under CI=true).
+set -euo pipefail
+
+log() { echo "test-deps: $*" >&2; }
+as_root() { [ "$(id -u)" = 0 ]; }
+
+missing=()
+command -v pg_ctlcluster >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  if as_root && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    log "missing ${missing[*]} (run as root to install them)"
+  fi
+fi
+
+# PostgreSQL on 127.0.0.1:5432.
+if ! (command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q); then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && as_root; then
+    version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+    if [ -n "$version" ]; then
+      log "starting PostgreSQL $version"
+      pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || true
+    fi
+  fi
+  for _ in $(seq 1 50); do
+    pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && break
+    sleep 0.2
+  done
+fi
+
+# Redis on 127.0.0.1:6379 (the tests also start redis-servers of their own).
+if command -v redis-server >/dev/null 2>&1 && ! (redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG); then
+  log "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2 || true
+fi
+
+# The URL the tests use: the one given, else local trust auth as root,
+# else a password role made for the tests (a fresh Debian install allows
+# only password logins over TCP).
+if [ -n "${ANTRIAN_TEST_DATABASE_URL:-}" ]; then
+  echo "$ANTRIAN_TEST_DATABASE_URL"
+  exit 0
+fi
+url="postgres://$(id -un)@127.0.0.1:5432/postgres?sslmode=disable"
+if command -v psql >/dev/null && psql "$url" -Atqc 'SELECT 1' >/dev/null 2>&1; then
+  echo "$url"
+  exit 0
+fi
+if as_root && command -v psql >/dev/null; then
+  su postgres -c "psql -qc \"DO \\\$\\\$ BEGIN CREATE ROLE antrian_test LOGIN SUPERUSER PASSWORD 'antrian_test'; EXCEPTION WHEN duplicate_object THEN NULL; END \\\$\\\$\"" >&2 || true
+fi
+echo "postgres://antrian_test:antrian_test@127.0.0.1:5432/postgres?sslmode=disable"
