@@ -24,6 +24,7 @@ type Config struct {
 	TrustProxyHeader  string        // ANTRIAN_TRUST_PROXY_HEADER
 	ReconcileInterval time.Duration // ANTRIAN_RECONCILE_INTERVAL
 	ShutdownTimeout   time.Duration // ANTRIAN_SHUTDOWN_TIMEOUT
+	Demo              bool          // ANTRIAN_DEMO: serve seeds the demo facility at start
 }
 
 // LoadConfig reads and validates the configuration. Every error names the
@@ -87,6 +88,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("ANTRIAN_SECURE_COOKIES", "want true or false")
 		}
 		c.SecureCookies = b
+	}
+	if v := getenv("ANTRIAN_DEMO"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("ANTRIAN_DEMO", "want true or false")
+		}
+		c.Demo = b
 	}
 	dur := func(name string, dst *time.Duration) {
 		if v := getenv(name); v != "" {
