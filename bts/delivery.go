@@ -1,0 +1,156 @@
+package bts
+
+import (
+	"regexp"
+	"time"
+	"unicode/utf8"
+)
+
+// ItemKind is a kind of animal protein delivered.
+type ItemKind string
+
+// Item kinds.
+const (
+	Telur   ItemKind = "telur"   // eggs
+	Ikan    ItemKind = "ikan"    // fish
+	Ayam    ItemKind = "ayam"    // chicken
+	Daging  ItemKind = "daging"  // meat
+	Hati    ItemKind = "hati"    // liver
+	Lainnya ItemKind = "lainnya" // other
+)
+
+// ItemKinds lists the kinds in the order forms show them.
+var ItemKinds = []ItemKind{Telur, Ikan, Ayam, Daging, Hati, Lainnya}
+
+// Item is one line of a delivery.
+type Item struct {
+	Kind    ItemKind `json:"kind"`
+	Qty     float64  `json:"qty"`      // pieces (eggs) or portions
+	PriceRp int      `json:"price_rp"` // total price of this line
+	Note    string   `json:"note,omitempty"`
+}
+
+// Consumption is whether the target ate the food.
+type Consumption string
+
+// Consumption values.
+const (
+	Habis        Consumption = "habis"         // eaten up
+	Sisa         Consumption = "sisa"          // partly eaten
+	TidakDimakan Consumption = "tidak_dimakan" // not eaten
+)
+
+// Status is the nutritionist's verdict on a delivery report.
+type Status string
+
+// Statuses of a delivery report.
+const (
+	Pending  Status = "pending"
+	Verified Status = "verified"
+	Rejected Status = "rejected"
+)
+
+// Delivery is one day's delivery report for one target.
+type Delivery struct {
+	ID          int64
+	ClientID    string // made by the cadre's phone; the idempotency key
+	EnrolmentID int64
+	Facility    string
+	DeliveredOn time.Time // the day in the facility's time zone
+	CadreID     int64
+	Cadre       string
+	Items       []Item
+	TotalRp     int
+	Consumption Consumption
+	Notes       string
+	Photo       PhotoRef
+	ReceivedAt  time.Time
+	Status      Status
+	ReviewNote  string
+	ReviewedBy  string
+	ReviewedAt  *time.Time
+}
+
+// PhotoRef is a stored photo and the verification data read from the
+// uploaded file.
+type PhotoRef struct {
+	Hash  string // sha256 hex of the stored image: its name in the PhotoStore
+	Bytes int
+	Meta  PhotoMeta
+}
+
+var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// Validate checks a new report against its enrolment on the facility's day
+// today. The day must be one the target is enrolled on, not in the future,
+// and at most MaxLateDays ago. It fills TotalRp. It returns a *FieldError.
+func (d *Delivery) Validate(e Enrolment, today time.Time) error {
+	switch {
+	case !clientIDPattern.MatchString(d.ClientID):
+		return invalid("client_id", "client_id harus 8-64 huruf, angka, - atau _.")
+	case d.DeliveredOn.IsZero() || dateOf(d.DeliveredOn).After(dateOf(today)):
+		return invalid("date", "Tanggal tidak boleh kosong atau di masa depan.")
+	case AgeDays(d.DeliveredOn, today) > MaxLateDays:
+		return invalid("date", "Laporan lebih dari 30 hari yang lalu tidak bisa dikirim.")
+	case !e.ActiveOn(d.DeliveredOn):
+		return invalid("date", "Sasaran tidak terdaftar intervensi pada tanggal itu.")
+	case len(d.Items) == 0:
+		return invalid("items", "Isi paling sedikit satu bahan pangan.")
+	case len(d.Items) > 10:
+		return invalid("items", "Terlalu banyak baris bahan pangan.")
+	case d.Consumption != Habis && d.Consumption != Sisa && d.Consumption != TidakDimakan:
+		return invalid("consumption", "Pilih habis, sisa atau tidak dimakan.")
+	case utf8.RuneCountInString(d.Notes) > 500:
+		return invalid("notes", "Catatan paling banyak 500 huruf.")
+	}
+	d.TotalRp = 0
+	for _, it := range d.Items {
+		switch {
+		case !validKind(it.Kind):
+			return invalid("items", "Jenis bahan pangan tidak dikenal: "+string(it.Kind)+".")
+		case !(it.Qty > 0 && it.Qty <= 100):
+			return invalid("items", "Jumlah harus lebih dari 0.")
+		case it.PriceRp < 0 || it.PriceRp > 1_000_000:
+			return invalid("items", "Harga tidak masuk akal.")
+		case utf8.RuneCountInString(it.Note) > 100:
+			return invalid("items", "Keterangan bahan terlalu panjang.")
+		}
+		d.TotalRp += it.PriceRp
+	}
+	return nil
+}
+
+// MaxLateDays is how many days after the delivery a report is still taken.
+const MaxLateDays = 30
+
+func validKind(k ItemKind) bool {
+	for _, x := range ItemKinds {
+		if k == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Late reports whether the report arrived after its day ended in loc.
+func (d Delivery) Late(loc *time.Location) bool {
+	return Date(d.ReceivedAt, loc).After(dateOf(d.DeliveredOn))
+}
+
+// Review returns the delivery with the nutritionist's verdict. Only a
+// pending report can be reviewed, and a rejection needs a note; it returns
+// ErrConflict or a *FieldError otherwise.
+func (d Delivery) Review(verdict Status, note, by string, at time.Time) (Delivery, error) {
+	switch {
+	case verdict != Verified && verdict != Rejected:
+		return d, invalid("status", "Status harus verified atau rejected.")
+	case verdict == Rejected && note == "":
+		return d, invalid("note", "Tulis alasan penolakan.")
+	case utf8.RuneCountInString(note) > 300:
+		return d, invalid("note", "Catatan terlalu panjang.")
+	case d.Status != Pending:
+		return d, ErrConflict
+	}
+	d.Status, d.ReviewNote, d.ReviewedBy, d.ReviewedAt = verdict, note, by, &at
+	return d, nil
+}
