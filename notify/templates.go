@@ -62,13 +62,19 @@ func NewTemplates(db DB) *Templates {
 // callers then enqueue nothing. It returns an error wrapping ErrInvalid for an
 // unknown kind or a stored template that fails, and the database error otherwise.
 func (t *Templates) Render(ctx context.Context, facility string, kind string, data TemplateData) (text string, enabled bool, err error) {
+	return t.RenderIn(ctx, t.db, facility, kind, data)
+}
+
+// RenderIn is Render reading the overrides through db, such as the
+// transaction a message is enqueued in (so it needs no second connection).
+func (t *Templates) RenderIn(ctx context.Context, db DB, facility string, kind string, data TemplateData) (text string, enabled bool, err error) {
 	def, ok := DefaultTemplates[kind]
 	if !ok {
 		return "", false, fmt.Errorf("render %s: unknown kind: %w", kind, ErrInvalid)
 	}
 	body, enabled := def, true
 	var stored string
-	err = t.db.QueryRow(ctx, `SELECT body, enabled FROM notify_templates WHERE facility = $1 AND kind = $2`,
+	err = db.QueryRow(ctx, `SELECT body, enabled FROM notify_templates WHERE facility = $1 AND kind = $2`,
 		facility, kind).Scan(&stored, &enabled)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):

@@ -30,8 +30,10 @@ const migrationLock = 7261_2026
 
 // DB is the Postgres store.
 type DB struct {
-	Pool   *pgxpool.Pool
-	Now    func() time.Time
+	Pool *pgxpool.Pool
+	Now  func() time.Time
+	// Hook, if set, runs inside every queue transaction for each event.
+	Hook   EventHook
 	secret []byte
 }
 
@@ -157,16 +159,36 @@ func (db *DB) Secret(ctx context.Context, override []byte) ([]byte, error) {
 		db.secret = override
 		return override, nil
 	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('secret', $1) ON CONFLICT DO NOTHING`, key); err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
-	if err := db.Pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'secret'`).Scan(&key); err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
+	key, err := db.EnsureSetting(ctx, "secret", func() ([]byte, error) {
+		k := make([]byte, 32)
+		rand.Read(k)
+		return k, nil
+	})
 	db.secret = key
-	return key, nil
+	return key, err
+}
+
+// EnsureSetting returns the deployment-wide setting key, creating it with
+// create the first time. Instances starting together agree on one value.
+func (db *DB) EnsureSetting(ctx context.Context, key string, create func() ([]byte, error)) ([]byte, error) {
+	var v []byte
+	err := db.Pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
+	if v, err = create(); err != nil {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING`, key, v); err != nil {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v); err != nil {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return v, nil
 }
 
 // inTx runs fn in a transaction, committing when fn returns nil.

@@ -96,6 +96,12 @@ func (db *DB) Tickets(ctx context.Context, ids []string) ([]queue.Ticket, error)
 	return ts, interpret("tickets", err)
 }
 
+// EventHook is called inside a queue transaction for each event, after the
+// event row is written and before commit, with the ticket as it is after
+// the change. An error rolls the whole change back. The notify package
+// uses it so that a message commits together with the change that causes it.
+type EventHook func(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error
+
 // events accumulates a transaction's events. It holds the facility row lock
 // taken by lockFacility, so seq values are assigned in commit order.
 type events struct {
@@ -103,10 +109,11 @@ type events struct {
 	facilityID int64
 	seq        int64
 	list       []queue.Event
+	hook       EventHook
 }
 
-func lockFacility(ctx context.Context, tx pgx.Tx, facilityID int64) (*events, error) {
-	ev := &events{facilityID: facilityID}
+func (db *DB) lockFacility(ctx context.Context, tx pgx.Tx, facilityID int64) (*events, error) {
+	ev := &events{facilityID: facilityID, hook: db.Hook}
 	err := tx.QueryRow(ctx, `SELECT code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, facilityID).Scan(&ev.facility, &ev.seq)
 	return ev, err
 }
@@ -140,6 +147,9 @@ func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticke
 		return err
 	}
 	ev.list = append(ev.list, e)
+	if ev.hook != nil {
+		return ev.hook(ctx, tx, e, t, actor)
+	}
 	return nil
 }
 
@@ -177,7 +187,7 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 	)
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if ev, err = lockFacility(ctx, tx, nt.FacilityID); err != nil {
+		if ev, err = db.lockFacility(ctx, tx, nt.FacilityID); err != nil {
 			return err
 		}
 		if nt.IdempotencyKey != "" {
@@ -302,7 +312,7 @@ func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Tim
 			return err
 		}
 		var err error
-		if ev, err = lockFacility(ctx, tx, facilityID); err != nil {
+		if ev, err = db.lockFacility(ctx, tx, facilityID); err != nil {
 			return err
 		}
 		cur, err := getTicket(ctx, tx, id, true)
@@ -336,7 +346,7 @@ func (db *DB) Transfer(ctx context.Context, id string, nt queue.NewTicket, actor
 	var ev *events
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if ev, err = lockFacility(ctx, tx, nt.FacilityID); err != nil {
+		if ev, err = db.lockFacility(ctx, tx, nt.FacilityID); err != nil {
 			return err
 		}
 		cur, err := getTicket(ctx, tx, id, true)

@@ -36,6 +36,7 @@ type Server struct {
 	log   *slog.Logger
 	ready func(context.Context) error
 	now   func() time.Time
+	vapid string
 }
 
 // Deps are what the server is built on.
@@ -46,6 +47,8 @@ type Deps struct {
 	// Ready reports whether every dependency answers (for /readyz).
 	Ready func(context.Context) error
 	Now   func() time.Time
+	// VAPIDPublicKey is the web push key patients' browsers subscribe with.
+	VAPIDPublicKey string
 }
 
 // New returns a server with every route registered.
@@ -62,7 +65,7 @@ func New(cfg Config, d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, log: d.Log, ready: d.Ready, now: d.Now}
+	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
@@ -90,6 +93,8 @@ func (s *Server) routes() {
 	api.POST("/facilities/:facility/tickets", s.createTicket, s.optionalAuth)
 	api.GET("/tickets/:id", s.getTicket)
 	api.DELETE("/tickets/:id", s.cancelTicket)
+	api.GET("/push/key", s.pushKey)
+	api.POST("/tickets/:id/push", s.pushSubscribe)
 
 	// Staff.
 	api.POST("/auth/login", s.login)
@@ -105,6 +110,8 @@ func (s *Server) routes() {
 	api.POST("/tickets/:id/requeue", s.act(queue.ActionRequeue), s.requireAuth)
 	api.POST("/tickets/:id/cancel", s.act(queue.ActionCancel), s.requireAuth)
 	api.POST("/tickets/:id/transfer", s.transfer, s.requireAuth)
+	api.GET("/facilities/:facility/notifications/dead", s.deadLetters, s.requireAuth)
+	api.POST("/notifications/:id/retry", s.retryNotification, s.requireAuth)
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -27,6 +27,7 @@ type App struct {
 	Redis   redis.UniversalClient
 	mini    *miniredis.Miniredis
 	Queue   *queue.Service
+	Notify  *notifier
 	server  *http.Server
 	ln      net.Listener
 	cancel  context.CancelFunc
@@ -80,8 +81,11 @@ func (a *App) Start(ctx context.Context) (err error) {
 		Now:    a.Now,
 		Secret: secret,
 	}
+	if a.Notify, err = a.setupNotify(ctx); err != nil {
+		return err
+	}
 	srv := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader}, web.Deps{
-		Queue: a.Queue, DB: a.DB, Log: a.log, Now: a.Now,
+		Queue: a.Queue, DB: a.DB, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
 		Ready: func(ctx context.Context) error {
 			if err := a.DB.Ping(ctx); err != nil {
 				return fmt.Errorf("postgres: %w", err)
@@ -113,6 +117,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 		return nil
 	})
 	a.group.Go(func() error { return a.Queue.RunReconciler(runCtx, a.cfg.ReconcileInterval) })
+	if a.Notify.Worker != nil {
+		a.group.Go(func() error { return a.Notify.Worker.Run(runCtx) })
+	}
 	a.started = true
 	return nil
 }

@@ -25,6 +25,24 @@ type Config struct {
 	ReconcileInterval time.Duration // ANTRIAN_RECONCILE_INTERVAL
 	ShutdownTimeout   time.Duration // ANTRIAN_SHUTDOWN_TIMEOUT
 	Demo              bool          // ANTRIAN_DEMO: serve seeds the demo facility at start
+	PublicURL         string        // ANTRIAN_PUBLIC_URL: base of links sent to patients
+	Notify            NotifyConfig
+}
+
+// NotifyConfig is how patient messages leave the service.
+type NotifyConfig struct {
+	WebhookURL     string // ANTRIAN_WEBHOOK_URL
+	WebhookSecret  string // ANTRIAN_WEBHOOK_SECRET
+	Gateway        string // ANTRIAN_GATEWAY: fonnte, wablas, starsender, zenziva, whatsapp-cloud
+	GatewayURL     string // ANTRIAN_GATEWAY_URL: overrides the preset's URL (per-account hosts)
+	GatewayToken   string // ANTRIAN_GATEWAY_TOKEN
+	GatewaySecret  string // ANTRIAN_GATEWAY_SECRET
+	GatewayChannel string // ANTRIAN_GATEWAY_CHANNEL: whatsapp or sms (default by preset)
+	Channel        string // ANTRIAN_NOTIFY_CHANNEL: channel of phone messages (default: webhook if set, else the gateway's)
+	VAPIDPublic    string // ANTRIAN_VAPID_PUBLIC_KEY (generated and kept in Postgres when unset)
+	VAPIDPrivate   string // ANTRIAN_VAPID_PRIVATE_KEY
+	VAPIDSubject   string // ANTRIAN_VAPID_SUBJECT: contact for push services (mailto: or https:)
+	Worker         bool   // ANTRIAN_NOTIFY_WORKER: run the delivery worker in this instance (default true)
 }
 
 // LoadConfig reads and validates the configuration. Every error names the
@@ -88,6 +106,75 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("ANTRIAN_SECURE_COOKIES", "want true or false")
 		}
 		c.SecureCookies = b
+	}
+	c.PublicURL = "http://localhost:8080"
+	str("ANTRIAN_PUBLIC_URL", &c.PublicURL)
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("ANTRIAN_PUBLIC_URL", "want an http(s) URL like https://antrian.example.go.id")
+	}
+	n := &c.Notify
+	n.VAPIDSubject = "mailto:admin@localhost"
+	n.Worker = true
+	str("ANTRIAN_WEBHOOK_URL", &n.WebhookURL)
+	str("ANTRIAN_WEBHOOK_SECRET", &n.WebhookSecret)
+	str("ANTRIAN_GATEWAY", &n.Gateway)
+	str("ANTRIAN_GATEWAY_URL", &n.GatewayURL)
+	str("ANTRIAN_GATEWAY_TOKEN", &n.GatewayToken)
+	str("ANTRIAN_GATEWAY_SECRET", &n.GatewaySecret)
+	str("ANTRIAN_GATEWAY_CHANNEL", &n.GatewayChannel)
+	str("ANTRIAN_NOTIFY_CHANNEL", &n.Channel)
+	str("ANTRIAN_VAPID_PUBLIC_KEY", &n.VAPIDPublic)
+	str("ANTRIAN_VAPID_PRIVATE_KEY", &n.VAPIDPrivate)
+	str("ANTRIAN_VAPID_SUBJECT", &n.VAPIDSubject)
+	if n.WebhookURL != "" {
+		if u, err := url.Parse(n.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			bad("ANTRIAN_WEBHOOK_URL", "want an http(s) URL")
+		}
+		if n.WebhookSecret == "" {
+			bad("ANTRIAN_WEBHOOK_SECRET", "required with ANTRIAN_WEBHOOK_URL (receivers check the signature)")
+		}
+	}
+	if n.Gateway != "" {
+		if n.GatewayToken == "" {
+			bad("ANTRIAN_GATEWAY_TOKEN", "required with ANTRIAN_GATEWAY")
+		}
+		if n.GatewayChannel == "" {
+			n.GatewayChannel = "whatsapp"
+			if n.Gateway == "zenziva" {
+				n.GatewayChannel = "sms"
+			}
+		}
+		if n.GatewayChannel != "whatsapp" && n.GatewayChannel != "sms" {
+			bad("ANTRIAN_GATEWAY_CHANNEL", "want whatsapp or sms")
+		}
+	}
+	if n.Channel == "" {
+		switch {
+		case n.WebhookURL != "":
+			n.Channel = "webhook"
+		case n.Gateway != "":
+			n.Channel = n.GatewayChannel
+		}
+	}
+	switch {
+	case n.Channel == "":
+	case n.Channel == "webhook" && n.WebhookURL == "":
+		bad("ANTRIAN_NOTIFY_CHANNEL", "webhook needs ANTRIAN_WEBHOOK_URL")
+	case (n.Channel == "whatsapp" || n.Channel == "sms") && n.Channel != n.GatewayChannel:
+		bad("ANTRIAN_NOTIFY_CHANNEL", "%s needs ANTRIAN_GATEWAY with that channel", n.Channel)
+	case n.Channel != "webhook" && n.Channel != "whatsapp" && n.Channel != "sms":
+		bad("ANTRIAN_NOTIFY_CHANNEL", "want webhook, whatsapp or sms")
+	}
+	if (n.VAPIDPublic == "") != (n.VAPIDPrivate == "") {
+		bad("ANTRIAN_VAPID_PRIVATE_KEY", "set both ANTRIAN_VAPID_PUBLIC_KEY and ANTRIAN_VAPID_PRIVATE_KEY, or neither")
+	}
+	if v := getenv("ANTRIAN_NOTIFY_WORKER"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("ANTRIAN_NOTIFY_WORKER", "want true or false")
+		}
+		n.Worker = b
 	}
 	if v := getenv("ANTRIAN_DEMO"); v != "" {
 		b, err := strconv.ParseBool(v)

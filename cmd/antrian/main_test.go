@@ -64,6 +64,7 @@ type env struct {
 	redis *testenv.RedisServer
 	clock *clock
 	logs  *syncBuffer
+	vars  map[string]string // extra environment for the instances
 }
 
 func newEnv(t *testing.T, b backend) *env {
@@ -100,6 +101,9 @@ func (e *env) start() *App {
 	}
 	if e.redis != nil {
 		vars["REDIS_URL"] = e.redis.URL()
+	}
+	for k, v := range e.vars {
+		vars[k] = v
 	}
 	cfg, err := LoadConfig(func(k string) string { return vars[k] })
 	if err != nil {

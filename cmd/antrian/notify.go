@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/antrian/antrian/notify"
+)
+
+// notifier is the wiring of patient messages: the hook that enqueues them
+// inside queue transactions, and the worker that delivers them.
+type notifier struct {
+	Worker      *notify.Worker // nil when this instance does not deliver
+	VAPIDPublic string
+}
+
+// setupNotify installs the outbox hook on the database and builds the
+// delivery channels from the configuration.
+func (a *App) setupNotify(ctx context.Context) (*notifier, error) {
+	cfg := a.cfg.Notify
+	pub, priv := cfg.VAPIDPublic, cfg.VAPIDPrivate
+	if pub == "" {
+		var keys [2]string
+		b, err := a.DB.EnsureSetting(ctx, "vapid", func() ([]byte, error) {
+			priv, pub, err := notify.GenerateVAPIDKeys()
+			return []byte(priv + " " + pub), err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := fmt.Sscan(string(b), &keys[0], &keys[1]); err != nil {
+			return nil, fmt.Errorf("stored VAPID keys: %w", err)
+		}
+		priv, pub = keys[0], keys[1]
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	channels := map[string]notify.Channel{}
+	if cfg.WebhookURL != "" {
+		channels[notify.ChannelWebhook] = notify.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret, client)
+	}
+	if cfg.Gateway != "" {
+		preset, err := notify.Preset(cfg.Gateway)
+		if err != nil {
+			return nil, fmt.Errorf("ANTRIAN_GATEWAY: %w", err)
+		}
+		if cfg.GatewayURL != "" {
+			preset.URL = cfg.GatewayURL
+		}
+		gw, err := notify.NewHTTPGateway(preset, notify.GatewayCredentials{Token: cfg.GatewayToken, Secret: cfg.GatewaySecret}, client)
+		if err != nil {
+			return nil, fmt.Errorf("ANTRIAN_GATEWAY: %w", err)
+		}
+		channels[cfg.GatewayChannel] = gw
+	}
+	push, err := notify.NewPush(a.DB.Pool, notify.PushOptions{VAPIDPublicKey: pub, VAPIDPrivateKey: priv,
+		Subscriber: cfg.VAPIDSubject, Client: client})
+	if err != nil {
+		return nil, fmt.Errorf("web push: %w", err)
+	}
+	channels[notify.ChannelPush] = push
+
+	hook := &notify.QueueHook{
+		Templates:    notify.NewTemplates(a.DB.Pool),
+		PhoneChannel: cfg.Channel,
+		Link:         func(id string) string { return a.cfg.PublicURL + "/t/" + id + "#" + a.Queue.Token(id) },
+		Log:          a.log,
+	}
+	a.DB.Hook = hook.Event
+	n := &notifier{VAPIDPublic: pub}
+	if cfg.Worker {
+		n.Worker = notify.NewWorker(a.DB.Pool, channels, notify.WorkerOptions{DefaultChannel: cfg.Channel, Now: a.Now}, a.log)
+	}
+	return n, nil
+}

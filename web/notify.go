@@ -1,0 +1,112 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/notify"
+	"github.com/labstack/echo/v4"
+)
+
+func (s *Server) pushKey(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"public_key": s.vapid})
+}
+
+// pushSubscribe stores the browser's push subscription for a ticket; the
+// ticket's token proves the caller holds it.
+func (s *Server) pushSubscribe(c echo.Context) error {
+	id := c.Param("id")
+	if !s.queue.CheckToken(id, c.Request().Header.Get("X-Ticket-Token")) {
+		return errNotFound
+	}
+	var sub struct {
+		Endpoint string `json:"endpoint"`
+		Keys     struct {
+			P256dh string `json:"p256dh"`
+			Auth   string `json:"auth"`
+		} `json:"keys"`
+	}
+	if err := decode(c, &sub); err != nil {
+		return err
+	}
+	if sub.Endpoint == "" || sub.Keys.P256dh == "" || sub.Keys.Auth == "" {
+		return errInvalid("endpoint", "Langganan notifikasi tidak lengkap.")
+	}
+	raw, _ := json.Marshal(sub)
+	if err := notify.SavePushSubscription(c.Request().Context(), s.db.Pool, id, raw); err != nil {
+		if errors.Is(err, notify.ErrInvalid) {
+			return errInvalid("endpoint", "Langganan notifikasi tidak valid.")
+		}
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type notificationJSON struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Channel   string    `json:"channel"`
+	TicketID  string    `json:"ticket_id"`
+	Unit      string    `json:"unit"`
+	Code      string    `json:"code"`
+	State     string    `json:"state"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// mayAdmin checks that the caller administers facility.
+func (s *Server) mayAdmin(c echo.Context, facility string) error {
+	u, ok := currentUser(c)
+	if !ok {
+		return errUnauthenticated
+	}
+	if u.Role != account.Admin || (u.Facility != "" && u.Facility != facility) {
+		return errForbidden
+	}
+	return nil
+}
+
+// deadLetters lists the messages of a facility that failed for good.
+func (s *Server) deadLetters(c echo.Context) error {
+	facility := c.Param("facility")
+	if err := s.mayAdmin(c, facility); err != nil {
+		return err
+	}
+	recs, err := notify.DeadLetters(c.Request().Context(), s.db.Pool, facility, 200)
+	if err != nil {
+		return err
+	}
+	out := make([]notificationJSON, len(recs))
+	for i, r := range recs {
+		out[i] = notificationJSON{ID: r.ID, Kind: r.Message.Kind, Channel: r.Message.Channel, TicketID: r.Message.TicketID,
+			Unit: r.Message.Unit, Code: r.Message.Code, State: r.State, Attempts: r.Attempts, LastError: r.LastError,
+			CreatedAt: r.Message.CreatedAt}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// retryNotification puts a dead letter back in the outbox.
+func (s *Server) retryNotification(c echo.Context) error {
+	ctx := c.Request().Context()
+	rec, err := notify.Get(ctx, s.db.Pool, c.Param("id"))
+	if errors.Is(err, notify.ErrNotFound) || errors.Is(err, notify.ErrInvalid) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.mayAdmin(c, rec.Message.Facility); err != nil {
+		return err
+	}
+	if err := notify.Retry(ctx, s.db.Pool, rec.ID); err != nil {
+		if errors.Is(err, notify.ErrNotFound) {
+			return &apiError{Status: 409, Code: "conflict", Message: "Hanya pesan yang gagal yang bisa dikirim ulang."}
+		}
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
