@@ -32,8 +32,8 @@ const migrationLock = 7261_2026
 type DB struct {
 	Pool *pgxpool.Pool
 	Now  func() time.Time
-	// Hook, if set, runs inside every queue transaction for each event.
-	Hook   EventHook
+	// Hooks run inside every queue transaction for each event, in order.
+	Hooks  []EventHook
 	secret []byte
 }
 

@@ -109,11 +109,11 @@ type events struct {
 	facilityID int64
 	seq        int64
 	list       []queue.Event
-	hook       EventHook
+	hooks      []EventHook
 }
 
 func (db *DB) lockFacility(ctx context.Context, tx pgx.Tx, facilityID int64) (*events, error) {
-	ev := &events{facilityID: facilityID, hook: db.Hook}
+	ev := &events{facilityID: facilityID, hooks: db.Hooks}
 	err := tx.QueryRow(ctx, `SELECT code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, facilityID).Scan(&ev.facility, &ev.seq)
 	return ev, err
 }
@@ -147,8 +147,10 @@ func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticke
 		return err
 	}
 	ev.list = append(ev.list, e)
-	if ev.hook != nil {
-		return ev.hook(ctx, tx, e, t, actor)
+	for _, h := range ev.hooks {
+		if err := h(ctx, tx, e, t, actor); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -67,7 +67,7 @@ func (a *App) setupNotify(ctx context.Context) (*notifier, error) {
 		Link:         func(id string) string { return a.cfg.PublicURL + "/t/" + id + "#" + a.Queue.Token(id) },
 		Log:          a.log,
 	}
-	a.DB.Hook = hook.Event
+	a.DB.Hooks = append(a.DB.Hooks, hook.Event)
 	n := &notifier{VAPIDPublic: pub}
 	if cfg.Worker {
 		n.Worker = notify.NewWorker(a.DB.Pool, channels, notify.WorkerOptions{DefaultChannel: cfg.Channel, Now: a.Now}, a.log)
