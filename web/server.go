@@ -110,6 +110,10 @@ func (s *Server) routes() {
 	api.POST("/tickets/:id/requeue", s.act(queue.ActionRequeue), s.requireAuth)
 	api.POST("/tickets/:id/cancel", s.act(queue.ActionCancel), s.requireAuth)
 	api.POST("/tickets/:id/transfer", s.transfer, s.requireAuth)
+
+	// Settings, and the pages with their assets.
+	s.adminRoutes(api)
+	s.pageRoutes()
 	api.GET("/facilities/:facility/notifications/dead", s.deadLetters, s.requireAuth)
 	api.POST("/notifications/:id/retry", s.retryNotification, s.requireAuth)
 }

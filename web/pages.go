@@ -1,0 +1,260 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The pages are server-rendered shells (html/template) that small JavaScript
+// modules bring to life through the public API and WebSockets. Everything is
+// embedded: the binary alone serves the whole product, with no build step.
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// asset is one static file, kept ready in plain and gzip form.
+type asset struct {
+	body  []byte
+	gz    []byte // nil when compressing does not pay (audio, images)
+	ctype string
+}
+
+// siteAssets holds the static files under one content version: the hash of
+// all of them. Every URL carries the version in its path
+// (/static/<version>/app.js), so relative module imports stay within one
+// version and every file can be cached forever.
+type siteAssets struct {
+	version string
+	files   map[string]asset
+}
+
+var (
+	assetsOnce sync.Once
+	assets     siteAssets
+	pagesOnce  sync.Once
+	pageTmpls  map[string]*template.Template
+)
+
+func loadAssets() siteAssets {
+	assetsOnce.Do(func() {
+		a := siteAssets{files: map[string]asset{}}
+		h := sha256.New()
+		var names []string
+		fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				names = append(names, p)
+			}
+			return nil
+		})
+		sort.Strings(names)
+		for _, p := range names {
+			body, _ := staticFS.ReadFile(p)
+			name := strings.TrimPrefix(p, "static/")
+			fmt.Fprintf(h, "%s %d\n", name, len(body))
+			h.Write(body)
+			ct := mime.TypeByExtension(path.Ext(name))
+			switch path.Ext(name) {
+			case ".js":
+				ct = "text/javascript; charset=utf-8"
+			case ".wav":
+				ct = "audio/wav"
+			case ".json":
+				ct = "application/json"
+			}
+			f := asset{body: body, ctype: ct}
+			if compressible(ct) {
+				f.gz = gzipBytes(body)
+			}
+			a.files[name] = f
+		}
+		a.version = hex.EncodeToString(h.Sum(nil))[:12]
+		assets = a
+	})
+	return assets
+}
+
+func compressible(ctype string) bool {
+	return strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "json") || strings.Contains(ctype, "svg")
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+// assetURL is the versioned URL of a static file.
+func assetURL(name string) string {
+	return "/static/" + loadAssets().version + "/" + name
+}
+
+// pageNames are the pages; each is templates/<name>.html inside base.html.
+var pageNames = []string{"book", "track", "console", "display", "kiosk", "admin"}
+
+func loadPages() map[string]*template.Template {
+	pagesOnce.Do(func() {
+		funcs := template.FuncMap{
+			"asset": assetURL,
+			// t is replaced per request by the page's language.
+			"t": func(key string) string { return key },
+		}
+		base := template.Must(template.New("base.html").Funcs(funcs).ParseFS(templateFS, "templates/base.html"))
+		pageTmpls = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t := template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
+			pageTmpls[name] = t
+		}
+	})
+	return pageTmpls
+}
+
+// pageData is what every page template sees.
+type pageData struct {
+	Page    string
+	Lang    string
+	Other   string // the language to switch to
+	Title   string
+	Scripts []string
+	Styles  []string
+	// Strings are the page's messages for its JavaScript, in Lang.
+	Strings map[string]string
+}
+
+// pageRoutes mounts the pages, the static files and the QR code renderer.
+func (s *Server) pageRoutes() {
+	e := s.echo
+	e.GET("/", s.page("book", "title.book", []string{"book.js"}, nil))
+	e.GET("/t/:id", s.page("track", "title.track", []string{"track.js"}, nil))
+	e.GET("/console", s.page("console", "title.console", []string{"console.js"}, []string{"console.css"}))
+	e.GET("/display", s.page("display", "title.display", []string{"display.js"}, []string{"display.css"}))
+	e.GET("/kiosk", s.page("kiosk", "title.kiosk", []string{"kiosk.js"}, []string{"kiosk.css"}))
+	e.GET("/admin", s.page("admin", "title.admin", []string{"admin.js"}, []string{"console.css"}))
+	e.GET("/static/:version/*", s.static)
+	e.POST("/qr.svg", s.qrSVG)
+}
+
+// lang picks the page language: ?lang= (remembered in a cookie), then the
+// cookie, then Bahasa Indonesia.
+func (s *Server) lang(c echo.Context) string {
+	if l := c.QueryParam("lang"); l == "id" || l == "en" {
+		c.SetCookie(&http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			SameSite: http.SameSiteLaxMode, Secure: s.secure(c)})
+		return l
+	}
+	if ck, err := c.Cookie("lang"); err == nil && (ck.Value == "en" || ck.Value == "id") {
+		return ck.Value
+	}
+	return "id"
+}
+
+func (s *Server) page(name, title string, scripts, styles []string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		lang := s.lang(c)
+		other := "en"
+		if lang == "en" {
+			other = "id"
+		}
+		tmpl, err := loadPages()[name].Clone()
+		if err != nil {
+			return err
+		}
+		tmpl.Funcs(template.FuncMap{"t": func(key string) string { return tr(lang, key) }})
+		data := pageData{Page: name, Lang: lang, Other: other, Title: tr(lang, title),
+			Scripts: scripts, Styles: append([]string{"app.css"}, styles...), Strings: jsStrings(name, lang)}
+		var buf bytes.Buffer
+		if err := tmpl.ExecuteTemplate(&buf, "base.html", data); err != nil {
+			return err
+		}
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Content-Language", lang)
+		h.Add("Vary", "Accept-Encoding, Cookie")
+		return writeMaybeGzip(c, "text/html; charset=utf-8", buf.Bytes(), nil)
+	}
+}
+
+// writeMaybeGzip answers body, gzip'd when the client accepts it. gz may
+// hold the body already compressed.
+func writeMaybeGzip(c echo.Context, ctype string, body, gz []byte) error {
+	h := c.Response().Header()
+	if compressible(ctype) && acceptsGzip(c.Request()) {
+		if gz == nil {
+			gz = gzipBytes(body)
+		}
+		h.Set("Content-Encoding", "gzip")
+		return c.Blob(http.StatusOK, ctype, gz)
+	}
+	return c.Blob(http.StatusOK, ctype, body)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && !strings.Contains(strings.ReplaceAll(q, " ", ""), "q=0") {
+			return true
+		}
+	}
+	return false
+}
+
+// static serves an embedded file. The current version is cached for a year;
+// another version (a page from before a deploy) is still served, briefly cached.
+func (s *Server) static(c echo.Context) error {
+	a := loadAssets()
+	name := c.Param("*")
+	f, ok := a.files[name]
+	if !ok || strings.Contains(name, "..") {
+		return errNotFound
+	}
+	h := c.Response().Header()
+	if c.Param("version") == a.version {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, max-age=300")
+	}
+	h.Add("Vary", "Accept-Encoding")
+	return writeMaybeGzip(c, f.ctype, f.body, f.gz)
+}
+
+type qrRequest struct {
+	Text string `json:"text"`
+}
+
+// qrSVG draws a QR code of a link to this site. The link comes in the body
+// (not the URL) because it carries a ticket's token, which must stay out of
+// access logs; and only links to this very host are drawn.
+func (s *Server) qrSVG(c echo.Context) error {
+	var req qrRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	host := c.Request().Host
+	if !strings.HasPrefix(req.Text, "http://"+host+"/") && !strings.HasPrefix(req.Text, "https://"+host+"/") {
+		return errInvalid("text", "Kode QR hanya untuk tautan situs ini.")
+	}
+	q, err := encodeQR(req.Text)
+	if err != nil {
+		return errInvalid("text", "Tautan terlalu panjang untuk kode QR.")
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return writeMaybeGzip(c, "image/svg+xml", []byte(q.SVG()), nil)
+}

@@ -1,0 +1,140 @@
+// The tracking page: one ticket, live over its socket, kept on this phone.
+import {t, $, api, live, waitText, dateText, savedTickets, saveTicket, forgetTicket, trackURL, qr, ACTIVE} from './common.js';
+
+const id = decodeURIComponent(location.pathname.split('/').pop());
+const saved = savedTickets().find((x) => x.id === id);
+const token = location.hash.slice(1) || (saved && saved.token) || '';
+let ticket = null, facility = null, lastSeq = 0, vibrated = -1, socket = null, poller = null;
+
+function unitName(code) {
+  const u = facility && facility.units.find((x) => x.code === code);
+  return u ? u.name : code;
+}
+
+function render() {
+  const tk = ticket;
+  const box = $('ticket');
+  box.dataset.status = tk.status;
+  $('t-facility').textContent = facility ? facility.name : '';
+  $('t-code').textContent = tk.code;
+  $('t-unit').textContent = unitName(tk.unit);
+  $('t-date').textContent = dateText(tk.service_date);
+  const waiting = tk.status === 'waiting';
+  $('stats').hidden = !waiting;
+  $('t-position').textContent = waiting && tk.position != null ? tk.position : '–';
+  $('t-ahead').textContent = waiting && tk.ahead != null ? tk.ahead : '–';
+  $('t-wait').textContent = waiting ? waitText(tk.estimated_wait_s) : '–';
+  let status = t('status.' + tk.status);
+  if (tk.status === 'transferred' && tk.transferred_to) status = t('status.transferred.to', {unit: unitName(tk.transferred_to)});
+  $('t-status').textContent = status;
+  const alert = $('alert');
+  alert.className = 'alert';
+  if (tk.status === 'called') {
+    alert.hidden = false;
+    alert.classList.add('called');
+    alert.textContent = t('track.called', {counter: tk.counter || unitName(tk.unit)});
+    if (vibrated !== tk.call_count) {
+      vibrated = tk.call_count;
+      if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 800]);
+    }
+  } else if (waiting && tk.ahead != null && tk.ahead <= 2) {
+    alert.hidden = false;
+    alert.classList.add('near');
+    alert.textContent = tk.ahead === 0 ? t('track.next') : t('track.near', {n: tk.ahead});
+    if (vibrated !== -2 && navigator.vibrate) { vibrated = -2; navigator.vibrate(300); }
+  } else if (tk.status === 'serving') {
+    alert.hidden = false;
+    alert.textContent = t('track.serving');
+  } else {
+    alert.hidden = true;
+  }
+  $('cancel-box').hidden = tk.status !== 'waiting';
+  document.title = tk.code + ' · ' + status;
+  if (!ACTIVE.includes(tk.status)) stopLive();
+}
+
+async function fetchTicket() {
+  try {
+    ticket = await api('GET', '/api/v1/tickets/' + encodeURIComponent(id), undefined, {'X-Ticket-Token': token});
+    net(true);
+    render();
+    return true;
+  } catch (err) {
+    if (err.status === 404) { missing(); return false; }
+    net(false);
+    return false;
+  }
+}
+
+function missing() {
+  $('ticket').hidden = true;
+  $('share').hidden = true;
+  $('cancel-box').hidden = true;
+  $('missing').hidden = false;
+  stopLive();
+}
+
+function net(up) {
+  const n = $('net');
+  n.hidden = up;
+  n.textContent = up ? '' : t('net.offline');
+}
+
+function startLive() {
+  socket = live(() => '/ws/tickets/' + encodeURIComponent(id) + '?token=' + encodeURIComponent(token), (m) => {
+    const tk = m.ticket || (m.id ? m : null);
+    if (!tk || tk.id !== id) return;
+    if (m.seq && m.seq < lastSeq) return;
+    if (m.seq) lastSeq = m.seq;
+    ticket = tk;
+    render();
+  }, (up) => {
+    net(up);
+    // While the socket is down, ask now and then so the page never lies for long.
+    clearInterval(poller);
+    if (!up) poller = setInterval(fetchTicket, 20000);
+    else fetchTicket();
+  });
+}
+
+function stopLive() {
+  if (socket) socket.close();
+  socket = null;
+  clearInterval(poller);
+}
+
+async function main() {
+  if (!token) return missing();
+  if (!(await fetchTicket())) {
+    if ($('missing').hidden) setTimeout(main, 5000);
+    return;
+  }
+  try { facility = await api('GET', '/api/v1/facilities/' + encodeURIComponent(ticket.facility)); } catch (err) { /* names later */ }
+  saveTicket({id, token, facility: ticket.facility, unit: ticket.unit, unit_name: unitName(ticket.unit), code: ticket.code, service_date: ticket.service_date});
+  render();
+  const url = trackURL(id, token);
+  const a = $('short');
+  a.href = url;
+  a.textContent = url.replace(/^https?:\/\//, '');
+  qr($('qr'), url);
+  if (ACTIVE.includes(ticket.status)) startLive();
+}
+
+$('copy').addEventListener('click', async () => {
+  try { await navigator.clipboard.writeText($('short').href); $('copy').textContent = t('track.copied'); } catch (err) { /* select manually */ }
+});
+$('cancel').addEventListener('click', () => { $('confirm').hidden = false; $('cancel').hidden = true; $('cancel-yes').focus(); });
+$('cancel-no').addEventListener('click', () => { $('confirm').hidden = true; $('cancel').hidden = false; $('cancel').focus(); });
+$('cancel-yes').addEventListener('click', async () => {
+  try {
+    ticket = await api('DELETE', '/api/v1/tickets/' + encodeURIComponent(id), undefined, {'X-Ticket-Token': token});
+    forgetTicket(id);
+    render();
+  } catch (err) {
+    $('t-status').textContent = err.message;
+  }
+  $('confirm').hidden = true;
+  $('cancel').hidden = false;
+});
+document.addEventListener('visibilitychange', () => { if (!document.hidden && ticket && ACTIVE.includes(ticket.status)) fetchTicket(); });
+main();
