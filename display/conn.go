@@ -1,0 +1,268 @@
+package display
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/antrian/antrian/queue"
+	"github.com/gorilla/websocket"
+)
+
+// frame is one message queued for a client.
+type frame struct {
+	seq  int64 // the event's seq, or the snapshot's; 0 for ticket messages
+	snap bool
+	data []byte
+}
+
+// client is one WebSocket connection: a display or a patient's ticket.
+type client struct {
+	hub     *Hub
+	conn    *websocket.Conn
+	send    chan frame
+	display bool
+	units   map[string]bool // displays: nil = every unit
+
+	// Ticket sockets; ticket is owned by the facility's run goroutine.
+	ticket queue.Ticket
+	render func(queue.Ticket) any
+	watch  unitDay
+
+	once   sync.Once
+	kicked chan struct{}
+	code   int // close code sent when kicked; 0 = none (the peer is gone)
+	reason string
+}
+
+func (h *Hub) newClient(conn *websocket.Conn) *client {
+	return &client{hub: h, conn: conn, send: make(chan frame, h.opt.SendBuffer), kicked: make(chan struct{})}
+}
+
+func (c *client) wants(unit string) bool { return c.units == nil || c.units[unit] }
+
+// offer queues fr without ever blocking the fan-out. A client whose buffer
+// is full is kicked; it will reconnect with since and resync.
+func (c *client) offer(fr frame) bool {
+	select {
+	case c.send <- fr:
+		return true
+	default:
+		c.kick(websocket.CloseTryAgainLater, "too slow")
+		return false
+	}
+}
+
+// kick ends the connection: the writer sends a close frame with code
+// (unless 0) and closes the socket.
+func (c *client) kick(code int, reason string) {
+	c.once.Do(func() {
+		c.code, c.reason = code, reason
+		close(c.kicked)
+	})
+}
+
+// readPump reads until the peer goes away or stops answering pings. Clients
+// send nothing the server needs; the reads serve pongs and close frames.
+func (c *client) readPump(seen func()) {
+	defer c.hub.conns.Done()
+	defer c.kick(0, "")
+	c.conn.SetReadLimit(1024)
+	c.conn.SetReadDeadline(time.Now().Add(c.hub.opt.PongWait))
+	c.conn.SetPongHandler(func(string) error {
+		c.conn.SetReadDeadline(time.Now().Add(c.hub.opt.PongWait))
+		if seen != nil {
+			seen()
+		}
+		return nil
+	})
+	for {
+		if _, _, err := c.conn.ReadMessage(); err != nil {
+			return
+		}
+	}
+}
+
+// writePump is the connection's only writer: the initial messages, then
+// queued frames, pings, and the close frame. A display skips any event it
+// already has (seq at or below what it was last sent), which makes joining
+// during live traffic and repeated snapshots harmless.
+func (c *client) writePump(initial func() ([]frame, error)) {
+	defer c.conn.Close()
+	opt := c.hub.opt
+	last := int64(-1)
+	write := func(fr frame) error {
+		if c.display {
+			if fr.snap && fr.seq < last || !fr.snap && fr.seq <= last {
+				return nil
+			}
+			last = fr.seq
+		}
+		if fr.data == nil {
+			return nil
+		}
+		c.conn.SetWriteDeadline(time.Now().Add(opt.WriteWait))
+		return c.conn.WriteMessage(websocket.TextMessage, fr.data)
+	}
+	if initial != nil {
+		frames, err := initial()
+		if err != nil {
+			c.hub.log.Warn("display: initial state unavailable", "err", err)
+			c.conn.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "try again"), time.Now().Add(opt.WriteWait))
+			return
+		}
+		for _, fr := range frames {
+			if err := write(fr); err != nil {
+				return
+			}
+		}
+	}
+	ping := time.NewTicker(opt.PingPeriod)
+	defer ping.Stop()
+	for {
+		select {
+		case fr := <-c.send:
+			if err := write(fr); err != nil {
+				return
+			}
+		case <-ping.C:
+			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(opt.WriteWait)); err != nil {
+				return
+			}
+		case <-c.kicked:
+			if c.code != 0 {
+				c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.code, c.reason),
+					time.Now().Add(opt.WriteWait))
+			}
+			return
+		}
+	}
+}
+
+// DisplayRequest is a display's subscription: a facility, optionally some
+// of its units, and the last seq it processed when reconnecting.
+type DisplayRequest struct {
+	Facility string
+	Units    []string // empty: all
+	Since    int64
+	HasSince bool
+	Name     string // optional stable name of the screen, for the display list
+}
+
+// ServeDisplay upgrades r to a display socket and serves it until either
+// side closes. Before the upgrade it returns queue.ErrUnavailable (wrapping
+// ErrClosed when the hub is not running); after it, nil.
+func (h *Hub) ServeDisplay(w http.ResponseWriter, r *http.Request, req DisplayRequest) error {
+	f, err := h.facility(req.Facility)
+	if err != nil {
+		return err
+	}
+	if err := f.waitReady(r.Context()); err != nil {
+		return fmt.Errorf("display %s: %w", req.Facility, err)
+	}
+	conn, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return nil // the upgrader has answered
+	}
+	c := h.newClient(conn)
+	c.display = true
+	if len(req.Units) > 0 {
+		c.units = map[string]bool{}
+		for _, u := range req.Units {
+			c.units[u] = true
+		}
+	}
+	if !h.track(c) {
+		closeGoingAway(conn, h.opt.WriteWait)
+		return nil
+	}
+	defer h.conns.Done()
+	defer h.untrack(c)
+	f.addDisplay(c)
+	defer f.remove(c)
+	d := h.connected(req)
+	defer h.disconnected(d)
+	go c.readPump(func() { h.seen(d) })
+	c.writePump(func() ([]frame, error) { return h.initial(f, c, req) })
+	c.kick(0, "")
+	return nil
+}
+
+// initial is a display's first messages: the events after since when they
+// can all be replayed and the client's state is of today, else a snapshot.
+func (h *Hub) initial(f *facility, c *client, req DisplayRequest) ([]frame, error) {
+	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
+	defer cancel()
+	now := h.opt.Now()
+	if req.HasSince && req.Since > 0 {
+		evs, err := h.store.EventsFrom(ctx, req.Facility, req.Since, h.opt.MaxReplay+2)
+		if err != nil {
+			return nil, err
+		}
+		fac, _, err := h.queue.Facility(ctx, req.Facility)
+		if err != nil {
+			return nil, err
+		}
+		loc := fac.Location
+		if len(evs) > 0 && len(evs) <= h.opt.MaxReplay+1 && evs[0].Seq == req.Since &&
+			evs[0].At.In(loc).Format(time.DateOnly) == now.In(loc).Format(time.DateOnly) {
+			// The first frame only marks since as processed, so that live
+			// events up to it are skipped.
+			frames := []frame{{seq: req.Since, snap: true}}
+			for _, e := range evs[1:] {
+				if c.wants(e.Unit) {
+					frames = append(frames, frame{seq: e.Seq, data: encodeEvent(e, loc)})
+				}
+			}
+			return frames, nil
+		}
+	}
+	b, err := h.store.Board(ctx, req.Facility, now, h.opt.Recent)
+	if err != nil {
+		return nil, err
+	}
+	return []frame{{seq: b.Seq, snap: true, data: encodeSnapshot(b, c.units)}}, nil
+}
+
+// ServeTicket upgrades r to a patient's ticket socket for t (whose token the
+// caller has checked) and serves it until either side closes. render turns
+// a ticket into its JSON object. Errors as ServeDisplay.
+func (h *Hub) ServeTicket(w http.ResponseWriter, r *http.Request, t queue.Ticket, render func(queue.Ticket) any) error {
+	f, err := h.facility(t.Facility)
+	if err != nil {
+		return err
+	}
+	if err := f.waitReady(r.Context()); err != nil {
+		return fmt.Errorf("ticket socket %s: %w", t.ID, err)
+	}
+	conn, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return nil
+	}
+	c := h.newClient(conn)
+	c.ticket, c.render = queue.Ticket{ID: t.ID}, render
+	if !h.track(c) {
+		closeGoingAway(conn, h.opt.WriteWait)
+		return nil
+	}
+	defer h.conns.Done()
+	defer h.untrack(c)
+	defer f.remove(c)
+	go c.readPump(nil)
+	select {
+	case f.join <- c:
+	case <-c.kicked:
+	}
+	c.writePump(nil)
+	c.kick(0, "")
+	return nil
+}
+
+func closeGoingAway(conn *websocket.Conn, wait time.Duration) {
+	conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server restarting"),
+		time.Now().Add(wait))
+	conn.Close()
+}

@@ -1,0 +1,339 @@
+package display
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/antrian/antrian/queue"
+	"github.com/gorilla/websocket"
+)
+
+// facility is the sequencer and fan-out of one facility on this instance.
+// Its run goroutine owns the event order: it alone delivers, so clients see
+// events in seq order with no gap and no repeat.
+type facility struct {
+	hub   *Hub
+	code  string
+	inbox chan queue.Event
+	poke  chan struct{}
+	join  chan *client
+	ready chan struct{} // closed once next is known
+
+	loc   *time.Location // owned by run
+	today string         // owned by run
+
+	mu       sync.Mutex
+	next     int64 // the seq to deliver next; written by run under mu
+	displays map[*client]bool
+	watchers map[unitDay]map[*client]bool
+}
+
+type unitDay struct{ unit, date string }
+
+func newFacility(h *Hub, code string) *facility {
+	return &facility{hub: h, code: code, inbox: make(chan queue.Event, 1024), poke: make(chan struct{}, 1),
+		join: make(chan *client, 64), ready: make(chan struct{}),
+		displays: map[*client]bool{}, watchers: map[unitDay]map[*client]bool{}}
+}
+
+func (f *facility) lock()   { f.mu.Lock() }
+func (f *facility) unlock() { f.mu.Unlock() }
+
+// offer queues an event for the sequencer. A full inbox drops it: the
+// sequencer will read it from Postgres when it sees the gap.
+func (f *facility) offer(e queue.Event) {
+	select {
+	case f.inbox <- e:
+	default:
+		f.pokeNow()
+	}
+}
+
+func (f *facility) pokeNow() {
+	select {
+	case f.poke <- struct{}{}:
+	default:
+	}
+}
+
+// waitReady waits until the sequencer knows where the facility's history
+// stands, so that a client registered after it misses nothing.
+func (f *facility) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	select {
+	case <-f.ready:
+		return nil
+	case <-ctx.Done():
+		return queue.ErrUnavailable
+	}
+}
+
+func (f *facility) busy() bool {
+	f.lock()
+	defer f.unlock()
+	return len(f.displays) > 0 || len(f.watchers) > 0
+}
+
+func (f *facility) addDisplay(c *client) {
+	f.lock()
+	f.displays[c] = true
+	f.unlock()
+}
+
+func (f *facility) remove(c *client) {
+	f.lock()
+	delete(f.displays, c)
+	if w := f.watchers[c.watch]; w != nil {
+		delete(w, c)
+		if len(w) == 0 {
+			delete(f.watchers, c.watch)
+		}
+	}
+	f.unlock()
+}
+
+func (f *facility) run(ctx context.Context) {
+	defer f.hub.loops.Done()
+	if !f.init(ctx) {
+		return
+	}
+	close(f.ready)
+	poll := time.NewTicker(f.hub.opt.Poll)
+	defer poll.Stop()
+	pending := map[int64]queue.Event{}
+	var gap *time.Timer
+	var gapC <-chan time.Time
+	defer func() {
+		if gap != nil {
+			gap.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-f.inbox:
+			f.accept(ctx, e, pending)
+		case c := <-f.join:
+			f.addWatcher(ctx, c)
+		case <-gapC:
+			gapC = nil
+			f.fill(ctx, pending)
+		case <-f.poke:
+			f.fill(ctx, pending)
+		case <-poll.C:
+			if f.busy() {
+				f.fill(ctx, pending)
+				f.checkDay(ctx, pending)
+			}
+		}
+		switch {
+		case len(pending) > 0 && gapC == nil:
+			gap = time.NewTimer(f.hub.opt.GapWait)
+			gapC = gap.C
+		case len(pending) == 0 && gapC != nil:
+			gap.Stop()
+			gapC = nil
+		}
+	}
+}
+
+// init learns the facility's time zone and last seq, retrying while
+// Postgres is away. It reports false when ctx ended first.
+func (f *facility) init(ctx context.Context) bool {
+	for {
+		fac, _, err := f.hub.queue.Facility(ctx, f.code)
+		if err == nil {
+			var seq int64
+			if seq, err = f.hub.store.EventSeq(ctx, f.code); err == nil {
+				f.loc = fac.Location
+				f.today = f.hub.opt.Now().In(f.loc).Format(time.DateOnly)
+				f.lock()
+				f.next = seq + 1
+				f.unlock()
+				return true
+			}
+		}
+		f.hub.log.Warn("display: facility not ready", "facility", f.code, "err", err)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// accept delivers e if it is the next event, keeps it if it is early, and
+// drops it if it was delivered already.
+func (f *facility) accept(ctx context.Context, e queue.Event, pending map[int64]queue.Event) {
+	switch {
+	case e.Seq < f.next:
+		return
+	case e.Seq > f.next:
+		pending[e.Seq] = e
+		return
+	}
+	f.deliver(ctx, e)
+	f.drain(ctx, pending)
+}
+
+// drain delivers the kept events that now follow on, and forgets those
+// already covered.
+func (f *facility) drain(ctx context.Context, pending map[int64]queue.Event) {
+	for {
+		n, ok := pending[f.next]
+		if !ok {
+			break
+		}
+		delete(pending, n.Seq)
+		f.deliver(ctx, n)
+	}
+	for seq := range pending {
+		if seq < f.next {
+			delete(pending, seq)
+		}
+	}
+}
+
+// fill reads from Postgres every event from next on. When more are missing
+// than MaxReplay, every client gets a fresh state instead.
+func (f *facility) fill(ctx context.Context, pending map[int64]queue.Event) {
+	max := f.hub.opt.MaxReplay
+	evs, err := f.hub.store.EventsFrom(ctx, f.code, f.next, max+1)
+	if err != nil {
+		f.hub.log.Warn("display: refill from postgres failed", "facility", f.code, "err", err)
+		return
+	}
+	if len(evs) > max {
+		f.resnapshot(ctx, pending)
+		return
+	}
+	for _, e := range evs {
+		f.accept(ctx, e, pending)
+	}
+}
+
+// deliver sends e to every display of its unit (the same bytes to all),
+// and a new ticket state to every patient watching its unit whose ticket
+// or place changed.
+func (f *facility) deliver(ctx context.Context, e queue.Event) {
+	fr := frame{seq: e.Seq, data: encodeEvent(e, f.loc)}
+	f.lock()
+	f.next = e.Seq + 1
+	for c := range f.displays {
+		if c.wants(e.Unit) && !c.offer(fr) {
+			delete(f.displays, c)
+		}
+	}
+	var ws []*client
+	for c := range f.watchers[unitDay{e.Unit, e.ServiceDate}] {
+		ws = append(ws, c)
+	}
+	f.unlock()
+	if len(ws) > 0 {
+		f.updateWatchers(ctx, e, ws)
+	}
+}
+
+func (f *facility) updateWatchers(ctx context.Context, e queue.Event, ws []*client) {
+	places, err := f.hub.queue.Positions(ctx, f.code, e.Unit, e.ServiceDate)
+	if err != nil {
+		f.hub.log.Warn("display: positions unavailable", "facility", f.code, "unit", e.Unit, "err", err)
+	}
+	for _, c := range ws {
+		t := c.ticket
+		if t.ID == e.TicketID {
+			nt, err := f.hub.queue.Ticket(ctx, t.ID)
+			if err != nil {
+				f.hub.log.Warn("display: ticket unavailable", "ticket", t.ID, "err", err)
+				continue
+			}
+			t = nt
+		} else if t.Status != queue.Waiting || places == nil {
+			continue
+		}
+		if t.Status == queue.Waiting && places != nil {
+			if p, ok := places[t.ID]; ok {
+				t.Position, t.Ahead, t.EstimatedWaitS = p.Position, p.Ahead, p.EstimatedWaitS
+			}
+		}
+		if t.ID != e.TicketID && t.Position == c.ticket.Position && t.Ahead == c.ticket.Ahead &&
+			t.EstimatedWaitS == c.ticket.EstimatedWaitS {
+			continue
+		}
+		c.ticket = t
+		c.offer(frame{data: encodeTicket(e.Seq, c.render(t))})
+	}
+}
+
+// addWatcher registers a patient's socket and sends its ticket's state as
+// of now: every later event is delivered after this, so none is missed.
+func (f *facility) addWatcher(ctx context.Context, c *client) {
+	t, err := f.hub.queue.Ticket(ctx, c.ticket.ID)
+	if err != nil {
+		c.kick(websocket.CloseTryAgainLater, "ticket unavailable")
+		return
+	}
+	c.ticket = t
+	f.lock()
+	defer f.unlock()
+	select {
+	case <-c.kicked:
+		return // it left before it joined
+	default:
+	}
+	c.watch = unitDay{t.Unit, t.ServiceDate}
+	if f.watchers[c.watch] == nil {
+		f.watchers[c.watch] = map[*client]bool{}
+	}
+	f.watchers[c.watch][c] = true
+	c.offer(frame{data: encodeTicket(f.next-1, c.render(t))})
+}
+
+// resnapshot replaces every client's state with the present one, when the
+// events in between cannot be replayed or the day changed.
+func (f *facility) resnapshot(ctx context.Context, pending map[int64]queue.Event) {
+	b, err := f.hub.store.Board(ctx, f.code, f.hub.opt.Now(), f.hub.opt.Recent)
+	if err != nil {
+		f.hub.log.Warn("display: snapshot failed", "facility", f.code, "err", err)
+		return
+	}
+	f.today = b.Date
+	f.lock()
+	if b.Seq >= f.next {
+		f.next = b.Seq + 1
+	}
+	for c := range f.displays {
+		if !c.offer(frame{seq: b.Seq, snap: true, data: encodeSnapshot(b, c.units)}) {
+			delete(f.displays, c)
+		}
+	}
+	var ws []*client
+	for _, m := range f.watchers {
+		for c := range m {
+			ws = append(ws, c)
+		}
+	}
+	f.unlock()
+	for _, c := range ws {
+		if t, err := f.hub.queue.Ticket(ctx, c.ticket.ID); err == nil {
+			c.ticket = t
+			c.offer(frame{data: encodeTicket(b.Seq, c.render(t))})
+		}
+	}
+	f.drain(ctx, pending)
+}
+
+// checkDay gives every screen a fresh state when the facility's date
+// changes, so that yesterday's calls do not stay on a screen left on
+// overnight.
+func (f *facility) checkDay(ctx context.Context, pending map[int64]queue.Event) {
+	if fac, _, err := f.hub.queue.Facility(ctx, f.code); err == nil {
+		f.loc = fac.Location
+	}
+	if f.hub.opt.Now().In(f.loc).Format(time.DateOnly) != f.today {
+		f.resnapshot(ctx, pending)
+	}
+}

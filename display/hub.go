@@ -1,0 +1,335 @@
+// Package display pushes the queue to TV screens, staff consoles and
+// patients' phones over WebSocket, identically from every instance.
+//
+// Every committed queue change is a queue.Event with a seq that rises by
+// exactly one per facility. The instance that commits a change hands its
+// events to Hub.Publish, which feeds them to its own facilities and
+// publishes them on one Redis pub/sub channel; every instance's Hub.Run
+// receives them. Pub/sub can reorder (several publishers) or lose (a Redis
+// blip) messages, so each facility has a sequencer that delivers events in
+// seq order only: an early event waits GapWait for the ones before it, then
+// the gap is read from Postgres (ticket_events); a facility with clients
+// also polls Postgres every Poll for events it never heard of, and a lost
+// subscription triggers the same refill. A gap too long to replay is
+// replaced by a fresh snapshot to every screen.
+//
+// Each event is encoded once per facility and the same bytes go to every
+// display subscribed to its unit. Every connection has one reader and one
+// writer goroutine and a bounded send buffer; a client whose buffer is full
+// is disconnected (code 1013, it reconnects and resyncs) rather than
+// slowing the others.
+package display
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/antrian/antrian/queue"
+	"github.com/gorilla/websocket"
+	"github.com/redis/go-redis/v9"
+)
+
+// Store is the durable event history the hub resyncs from. The postgres
+// package implements it.
+type Store interface {
+	// Board reads the screens' state of a facility, consistent with its seq.
+	Board(ctx context.Context, facility string, now time.Time, recent int) (queue.Board, error)
+	// EventsFrom returns at most limit events with seq >= from, in order.
+	EventsFrom(ctx context.Context, facility string, from int64, limit int) ([]queue.Event, error)
+	// EventSeq returns the seq of the facility's last event.
+	EventSeq(ctx context.Context, facility string) (int64, error)
+}
+
+// Queue is what the hub needs of the queue service: facilities, tickets and
+// their places. *queue.Service implements it.
+type Queue interface {
+	Facility(ctx context.Context, code string) (queue.Facility, []queue.Unit, error)
+	Ticket(ctx context.Context, id string) (queue.Ticket, error)
+	Positions(ctx context.Context, facility, unit, date string) (map[string]queue.Place, error)
+}
+
+// Options tune a Hub. Zero values take the defaults in parentheses.
+type Options struct {
+	Prefix     string        // Redis key and channel prefix ("antrian:")
+	PongWait   time.Duration // a client silent this long (no pong) is dropped (60s)
+	PingPeriod time.Duration // how often clients are pinged; less than PongWait (54s)
+	WriteWait  time.Duration // the longest one write may take (10s)
+	SendBuffer int           // messages queued per client before it is dropped as too slow (256)
+	GapWait    time.Duration // how long an early event waits for the ones before it (300ms)
+	Poll       time.Duration // how often a facility with clients checks Postgres for missed events (3s)
+	MaxReplay  int           // the most events replayed to a reconnecting client or refilled at once (1000)
+	Recent     int           // recent calls in a snapshot (10)
+	Keep       time.Duration // how long a disconnected display stays listed (24h)
+	// Origins are the browser origins (scheme://host[:port]) allowed besides
+	// the server's own. Clients that send no Origin (TV apps, kiosks,
+	// native code) are always allowed: the sockets carry no cookie
+	// authority, so a foreign page gains nothing it could not fetch itself.
+	Origins []string
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+func (o *Options) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.PongWait, 60*time.Second)
+	def(&o.PingPeriod, o.PongWait*9/10)
+	def(&o.WriteWait, 10*time.Second)
+	def(&o.GapWait, 300*time.Millisecond)
+	def(&o.Poll, 3*time.Second)
+	def(&o.Keep, 24*time.Hour)
+	if o.Prefix == "" {
+		o.Prefix = "antrian:"
+	}
+	if o.SendBuffer <= 0 {
+		o.SendBuffer = 256
+	}
+	if o.MaxReplay <= 0 {
+		o.MaxReplay = 1000
+	}
+	if o.Recent <= 0 {
+		o.Recent = 10
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Hub fans queue events out to WebSocket clients. It implements
+// queue.Publisher. Run must be running for clients to connect.
+type Hub struct {
+	opt      Options
+	rdb      redis.UniversalClient
+	store    Store
+	queue    Queue
+	log      *slog.Logger
+	instance string
+	upgrader websocket.Upgrader
+
+	mu         sync.Mutex
+	ctx        context.Context // Run's; nil before Run
+	closing    bool
+	facilities map[string]*facility
+	clients    map[*client]bool
+	loops      sync.WaitGroup // facility goroutines
+	conns      sync.WaitGroup // connection goroutines
+}
+
+// ErrClosed reports that the hub is not running (not started yet, or
+// shutting down).
+var ErrClosed = errors.New("display hub not running")
+
+// NewHub returns a hub that passes events through rdb and resyncs from
+// store.
+func NewHub(rdb redis.UniversalClient, store Store, q Queue, opt Options) *Hub {
+	opt.defaults()
+	b := make([]byte, 6)
+	rand.Read(b)
+	h := &Hub{opt: opt, rdb: rdb, store: store, queue: q, log: opt.Log, instance: hex.EncodeToString(b),
+		facilities: map[string]*facility{}, clients: map[*client]bool{}}
+	h.upgrader = websocket.Upgrader{ReadBufferSize: 512, WriteBufferSize: 4096, CheckOrigin: h.checkOrigin}
+	return h
+}
+
+// checkOrigin accepts clients without an Origin header, the server's own
+// origin, and the configured Origins.
+func (h *Hub) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, o := range h.opt.Origins {
+		if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Hub) channel() string { return h.opt.Prefix + "events" }
+
+// Publish hands committed events to this instance's clients and, through
+// Redis, to every other instance's. It never fails the change that made the
+// events: an event lost here is found again in Postgres by every sequencer.
+func (h *Hub) Publish(ctx context.Context, events []queue.Event) {
+	wire := make([]wireEvent, len(events))
+	for i, e := range events {
+		wire[i] = toWire(e)
+		h.offer(e)
+	}
+	payload, err := json.Marshal(wire)
+	if err != nil {
+		h.log.Error("display: encode events", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := h.rdb.Publish(ctx, h.channel(), payload).Err(); err != nil {
+		h.log.Warn("display: publish failed; other instances will read the events from Postgres", "err", err)
+	}
+}
+
+// offer passes an event to its facility's sequencer, if this instance
+// follows that facility.
+func (h *Hub) offer(e queue.Event) {
+	h.mu.Lock()
+	f := h.facilities[e.Facility]
+	h.mu.Unlock()
+	if f != nil {
+		f.offer(e)
+	}
+}
+
+// Run receives every instance's events from Redis until ctx ends, then
+// closes every client with 1001 (going away) and waits for all the hub's
+// goroutines to end. A lost subscription is resumed, and every facility
+// then refills what it missed from Postgres.
+func (h *Hub) Run(ctx context.Context) error {
+	h.mu.Lock()
+	if h.ctx != nil {
+		h.mu.Unlock()
+		return errors.New("display: hub already running")
+	}
+	h.ctx = ctx
+	h.mu.Unlock()
+
+	h.receive(ctx)
+
+	h.mu.Lock()
+	h.closing = true
+	for c := range h.clients {
+		c.kick(websocket.CloseGoingAway, "server restarting")
+	}
+	h.mu.Unlock()
+	h.conns.Wait()
+	h.loops.Wait()
+	return nil
+}
+
+func (h *Hub) receive(ctx context.Context) {
+	ps := h.rdb.Subscribe(ctx, h.channel())
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		// Receive does not watch ctx while it blocks: closing unblocks it.
+		select {
+		case <-ctx.Done():
+		case <-stop:
+		}
+		ps.Close()
+	}()
+	subscribed := false
+	for ctx.Err() == nil {
+		msg, err := ps.ReceiveTimeout(ctx, h.opt.PongWait)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			var ne interface{ Timeout() bool }
+			if errors.As(err, &ne) && ne.Timeout() {
+				ps.Ping(ctx) // a half-open connection shows up as a failed ping
+				continue
+			}
+			h.log.Warn("display: redis subscription lost; resubscribing", "err", err)
+			h.pokeAll()
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				if subscribed {
+					h.log.Info("display: redis subscription resumed")
+					h.pokeAll()
+				}
+				subscribed = true
+			}
+		case *redis.Message:
+			var events []wireEvent
+			if err := json.Unmarshal([]byte(m.Payload), &events); err != nil {
+				h.log.Warn("display: bad event message", "err", err)
+				continue
+			}
+			for _, w := range events {
+				h.offer(w.event())
+			}
+		}
+	}
+}
+
+// pokeAll makes every facility look in Postgres for events it missed.
+func (h *Hub) pokeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, f := range h.facilities {
+		f.pokeNow()
+	}
+}
+
+// facility returns the sequencer of a facility, starting it on first use.
+func (h *Hub) facility(code string) (*facility, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ctx == nil || h.closing {
+		return nil, fmt.Errorf("display %s: %w: %w", code, queue.ErrUnavailable, ErrClosed)
+	}
+	f := h.facilities[code]
+	if f == nil {
+		f = newFacility(h, code)
+		h.facilities[code] = f
+		h.loops.Add(1)
+		go f.run(h.ctx)
+	}
+	return f, nil
+}
+
+// track registers a connection's two goroutines, unless the hub is closing.
+func (h *Hub) track(c *client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.clients[c] = true
+	h.conns.Add(2)
+	return true
+}
+
+func (h *Hub) untrack(c *client) {
+	h.mu.Lock()
+	delete(h.clients, c)
+	h.mu.Unlock()
+}
+
+// clientCount is the number of open connections, for tests.
+func (h *Hub) clientCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.clients)
+}

@@ -1,0 +1,307 @@
+package display
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/antrian/antrian/queue"
+	"github.com/gorilla/websocket"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
+}
+
+var jakarta, _ = time.LoadLocation("Asia/Jakarta")
+
+// fakeStore is an in-memory event history: event seq n is events[n-1].
+type fakeStore struct {
+	mu     sync.Mutex
+	events []queue.Event
+}
+
+// add commits an event of today on unit and returns it.
+func (s *fakeStore) add(kind, unit, code string) queue.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	e := queue.Event{Seq: int64(len(s.events) + 1), Facility: "sobo", Unit: unit, ServiceDate: now.In(jakarta).Format(time.DateOnly),
+		Kind: kind, TicketID: "t-" + code, Code: code, At: now, Waiting: len(s.events)}
+	if isCall(e) {
+		e.Counter = "Ruang 1"
+		e.Current = &queue.Call{Code: code, Counter: e.Counter}
+	}
+	s.events = append(s.events, e)
+	return e
+}
+
+func (s *fakeStore) Board(ctx context.Context, facility string, now time.Time, recent int) (queue.Board, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := queue.Board{Facility: facility, Date: now.In(jakarta).Format(time.DateOnly), Seq: int64(len(s.events))}
+	byUnit := map[string]queue.BoardUnit{"UMUM": {Code: "UMUM"}, "GIGI": {Code: "GIGI"}}
+	for _, e := range s.events {
+		byUnit[e.Unit] = queue.BoardUnit{Code: e.Unit, Waiting: e.Waiting, Current: e.Current}
+	}
+	b.Units = []queue.BoardUnit{byUnit["UMUM"], byUnit["GIGI"]}
+	return b, nil
+}
+
+func (s *fakeStore) EventsFrom(ctx context.Context, facility string, from int64, limit int) ([]queue.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []queue.Event
+	for _, e := range s.events {
+		if e.Seq >= from && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (s *fakeStore) EventSeq(ctx context.Context, facility string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(len(s.events)), nil
+}
+
+// fakeQueue knows one facility, sobo, in Jakarta.
+type fakeQueue struct{}
+
+func (fakeQueue) Facility(ctx context.Context, code string) (queue.Facility, []queue.Unit, error) {
+	if code != "sobo" {
+		return queue.Facility{}, nil, queue.ErrNotFound
+	}
+	return queue.Facility{Code: code, Location: jakarta}, []queue.Unit{{Code: "UMUM"}, {Code: "GIGI"}}, nil
+}
+
+func (fakeQueue) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
+	return queue.Ticket{}, queue.ErrNotFound
+}
+
+func (fakeQueue) Positions(ctx context.Context, facility, unit, date string) (map[string]queue.Place, error) {
+	return nil, nil
+}
+
+// harness runs a hub on miniredis behind an HTTP server, like one instance.
+type harness struct {
+	t     *testing.T
+	hub   *Hub
+	store *fakeStore
+	srv   *httptest.Server
+	stop  func()
+}
+
+func newHarness(t *testing.T, opt Options) *harness {
+	t.Helper()
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	st := &fakeStore{}
+	h := NewHub(rdb, st, fakeQueue{}, opt)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := DisplayRequest{Facility: "sobo", Name: r.URL.Query().Get("name")}
+		if v := r.URL.Query().Get("since"); v != "" {
+			req.Since, _ = strconv.ParseInt(v, 10, 64)
+			req.HasSince = true
+		}
+		if v := r.URL.Query().Get("units"); v != "" {
+			req.Units = strings.Split(v, ",")
+		}
+		if err := h.ServeDisplay(w, r, req); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		}
+	}))
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
+			srv.Close()
+			rdb.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &harness{t: t, hub: h, store: st, srv: srv, stop: stop}
+}
+
+func (hs *harness) dial(query string, dialer *websocket.Dialer) *websocket.Conn {
+	hs.t.Helper()
+	if dialer == nil {
+		dialer = websocket.DefaultDialer
+	}
+	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(hs.srv.URL, "http")+"/?"+query, nil)
+	if err != nil {
+		hs.t.Fatalf("dial: %v", err)
+	}
+	hs.t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+type msg struct {
+	Type    string `json:"type"`
+	Seq     int64  `json:"seq"`
+	Unit    string `json:"unit"`
+	Kind    string `json:"kind"`
+	Code    string `json:"code"`
+	Waiting int    `json:"waiting"`
+}
+
+func read(t *testing.T, conn *websocket.Conn) msg {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, raw, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var m msg
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+	return m
+}
+
+// Events published out of order, or never published at all, reach a display
+// in seq order with no gap: early ones wait, missing ones come from the store.
+func TestSequencer(t *testing.T) {
+	hs := newHarness(t, Options{GapWait: 50 * time.Millisecond, Poll: 100 * time.Millisecond})
+	ctx := context.Background()
+	conn := hs.dial("", nil)
+	if m := read(t, conn); m.Type != TypeSnapshot || m.Seq != 0 {
+		t.Fatalf("first message: %+v, want snapshot at seq 0", m)
+	}
+	var evs []queue.Event
+	for i := range 5 {
+		evs = append(evs, hs.store.add("booked", "UMUM", "B-00"+strconv.Itoa(i+1)))
+	}
+	// 2 and 4 are lost, 3 and 5 come before 1, and 1 comes twice.
+	hs.hub.Publish(ctx, []queue.Event{evs[4]})
+	hs.hub.Publish(ctx, []queue.Event{evs[2]})
+	hs.hub.Publish(ctx, []queue.Event{evs[0]})
+	hs.hub.Publish(ctx, []queue.Event{evs[0]})
+	for want := int64(1); want <= 5; want++ {
+		if m := read(t, conn); m.Seq != want || m.Type != TypeQueue {
+			t.Fatalf("got %+v, want queue event seq %d", m, want)
+		}
+	}
+	// The last event of a burst lost: the poll finds it.
+	hs.store.add("called", "UMUM", "B-001")
+	if m := read(t, conn); m.Seq != 6 || m.Type != TypeCalled || m.Code != "B-001" {
+		t.Fatalf("got %+v, want called B-001 at seq 6", m)
+	}
+}
+
+// A client reconnecting with since gets exactly the events after it, or a
+// snapshot when it cannot.
+func TestResync(t *testing.T) {
+	hs := newHarness(t, Options{MaxReplay: 3})
+	for range 5 {
+		hs.store.add("booked", "GIGI", "C-001")
+	}
+	t.Run("replay", func(t *testing.T) {
+		conn := hs.dial("since=3", nil)
+		for want := int64(4); want <= 5; want++ {
+			if m := read(t, conn); m.Seq != want || m.Type != TypeQueue {
+				t.Fatalf("got %+v, want queue event seq %d", m, want)
+			}
+		}
+		hs.hub.Publish(context.Background(), []queue.Event{hs.store.add("called", "GIGI", "C-001")})
+		if m := read(t, conn); m.Seq != 6 || m.Type != TypeCalled {
+			t.Fatalf("got %+v, want the live call at seq 6", m)
+		}
+	})
+	for _, since := range []string{"0", "1", "99"} { // never, too old for MaxReplay 3, ahead of the server
+		t.Run("since="+since, func(t *testing.T) {
+			conn := hs.dial("since="+since, nil)
+			if m := read(t, conn); m.Type != TypeSnapshot || m.Seq != 6 {
+				t.Fatalf("got %+v, want a snapshot at seq 6", m)
+			}
+		})
+	}
+	t.Run("units filter", func(t *testing.T) {
+		conn := hs.dial("since=5&units=UMUM", nil)
+		hs.hub.Publish(context.Background(), []queue.Event{hs.store.add("booked", "UMUM", "B-001")})
+		if m := read(t, conn); m.Seq != 7 || m.Unit != "UMUM" {
+			t.Fatalf("got %+v, want only UMUM's event seq 7", m)
+		}
+	})
+}
+
+// Shutting the hub down closes every socket with 1001 going away.
+func TestShutdown(t *testing.T) {
+	hs := newHarness(t, Options{})
+	conn := hs.dial("name=tv-lobby", nil)
+	read(t, conn)
+	ds, err := hs.hub.Displays(context.Background(), "sobo")
+	if err != nil || len(ds) != 1 || ds[0].ID != "tv-lobby" || !ds[0].Online {
+		t.Fatalf("displays: %+v %v, want tv-lobby online", ds, err)
+	}
+	hs.stop()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err = conn.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Errorf("after shutdown: %v, want close 1001", err)
+	}
+}
+
+func TestEncodeEvent(t *testing.T) {
+	at := time.Date(2026, 11, 27, 9, 30, 0, 0, jakarta)
+	cur := &queue.Call{Code: "B-004", Counter: "Ruang 2"}
+	tests := []struct {
+		name string
+		e    queue.Event
+		want string
+	}{
+		{"call", queue.Event{Seq: 7, Unit: "UMUM", ServiceDate: "2026-11-27", Kind: "called", Code: "B-004", Counter: "Ruang 2", At: at, Waiting: 3, Current: cur},
+			`{"type":"called","seq":7,"kind":"called","unit":"UMUM","service_date":"2026-11-27","code":"B-004","counter":"Ruang 2","recall":false,"at":"2026-11-27T09:30:00+07:00","waiting":3,"current":{"code":"B-004","counter":"Ruang 2"}}`},
+		{"recall", queue.Event{Seq: 8, Unit: "UMUM", ServiceDate: "2026-11-27", Kind: "recalled", Code: "B-004", Counter: "Ruang 2", At: at, Waiting: 3, Current: cur},
+			`{"type":"called","seq":8,"kind":"recalled","unit":"UMUM","service_date":"2026-11-27","code":"B-004","counter":"Ruang 2","recall":true,"at":"2026-11-27T09:30:00+07:00","waiting":3,"current":{"code":"B-004","counter":"Ruang 2"}}`},
+		{"booking today", queue.Event{Seq: 9, Unit: "GIGI", ServiceDate: "2026-11-27", Kind: "booked", Code: "C-001", At: at, Waiting: 1},
+			`{"type":"queue","seq":9,"kind":"booked","unit":"GIGI","service_date":"2026-11-27","code":"C-001","at":"2026-11-27T09:30:00+07:00","waiting":1,"current":null}`},
+		{"booking next week", queue.Event{Seq: 10, Unit: "GIGI", ServiceDate: "2026-12-04", Kind: "booked", Code: "C-001", At: at, Waiting: 1},
+			`{"type":"noop","seq":10,"kind":"booked","unit":"GIGI","service_date":"2026-12-04","at":"2026-11-27T09:30:00+07:00"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(encodeEvent(tt.e, jakarta)); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckOrigin(t *testing.T) {
+	h := NewHub(nil, nil, nil, Options{Origins: []string{"https://tv.example.id"}})
+	tests := []struct {
+		origin string
+		want   bool
+	}{
+		{"", true},
+		{"http://antrian.local:8080", true},
+		{"https://tv.example.id", true},
+		{"https://evil.example", false},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "http://antrian.local:8080/ws/display", nil)
+		if tt.origin != "" {
+			r.Header.Set("Origin", tt.origin)
+		}
+		if got := h.checkOrigin(r); got != tt.want {
+			t.Errorf("origin %q: got %v, want %v", tt.origin, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package display
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/antrian/antrian/queue"
+)
+
+// Message types, the "type" field of every message a client receives.
+const (
+	TypeSnapshot = "snapshot" // the whole state of the subscribed units at seq
+	TypeCalled   = "called"   // a call or recall to announce
+	TypeQueue    = "queue"    // a unit's waiting count or current call changed
+	TypeNoop     = "noop"     // an event of another service date: only seq advances
+	TypeTicket   = "ticket"   // one patient's ticket changed
+)
+
+// callJSON is a unit's current call.
+type callJSON struct {
+	Code    string `json:"code"`
+	Counter string `json:"counter"`
+}
+
+func callOf(c *queue.Call) *callJSON {
+	if c == nil {
+		return nil
+	}
+	return &callJSON{Code: c.Code, Counter: c.Counter}
+}
+
+// eventJSON is one event as a display receives it. Fields that do not
+// apply to a type are left out.
+type eventJSON struct {
+	Type        string    `json:"type"`
+	Seq         int64     `json:"seq"`
+	Kind        string    `json:"kind"`
+	Unit        string    `json:"unit"`
+	ServiceDate string    `json:"service_date"`
+	Code        string    `json:"code,omitempty"`
+	Counter     *string   `json:"counter,omitempty"`
+	Recall      *bool     `json:"recall,omitempty"`
+	At          time.Time `json:"at"`
+	Waiting     *int      `json:"waiting,omitempty"`
+	Current     *callJSON `json:"current"`
+}
+
+// isCall reports whether screens announce event e.
+func isCall(e queue.Event) bool { return e.Kind == "called" || e.Kind == "recalled" }
+
+// encodeEvent turns a stored event into the message every display of its
+// facility receives. Only events of the facility's date at the time of the
+// event change what screens show; the others (a booking for next week)
+// still take their seq, as "noop", so that seq never has a gap.
+func encodeEvent(e queue.Event, loc *time.Location) []byte {
+	m := eventJSON{Seq: e.Seq, Kind: e.Kind, Unit: e.Unit, ServiceDate: e.ServiceDate, At: e.At}
+	switch {
+	case loc != nil && e.At.In(loc).Format(time.DateOnly) != e.ServiceDate:
+		m.Type = TypeNoop
+		b, _ := json.Marshal(struct {
+			Type        string    `json:"type"`
+			Seq         int64     `json:"seq"`
+			Kind        string    `json:"kind"`
+			Unit        string    `json:"unit"`
+			ServiceDate string    `json:"service_date"`
+			At          time.Time `json:"at"`
+		}{m.Type, m.Seq, m.Kind, m.Unit, m.ServiceDate, m.At})
+		return b
+	case isCall(e):
+		recall := e.Kind == "recalled"
+		m.Type, m.Code, m.Counter, m.Recall = TypeCalled, e.Code, &e.Counter, &recall
+	default:
+		m.Type, m.Code = TypeQueue, e.Code
+	}
+	m.Waiting, m.Current = &e.Waiting, callOf(e.Current)
+	b, _ := json.Marshal(m)
+	return b
+}
+
+type unitJSON struct {
+	Code    string    `json:"code"`
+	Name    string    `json:"name"`
+	Waiting int       `json:"waiting"`
+	Current *callJSON `json:"current"`
+}
+
+type recentJSON struct {
+	Seq     int64     `json:"seq"`
+	Unit    string    `json:"unit"`
+	Code    string    `json:"code"`
+	Counter string    `json:"counter"`
+	Recall  bool      `json:"recall"`
+	At      time.Time `json:"at"`
+}
+
+type snapshotJSON struct {
+	Type     string       `json:"type"`
+	Seq      int64        `json:"seq"`
+	Facility string       `json:"facility"`
+	Name     string       `json:"name"`
+	Date     string       `json:"date"`
+	Units    []unitJSON   `json:"units"`
+	Recent   []recentJSON `json:"recent"`
+}
+
+// encodeSnapshot renders a board for a client subscribed to units (nil:
+// all of them).
+func encodeSnapshot(b queue.Board, units map[string]bool) []byte {
+	m := snapshotJSON{Type: TypeSnapshot, Seq: b.Seq, Facility: b.Facility, Name: b.Name, Date: b.Date,
+		Units: []unitJSON{}, Recent: []recentJSON{}}
+	for _, u := range b.Units {
+		if units == nil || units[u.Code] {
+			m.Units = append(m.Units, unitJSON{Code: u.Code, Name: u.Name, Waiting: u.Waiting, Current: callOf(u.Current)})
+		}
+	}
+	for _, e := range b.Recent {
+		if units == nil || units[e.Unit] {
+			m.Recent = append(m.Recent, recentJSON{Seq: e.Seq, Unit: e.Unit, Code: e.Code, Counter: e.Counter,
+				Recall: e.Kind == "recalled", At: e.At})
+		}
+	}
+	b2, _ := json.Marshal(m)
+	return b2
+}
+
+// encodeTicket renders a ticket message; render is the HTTP layer's ticket
+// object, so that the socket and GET /api/v1/tickets/{id} agree.
+func encodeTicket(seq int64, t any) []byte {
+	b, _ := json.Marshal(struct {
+		Type   string `json:"type"`
+		Seq    int64  `json:"seq"`
+		Ticket any    `json:"ticket"`
+	}{TypeTicket, seq, t})
+	return b
+}
+
+// wireEvent is an event as instances pass it to each other through Redis.
+type wireEvent struct {
+	Seq         int64       `json:"seq"`
+	Facility    string      `json:"facility"`
+	Unit        string      `json:"unit"`
+	ServiceDate string      `json:"service_date"`
+	Kind        string      `json:"kind"`
+	TicketID    string      `json:"ticket_id"`
+	Code        string      `json:"code"`
+	Counter     string      `json:"counter"`
+	At          time.Time   `json:"at"`
+	Waiting     int         `json:"waiting"`
+	Current     *queue.Call `json:"current"`
+}
+
+func toWire(e queue.Event) wireEvent {
+	return wireEvent{e.Seq, e.Facility, e.Unit, e.ServiceDate, e.Kind, e.TicketID, e.Code, e.Counter, e.At, e.Waiting, e.Current}
+}
+
+func (w wireEvent) event() queue.Event {
+	return queue.Event{Seq: w.Seq, Facility: w.Facility, Unit: w.Unit, ServiceDate: w.ServiceDate, Kind: w.Kind,
+		TicketID: w.TicketID, Code: w.Code, Counter: w.Counter, At: w.At, Waiting: w.Waiting, Current: w.Current}
+}
