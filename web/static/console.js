@@ -1,0 +1,198 @@
+// The staff console: call, recall, skip, serve, finish and transfer, with
+// the waiting list kept live. Every change by anyone on the unit arrives
+// over the display socket and triggers a fresh read of the queue, so two
+// staff on one unit never act on stale state.
+import {t, $, h, api, live, waitText} from './common.js';
+import {session, showLogin} from './staff.js';
+
+let me = null, facility = null, fcode = '', socket = null, mine = null, lastSkipped = null;
+let refreshTimer = null, busy = false;
+const store = (k, v) => { try { if (v === undefined) return localStorage.getItem('antrian.console.' + k) || ''; localStorage.setItem('antrian.console.' + k, v); } catch (err) { return ''; } return ''; };
+
+function say(text, bad) {
+  const m = $('msg');
+  m.textContent = text || '';
+  m.hidden = !text;
+  m.classList.toggle('error', !!bad);
+}
+
+async function enter(r) {
+  me = r.user;
+  fcode = me.facility || new URLSearchParams(location.search).get('facility') || '';
+  if (!fcode) {
+    const list = await api('GET', '/api/v1/facilities');
+    fcode = list.length ? list[0].code : '';
+  }
+  facility = await api('GET', '/api/v1/facilities/' + encodeURIComponent(fcode));
+  $('fname').textContent = facility.name;
+  const opts = () => facility.units.map((u) => h('option', {value: u.code}, u.name + ' (' + u.prefix + ')'));
+  $('unit').replaceChildren(...opts());
+  $('w-unit').replaceChildren(...opts());
+  const saved = store('unit');
+  if (facility.units.some((u) => u.code === saved)) $('unit').value = saved;
+  $('counter').value = store('counter');
+  try {
+    const cs = await api('GET', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/counters');
+    $('counters').replaceChildren(...cs.map((c) => h('option', {value: c.name}, c.unit ? c.name + ' · ' + c.unit : c.name)));
+    if (!$('counter').value) { const c = cs.find((x) => x.unit === $('unit').value) || cs[0]; if (c) $('counter').value = c.name; }
+  } catch (err) { /* free text still works */ }
+  unitChanged();
+  screens();
+  setInterval(screens, 20000);
+  setInterval(refresh, 30000);
+}
+
+function unit() { return $('unit').value; }
+function counter() { return $('counter').value.trim(); }
+function unitName(code) { const u = facility.units.find((x) => x.code === code); return u ? u.name : code; }
+
+function unitChanged() {
+  store('unit', unit());
+  $('w-unit').value = unit();
+  $('to').replaceChildren(...facility.units.filter((u) => u.code !== unit()).map((u) => h('option', {value: u.code}, u.name)));
+  if (socket) socket.close();
+  socket = live(() => '/ws/display?facility=' + encodeURIComponent(fcode) + '&units=' + encodeURIComponent(unit()), () => {
+    // Something changed on this unit: read the queue again (coalesced).
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, 80);
+  }, (up) => {
+    $('net').hidden = up;
+    $('net').textContent = up ? '' : t('net.offline');
+    if (up) refresh();
+  });
+  refresh();
+}
+
+$('unit').addEventListener('change', unitChanged);
+$('counter').addEventListener('change', () => { store('counter', counter()); render(); });
+
+let queue = {waiting: [], current: []};
+
+async function refresh() {
+  try {
+    queue = await api('GET', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/units/' + encodeURIComponent(unit()) + '/queue');
+    render();
+  } catch (err) {
+    if (err.status === 401) return showLogin();
+    say(err.message, true);
+  }
+}
+
+function prio(p) { return p ? h('span', {class: 'badge'}, t('prio.short.' + p)) : null; }
+
+function since(iso) {
+  const s = (Date.now() - Date.parse(iso)) / 1000;
+  return isFinite(s) ? waitText(Math.max(0, s)) : '';
+}
+
+function render() {
+  const c = counter();
+  mine = queue.current.find((x) => x.counter === c) || null;
+  $('cur-none').hidden = !!mine;
+  $('cur-box').hidden = !mine;
+  if (mine) {
+    $('cur-code').textContent = mine.code;
+    $('cur-info').replaceChildren(prio(mine.priority), ' ', t('status.' + mine.status), mine.name ? ' · ' + mine.name : '',
+      mine.call_count > 1 ? ' · ' + t('con.calls', {n: mine.call_count}) : '');
+    $('start').disabled = mine.status !== 'called';
+    $('recall').disabled = mine.status !== 'called';
+    $('skip').disabled = mine.status !== 'called';
+  }
+  $('others').replaceChildren(...queue.current.filter((x) => x !== mine).map((x) =>
+    h('li', {}, h('b', {}, x.code), ' → ' + (x.counter || '–') + ' · ' + t('status.' + x.status))));
+  $('wcount').textContent = queue.waiting.length;
+  $('next').disabled = !queue.waiting.length || !c;
+  $('wlist').replaceChildren(...queue.waiting.map((x) => h('li', {},
+    h('div', {class: 'wrow'}, h('b', {}, x.code), prio(x.priority),
+      h('span', {class: 'nm'}, (x.name || '') + (x.from_unit ? ' ← ' + unitName(x.from_unit) : '')),
+      h('button', {type: 'button', 'aria-label': t('con.call.this', {code: x.code}), onclick: () => act(x.id, 'call')}, t('con.call'))))));
+  $('skipped').hidden = !lastSkipped;
+  if (lastSkipped) $('skipped-text').textContent = t('con.skipped', {code: lastSkipped.code});
+}
+
+async function run(fn) {
+  if (busy) return;
+  if (!counter()) { say(t('con.need.counter'), true); $('counter').focus(); return; }
+  busy = true;
+  say('');
+  try { await fn(); } catch (err) {
+    if (err.status === 401) { busy = false; return showLogin(); }
+    say(err.code === 'conflict' ? t('con.conflict') : err.message, true);
+  }
+  busy = false;
+  await refresh();
+}
+
+function act(id, action, body) {
+  return run(async () => {
+    const tk = await api('POST', '/api/v1/tickets/' + encodeURIComponent(id) + '/' + action, body || {counter: counter()});
+    if (action === 'skip') lastSkipped = tk;
+    if (action === 'requeue') lastSkipped = null;
+    if (action === 'call') say(t('con.called', {code: tk.code, counter: tk.counter}));
+  });
+}
+
+function callNext() {
+  return run(async () => {
+    const tk = await api('POST', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/units/' + encodeURIComponent(unit()) + '/call', {counter: counter()});
+    say(tk ? t('con.called', {code: tk.code, counter: tk.counter}) : t('con.empty'));
+  });
+}
+
+function transfer() {
+  if (!mine) return;
+  const to = $('to').value;
+  return run(async () => {
+    const r = await api('POST', '/api/v1/tickets/' + encodeURIComponent(mine.id) + '/transfer', {unit: to});
+    say(t('con.transferred', {code: r.from.code, unit: unitName(to), newcode: r.to.code}));
+  });
+}
+
+$('next').addEventListener('click', callNext);
+$('recall').addEventListener('click', () => mine && act(mine.id, 'recall'));
+$('skip').addEventListener('click', () => mine && act(mine.id, 'skip'));
+$('start').addEventListener('click', () => mine && act(mine.id, 'start'));
+$('finish').addEventListener('click', () => mine && act(mine.id, 'finish'));
+$('transfer').addEventListener('click', transfer);
+$('requeue').addEventListener('click', () => lastSkipped && act(lastSkipped.id, 'requeue'));
+
+$('walkin').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const out = $('w-out');
+  try {
+    const tk = await api('POST', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/tickets',
+      {unit: $('w-unit').value, name: $('w-name').value.trim(), priority: $('w-priority').value, channel: 'desk'});
+    out.textContent = t('con.issued', {code: tk.code, unit: unitName(tk.unit)});
+    $('w-name').value = '';
+    $('w-priority').value = '';
+  } catch (err) {
+    out.textContent = err.message;
+  }
+});
+
+// Keyboard shortcuts, unless typing in a field.
+document.addEventListener('keydown', (ev) => {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || $('app').hidden) return;
+  const tag = (ev.target.tagName || '').toLowerCase();
+  if (tag === 'input' || tag === 'select' || tag === 'textarea') return;
+  const k = ev.key.toLowerCase();
+  const map = {n: () => callNext(), r: () => $('recall').click(), s: () => $('skip').click(), m: () => $('start').click(),
+    f: () => $('finish').click(), t: () => $('to').focus()};
+  if (map[k]) { ev.preventDefault(); map[k](); }
+});
+
+async function screens() {
+  const el = $('screens');
+  try {
+    const ds = await api('GET', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/displays');
+    const on = ds.filter((d) => d.online);
+    const off = ds.filter((d) => !d.online);
+    el.replaceChildren(t('con.screens', {n: on.length}), ' ',
+      ...on.map((d) => (d.name || d.id) + ' '),
+      ...off.map((d) => h('span', {class: 'off'}, t('con.screen.off', {name: d.name || d.id}) + ' ')));
+  } catch (err) {
+    el.textContent = '';
+  }
+}
+
+session(enter);
