@@ -197,8 +197,8 @@ func (h *Hub) initial(f *facility, c *client, req DisplayRequest) ([]frame, erro
 	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
 	defer cancel()
 	now := h.opt.Now()
-	if req.HasSince && req.Since > 0 {
-		evs, err := h.store.EventsFrom(ctx, req.Facility, req.Since, h.opt.MaxReplay+2)
+	if req.HasSince {
+		evs, err := h.store.EventsFrom(ctx, req.Facility, max(req.Since, 1), h.opt.MaxReplay+2)
 		if err != nil {
 			return nil, err
 		}
@@ -206,15 +206,13 @@ func (h *Hub) initial(f *facility, c *client, req DisplayRequest) ([]frame, erro
 		if err != nil {
 			return nil, err
 		}
-		loc := fac.Location
-		if len(evs) > 0 && len(evs) <= h.opt.MaxReplay+1 && evs[0].Seq == req.Since &&
-			evs[0].At.In(loc).Format(time.DateOnly) == now.In(loc).Format(time.DateOnly) {
+		if rest, ok := h.replayable(req.Since, evs, fac.Location, now); ok {
 			// The first frame only marks since as processed, so that live
 			// events up to it are skipped.
 			frames := []frame{{seq: req.Since, snap: true}}
-			for _, e := range evs[1:] {
+			for _, e := range rest {
 				if c.wants(e.Unit) {
-					frames = append(frames, frame{seq: e.Seq, data: encodeEvent(e, loc)})
+					frames = append(frames, frame{seq: e.Seq, data: encodeEvent(e, fac.Location)})
 				}
 			}
 			return frames, nil
@@ -225,6 +223,24 @@ func (h *Hub) initial(f *facility, c *client, req DisplayRequest) ([]frame, erro
 		return nil, err
 	}
 	return []frame{{seq: b.Seq, snap: true, data: encodeSnapshot(b, c.units)}}, nil
+}
+
+// replayable returns the events after since, given the events from since
+// on (from 1 when since is 0), when they are all there, few enough, and the
+// client's state is of the facility's current date.
+func (h *Hub) replayable(since int64, evs []queue.Event, loc *time.Location, now time.Time) ([]queue.Event, bool) {
+	today := func(e queue.Event) bool {
+		return e.At.In(loc).Format(time.DateOnly) == now.In(loc).Format(time.DateOnly)
+	}
+	if since > 0 {
+		if len(evs) == 0 || evs[0].Seq != since || !today(evs[0]) {
+			return nil, false
+		}
+		evs = evs[1:]
+	} else if len(evs) > 0 && (evs[0].Seq != 1 || !today(evs[0])) {
+		return nil, false
+	}
+	return evs, len(evs) <= h.opt.MaxReplay
 }
 
 // ServeTicket upgrades r to a patient's ticket socket for t (whose token the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/display"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
@@ -33,6 +34,7 @@ type Server struct {
 	cfg   Config
 	queue *queue.Service
 	db    *postgres.DB
+	hub   *display.Hub
 	log   *slog.Logger
 	ready func(context.Context) error
 	now   func() time.Time
@@ -43,6 +45,7 @@ type Server struct {
 type Deps struct {
 	Queue *queue.Service
 	DB    *postgres.DB
+	Hub   *display.Hub // WebSocket fan-out; nil: no /ws routes
 	Log   *slog.Logger
 	// Ready reports whether every dependency answers (for /readyz).
 	Ready func(context.Context) error
@@ -65,7 +68,7 @@ func New(cfg Config, d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey}
+	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
@@ -110,12 +113,17 @@ func (s *Server) routes() {
 	api.POST("/tickets/:id/requeue", s.act(queue.ActionRequeue), s.requireAuth)
 	api.POST("/tickets/:id/cancel", s.act(queue.ActionCancel), s.requireAuth)
 	api.POST("/tickets/:id/transfer", s.transfer, s.requireAuth)
+	api.GET("/facilities/:facility/displays", s.listDisplays, s.requireAuth)
 
 	// Settings, and the pages with their assets.
 	s.adminRoutes(api)
 	s.pageRoutes()
 	api.GET("/facilities/:facility/notifications/dead", s.deadLetters, s.requireAuth)
 	api.POST("/notifications/:id/retry", s.retryNotification, s.requireAuth)
+
+	// Live updates for screens and patients (docs/realtime.md).
+	e.GET("/ws/display", s.wsDisplay)
+	e.GET("/ws/tickets/:id", s.wsTicket)
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/antrian/antrian/display"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/web"
@@ -27,6 +28,7 @@ type App struct {
 	Redis   redis.UniversalClient
 	mini    *miniredis.Miniredis
 	Queue   *queue.Service
+	Hub     *display.Hub
 	Notify  *notifier
 	server  *http.Server
 	ln      net.Listener
@@ -81,11 +83,13 @@ func (a *App) Start(ctx context.Context) (err error) {
 		Now:    a.Now,
 		Secret: secret,
 	}
+	a.Hub = display.NewHub(a.Redis, a.DB, a.Queue, display.Options{Prefix: a.cfg.RedisPrefix, Now: a.Now, Log: a.log})
+	a.Queue.Publisher = a.Hub
 	if a.Notify, err = a.setupNotify(ctx); err != nil {
 		return err
 	}
 	srv := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader}, web.Deps{
-		Queue: a.Queue, DB: a.DB, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
+		Queue: a.Queue, DB: a.DB, Hub: a.Hub, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
 		Ready: func(ctx context.Context) error {
 			if err := a.DB.Ping(ctx); err != nil {
 				return fmt.Errorf("postgres: %w", err)
@@ -117,6 +121,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		return nil
 	})
 	a.group.Go(func() error { return a.Queue.RunReconciler(runCtx, a.cfg.ReconcileInterval) })
+	a.group.Go(func() error { return a.Hub.Run(runCtx) }) // ends by closing sockets with 1001 going away
 	if a.Notify.Worker != nil {
 		a.group.Go(func() error { return a.Notify.Worker.Run(runCtx) })
 	}

@@ -1,0 +1,90 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/antrian/antrian/display"
+	"github.com/antrian/antrian/queue"
+	"github.com/labstack/echo/v4"
+)
+
+var displayName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,40}$`)
+
+// wsDisplay subscribes a screen to a facility (optionally some units).
+// Everything is checked before the upgrade, so that mistakes are plain
+// HTTP errors: 404 for an unknown facility, 400 naming the bad parameter.
+func (s *Server) wsDisplay(c echo.Context) error {
+	if s.hub == nil {
+		return errNotFound
+	}
+	q := c.QueryParams()
+	req := display.DisplayRequest{Facility: q.Get("facility"), Name: q.Get("name")}
+	if req.Facility == "" {
+		return errInvalid("facility", "Sebutkan fasilitas (facility).")
+	}
+	_, units, err := s.queue.Facility(c.Request().Context(), req.Facility)
+	if err != nil {
+		return err
+	}
+	if v := q.Get("units"); v != "" {
+		known := map[string]bool{}
+		for _, u := range units {
+			known[u.Code] = true
+		}
+		for _, u := range strings.Split(v, ",") {
+			u = strings.TrimSpace(u)
+			if !known[u] {
+				return errInvalid("units", "Unit layanan tidak ditemukan: "+u)
+			}
+			req.Units = append(req.Units, u)
+		}
+	}
+	if v := q.Get("since"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return errInvalid("since", "since harus bilangan bulat tidak negatif.")
+		}
+		req.Since, req.HasSince = n, true
+	}
+	if req.Name != "" && !displayName.MatchString(req.Name) {
+		return errInvalid("name", "Nama layar maksimal 40 huruf, angka, titik, garis bawah atau tanda hubung.")
+	}
+	return s.hub.ServeDisplay(c.Response(), c.Request(), req)
+}
+
+// wsTicket follows one patient's ticket. A wrong or missing token is 404
+// before the upgrade, exactly like GET /api/v1/tickets/{id}.
+func (s *Server) wsTicket(c echo.Context) error {
+	id := c.Param("id")
+	if s.hub == nil || !s.queue.CheckToken(id, c.QueryParam("token")) {
+		return errNotFound
+	}
+	t, err := s.queue.Ticket(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.hub.ServeTicket(c.Response(), c.Request(), t, func(t queue.Ticket) any { return s.ticketJSON(t, "", false) })
+}
+
+// listDisplays shows the staff of a facility which screens are connected
+// and when each was last seen, so that a dark TV is noticed.
+func (s *Server) listDisplays(c echo.Context) error {
+	facility := c.Param("facility")
+	if err := s.mayRead(c, facility); err != nil {
+		return err
+	}
+	if s.hub == nil {
+		return c.JSON(http.StatusOK, []display.Display{})
+	}
+	if _, _, err := s.queue.Facility(c.Request().Context(), facility); err != nil {
+		return err
+	}
+	ds, err := s.hub.Displays(c.Request().Context(), facility)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ds)
+}
