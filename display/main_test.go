@@ -96,6 +96,7 @@ func (fakeQueue) Positions(ctx context.Context, facility, unit, date string) (ma
 // harness runs a hub on miniredis behind an HTTP server, like one instance.
 type harness struct {
 	t     *testing.T
+	redis *miniredis.Miniredis
 	hub   *Hub
 	store *fakeStore
 	srv   *httptest.Server
@@ -136,7 +137,7 @@ func newHarness(t *testing.T, opt Options) *harness {
 		})
 	}
 	t.Cleanup(stop)
-	return &harness{t: t, hub: h, store: st, srv: srv, stop: stop}
+	return &harness{t: t, redis: mr, hub: h, store: st, srv: srv, stop: stop}
 }
 
 func (hs *harness) dial(query string, dialer *websocket.Dialer) *websocket.Conn {
@@ -239,6 +240,43 @@ func TestResync(t *testing.T) {
 			t.Fatalf("got %+v, want only UMUM's event seq 7", m)
 		}
 	})
+}
+
+// A Redis restart loses what was published meanwhile; the resumed
+// subscription refills it from the store at once (not waiting for the poll).
+func TestResubscribe(t *testing.T) {
+	hs := newHarness(t, Options{Poll: time.Hour})
+	conn := hs.dial("", nil)
+	read(t, conn)
+	hs.redis.Close()
+	e := hs.store.add("called", "UMUM", "B-001")
+	if err := hs.redis.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if m := read(t, conn); m.Seq != e.Seq || m.Type != TypeCalled {
+		t.Fatalf("after the Redis restart: %+v, want the missed call seq %d", m, e.Seq)
+	}
+}
+
+// A screen left on overnight gets a fresh snapshot when the date changes.
+func TestNewDay(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	hs := newHarness(t, Options{Poll: 20 * time.Millisecond, Now: clock})
+	hs.store.add("called", "UMUM", "B-001")
+	conn := hs.dial("", nil)
+	first := read(t, conn)
+	mu.Lock()
+	now = now.Add(24 * time.Hour)
+	mu.Unlock()
+	if m := read(t, conn); m.Type != TypeSnapshot || m.Seq != first.Seq {
+		t.Fatalf("on a new day: %+v, want a snapshot at seq %d", m, first.Seq)
+	}
 }
 
 // Shutting the hub down closes every socket with 1001 going away.
