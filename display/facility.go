@@ -37,9 +37,6 @@ func newFacility(h *Hub, code string) *facility {
 		displays: map[*client]bool{}, watchers: map[unitDay]map[*client]bool{}}
 }
 
-func (f *facility) lock()   { f.mu.Lock() }
-func (f *facility) unlock() { f.mu.Unlock() }
-
 // offer queues an event for the sequencer. A full inbox drops it: the
 // sequencer will read it from Postgres when it sees the gap.
 func (f *facility) offer(e queue.Event) {
@@ -71,19 +68,19 @@ func (f *facility) waitReady(ctx context.Context) error {
 }
 
 func (f *facility) busy() bool {
-	f.lock()
-	defer f.unlock()
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	return len(f.displays) > 0 || len(f.watchers) > 0
 }
 
 func (f *facility) addDisplay(c *client) {
-	f.lock()
+	f.mu.Lock()
 	f.displays[c] = true
-	f.unlock()
+	f.mu.Unlock()
 }
 
 func (f *facility) remove(c *client) {
-	f.lock()
+	f.mu.Lock()
 	delete(f.displays, c)
 	if w := f.watchers[c.watch]; w != nil {
 		delete(w, c)
@@ -91,7 +88,7 @@ func (f *facility) remove(c *client) {
 			delete(f.watchers, c.watch)
 		}
 	}
-	f.unlock()
+	f.mu.Unlock()
 }
 
 func (f *facility) run(ctx context.Context) {
@@ -150,9 +147,9 @@ func (f *facility) init(ctx context.Context) bool {
 			if seq, err = f.hub.store.EventSeq(ctx, f.code); err == nil {
 				f.loc = fac.Location
 				f.today = f.hub.opt.Now().In(f.loc).Format(time.DateOnly)
-				f.lock()
+				f.mu.Lock()
 				f.next = seq + 1
-				f.unlock()
+				f.mu.Unlock()
 				return true
 			}
 		}
@@ -220,7 +217,7 @@ func (f *facility) fill(ctx context.Context, pending map[int64]queue.Event) {
 // or place changed.
 func (f *facility) deliver(ctx context.Context, e queue.Event) {
 	fr := frame{seq: e.Seq, data: encodeEvent(e, f.loc)}
-	f.lock()
+	f.mu.Lock()
 	f.next = e.Seq + 1
 	for c := range f.displays {
 		if c.wants(e.Unit) && !c.offer(fr) {
@@ -231,7 +228,7 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 	for c := range f.watchers[unitDay{e.Unit, e.ServiceDate}] {
 		ws = append(ws, c)
 	}
-	f.unlock()
+	f.mu.Unlock()
 	if len(ws) > 0 {
 		f.updateWatchers(ctx, e, ws)
 	}
@@ -277,8 +274,8 @@ func (f *facility) addWatcher(ctx context.Context, c *client) {
 		return
 	}
 	c.ticket = t
-	f.lock()
-	defer f.unlock()
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	select {
 	case <-c.kicked:
 		return // it left before it joined
@@ -301,7 +298,7 @@ func (f *facility) resnapshot(ctx context.Context, pending map[int64]queue.Event
 		return
 	}
 	f.today = b.Date
-	f.lock()
+	f.mu.Lock()
 	if b.Seq >= f.next {
 		f.next = b.Seq + 1
 	}
@@ -316,7 +313,7 @@ func (f *facility) resnapshot(ctx context.Context, pending map[int64]queue.Event
 			ws = append(ws, c)
 		}
 	}
-	f.unlock()
+	f.mu.Unlock()
 	for _, c := range ws {
 		if t, err := f.hub.queue.Ticket(ctx, c.ticket.ID); err == nil {
 			c.ticket = t
