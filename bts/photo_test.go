@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -304,4 +305,24 @@ func FuzzReadEXIF(f *testing.F) {
 		// The TIFF parser alone, on the raw bytes.
 		parseTIFF(b)
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/gps.jpg")
+
+// TestGPSFixture keeps testdata/gps.jpg, a photo with EXIF GPS (-8.2192,
+// 114.3691) used by the end-to-end tests, in step with testJPEG.
+func TestGPSFixture(t *testing.T) {
+	want := testJPEG(t, 64, 48, binary.LittleEndian, -8.2192, 114.3691, 1)
+	if *update {
+		if err := os.WriteFile("testdata/gps.jpg", want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile("testdata/gps.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ReadEXIF(got); err != nil || m.Lat == nil || math.Abs(*m.Lat - -8.2192) > 1e-6 {
+		t.Errorf("testdata/gps.jpg: got %+v, %v; run go test -update", m, err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
 )
@@ -48,6 +49,10 @@ var errorTable = []struct {
 	{account.ErrExists, apiError{Status: 409, Code: "conflict", Message: "Sudah ada."}},
 	{queue.ErrInvalid, apiError{Status: 400, Code: "invalid", Message: "Data tidak valid."}},
 	{queue.ErrUnavailable, apiError{Status: 503, Code: "unavailable", Message: "Layanan sedang terganggu. Coba lagi sebentar lagi."}},
+	{bts.ErrNotFound, apiError{Status: 404, Code: "not_found", Message: "Tidak ditemukan."}},
+	{bts.ErrConflict, apiError{Status: 409, Code: "conflict", Message: "Data bertentangan dengan yang sudah tersimpan (mis. sudah ada laporan sasaran ini untuk tanggal itu)."}},
+	{bts.ErrTooLarge, apiError{Status: 413, Code: "too_large", Message: "Foto terlalu besar."}},
+	{bts.ErrInvalid, apiError{Status: 400, Code: "invalid", Message: "Data tidak valid."}},
 }
 
 // handleError renders every error the same way and logs the detail once.
@@ -59,6 +64,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var ae apiError
 	var he *echo.HTTPError
 	var fe *queue.FieldError
+	var bfe *bts.FieldError
 	var dup *queue.DuplicateError
 	var api *apiError
 	switch {
@@ -69,6 +75,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 		body["ticket"] = s.ticketJSON(dup.Existing, "", false)
 	case errors.As(err, &fe):
 		ae = apiError{Status: 400, Code: "invalid", Message: fe.Message, Field: fe.Field}
+	case errors.As(err, &bfe):
+		ae = apiError{Status: 400, Code: "invalid", Message: bfe.Message, Field: bfe.Field}
 	case errors.As(err, &he):
 		ae = httpError(he)
 	default:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/display"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
@@ -26,6 +27,8 @@ type Config struct {
 	SessionIdle      time.Duration
 	SessionAbsolute  time.Duration
 	MaxBodyBytes     int64
+	// PhotoDir is where BTS delivery photos are stored (ANTRIAN_PHOTO_DIR).
+	PhotoDir string
 }
 
 // Server is the HTTP server.
@@ -39,6 +42,8 @@ type Server struct {
 	ready func(context.Context) error
 	now   func() time.Time
 	vapid string
+	// photos stores BTS delivery photos under Config.PhotoDir.
+	photos bts.PhotoStore
 }
 
 // Deps are what the server is built on.
@@ -71,6 +76,7 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
+	s.photos = bts.PhotoStore{Dir: cfg.PhotoDir}
 	s.echo.HTTPErrorHandler = s.handleError
 	s.routes()
 	return s
@@ -124,6 +130,9 @@ func (s *Server) routes() {
 	// Live updates for screens and patients (docs/realtime.md).
 	e.GET("/ws/display", s.wsDisplay)
 	e.GET("/ws/tickets/:id", s.wsTicket)
+
+	// BTS (stunting): registry, measurements, deliveries, reports, pages.
+	s.btsRoutes(api)
 }
 
 func (s *Server) healthz(c echo.Context) error {
@@ -147,10 +156,14 @@ func (s *Server) readyz(c echo.Context) error {
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.ContentLength > s.cfg.MaxBodyBytes {
+		limit := s.cfg.MaxBodyBytes
+		if c.Path() == btsUploadRoute {
+			limit = btsUploadLimit // a delivery report carries a photo
+		}
+		if r.ContentLength > limit {
 			return &apiError{Status: 413, Code: "too_large", Message: "Permintaan terlalu besar."}
 		}
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 		return next(c)
 	}
 }

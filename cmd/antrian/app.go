@@ -88,7 +88,8 @@ func (a *App) Start(ctx context.Context) (err error) {
 	if a.Notify, err = a.setupNotify(ctx); err != nil {
 		return err
 	}
-	srv := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader}, web.Deps{
+	srv := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader,
+		PhotoDir: a.cfg.PhotoDir}, web.Deps{
 		Queue: a.Queue, DB: a.DB, Hub: a.Hub, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
 		Ready: func(ctx context.Context) error {
 			if err := a.DB.Ping(ctx); err != nil {

@@ -4,10 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"image/jpeg"
+	"mime/multipart"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/internal/testenv"
+	"github.com/chromedp/chromedp"
 )
 
 // TestAnthroVectors runs the 22 checked WHO test vectors through the
@@ -104,5 +117,394 @@ func TestAnthroBadRow(t *testing.T) {
 	err = run(context.Background(), []string{"anthro"}, func(string) string { return "" }, strings.NewReader("a,b\n"), &out, &errw)
 	if err == nil || errors.As(err, &ee) {
 		t.Errorf("anthro with a wrong header: got %v, want an error", err)
+	}
+}
+
+// btsEnv boots an instance with a photo directory of the test's own and
+// seeds the demo facility, a small BTS district and accounts for every
+// role: admin (district), petugas (staff of sobo), kader1 (kader of sobo),
+// dinkes (district, read-only).
+func btsEnv(t *testing.T) (*env, *App) {
+	t.Helper()
+	e := newEnv(t, backend{name: "embedded"})
+	e.vars = map[string]string{"ANTRIAN_PHOTO_DIR": t.TempDir()}
+	app := e.start()
+	e.seed(app)
+	ctx := context.Background()
+	hash, err := account.HashPassword("rahasia123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct {
+		facility, name string
+		role           account.Role
+	}{{"", "admin", account.Admin}, {"sobo", "kader1", account.Kader}, {"", "dinkes", account.Dinkes}} {
+		if _, err := app.DB.CreateUser(ctx, u.facility, u.name, u.role, hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := newClient(t, app.URL())
+	admin.login("admin", "rahasia123")
+	for _, r := range []struct {
+		method, path string
+		body         map[string]string
+	}{
+		{"PUT", "/api/v1/bts/kecamatan/glagah", map[string]string{"name": "Glagah"}},
+		{"PUT", "/api/v1/bts/facilities/sobo", map[string]string{"kecamatan": "glagah", "method": "daily"}},
+		{"PUT", "/api/v1/bts/desa/sobo-desa", map[string]string{"name": "Sobo", "kecamatan": "glagah", "facility": "sobo"}},
+		{"POST", "/api/v1/bts/desa/sobo-desa/posyandu", map[string]string{"name": "Melati 1"}},
+	} {
+		if st, raw := admin.raw(r.method, r.path, r.body, nil); st != 200 {
+			t.Fatalf("%s %s: %d %s", r.method, r.path, st, raw)
+		}
+	}
+	return e, app
+}
+
+// enrolledChild registers a stunted girl, measures her at a KIA visit
+// linked to its ticket, and enrols her with kader1. It returns the
+// enrolment id.
+func enrolledChild(t *testing.T, app *App, staff *client) int64 {
+	t.Helper()
+	var child struct {
+		ID int64 `json:"id"`
+	}
+	birth := time.Now().AddDate(0, 0, -365).Format(time.DateOnly)
+	if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/children", map[string]any{
+		"nik": "3510010101250001", "name": "Siti Aminah", "sex": "P", "birth_date": birth,
+		"mother_name": "Ibu Siti", "desa": "sobo-desa", "rt": "001", "rw": "002", "lat": -8.2, "lon": 114.35,
+		"poor_basis": "DTKS"}, nil); st != 201 {
+		t.Fatalf("register child: %d %s", st, raw)
+	} else if err := json.Unmarshal(raw, &child); err != nil {
+		t.Fatal(err)
+	}
+	// A KIA visit: the staff member finishing the ticket records the measurement.
+	st, tk := staff.book("KIA", nil)
+	if st != 201 {
+		t.Fatalf("book KIA: %d", st)
+	}
+	var m struct {
+		TicketID string   `json:"ticket_id"`
+		ZLen     *float64 `json:"zlen"`
+		TBU      string   `json:"tbu"`
+		Method   string   `json:"method"`
+		AgeDays  int      `json:"age_days"`
+	}
+	base := fmt.Sprintf("/api/v1/bts/facilities/sobo/children/%d", child.ID)
+	if st, raw := staff.raw("POST", base+"/measurements", map[string]any{
+		"lenhei_cm": 68.0, "weight_kg": 7.0, "measure": "l", "ticket_id": tk.ID}, nil); st != 201 {
+		t.Fatalf("measure: %d %s", st, raw)
+	} else if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.TicketID != tk.ID || m.ZLen == nil || *m.ZLen != -2.33 || m.TBU != "pendek" || m.Method != "daily" || m.AgeDays != 365 {
+		t.Errorf("measurement: got %+v (zlen %v), want ticket %s, zlen -2.33 pendek by the daily method at 365 days", m, m.ZLen, tk.ID)
+	}
+	if st := staff.do("POST", base+"/measurements", map[string]any{"lenhei_cm": 68.0, "ticket_id": "nope"}, nil, nil); st != 400 {
+		t.Errorf("measurement with an unknown ticket: status %d, want 400", st)
+	}
+	var got struct {
+		Suggestion *struct {
+			TargetType string `json:"target_type"`
+		} `json:"suggestion"`
+	}
+	staff.do("GET", base, nil, nil, &got)
+	if got.Suggestion == nil || got.Suggestion.TargetType != "baduta" {
+		t.Errorf("suggestion: got %+v, want baduta", got.Suggestion)
+	}
+	var e struct {
+		ID  int64  `json:"id"`
+		End string `json:"end"`
+	}
+	if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/enrolments", map[string]any{
+		"target_type": "baduta", "child_id": child.ID, "cadre": "kader1", "supplier": "Warung Bu Tin",
+		"start": time.Now().AddDate(0, 0, -3).Format(time.DateOnly)}, nil); st != 201 {
+		t.Fatalf("enrol: %d %s", st, raw)
+	} else if err := json.Unmarshal(raw, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e.ID
+}
+
+// multipartReport builds a delivery report body.
+func multipartReport(t testing.TB, fields map[string]string, photo []byte) (string, []byte) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	if photo != nil {
+		fw, err := w.CreateFormFile("photo", "foto.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(photo)
+	}
+	w.Close()
+	return w.FormDataContentType(), buf.Bytes()
+}
+
+func TestBTSDeliveryReports(t *testing.T) {
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	enrolment := enrolledChild(t, app, staff)
+	kader := newClient(t, app.URL())
+	kader.login("kader1", "rahasia123")
+	photo, err := os.ReadFile("../../bts/testdata/gps.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := func(clientID string, photo []byte) (int, []byte) {
+		ct, body := multipartReport(t, map[string]string{
+			"client_id": clientID, "enrolment_id": strconv.FormatInt(enrolment, 10),
+			"items":       `[{"kind":"telur","qty":2,"price_rp":5000},{"kind":"ikan","qty":1,"price_rp":10000}]`,
+			"consumption": "habis", "notes": "dimakan siang"}, photo)
+		return kader.raw("POST", "/api/v1/bts/facilities/sobo/deliveries", body, map[string]string{"Content-Type": ct})
+	}
+	type delivery struct {
+		ID           int64  `json:"id"`
+		TotalRp      int    `json:"total_rp"`
+		PhotoURL     string `json:"photo_url"`
+		Verification *struct {
+			Lat *float64 `json:"lat"`
+		} `json:"verification"`
+		Status string `json:"status"`
+	}
+
+	var first, second delivery
+	t.Run("the same client id twice makes one report", func(t *testing.T) {
+		st, raw := report("phone-0001-aaaa", photo)
+		if st != 201 {
+			t.Fatalf("first upload: %d %s", st, raw)
+		}
+		json.Unmarshal(raw, &first)
+		st, raw = report("phone-0001-aaaa", photo)
+		if st != 200 {
+			t.Fatalf("retried upload: %d %s, want 200", st, raw)
+		}
+		json.Unmarshal(raw, &second)
+		if first.ID == 0 || second.ID != first.ID {
+			t.Errorf("retry made report %d, want the first, %d", second.ID, first.ID)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_deliveries`); n != 1 {
+			t.Errorf("%d reports stored, want 1", n)
+		}
+		if first.TotalRp != 15000 {
+			t.Errorf("total %d, want 15000", first.TotalRp)
+		}
+		// Another id for the same target and day is a second report: refused.
+		if st, raw := report("phone-0002-bbbb", photo); st != 409 {
+			t.Errorf("second report for the day: %d %s, want 409", st, raw)
+		}
+	})
+	t.Run("a non-image is 400", func(t *testing.T) {
+		app.DB.Pool.Exec(context.Background(), `DELETE FROM bts_deliveries`)
+		st, raw := report("phone-0003-cccc", []byte("%PDF-1.4 bukan foto"))
+		var e apiErr
+		json.Unmarshal(raw, &e)
+		if st != 400 || e.Error.Code != "invalid" || e.Error.Field != "photo" {
+			t.Errorf("non-image: %d %s, want 400 invalid photo", st, raw)
+		}
+		if st, raw := report("phone-0004-dddd", nil); st != 400 {
+			t.Errorf("no photo: %d %s, want 400", st, raw)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_deliveries`); n != 0 {
+			t.Errorf("%d reports stored after refusals, want 0", n)
+		}
+	})
+	t.Run("the photo's GPS is kept but not served", func(t *testing.T) {
+		st, raw := report("phone-0005-eeee", photo)
+		if st != 201 {
+			t.Fatalf("upload: %d %s", st, raw)
+		}
+		var d delivery
+		json.Unmarshal(raw, &d)
+		if d.Verification != nil {
+			t.Errorf("the cadre's answer carries the verification data: %s", raw)
+		}
+		var lat float64
+		if err := app.DB.Pool.QueryRow(context.Background(), `SELECT exif_lat FROM bts_deliveries WHERE id = $1`, d.ID).Scan(&lat); err != nil || lat != -8.2192 {
+			t.Errorf("stored latitude %v (%v), want -8.2192", lat, err)
+		}
+		var list []delivery
+		staff.do("GET", "/api/v1/bts/facilities/sobo/deliveries", nil, nil, &list)
+		if len(list) != 1 || list[0].Verification == nil || list[0].Verification.Lat == nil || *list[0].Verification.Lat != -8.2192 {
+			t.Errorf("the nutritionist does not see the GPS: %+v", list)
+		}
+		st, img := staff.raw("GET", d.PhotoURL, nil, nil)
+		if st != 200 {
+			t.Fatalf("photo: %d", st)
+		}
+		if _, err := jpeg.DecodeConfig(bytes.NewReader(img)); err != nil {
+			t.Errorf("served photo is not a JPEG: %v", err)
+		}
+		if m, err := bts.ReadEXIF(img); err == nil || m.Lat != nil || bytes.Contains(img, []byte("Exif")) {
+			t.Errorf("served photo still has EXIF: %+v", m)
+		}
+		if bytes.Equal(img, photo) {
+			t.Error("the upload was served as it came")
+		}
+		// Verification by the nutritionist.
+		var v delivery
+		if st := staff.do("POST", fmt.Sprintf("/api/v1/bts/facilities/sobo/deliveries/%d/review", d.ID),
+			map[string]string{"status": "verified"}, nil, &v); st != 200 || v.Status != "verified" {
+			t.Errorf("verify: %d %+v", st, v)
+		}
+	})
+	t.Run("roles", func(t *testing.T) {
+		dinkes := newClient(t, app.URL())
+		dinkes.login("dinkes", "rahasia123")
+		for _, r := range []struct {
+			who    *client
+			method string
+			path   string
+			want   int
+		}{
+			{kader, "POST", "/api/v1/bts/facilities/sobo/children", 403},
+			{kader, "GET", "/api/v1/bts/reports/prevalence", 403},
+			{dinkes, "POST", "/api/v1/bts/facilities/sobo/children", 403},
+			{dinkes, "GET", "/api/v1/bts/reports/prevalence?by=desa", 200},
+			{dinkes, "GET", "/api/v1/bts/reports/compliance", 200},
+			{dinkes, "GET", "/api/v1/bts/reports/outcome", 200},
+			{dinkes, "GET", "/api/v1/bts/reports/cases?indicator=stunting", 200},
+			{dinkes, "GET", "/api/v1/bts/reports/trend", 200},
+			{dinkes, "GET", "/api/v1/bts/reports/export.csv", 200},
+			{dinkes, "GET", "/bts/laporan", 200},
+			{staff, "PUT", "/api/v1/bts/kecamatan/x", 403},
+			{newClient(t, app.URL()), "GET", "/api/v1/bts/reports/prevalence", 401},
+		} {
+			if st, raw := r.who.raw(r.method, r.path, map[string]string{"name": "x"}, nil); st != r.want {
+				t.Errorf("%s %s: %d %s, want %d", r.method, r.path, st, raw, r.want)
+			}
+		}
+		var cases []struct {
+			Child struct {
+				Name string `json:"name"`
+			} `json:"child"`
+		}
+		dinkes.do("GET", "/api/v1/bts/reports/cases?indicator=stunting", nil, nil, &cases)
+		if len(cases) != 1 || cases[0].Child.Name != "Siti Aminah" {
+			t.Errorf("stunting cases: %+v, want Siti Aminah", cases)
+		}
+		st, csv := dinkes.raw("GET", "/api/v1/bts/reports/export.csv", nil, nil)
+		if st != 200 || !bytes.HasPrefix(csv, []byte("NIK,Nama,JK,Tgl Lahir")) || !bytes.Contains(csv, []byte("-2.33")) {
+			t.Errorf("export: %d %s", st, csv)
+		}
+		st, svg := staff.raw("GET", "/api/v1/bts/facilities/sobo/children/1/growth.svg", nil, nil)
+		if st != 200 || !bytes.Contains(svg, []byte("<svg")) || !bytes.Contains(svg, []byte(`class="point"`)) {
+			t.Errorf("growth chart: %d %.200s", st, svg)
+		}
+	})
+	if strings.Contains(app.cfg.PhotoDir, "data/photos") {
+		t.Errorf("the test wrote photos under %s", app.cfg.PhotoDir)
+	}
+}
+
+// btsChromium starts a headless Chromium for the test, or skips it (fails
+// in CI) when there is none.
+func btsChromium(t *testing.T) context.Context {
+	t.Helper()
+	exe := os.Getenv("CHROMIUM")
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if exe != "" {
+			break
+		}
+		exe, _ = exec.LookPath(name)
+	}
+	if exe == "" {
+		testenv.Unavailable(t, "chromium not installed (apt-get install chromium)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	t.Cleanup(cancelAlloc)
+	b, cancelB := chromedp.NewContext(alloc)
+	t.Cleanup(cancelB)
+	if err := chromedp.Do(b); err != nil {
+		testenv.Unavailable(t, "start chromium %s: %v", exe, err)
+	}
+	return b
+}
+
+// TestKaderReportsFromPhone has a cadre log in on a phone-sized screen,
+// fill in the day's delivery, attach the photo and send it.
+func TestKaderReportsFromPhone(t *testing.T) {
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	enrolledChild(t, app, staff)
+	photo, err := filepath.Abs("../../bts/testdata/gps.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := btsChromium(t)
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	run("open /kader on a phone",
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch),
+		chromedp.Navigate(app.URL()+"/kader"),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+	)
+	run("log in",
+		chromedp.SendKeys(chromedp.CSS("#username"), "kader1"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "rahasia123"),
+		chromedp.Click(chromedp.CSS("#login button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#lapor")),
+	)
+	target, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS("#target option")))
+	if err != nil || !strings.Contains(target, "Siti Aminah") {
+		t.Fatalf("target list: %q, %v", target, err)
+	}
+	run("fill in and send the report",
+		chromedp.SendKeys(chromedp.CSS("#qty-telur"), "2"),
+		chromedp.SendKeys(chromedp.CSS("#price-telur"), "6000"),
+		chromedp.SendKeys(chromedp.CSS("#qty-ikan"), "1"),
+		chromedp.SendKeys(chromedp.CSS("#price-ikan"), "9000"),
+		chromedp.SetUploadFiles(chromedp.CSS("#photo"), []string{photo}),
+		chromedp.Click(chromedp.CSS(`input[name=consumption][value=sisa]`)),
+		chromedp.SendKeys(chromedp.CSS("#notes"), "Anak makan separuh"),
+		chromedp.Click(chromedp.CSS("#send")),
+		chromedp.WaitVisible(chromedp.CSS("#status.ok")),
+	)
+	fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
+	if err != nil || !fits {
+		t.Errorf("the page is wider than the phone (%v)", err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 makes a PNG
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("..", "..", "testout", "bts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kader-phone.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var n, total int
+	var consumption string
+	var lat float64
+	err = app.DB.Pool.QueryRow(context.Background(), `SELECT count(*) OVER (), total_rp, consumption, exif_lat
+		FROM bts_deliveries`).Scan(&n, &total, &consumption, &lat)
+	if err != nil || n != 1 || total != 15000 || consumption != "sisa" || lat != -8.2192 {
+		t.Errorf("stored report: n=%d total=%d consumption=%q lat=%v (%v), want 1, 15000, sisa, -8.2192", n, total, consumption, lat, err)
 	}
 }

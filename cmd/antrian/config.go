@@ -27,6 +27,7 @@ type Config struct {
 	Demo              bool          // ANTRIAN_DEMO: serve seeds the demo facility at start
 	PublicURL         string        // ANTRIAN_PUBLIC_URL: base of links sent to patients
 	Notify            NotifyConfig
+	PhotoDir          string // ANTRIAN_PHOTO_DIR: where BTS delivery photos are stored (default ./data/photos)
 }
 
 // NotifyConfig is how patient messages leave the service.
@@ -56,6 +57,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:         "text",
 		ReconcileInterval: 15 * time.Second,
 		ShutdownTimeout:   10 * time.Second,
+		PhotoDir:          "./data/photos",
 	}
 	var errs []string
 	bad := func(name, format string, args ...any) {
@@ -73,6 +75,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	str("ANTRIAN_TIMEZONE", &c.Timezone)
 	str("ANTRIAN_LOG_FORMAT", &c.LogFormat)
 	str("ANTRIAN_TRUST_PROXY_HEADER", &c.TrustProxyHeader)
+	str("ANTRIAN_PHOTO_DIR", &c.PhotoDir)
 
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		bad("DATABASE_URL", "want postgres://user@host:port/db, got %q", c.DatabaseURL)
