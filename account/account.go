@@ -50,22 +50,12 @@ type User struct {
 	Role     Role
 	Facility string // facility code; "" = the whole district
 	Disabled bool
-}
-
-// CanRunQueue reports whether u may operate the queue of facility.
-func (u User) CanRunQueue(facility string) bool {
-	switch u.Role {
-	case Admin:
-		return u.Facility == "" || u.Facility == facility
-	case Staff:
-		return u.Facility == facility
-	}
-	return false
-}
-
-// CanRead reports whether u may read the queue state of facility.
-func (u User) CanRead(facility string) bool {
-	return u.CanRunQueue(facility) || u.Role == Dinkes
+	// Units are the unit codes a staff account is assigned to; none = all
+	// units of its facility.
+	Units []string
+	// Token is set when the caller is a machine with an API token (kiosk,
+	// TV screen, integration) rather than a person with a session.
+	Token bool
 }
 
 // Session is a logged-in browser.

@@ -65,9 +65,10 @@ func (db *DB) Session(ctx context.Context, idHash []byte, now time.Time, idle, a
 	err := db.Pool.QueryRow(ctx, `UPDATE sessions s SET seen_at = $2
 		FROM users u LEFT JOIN facilities f ON f.id = u.facility_id
 		WHERE s.id_hash = $1 AND u.id = s.user_id AND NOT u.disabled AND s.seen_at > $3 AND s.created_at > $4
-		RETURNING u.id, u.username, u.role, coalesce(f.code, ''), s.csrf_token, s.created_at, s.seen_at`,
+		RETURNING u.id, u.username, u.role, coalesce(f.code, ''), s.csrf_token, s.created_at, s.seen_at,
+			ARRAY(SELECT un.code FROM user_units uu JOIN units un ON un.id = uu.unit_id WHERE uu.user_id = u.id ORDER BY un.code)`,
 		idHash, now, now.Add(-idle), now.Add(-absolute)).
-		Scan(&s.User.ID, &s.User.Username, &s.User.Role, &s.User.Facility, &s.CSRFToken, &s.CreatedAt, &s.SeenAt)
+		Scan(&s.User.ID, &s.User.Username, &s.User.Role, &s.User.Facility, &s.CSRFToken, &s.CreatedAt, &s.SeenAt, &s.User.Units)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, fmt.Errorf("session: %w", account.ErrUnauthenticated)
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -294,6 +295,13 @@ func (s *Service) personHash(kind, v string) []byte {
 	m := hmac.New(sha256.New, s.Secret)
 	m.Write([]byte("person:" + kind + ":" + v))
 	return m.Sum(nil)
+}
+
+// PersonKey is the keyed hash of a person's NIK, BPJS number or normalised
+// phone (kind "nik", "bpjs", "phone"), in hex: a stable key that reveals
+// nothing, for rate limits and duplicate checks.
+func (s *Service) PersonKey(kind, v string) string {
+	return hex.EncodeToString(s.personHash(kind, v))
 }
 
 // Token returns the patient's secret for ticket id: a MAC of the id, so it

@@ -82,6 +82,14 @@ const (
 	btsDistrict                  // change the district's geography: district admin only
 )
 
+// btsPerms maps BTS actions to the permission matrix.
+var btsPerms = map[btsAction]account.Perm{
+	btsRead:     account.PermBTSRead,
+	btsRecord:   account.PermBTSManage,
+	btsDeliver:  account.PermBTSReport,
+	btsDistrict: account.PermDistrictAdmin,
+}
+
 // mayBTS checks that the caller may do a at facility ("" for district-wide
 // actions) and returns the caller.
 func (s *Server) mayBTS(c echo.Context, facility string, a btsAction) (account.User, error) {
@@ -89,19 +97,8 @@ func (s *Server) mayBTS(c echo.Context, facility string, a btsAction) (account.U
 	if !ok {
 		return u, errUnauthenticated
 	}
-	district := u.Role == account.Admin && u.Facility == ""
-	local := (u.Role == account.Admin || u.Role == account.Staff) && u.Facility == facility && facility != ""
-	var allowed bool
-	switch a {
-	case btsRead:
-		allowed = district || local || u.Role == account.Dinkes
-	case btsRecord:
-		allowed = district || local
-	case btsDeliver:
-		allowed = district || local || (u.Role == account.Kader && u.Facility == facility)
-	case btsDistrict:
-		allowed = district
-	}
+	// The decision is account.Can's, the one permission matrix.
+	allowed := u.Can(btsPerms[a], facility, "")
 	if !allowed {
 		return u, errForbidden
 	}

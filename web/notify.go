@@ -60,14 +60,7 @@ type notificationJSON struct {
 
 // mayAdmin checks that the caller administers facility.
 func (s *Server) mayAdmin(c echo.Context, facility string) error {
-	u, ok := currentUser(c)
-	if !ok {
-		return errUnauthenticated
-	}
-	if u.Role != account.Admin || (u.Facility != "" && u.Facility != facility) {
-		return errForbidden
-	}
-	return nil
+	return s.can(c, account.PermAdmin, facility, "")
 }
 
 // deadLetters lists the messages of a facility that failed for good.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
 )
@@ -125,9 +126,12 @@ func (s *Server) createTicket(c echo.Context) error {
 	user, staff := currentUser(c)
 	if req.Channel == string(queue.ChannelDesk) || req.Channel == string(queue.ChannelJKN) {
 		// Desk tickets are issued by staff; Mobile JKN has its own door.
-		if !staff || !user.CanRunQueue(facility) || req.Channel == string(queue.ChannelJKN) {
+		if !staff || !user.Can(account.PermQueueRun, facility, req.Unit) || req.Channel == string(queue.ChannelJKN) {
 			return errInvalid("channel", "Saluran ini hanya untuk petugas.")
 		}
+	}
+	if err := s.bookingLimits(c, req, staff); err != nil {
+		return err
 	}
 	t, token, created, err := s.queue.Book(c.Request().Context(), queue.BookRequest{
 		Facility: facility, Unit: req.Unit, ServiceDate: req.ServiceDate, Name: req.Name,
@@ -225,7 +229,7 @@ func (s *Server) staffTicket(c echo.Context) (queue.Ticket, error) {
 	if err != nil {
 		return t, err
 	}
-	return t, s.mayRun(c, t.Facility)
+	return t, s.can(c, account.PermQueueRun, t.Facility, t.Unit)
 }
 
 func (s *Server) act(a queue.Action) echo.HandlerFunc {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -26,6 +27,10 @@ type Config struct {
 	ShutdownTimeout   time.Duration // ANTRIAN_SHUTDOWN_TIMEOUT
 	Demo              bool          // ANTRIAN_DEMO: serve seeds the demo facility at start
 	PublicURL         string        // ANTRIAN_PUBLIC_URL: base of links sent to patients
+	TrustedProxies    []*net.IPNet  // ANTRIAN_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
+	RatePerAddr       int           // ANTRIAN_RATE_BOOKING_PER_ADDR: bookings a minute from one address (0 off)
+	RatePerPerson     int           // ANTRIAN_RATE_BOOKING_PER_PERSON: bookings a day for one person (0 off)
+	RetentionDays     int           // ANTRIAN_RETENTION_DAYS: days a ticket keeps name, phone, NIK, BPJS (0 forever)
 	Notify            NotifyConfig
 	PhotoDir          string // ANTRIAN_PHOTO_DIR: where BTS delivery photos are stored (default ./data/photos)
 }
@@ -178,6 +183,34 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("ANTRIAN_NOTIFY_WORKER", "want true or false")
 		}
 		n.Worker = b
+	}
+	c.RatePerAddr, c.RatePerPerson, c.RetentionDays = 30, 10, 90
+	for name, dst := range map[string]*int{"ANTRIAN_RATE_BOOKING_PER_ADDR": &c.RatePerAddr,
+		"ANTRIAN_RATE_BOOKING_PER_PERSON": &c.RatePerPerson, "ANTRIAN_RETENTION_DAYS": &c.RetentionDays} {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				bad(name, "want a whole number, 0 to turn the limit off")
+			}
+			*dst = n
+		}
+	}
+	if v := getenv("ANTRIAN_TRUSTED_PROXIES"); v != "" {
+		for _, cidr := range strings.Split(v, ",") {
+			cidr = strings.TrimSpace(cidr)
+			if !strings.Contains(cidr, "/") {
+				cidr += "/32"
+				if strings.Contains(cidr, ":") {
+					cidr = strings.TrimSuffix(cidr, "/32") + "/128"
+				}
+			}
+			_, n, err := net.ParseCIDR(cidr)
+			if err != nil {
+				bad("ANTRIAN_TRUSTED_PROXIES", "want addresses or CIDRs separated by commas, got %q", cidr)
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
 	}
 	if v := getenv("ANTRIAN_DEMO"); v != "" {
 		b, err := strconv.ParseBool(v)

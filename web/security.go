@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/postgres"
+	"github.com/antrian/antrian/queue"
+	"github.com/antrian/antrian/ratelimit"
+	"github.com/labstack/echo/v4"
+)
+
+// ipExtractor reads the client address from the connection, or from
+// X-Forwarded-For only when the request came through a trusted proxy.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// bookingLimits applies the booking rate limits of the contract: per client
+// address (not for staff and machine tokens) and per person (NIK, BPJS
+// number or phone, by their keyed hashes, so no personal data is a key).
+func (s *Server) bookingLimits(c echo.Context, req createTicketRequest, staff bool) error {
+	if !staff {
+		if err := s.limit(c, "book-addr:"+c.RealIP(), ratelimit.PerMinute(s.cfg.RateBookingPerAddr), false); err != nil {
+			return err
+		}
+	}
+	person := map[string]string{"nik": req.NIK, "bpjs": req.BPJS}
+	if p, err := queue.NormalizePhone(req.Phone); err == nil {
+		person["phone"] = p
+	}
+	for kind, v := range person {
+		if v == "" {
+			continue
+		}
+		if err := s.limit(c, "book-person:"+s.queue.PersonKey(kind, v), ratelimit.PerDay(s.cfg.RateBookingPerPerson), false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// auditTrail records every state-changing request of a signed-in account
+// or machine token, after it ran: who, what, which record, when, from where,
+// and how it ended.
+func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return err
+		}
+		u, ok := currentUser(c)
+		if !ok || c.Path() == "/api/v1/auth/login" {
+			return err
+		}
+		status := c.Response().Status
+		if err != nil {
+			status = statusOf(err)
+		}
+		facility := c.Param("facility")
+		if t, ok := c.Get(ticketKey).(queue.Ticket); ok {
+			facility = t.Facility
+		}
+		if facility == "" {
+			facility = u.Facility
+		}
+		var target []string
+		for _, name := range c.ParamNames() {
+			if name != "facility" {
+				target = append(target, name+"="+c.Param(name))
+			}
+		}
+		s.audit(c, u, c.Request().Method+" "+c.Path(), facility, strings.Join(target, " "), status)
+		return err
+	}
+}
+
+func (s *Server) audit(c echo.Context, u account.User, action, facility, target string, status int) {
+	e := postgres.AuditEntry{At: s.now(), Actor: u.Username, Role: string(u.Role), Facility: facility,
+		Action: action, Target: target, Status: status, Address: c.RealIP()}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
+	defer cancel()
+	if err := s.db.Audit(ctx, e); err != nil {
+		s.log.Error("audit log write failed", "action", action, "err", err)
+	}
+}
+
+func statusOf(err error) int {
+	if ae, ok := err.(*apiError); ok {
+		return ae.Status
+	}
+	if he, ok := err.(*echo.HTTPError); ok {
+		return he.Code
+	}
+	for _, m := range errorTable {
+		if isErr(err, m.err) {
+			return m.api.Status
+		}
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) auditLog(c echo.Context) error {
+	es, err := s.db.AuditLog(c.Request().Context(), c.Param("facility"), 500)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, es)
+}
+
+type tokenRequest struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// createToken makes an API token for a kiosk, TV screen or integration.
+// The secret is in this answer only; the database keeps its hash.
+func (s *Server) createToken(c echo.Context) error {
+	var req tokenRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	if req.Name == "" || len(req.Name) > 60 {
+		return errInvalid("name", "Beri nama token (maksimal 60 huruf), misalnya \"Kiosk lobi\".")
+	}
+	role, err := account.ParseRole(req.Role)
+	if err != nil || role == account.Admin {
+		return errInvalid("role", "Peran token harus staff, kader atau dinkes.")
+	}
+	u, _ := currentUser(c)
+	secret := "atk_" + account.NewSecret()
+	t, err := s.db.CreateAPIToken(c.Request().Context(), c.Param("facility"), req.Name, role, account.HashSecret(secret), u.Username, s.now())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"token": t, "secret": secret})
+}
+
+func (s *Server) listTokens(c echo.Context) error {
+	ts, err := s.db.APITokens(c.Request().Context(), c.Param("facility"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ts)
+}
+
+func (s *Server) revokeToken(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("token"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	if err := s.db.RevokeAPIToken(c.Request().Context(), c.Param("facility"), id, s.now()); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
