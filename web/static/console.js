@@ -7,6 +7,7 @@ import {session, showLogin} from './staff.js';
 
 let me = null, facility = null, fcode = '', socket = null, mine = null, lastSkipped = null;
 let refreshTimer = null, busy = false;
+const CONSOLE = 'konsol-';
 const store = (k, v) => { try { if (v === undefined) return localStorage.getItem('antrian.console.' + k) || ''; localStorage.setItem('antrian.console.' + k, v); } catch (err) { return ''; } return ''; };
 
 function say(text, bad) {
@@ -51,7 +52,9 @@ function unitChanged() {
   $('w-unit').value = unit();
   $('to').replaceChildren(...facility.units.filter((u) => u.code !== unit()).map((u) => h('option', {value: u.code}, u.name)));
   if (socket) socket.close();
-  socket = live(() => '/ws/display?facility=' + encodeURIComponent(fcode) + '&units=' + encodeURIComponent(unit()), () => {
+  // The console names its socket so that the list of screens can leave it out.
+  socket = live(() => '/ws/display?facility=' + encodeURIComponent(fcode) + '&units=' + encodeURIComponent(unit()) +
+    '&name=' + encodeURIComponent(CONSOLE + me.username.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 30)), () => {
     // Something changed on this unit: read the queue again (coalesced).
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(refresh, 80);
@@ -92,8 +95,8 @@ function render() {
   $('cur-box').hidden = !mine;
   if (mine) {
     $('cur-code').textContent = mine.code;
-    $('cur-info').replaceChildren(prio(mine.priority), ' ', t('status.' + mine.status), mine.name ? ' · ' + mine.name : '',
-      mine.call_count > 1 ? ' · ' + t('con.calls', {n: mine.call_count}) : '');
+    $('cur-info').replaceChildren(...[prio(mine.priority), ' ', t('status.' + mine.status), mine.name ? ' · ' + mine.name : '',
+      mine.call_count > 1 ? ' · ' + t('con.calls', {n: mine.call_count}) : ''].filter((x) => x != null));
     $('start').disabled = mine.status !== 'called';
     $('recall').disabled = mine.status !== 'called';
     $('skip').disabled = mine.status !== 'called';
@@ -185,8 +188,10 @@ async function screens() {
   const el = $('screens');
   try {
     const ds = await api('GET', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/displays');
-    const on = ds.filter((d) => d.online);
-    const off = ds.filter((d) => !d.online);
+    const tvs = ds.filter((d) => !(d.name || '').startsWith(CONSOLE));
+    const on = tvs.filter((d) => d.online);
+    // A screen without a name gets a new id on every connection: only named ones are missed.
+    const off = tvs.filter((d) => !d.online && d.name);
     el.replaceChildren(t('con.screens', {n: on.length}), ' ',
       ...on.map((d) => (d.name || d.id) + ' '),
       ...off.map((d) => h('span', {class: 'off'}, t('con.screen.off', {name: d.name || d.id}) + ' ')));

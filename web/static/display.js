@@ -23,7 +23,7 @@ function unitName(u) { const x = units.get(u) || (facility && facility.units.fin
 function renderUnits() {
   $('units').replaceChildren(...[...units.values()].map((u) => h('li', {},
     h('b', {}, u.name || u.code),
-    h('span', {class: 'cur'}, u.current ? u.current.code : '–'), ' ',
+    h('span', {class: 'cur'}, u.current ? u.current.code : '–'),
     h('span', {class: 'wait'}, t('tv.waiting', {n: u.waiting || 0})))));
 }
 

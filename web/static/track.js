@@ -8,7 +8,8 @@ let ticket = null, facility = null, lastSeq = 0, vibrated = -1, socket = null, p
 
 function unitName(code) {
   const u = facility && facility.units.find((x) => x.code === code);
-  return u ? u.name : code;
+  if (u) return u.name;
+  return saved && saved.unit === code && saved.unit_name ? saved.unit_name : code;
 }
 
 function render() {
