@@ -1,0 +1,192 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/antrian/antrian/jkn"
+	"github.com/antrian/antrian/queue"
+	"github.com/jackc/pgx/v5"
+)
+
+// JKNAccount returns the Mobile JKN username and password hash of a
+// facility. queue.ErrNotFound before the facility is configured.
+func (db *DB) JKNAccount(ctx context.Context, facility string) (string, string, error) {
+	var user, hash string
+	err := db.Pool.QueryRow(ctx, `SELECT username, password_hash FROM jkn_accounts WHERE facility = $1`, facility).Scan(&user, &hash)
+	return user, hash, interpret("jkn account "+facility, err)
+}
+
+// SaveJKNAccount sets a facility's Mobile JKN credentials; an empty hash
+// keeps the stored password. Changing them ends every token handed out.
+func (db *DB) SaveJKNAccount(ctx context.Context, facility, username, passwordHash string) error {
+	return interpret("save jkn account "+facility, db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO jkn_accounts (facility, username, password_hash, updated_at) VALUES ($1, $2, $3, now())
+			ON CONFLICT (facility) DO UPDATE SET username = EXCLUDED.username,
+				password_hash = CASE WHEN EXCLUDED.password_hash = '' THEN jkn_accounts.password_hash ELSE EXCLUDED.password_hash END,
+				updated_at = now()`, facility, username, passwordHash)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM jkn_tokens WHERE facility = $1`, facility)
+		return err
+	}))
+}
+
+// JKNPoli returns a facility's mapping of PCare poli codes to units.
+func (db *DB) JKNPoli(ctx context.Context, facility string) ([]jkn.Poli, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT kodepoli, unit, kodedokter, namadokter, jampraktek FROM jkn_poli
+		WHERE facility = $1 ORDER BY kodepoli`, facility)
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (jkn.Poli, error) {
+		var p jkn.Poli
+		err := r.Scan(&p.KodePoli, &p.Unit, &p.KodeDokter, &p.NamaDokter, &p.JamPraktek)
+		return p, err
+	})
+	return ps, interpret("jkn poli", err)
+}
+
+// SaveJKNPoli replaces a facility's poli mapping.
+func (db *DB) SaveJKNPoli(ctx context.Context, facility string, polis []jkn.Poli) error {
+	return interpret("save jkn poli "+facility, db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM jkn_poli WHERE facility = $1`, facility); err != nil {
+			return err
+		}
+		for _, p := range polis {
+			if _, err := tx.Exec(ctx, `INSERT INTO jkn_poli (facility, kodepoli, unit, kodedokter, namadokter, jampraktek)
+				VALUES ($1, $2, $3, $4, $5, $6)`, facility, p.KodePoli, p.Unit, p.KodeDokter, p.NamaDokter, p.JamPraktek); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// SaveJKNToken stores the hash of a new x-token, and forgets expired ones.
+func (db *DB) SaveJKNToken(ctx context.Context, facility, username string, tokenHash []byte, expires time.Time) error {
+	return interpret("save jkn token", db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM jkn_tokens WHERE expires_at < $1`, expires.Add(-24*time.Hour)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO jkn_tokens (token_hash, facility, username, expires_at) VALUES ($1, $2, $3, $4)`,
+			tokenHash, facility, username, expires)
+		return err
+	}))
+}
+
+// JKNTokenValid reports whether a token hash was handed out to username at
+// facility and is still valid at now.
+func (db *DB) JKNTokenValid(ctx context.Context, facility, username string, tokenHash []byte, now time.Time) (bool, error) {
+	var ok bool
+	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM jkn_tokens WHERE token_hash = $1 AND facility = $2
+		AND username = $3 AND expires_at > $4)`, tokenHash, facility, username, now).Scan(&ok)
+	return ok, interpret("jkn token", err)
+}
+
+// JKNDay counts a unit's tickets on date: issued and not cancelled,
+// waiting, and the latest call.
+func (db *DB) JKNDay(ctx context.Context, facility, unit, date string) (jkn.Day, error) {
+	var d jkn.Day
+	err := db.Pool.QueryRow(ctx, `SELECT
+			count(t.id) FILTER (WHERE t.status <> 'cancelled'),
+			count(t.id) FILTER (WHERE t.status = 'waiting'),
+			coalesce((SELECT c.code FROM tickets c WHERE c.unit_id = u.id AND c.service_date = $3::date
+				AND c.status IN ('called', 'serving') ORDER BY c.called_at DESC, c.id LIMIT 1), '')
+		FROM units u JOIN facilities f ON f.id = u.facility_id
+		LEFT JOIN tickets t ON t.unit_id = u.id AND t.service_date = $3::date
+		WHERE f.code = $1 AND u.code = $2 GROUP BY u.id`, facility, unit, date).Scan(&d.Total, &d.Waiting, &d.Current)
+	return d, interpret("jkn day", err)
+}
+
+// JKNTicket returns the id of the latest ticket of a card in a unit on
+// date that was not cancelled. queue.ErrNotFound if there is none.
+func (db *DB) JKNTicket(ctx context.Context, facility, unit, date, card string) (string, error) {
+	var id string
+	err := db.Pool.QueryRow(ctx, `SELECT t.id FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id
+		WHERE f.code = $1 AND u.code = $2 AND t.service_date = $3::date AND t.bpjs = $4 AND t.status <> 'cancelled'
+		ORDER BY t.issued_at DESC LIMIT 1`, facility, unit, date, card).Scan(&id)
+	return id, interpret("jkn ticket", err)
+}
+
+// JKNPatient returns a patient registered through peserta.
+// queue.ErrNotFound if the card is not registered at the facility.
+func (db *DB) JKNPatient(ctx context.Context, facility, card string) (jkn.Patient, error) {
+	p := jkn.Patient{NomorKartu: card}
+	err := db.Pool.QueryRow(ctx, `SELECT nik, nama, norm FROM jkn_patients WHERE facility = $1 AND nomorkartu = $2`,
+		facility, card).Scan(&p.NIK, &p.Nama, &p.NoRM)
+	return p, interpret("jkn patient", err)
+}
+
+// SaveJKNPatient registers a patient with a new medical record number, or
+// returns the one already registered with that card.
+func (db *DB) SaveJKNPatient(ctx context.Context, facility string, p jkn.Patient) (jkn.Patient, error) {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO jkn_patients (facility, nomorkartu, nik, nama, norm)
+		VALUES ($1, $2, $3, $4, 'JKN' || lpad(nextval('jkn_norm_seq')::text, 7, '0'))
+		ON CONFLICT (facility, nomorkartu) DO NOTHING`, facility, p.NomorKartu, p.NIK, p.Nama)
+	if err != nil {
+		return p, interpret("save jkn patient", err)
+	}
+	return db.JKNPatient(ctx, facility, p.NomorKartu)
+}
+
+// Referral is where a hospital ticket came from.
+type Referral struct {
+	ToTicket     string
+	ToFacility   string
+	ToUnit       string
+	FromTicket   string
+	FromFacility string
+	FromName     string // name of the referring facility
+	FromUnit     string
+	Reason       string
+	Actor        string
+	At           time.Time
+}
+
+// ReferralHook records the referral carried by a booking's context
+// (queue.WithReferral) in the booking's own transaction, so a referred
+// ticket never exists without its origin. It is a postgres EventHook.
+func ReferralHook(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error {
+	r, ok := queue.ReferralFrom(ctx)
+	if !ok || e.Kind != "booked" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO referrals (to_ticket_id, to_facility, to_unit, from_ticket_id, from_facility, from_unit,
+		reason, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		t.ID, t.Facility, t.Unit, r.FromTicket, r.FromFacility, r.FromUnit, r.Reason, r.Actor, e.At)
+	if err != nil {
+		return fmt.Errorf("record referral: %w", err)
+	}
+	return nil
+}
+
+const referralColumns = `r.to_ticket_id, r.to_facility, r.to_unit, r.from_ticket_id, r.from_facility,
+	coalesce(f.name, r.from_facility), r.from_unit, r.reason, r.actor, r.created_at`
+
+func scanReferral(row pgx.CollectableRow) (Referral, error) {
+	var r Referral
+	err := row.Scan(&r.ToTicket, &r.ToFacility, &r.ToUnit, &r.FromTicket, &r.FromFacility, &r.FromName, &r.FromUnit,
+		&r.Reason, &r.Actor, &r.At)
+	return r, err
+}
+
+// ReferralTo returns the referral that created ticket id.
+// queue.ErrNotFound if the ticket was not referred.
+func (db *DB) ReferralTo(ctx context.Context, ticketID string) (Referral, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referrals r
+		LEFT JOIN facilities f ON f.code = r.from_facility WHERE r.to_ticket_id = $1`, ticketID)
+	r, err := pgx.CollectExactlyOneRow(rows, scanReferral)
+	return r, interpret("referral of "+ticketID, err)
+}
+
+// ReferralsTo lists the patients referred to facility for service on
+// date (every date when empty), newest first.
+func (db *DB) ReferralsTo(ctx context.Context, facility, date string) ([]Referral, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referrals r
+		LEFT JOIN facilities f ON f.code = r.from_facility
+		JOIN tickets t ON t.id = r.to_ticket_id
+		WHERE r.to_facility = $1 AND ($2 = '' OR t.service_date = $2::date)
+		ORDER BY r.created_at DESC LIMIT 500`, facility, date)
+	rs, err := pgx.CollectRows(rows, scanReferral)
+	return rs, interpret("referrals to "+facility, err)
+}
