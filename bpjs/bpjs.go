@@ -162,8 +162,8 @@ func Encrypt(consID, secret, timestamp string, plain []byte) string {
 // metadata is accepted both as BPJS antrean writes it (metadata) and as
 // PCare does (metaData); code may be a number or a string.
 type envelope struct {
-	Metadata *meta          `json:"metadata"`
-	MetaData *meta          `json:"metaData"`
+	Metadata *meta           `json:"metadata"`
+	MetaData *meta           `json:"metaData"`
 	Response json.RawMessage `json:"response"`
 }
 
