@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
@@ -58,6 +59,10 @@ var errorTable = []struct {
 // handleError renders every error the same way and logs the detail once.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/jkn/") {
+		s.jknError(err, c) // Mobile JKN always gets the BPJS envelope
 		return
 	}
 	body := map[string]any{}

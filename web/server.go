@@ -11,6 +11,7 @@ import (
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/display"
+	"github.com/antrian/antrian/jkn"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
@@ -42,6 +43,7 @@ type Server struct {
 	ready func(context.Context) error
 	now   func() time.Time
 	vapid string
+	jkn   *jkn.Service
 	// photos stores BTS delivery photos under Config.PhotoDir.
 	photos bts.PhotoStore
 }
@@ -57,6 +59,8 @@ type Deps struct {
 	Now   func() time.Time
 	// VAPIDPublicKey is the web push key patients' browsers subscribe with.
 	VAPIDPublicKey string
+	// JKN answers Mobile JKN under /jkn/{facility}/; nil: no such routes.
+	JKN *jkn.Service
 }
 
 // New returns a server with every route registered.
@@ -73,7 +77,7 @@ func New(cfg Config, d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey}
+	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey, jkn: d.JKN}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.photos = bts.PhotoStore{Dir: cfg.PhotoDir}
@@ -133,6 +137,10 @@ func (s *Server) routes() {
 
 	// BTS (stunting): registry, measurements, deliveries, reports, pages.
 	s.btsRoutes(api)
+
+	// National integrations: Mobile JKN calls us; BPJS, SATUSEHAT, referrals.
+	s.jknRoutes()
+	s.integrationRoutes(api)
 }
 
 func (s *Server) healthz(c echo.Context) error {

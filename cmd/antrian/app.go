@@ -11,6 +11,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/antrian/antrian/display"
+	"github.com/antrian/antrian/integration"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/web"
@@ -36,6 +37,11 @@ type App struct {
 	group   *errgroup.Group
 	Now     func() time.Time
 	started bool
+
+	// Integrations is Mobile JKN, BPJS and SATUSEHAT; IntegrationOptions
+	// tune its worker (tests shorten the backoff).
+	Integrations       *integrations
+	IntegrationOptions integration.WorkerOptions
 }
 
 // NewApp returns an App that Start will bring up.
@@ -88,9 +94,11 @@ func (a *App) Start(ctx context.Context) (err error) {
 	if a.Notify, err = a.setupNotify(ctx); err != nil {
 		return err
 	}
+	a.Integrations = a.setupIntegrations(secret)
 	srv := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader,
 		PhotoDir: a.cfg.PhotoDir}, web.Deps{
 		Queue: a.Queue, DB: a.DB, Hub: a.Hub, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
+		JKN: a.Integrations.JKN,
 		Ready: func(ctx context.Context) error {
 			if err := a.DB.Ping(ctx); err != nil {
 				return fmt.Errorf("postgres: %w", err)
@@ -125,6 +133,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 	a.group.Go(func() error { return a.Hub.Run(runCtx) }) // ends by closing sockets with 1001 going away
 	if a.Notify.Worker != nil {
 		a.group.Go(func() error { return a.Notify.Worker.Run(runCtx) })
+	}
+	if a.Integrations.Worker != nil {
+		a.group.Go(func() error { return a.Integrations.Worker.Run(runCtx) })
 	}
 	a.started = true
 	return nil

@@ -5,6 +5,7 @@
 //	antrian seed --demo      create the demo facility "sobo"
 //	antrian user add --facility F --username U --role R --password-stdin
 //	antrian anthro < in.csv > out.csv   WHO z-scores for a CSV batch
+//	antrian jkn configure --facility F --username U --password-stdin --poli 001=UMUM
 //
 // Settings come from the environment; see Config.
 package main
@@ -105,6 +106,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	case "user":
 		return userCommand(ctx, cfg, log, args, stdin, stdout, stderr)
+	case "jkn":
+		return jknCommand(ctx, cfg, log, args, stdin, stdout, stderr)
 	case "anthro":
 		// Pure computation: no database. Bad rows are reported on stderr
 		// line by line and only set the exit status (api-v1.md).
@@ -130,7 +133,8 @@ const usage = `usage:
   antrian migrate
   antrian seed --demo
   antrian user add --facility F --username U --role admin|staff|kader|dinkes --password-stdin
-  antrian anthro < measurements.csv > zscores.csv`
+  antrian anthro < measurements.csv > zscores.csv
+  antrian jkn configure --facility F --username U --password-stdin --poli 001=UMUM,002=GIGI`
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
