@@ -296,6 +296,12 @@ func TestBrowser(t *testing.T) {
 		do(t, keys, "keys", chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), // GIGI
 			chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("Budi"), chromedp.KeyEvent("\r"))
 		waitFor(t, keys, "the ticket", `document.querySelector('#t-code') && document.querySelector('#t-code').textContent === 'C-001'`, wait)
+		// Cancelling asks once more, then the ticket is cancelled and forgotten.
+		do(t, keys, "cancel", chromedp.Click(chromedp.CSS(`#cancel`)), chromedp.Click(chromedp.CSS(`#cancel-yes`)))
+		waitFor(t, keys, "cancelled", `document.querySelector('#ticket').dataset.status === 'cancelled'`, wait)
+		if n := eval[int](t, keys, `JSON.parse(localStorage.getItem('antrian.tickets') || '[]').length`); n != 0 {
+			t.Errorf("tickets kept after cancelling: %d", n)
+		}
 	})
 
 	t.Run("TV connects", func(t *testing.T) {
