@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,36 +22,16 @@ func (s *Server) wsDisplay(c echo.Context) error {
 		return errNotFound
 	}
 	q := c.QueryParams()
-	req := display.DisplayRequest{Facility: q.Get("facility"), Name: q.Get("name")}
-	if req.Facility == "" {
+	if q.Get("facility") == "" {
 		return errInvalid("facility", "Sebutkan fasilitas (facility).")
 	}
-	_, units, err := s.queue.Facility(c.Request().Context(), req.Facility)
+	_, units, err := s.queue.Facility(c.Request().Context(), q.Get("facility"))
 	if err != nil {
 		return err
 	}
-	if v := q.Get("units"); v != "" {
-		known := map[string]bool{}
-		for _, u := range units {
-			known[u.Code] = true
-		}
-		for _, u := range strings.Split(v, ",") {
-			u = strings.TrimSpace(u)
-			if !known[u] {
-				return errInvalid("units", "Unit layanan tidak ditemukan: "+u)
-			}
-			req.Units = append(req.Units, u)
-		}
-	}
-	if v := q.Get("since"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return errInvalid("since", "since harus bilangan bulat tidak negatif.")
-		}
-		req.Since, req.HasSince = n, true
-	}
-	if req.Name != "" && !displayName.MatchString(req.Name) {
-		return errInvalid("name", "Nama layar maksimal 40 huruf, angka, titik, garis bawah atau tanda hubung.")
+	req, err := parseDisplayQuery(q, units)
+	if err != nil {
+		return err
 	}
 	return s.hub.ServeDisplay(c.Response(), c.Request(), req)
 }
@@ -87,4 +68,39 @@ func (s *Server) listDisplays(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, ds)
+}
+
+// parseDisplayQuery reads a screen's subscription from its query string:
+// facility, units (codes of the facility's units, comma-separated), since
+// (the last seq the screen processed) and name. Errors are 400 invalid
+// naming the parameter.
+func parseDisplayQuery(q url.Values, units []queue.Unit) (display.DisplayRequest, error) {
+	req := display.DisplayRequest{Facility: q.Get("facility"), Name: q.Get("name")}
+	if req.Facility == "" {
+		return req, errInvalid("facility", "Sebutkan fasilitas (facility).")
+	}
+	if v := q.Get("units"); v != "" {
+		known := map[string]bool{}
+		for _, u := range units {
+			known[u.Code] = true
+		}
+		for _, u := range strings.Split(v, ",") {
+			u = strings.TrimSpace(u)
+			if !known[u] {
+				return req, errInvalid("units", "Unit layanan tidak ditemukan: "+u)
+			}
+			req.Units = append(req.Units, u)
+		}
+	}
+	if v := q.Get("since"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return req, errInvalid("since", "since harus bilangan bulat tidak negatif.")
+		}
+		req.Since, req.HasSince = n, true
+	}
+	if req.Name != "" && !displayName.MatchString(req.Name) {
+		return req, errInvalid("name", "Nama layar maksimal 40 huruf, angka, titik, garis bawah atau tanda hubung.")
+	}
+	return req, nil
 }
