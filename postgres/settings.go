@@ -9,7 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Facilities returns every facility, by name.
+// Facilities returns every facility, by name. queue.ErrUnavailable when
+// the database fails.
 func (db *DB) Facilities(ctx context.Context) ([]queue.Facility, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT id, code, name, kind, timezone, booking_window, show_names, announcement
 		FROM facilities ORDER BY name, code`)
@@ -63,7 +64,8 @@ type Counter struct {
 	Unit string
 }
 
-// Counters returns the counters of a facility in their set order.
+// Counters returns the counters of a facility in their set order (none for
+// an unknown facility). queue.ErrUnavailable when the database fails.
 func (db *DB) Counters(ctx context.Context, facility string) ([]Counter, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT c.name, c.unit_code FROM counters c JOIN facilities f ON f.id = c.facility_id
 		WHERE f.code = $1 ORDER BY c.position, c.id`, facility)
@@ -97,7 +99,8 @@ func (db *DB) SaveCounters(ctx context.Context, facility string, cs []Counter) e
 	})
 }
 
-// Users returns the staff accounts of a facility ("" for district accounts).
+// Users returns the staff accounts of a facility ("" for district accounts);
+// none for an unknown facility.
 func (db *DB) Users(ctx context.Context, facility string) ([]account.User, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT u.id, u.username, u.role, coalesce(f.code, ''), u.disabled
 		FROM users u LEFT JOIN facilities f ON f.id = u.facility_id
