@@ -175,3 +175,5 @@ func isJSON(ct string) bool {
 	}
 	return ct == "application/json" || ct == "application/json " || ct == "text/json"
 }
+
+func isErr(err, target error) bool { return errors.Is(err, target) }

@@ -5,6 +5,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/antrian/antrian/jkn"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
+	"github.com/antrian/antrian/ratelimit"
 	"github.com/labstack/echo/v4"
 )
 
@@ -25,25 +27,33 @@ type Config struct {
 	// TrustProxyHeader names the header a trusted reverse proxy sets to the
 	// original scheme (e.g. X-Forwarded-Proto); empty trusts none.
 	TrustProxyHeader string
-	SessionIdle      time.Duration
-	SessionAbsolute  time.Duration
-	MaxBodyBytes     int64
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; without any the connection's address is the client.
+	TrustedProxies  []*net.IPNet
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	MaxBodyBytes    int64
+	// RateBookingPerAddr is bookings a minute from one address (0: off);
+	// RateBookingPerPerson bookings a day for one person (0: off).
+	RateBookingPerAddr   int
+	RateBookingPerPerson int
 	// PhotoDir is where BTS delivery photos are stored (ANTRIAN_PHOTO_DIR).
 	PhotoDir string
 }
 
 // Server is the HTTP server.
 type Server struct {
-	echo  *echo.Echo
-	cfg   Config
-	queue *queue.Service
-	db    *postgres.DB
-	hub   *display.Hub
-	log   *slog.Logger
-	ready func(context.Context) error
-	now   func() time.Time
-	vapid string
-	jkn   *jkn.Service
+	echo    *echo.Echo
+	cfg     Config
+	queue   *queue.Service
+	db      *postgres.DB
+	hub     *display.Hub
+	log     *slog.Logger
+	ready   func(context.Context) error
+	now     func() time.Time
+	vapid   string
+	limiter *ratelimit.Limiter
+	jkn     *jkn.Service
 	// photos stores BTS delivery photos under Config.PhotoDir.
 	photos bts.PhotoStore
 }
@@ -59,6 +69,8 @@ type Deps struct {
 	Now   func() time.Time
 	// VAPIDPublicKey is the web push key patients' browsers subscribe with.
 	VAPIDPublicKey string
+	// Limiter enforces rate limits across instances; nil: none.
+	Limiter *ratelimit.Limiter
 	// JKN answers Mobile JKN under /jkn/{facility}/; nil: no such routes.
 	JKN *jkn.Service
 }
@@ -77,11 +89,12 @@ func New(cfg Config, d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey, jkn: d.JKN}
+	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey, limiter: d.Limiter, jkn: d.JKN}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.photos = bts.PhotoStore{Dir: cfg.PhotoDir}
 	s.echo.HTTPErrorHandler = s.handleError
+	s.echo.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.routes()
 	return s
 }
@@ -94,7 +107,7 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.limitBody, s.securityHeaders)
+	e.Use(s.limitBody, s.securityHeaders, s.access, s.auditTrail)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -112,6 +125,7 @@ func (s *Server) routes() {
 	// Staff.
 	api.POST("/auth/login", s.login)
 	api.POST("/auth/logout", s.logout, s.requireAuth)
+	api.POST("/auth/logout-all", s.logoutAll, s.requireAuth)
 	api.GET("/auth/me", s.me, s.requireAuth)
 	api.GET("/facilities/:facility/units/:unit/queue", s.getQueue, s.requireAuth)
 	api.POST("/facilities/:facility/units/:unit/call", s.callNext, s.requireAuth)
@@ -123,13 +137,17 @@ func (s *Server) routes() {
 	api.POST("/tickets/:id/requeue", s.act(queue.ActionRequeue), s.requireAuth)
 	api.POST("/tickets/:id/cancel", s.act(queue.ActionCancel), s.requireAuth)
 	api.POST("/tickets/:id/transfer", s.transfer, s.requireAuth)
-	api.GET("/facilities/:facility/displays", s.listDisplays, s.requireAuth)
 
 	// Settings, and the pages with their assets.
 	s.adminRoutes(api)
 	s.pageRoutes()
+	api.GET("/facilities/:facility/displays", s.listDisplays, s.requireAuth)
 	api.GET("/facilities/:facility/notifications/dead", s.deadLetters, s.requireAuth)
 	api.POST("/notifications/:id/retry", s.retryNotification, s.requireAuth)
+	api.GET("/facilities/:facility/tokens", s.listTokens)
+	api.POST("/facilities/:facility/tokens", s.createToken)
+	api.DELETE("/facilities/:facility/tokens/:token", s.revokeToken)
+	api.GET("/facilities/:facility/audit", s.auditLog)
 
 	// Live updates for screens and patients (docs/realtime.md).
 	e.GET("/ws/display", s.wsDisplay)

@@ -14,6 +14,7 @@ import (
 	"github.com/antrian/antrian/integration"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
+	"github.com/antrian/antrian/ratelimit"
 	"github.com/antrian/antrian/web"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
@@ -31,6 +32,7 @@ type App struct {
 	Queue   *queue.Service
 	Hub     *display.Hub
 	Notify  *notifier
+	Web     *web.Server
 	server  *http.Server
 	ln      net.Listener
 	cancel  context.CancelFunc
@@ -95,10 +97,12 @@ func (a *App) Start(ctx context.Context) (err error) {
 		return err
 	}
 	a.Integrations = a.setupIntegrations(secret)
-	srv := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader,
-		PhotoDir: a.cfg.PhotoDir}, web.Deps{
+	srv := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader, PhotoDir: a.cfg.PhotoDir,
+		TrustedProxies: a.cfg.TrustedProxies, RateBookingPerAddr: a.cfg.RatePerAddr, RateBookingPerPerson: a.cfg.RatePerPerson,
+	}, web.Deps{
 		Queue: a.Queue, DB: a.DB, Hub: a.Hub, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
-		JKN: a.Integrations.JKN,
+		Limiter: ratelimit.New(a.Redis, a.cfg.RedisPrefix, a.Now),
+		JKN:     a.Integrations.JKN,
 		Ready: func(ctx context.Context) error {
 			if err := a.DB.Ping(ctx); err != nil {
 				return fmt.Errorf("postgres: %w", err)
@@ -109,6 +113,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 			return nil
 		},
 	})
+	a.Web = srv
 	a.ln, err = net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ANTRIAN_ADDR %s: %w", a.cfg.Addr, err)
@@ -130,6 +135,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		return nil
 	})
 	a.group.Go(func() error { return a.Queue.RunReconciler(runCtx, a.cfg.ReconcileInterval) })
+	a.group.Go(func() error { return a.runRetention(runCtx) })
 	a.group.Go(func() error { return a.Hub.Run(runCtx) }) // ends by closing sockets with 1001 going away
 	if a.Notify.Worker != nil {
 		a.group.Go(func() error { return a.Notify.Worker.Run(runCtx) })
