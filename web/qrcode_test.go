@@ -102,7 +102,7 @@ func TestQRDecodes(t *testing.T) {
 	texts := []string{
 		"https://antrian.example.id/t/ABCDEFGHIJKLMNOP#0123456789abcdef0123456789abcdef",
 		"http://127.0.0.1:8080/t/x",
-		strings.Repeat("Puskesmas Sobo ", 9),   // version 7: version information
+		strings.Repeat("Puskesmas Sobo ", 9),   // version 8: with version information
 		strings.Repeat("0123456789abcdef", 13), // version 10, level M
 	}
 	for i, text := range texts {
