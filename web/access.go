@@ -97,6 +97,21 @@ func init() {
 	allow(account.PermSession, scopeHandler,
 		"GET /api/v1/bts/facilities/:facility/areas", "GET /api/v1/bts/facilities/:facility/deliveries",
 		"GET /api/v1/bts/facilities/:facility/deliveries/:id/photo")
+	// National integrations (web/jkn.go, web/integrations.go). Mobile JKN
+	// signs in with its own x-username/x-password -> x-token flow.
+	allow(account.PermMachineJKN, scopeNone, "GET /jkn/:facility/auth", "GET /jkn/:facility/antrean/status/:kodepoli/:tanggal",
+		"POST /jkn/:facility/antrean", "GET /jkn/:facility/antrean/sisapeserta/:kartu/:kodepoli/:tanggal",
+		"PUT /jkn/:facility/antrean/batal", "POST /jkn/:facility/peserta")
+	allow(account.PermAdmin, scopeFacility,
+		"GET /api/v1/facilities/:facility/integrations", "PUT /api/v1/facilities/:facility/integrations/jkn",
+		"PUT /api/v1/facilities/:facility/integrations/bpjs", "PUT /api/v1/facilities/:facility/integrations/satusehat",
+		"GET /api/v1/facilities/:facility/integrations/bpjs/poli", "GET /api/v1/facilities/:facility/integrations/bpjs/dokter",
+		"GET /api/v1/facilities/:facility/integrations/failed")
+	allow(account.PermAdmin, scopeHandler, "POST /api/v1/integrations/:id/retry")
+	allow(account.PermQueueRead, scopeTicket, "GET /api/v1/tickets/:id/integrations", "GET /api/v1/tickets/:id/referral")
+	allow(account.PermQueueRun, scopeTicket, "POST /api/v1/tickets/:id/refer")
+	allow(account.PermQueueRead, scopeFacility, "GET /api/v1/facilities/:facility/referrals")
+
 	allow(account.PermBTSRead, scopeNone,
 		"GET /api/v1/bts/reports/prevalence", "GET /api/v1/bts/reports/trend", "GET /api/v1/bts/reports/compliance",
 		"GET /api/v1/bts/reports/outcome", "GET /api/v1/bts/reports/cases", "GET /api/v1/bts/reports/export.csv")
