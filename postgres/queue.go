@@ -57,7 +57,9 @@ func (db *DB) Facility(ctx context.Context, code string) (queue.Facility, []queu
 
 const ticketColumns = `t.id, t.facility_id, f.code, t.unit_id, u.code, t.service_date::text, t.number, t.code, t.status,
 	t.priority, t.channel, t.name, t.phone, t.nik, t.bpjs, t.notify, t.counter, t.visit_id, t.order_key,
-	t.issued_at, t.called_at, t.started_at, t.finished_at, t.call_count, t.transferred_to, t.from_unit`
+	t.issued_at, t.called_at, t.started_at, t.finished_at, t.call_count, t.transferred_to, t.from_unit,
+	CASE WHEN t.transferred_to = '' THEN '' ELSE coalesce((SELECT u2.code FROM tickets t2 JOIN units u2 ON u2.id = t2.unit_id
+		WHERE t2.id = t.transferred_to), '') END`
 
 const ticketFrom = ` FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id `
 
@@ -65,7 +67,7 @@ func scanTicket(r pgx.Row) (queue.Ticket, error) {
 	var t queue.Ticket
 	err := r.Scan(&t.ID, &t.FacilityID, &t.Facility, &t.UnitID, &t.Unit, &t.ServiceDate, &t.Number, &t.Code, &t.Status,
 		&t.Priority, &t.Channel, &t.Name, &t.Phone, &t.NIK, &t.BPJS, &t.Notify, &t.Counter, &t.VisitID, &t.OrderKey,
-		&t.IssuedAt, &t.CalledAt, &t.StartedAt, &t.FinishedAt, &t.CallCount, &t.TransferTo, &t.FromUnit)
+		&t.IssuedAt, &t.CalledAt, &t.StartedAt, &t.FinishedAt, &t.CallCount, &t.TransferTo, &t.FromUnit, &t.TransferRef)
 	return t, err
 }
 

@@ -100,7 +100,7 @@ type Ticket struct {
 	FinishedAt  *time.Time
 	CallCount   int
 	TransferTo  string // id of the ticket this one was transferred to
-	TransferRef string // unit code it was transferred to
+	TransferRef string // unit code of the ticket it was transferred to
 	FromUnit    string // unit code it was transferred from, if any
 
 	// Live fields, filled while waiting.

@@ -82,10 +82,14 @@ type ticketJSON struct {
 	StartedAt      *time.Time `json:"started_at"`
 	FinishedAt     *time.Time `json:"finished_at"`
 	TransferredTo  string     `json:"transferred_to"`
-	FromUnit       string     `json:"from_unit,omitempty"`
-	CallCount      int        `json:"call_count"`
-	Name           string     `json:"name,omitempty"`
-	Token          string     `json:"token,omitempty"`
+	// TransferredToken lets the patient who holds this ticket follow it to
+	// the ticket of the next unit (patient answers only).
+	TransferredToken string `json:"transferred_token,omitempty"`
+	TransferredUnit  string `json:"transferred_to_unit,omitempty"`
+	FromUnit         string `json:"from_unit,omitempty"`
+	CallCount        int    `json:"call_count"`
+	Name             string `json:"name,omitempty"`
+	Token            string `json:"token,omitempty"`
 }
 
 func (s *Server) ticketJSON(t queue.Ticket, token string, staff bool) ticketJSON {
@@ -98,7 +102,10 @@ func (s *Server) ticketJSON(t queue.Ticket, token string, staff bool) ticketJSON
 	}
 	if staff {
 		j.Name = t.Name
+	} else if t.TransferTo != "" {
+		j.TransferredToken = s.queue.Token(t.TransferTo)
 	}
+	j.TransferredUnit = t.TransferRef
 	return j
 }
 
@@ -223,13 +230,10 @@ func (s *Server) callNext(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.ticketJSON(t, "", true))
 }
 
-// staffTicket loads a ticket and checks that the caller may run its queue.
+// staffTicket is the ticket of a staff route, loaded and checked by the
+// access middleware.
 func (s *Server) staffTicket(c echo.Context) (queue.Ticket, error) {
-	t, err := s.queue.Store.Ticket(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		return t, err
-	}
-	return t, s.can(c, account.PermQueueRun, t.Facility, t.Unit)
+	return scopedTicket(c)
 }
 
 func (s *Server) act(a queue.Action) echo.HandlerFunc {

@@ -59,6 +59,19 @@ func TestTicketLifecycle(t *testing.T) {
 	if len(waiting) != 2 || waiting[0].ID != tr.To.ID || waiting[1].ID != lab1.ID {
 		t.Errorf("lab queue: %v, want Ani's transferred ticket before %s", codes(waiting), lab1.Code)
 	}
+	// The patient's phone follows the transfer with the token it is handed.
+	var old struct {
+		TransferredTo    string `json:"transferred_to"`
+		TransferredToken string `json:"transferred_token"`
+		TransferredUnit  string `json:"transferred_to_unit"`
+	}
+	pub.do("GET", "/api/v1/tickets/"+a.ID, nil, map[string]string{"X-Ticket-Token": a.Token}, &old)
+	if old.TransferredTo != tr.To.ID || old.TransferredUnit != "LAB" || old.TransferredToken == "" {
+		t.Errorf("old ticket after transfer: %+v", old)
+	}
+	if st := pub.do("GET", "/api/v1/tickets/"+tr.To.ID, nil, map[string]string{"X-Ticket-Token": old.TransferredToken}, &got); st != 200 || got.Unit != "LAB" {
+		t.Errorf("new ticket with the handed token: %d %s", st, got.Unit)
+	}
 	if st := staff.do("POST", "/api/v1/tickets/"+a.ID+"/finish", map[string]string{}, nil, &ae); st != 409 {
 		t.Errorf("finish a transferred ticket: %d, want 409", st)
 	}

@@ -26,7 +26,7 @@ function render() {
   $('t-ahead').textContent = waiting && tk.ahead != null ? tk.ahead : '–';
   $('t-wait').textContent = waiting ? waitText(tk.estimated_wait_s) : '–';
   let status = t('status.' + tk.status);
-  if (tk.status === 'transferred' && tk.transferred_to) status = t('status.transferred.to', {unit: unitName(tk.transferred_to)});
+  if (tk.status === 'transferred' && tk.transferred_to_unit) status = t('status.transferred.to', {unit: unitName(tk.transferred_to_unit)});
   $('t-status').textContent = status;
   const alert = $('alert');
   alert.className = 'alert';
@@ -51,7 +51,18 @@ function render() {
   }
   $('cancel-box').hidden = tk.status !== 'waiting';
   document.title = tk.code + ' · ' + status;
+  if (tk.status === 'transferred' && tk.transferred_to && tk.transferred_token) follow(tk);
   if (!ACTIVE.includes(tk.status)) stopLive();
+}
+
+// follow moves this phone to the ticket a transfer made in the next unit:
+// the old ticket's answer carries the new ticket's token.
+function follow(tk) {
+  const next = {id: tk.transferred_to, token: tk.transferred_token, facility: tk.facility, unit: tk.transferred_to_unit,
+    unit_name: unitName(tk.transferred_to_unit), code: '', service_date: tk.service_date};
+  saveTicket(next);
+  forgetTicket(tk.id);
+  setTimeout(() => location.replace(trackURL(next.id, next.token)), 3000);
 }
 
 async function fetchTicket() {
