@@ -19,6 +19,10 @@ type facility struct {
 	poke  chan struct{}
 	join  chan *client
 	ready chan struct{} // closed once next is known
+	// work feeds the watcher loop: patients' sockets joining, and events
+	// whose unit has patients watching. Positions are computed there, off
+	// the sequencer, so screens never wait for them.
+	work chan watchJob
 
 	loc   *time.Location // owned by run
 	today string         // owned by run
@@ -31,9 +35,16 @@ type facility struct {
 
 type unitDay struct{ unit, date string }
 
+// watchJob is a patient's socket joining (c), or an event touching the
+// line of watched tickets.
+type watchJob struct {
+	c *client
+	e queue.Event
+}
+
 func newFacility(h *Hub, code string) *facility {
 	return &facility{hub: h, code: code, inbox: make(chan queue.Event, 1024), poke: make(chan struct{}, 1),
-		join: make(chan *client, 64), ready: make(chan struct{}),
+		join: make(chan *client, 64), ready: make(chan struct{}), work: make(chan watchJob, 4096),
 		displays: map[*client]bool{}, watchers: map[unitDay]map[*client]bool{}}
 }
 
@@ -97,6 +108,8 @@ func (f *facility) run(ctx context.Context) {
 		return
 	}
 	close(f.ready)
+	f.hub.loops.Add(1)
+	go f.watchLoop(ctx)
 	poll := time.NewTicker(f.hub.opt.Poll)
 	defer poll.Stop()
 	pending := map[int64]queue.Event{}
@@ -114,7 +127,11 @@ func (f *facility) run(ctx context.Context) {
 		case e := <-f.inbox:
 			f.accept(ctx, e, pending)
 		case c := <-f.join:
-			f.addWatcher(ctx, c)
+			select {
+			case f.work <- watchJob{c: c}:
+			case <-ctx.Done():
+				return
+			}
 		case <-gapC:
 			gapC = nil
 			f.fill(ctx, pending)
@@ -224,24 +241,79 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 			delete(f.displays, c)
 		}
 	}
-	var ws []*client
-	for c := range f.watchers[unitDay{e.Unit, e.ServiceDate}] {
-		ws = append(ws, c)
-	}
+	watched := len(f.watchers[unitDay{e.Unit, e.ServiceDate}]) > 0
 	f.mu.Unlock()
-	if len(ws) > 0 {
-		f.updateWatchers(ctx, e, ws)
+	if watched {
+		select {
+		case f.work <- watchJob{e: e}:
+		default:
+			// The watcher loop is far behind; phones catch up at the next
+			// event of their unit (and poll while their socket is quiet).
+			f.hub.log.Warn("display: watcher updates behind; one dropped", "facility", f.code, "unit", e.Unit)
+		}
 	}
 }
 
-func (f *facility) updateWatchers(ctx context.Context, e queue.Event, ws []*client) {
+// watchLoop keeps patients' sockets up to date. It takes what is queued at
+// once and computes each touched unit's places once for the whole batch.
+func (f *facility) watchLoop(ctx context.Context) {
+	defer f.hub.loops.Done()
+	for {
+		var first watchJob
+		select {
+		case <-ctx.Done():
+			return
+		case first = <-f.work:
+		}
+		batch := []watchJob{first}
+	more:
+		for len(batch) < 512 {
+			select {
+			case j := <-f.work:
+				batch = append(batch, j)
+			default:
+				break more
+			}
+		}
+		last := map[unitDay]queue.Event{}
+		own := map[string]bool{}
+		var order []unitDay
+		for _, j := range batch {
+			if j.c != nil {
+				f.addWatcher(ctx, j.c)
+				continue
+			}
+			k := unitDay{j.e.Unit, j.e.ServiceDate}
+			if _, ok := last[k]; !ok {
+				order = append(order, k)
+			}
+			last[k] = j.e
+			own[j.e.TicketID] = true
+		}
+		for _, k := range order {
+			f.mu.Lock()
+			ws := make([]*client, 0, len(f.watchers[k]))
+			for c := range f.watchers[k] {
+				ws = append(ws, c)
+			}
+			f.mu.Unlock()
+			if len(ws) > 0 {
+				f.updateWatchers(ctx, last[k], own, ws)
+			}
+		}
+	}
+}
+
+// updateWatchers sends the watchers of e's unit their ticket's new state
+// where it changed; tickets in own changed themselves and are read again.
+func (f *facility) updateWatchers(ctx context.Context, e queue.Event, own map[string]bool, ws []*client) {
 	places, err := f.hub.queue.Positions(ctx, f.code, e.Unit, e.ServiceDate)
 	if err != nil {
 		f.hub.log.Warn("display: positions unavailable", "facility", f.code, "unit", e.Unit, "err", err)
 	}
 	for _, c := range ws {
 		t := c.ticket
-		if t.ID == e.TicketID {
+		if own[t.ID] {
 			nt, err := f.hub.queue.Ticket(ctx, t.ID)
 			if err != nil {
 				f.hub.log.Warn("display: ticket unavailable", "ticket", t.ID, "err", err)
@@ -256,7 +328,7 @@ func (f *facility) updateWatchers(ctx context.Context, e queue.Event, ws []*clie
 				t.Position, t.Ahead, t.EstimatedWaitS = p.Position, p.Ahead, p.EstimatedWaitS
 			}
 		}
-		if t.ID != e.TicketID && t.Position == c.ticket.Position && t.Ahead == c.ticket.Ahead &&
+		if !own[t.ID] && t.Position == c.ticket.Position && t.Ahead == c.ticket.Ahead &&
 			t.EstimatedWaitS == c.ticket.EstimatedWaitS {
 			continue
 		}

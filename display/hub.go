@@ -65,7 +65,7 @@ type Options struct {
 	PingPeriod time.Duration // how often clients are pinged; less than PongWait (54s)
 	WriteWait  time.Duration // the longest one write may take (10s)
 	SendBuffer int           // messages queued per client before it is dropped as too slow (256)
-	GapWait    time.Duration // how long an early event waits for the ones before it (300ms)
+	GapWait    time.Duration // how long an early event waits for the ones before it (25ms)
 	Poll       time.Duration // how often a facility with clients checks Postgres for missed events (3s)
 	MaxReplay  int           // the most events replayed to a reconnecting client or refilled at once (1000)
 	Recent     int           // recent calls in a snapshot (10)
@@ -88,7 +88,7 @@ func (o *Options) defaults() {
 	def(&o.PongWait, 60*time.Second)
 	def(&o.PingPeriod, o.PongWait*9/10)
 	def(&o.WriteWait, 10*time.Second)
-	def(&o.GapWait, 300*time.Millisecond)
+	def(&o.GapWait, 25*time.Millisecond)
 	def(&o.Poll, 3*time.Second)
 	def(&o.Keep, 24*time.Hour)
 	if o.Prefix == "" {
