@@ -1,0 +1,718 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Summary is a latency distribution in milliseconds.
+type Summary struct {
+	N    int     `json:"n"`
+	Mean float64 `json:"mean_ms"`
+	P50  float64 `json:"p50_ms"`
+	P95  float64 `json:"p95_ms"`
+	P99  float64 `json:"p99_ms"`
+	Max  float64 `json:"max_ms"`
+}
+
+// latencies collects durations from many goroutines.
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+func (l *latencies) summary() Summary {
+	l.mu.Lock()
+	d := slices.Clone(l.d)
+	l.mu.Unlock()
+	return summarize(d)
+}
+
+func summarize(d []time.Duration) Summary {
+	if len(d) == 0 {
+		return Summary{}
+	}
+	slices.Sort(d)
+	ms := func(x time.Duration) float64 { return math.Round(float64(x)/1e3) / 1e3 }
+	at := func(p float64) float64 { return ms(d[min(len(d)-1, int(math.Ceil(p*float64(len(d))))-1)]) }
+	var sum time.Duration
+	for _, x := range d {
+		sum += x
+	}
+	return Summary{N: len(d), Mean: ms(sum / time.Duration(len(d))), P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: ms(d[len(d)-1])}
+}
+
+// Metrics is what the server says of itself at /metrics.
+type Metrics struct {
+	Goroutines int     `json:"goroutines"`
+	HeapInuse  float64 `json:"heap_inuse_bytes"`
+	StackInuse float64 `json:"stack_inuse_bytes"`
+	RSS        float64 `json:"rss_bytes"`
+	OK         bool    `json:"ok"`
+}
+
+func scrape(ctx context.Context, c *http.Client, base string) Metrics {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return Metrics{}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return Metrics{}
+	}
+	var m Metrics
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		name, val, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "go_goroutines":
+			m.Goroutines, m.OK = int(v), true
+		case "go_memstats_heap_inuse_bytes":
+			m.HeapInuse = v
+		case "go_memstats_stack_inuse_bytes":
+			m.StackInuse = v
+		case "process_resident_memory_bytes":
+			m.RSS = v
+		}
+	}
+	return m
+}
+
+// Report is everything one run measured.
+type Report struct {
+	Started  time.Time `json:"started"`
+	Duration float64   `json:"duration_s"`
+	Options  struct {
+		Bookings, Patients, Staff, Screens, Trackers, IdleScreens int
+		Rate, RetryShare                                          float64
+		Units                                                     []string
+	} `json:"options"`
+	Bookings struct {
+		OK        int     `json:"ok"`
+		Replays   int     `json:"idempotent_replays"`
+		PerSecond float64 `json:"per_second"`
+		Latency   Summary `json:"latency"`
+	} `json:"bookings"`
+	Calls struct {
+		OK        int     `json:"ok"`
+		Empty     int     `json:"empty"`
+		PerSecond float64 `json:"per_second"`
+		Latency   Summary `json:"latency"`
+	} `json:"calls"`
+	// CallToScreen is, for every call and every screen, the time from the
+	// call's HTTP response to the called event arriving at that screen (0
+	// when it arrived first); CallToAllScreens takes the slowest screen per call.
+	CallToScreen     Summary        `json:"call_to_screen"`
+	CallToAllScreens Summary        `json:"call_to_all_screens"`
+	TrackerMessages  int64          `json:"tracker_messages"`
+	Errors           map[string]int `json:"errors"`
+	Server           struct {
+		Before, During, After Metrics
+	} `json:"server"`
+	Baselines struct {
+		PGInsertsPerSecond float64 `json:"pg_inserts_per_second"`
+		EchoPerSecond      float64 `json:"echo_empty_per_second"`
+		BookingVsPGInsert  float64 `json:"booking_vs_pg_insert"`
+		BookingVsEcho      float64 `json:"booking_vs_echo"`
+	} `json:"baselines"`
+	Idle *struct {
+		Conns            int     `json:"conns"`
+		BytesPerConn     float64 `json:"bytes_per_conn"`
+		GoroutinesBefore int     `json:"goroutines_before"`
+		GoroutinesOpen   int     `json:"goroutines_open"`
+		GoroutinesAfter  int     `json:"goroutines_after"`
+	} `json:"idle,omitempty"`
+	Violations []string `json:"violations"`
+
+	mu sync.Mutex
+}
+
+func (r *Report) errorf(kind string) {
+	r.mu.Lock()
+	r.Errors[kind]++
+	r.mu.Unlock()
+}
+
+func (r *Report) violate(format string, args ...any) {
+	r.mu.Lock()
+	if len(r.Violations) < 100 {
+		r.Violations = append(r.Violations, fmt.Sprintf(format, args...))
+	}
+	r.mu.Unlock()
+}
+
+// Print writes the report for people.
+func (r *Report) Print(w io.Writer) {
+	line := func(name string, s Summary) {
+		fmt.Fprintf(w, "  %-22s n=%-7d p50=%7.2fms p95=%7.2fms p99=%7.2fms max=%8.2fms\n", name, s.N, s.P50, s.P95, s.P99, s.Max)
+	}
+	fmt.Fprintf(w, "antrian-load: %d bookings by %d patients (retry share %.2f), %d staff, %d screens, %d phones, %.1fs\n",
+		r.Options.Bookings, r.Options.Patients, r.Options.RetryShare, r.Options.Staff, r.Options.Screens, r.Options.Trackers, r.Duration)
+	fmt.Fprintf(w, "  bookings: %d ok (%d idempotent replays), %.0f/s\n", r.Bookings.OK, r.Bookings.Replays, r.Bookings.PerSecond)
+	line("booking latency", r.Bookings.Latency)
+	fmt.Fprintf(w, "  calls: %d ok, %d empty, %.0f/s\n", r.Calls.OK, r.Calls.Empty, r.Calls.PerSecond)
+	line("call latency", r.Calls.Latency)
+	line("call to a screen", r.CallToScreen)
+	line("call to every screen", r.CallToAllScreens)
+	fmt.Fprintf(w, "  phones got %d ticket messages\n", r.TrackerMessages)
+	if r.Baselines.PGInsertsPerSecond > 0 {
+		fmt.Fprintf(w, "  baseline: raw Postgres single-row inserts %.0f/s; booking/insert = %.2f\n", r.Baselines.PGInsertsPerSecond, r.Baselines.BookingVsPGInsert)
+	}
+	if r.Baselines.EchoPerSecond > 0 {
+		fmt.Fprintf(w, "  baseline: empty echo handler %.0f req/s; booking/echo = %.3f\n", r.Baselines.EchoPerSecond, r.Baselines.BookingVsEcho)
+	}
+	s := r.Server
+	if s.Before.OK {
+		fmt.Fprintf(w, "  server goroutines before/during/after: %d/%d/%d; heap in use %.1f/%.1f/%.1f MiB; RSS %.1f/%.1f/%.1f MiB\n",
+			s.Before.Goroutines, s.During.Goroutines, s.After.Goroutines,
+			s.Before.HeapInuse/(1<<20), s.During.HeapInuse/(1<<20), s.After.HeapInuse/(1<<20),
+			s.Before.RSS/(1<<20), s.During.RSS/(1<<20), s.After.RSS/(1<<20))
+	}
+	if r.Idle != nil {
+		fmt.Fprintf(w, "  idle sockets: %d, %.0f bytes (%.1f KiB) of server heap+stack each; goroutines %d -> %d -> %d\n",
+			r.Idle.Conns, r.Idle.BytesPerConn, r.Idle.BytesPerConn/1024, r.Idle.GoroutinesBefore, r.Idle.GoroutinesOpen, r.Idle.GoroutinesAfter)
+	}
+	if len(r.Errors) > 0 {
+		fmt.Fprintf(w, "  errors: %v\n", r.Errors)
+	}
+	if len(r.Violations) == 0 {
+		fmt.Fprintln(w, "  invariants: unique numbers, each ticket called once, every call on every screen: OK")
+	} else {
+		fmt.Fprintf(w, "  INVARIANT VIOLATIONS (%d):\n", len(r.Violations))
+		for _, v := range r.Violations {
+			fmt.Fprintln(w, "   -", v)
+		}
+	}
+}
+
+// api is one HTTP client of the service, optionally logged in as staff.
+type api struct {
+	base string
+	http *http.Client
+	csrf string
+}
+
+func newAPI(base string, conns int) *api {
+	jar, _ := cookiejar.New(nil)
+	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: 90 * time.Second}
+	return &api{base: base, http: &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second}}
+}
+
+func (a *api) do(ctx context.Context, method, path string, body any, hdr map[string]string, out any) (int, string, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
+	if err != nil {
+		return 0, "", err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.csrf != "" {
+		req.Header.Set("X-CSRF-Token", a.csrf)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 400 {
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		json.Unmarshal(raw, &e)
+		return resp.StatusCode, e.Error.Code, nil
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return resp.StatusCode, "", err
+		}
+	}
+	return resp.StatusCode, "", nil
+}
+
+type ticket struct {
+	ID     string `json:"id"`
+	Unit   string `json:"unit"`
+	Number int    `json:"number"`
+	Code   string `json:"code"`
+	Token  string `json:"token"`
+	Status string `json:"status"`
+}
+
+type wsEvent struct {
+	Type string `json:"type"`
+	Seq  int64  `json:"seq"`
+	Unit string `json:"unit"`
+	Code string `json:"code"`
+}
+
+// screen is a TV: it records when each call reached it and checks seq.
+type screen struct {
+	conn    *websocket.Conn
+	mu      sync.Mutex
+	arrived map[string]time.Time // unit/code -> first arrival
+	dupes   int
+	gaps    []string
+	closed  error
+}
+
+func (s *screen) read() {
+	var last int64 = -1
+	for {
+		_, raw, err := s.conn.ReadMessage()
+		now := time.Now()
+		if err != nil {
+			s.mu.Lock()
+			s.closed = err
+			s.mu.Unlock()
+			return
+		}
+		var ev wsEvent
+		if json.Unmarshal(raw, &ev) != nil {
+			continue
+		}
+		s.mu.Lock()
+		if ev.Type != "snapshot" && last >= 0 && ev.Seq != last+1 {
+			s.gaps = append(s.gaps, fmt.Sprintf("seq %d after %d", ev.Seq, last))
+		}
+		last = ev.Seq
+		if ev.Type == "called" {
+			k := ev.Unit + "/" + ev.Code
+			if _, ok := s.arrived[k]; ok {
+				s.dupes++ // a recall would be legitimate; this tool never recalls
+			} else {
+				s.arrived[k] = now
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+func wsURL(base, path string) string {
+	u, _ := url.Parse(base)
+	if u.Scheme == "https" {
+		u.Scheme = "wss"
+	} else {
+		u.Scheme = "ws"
+	}
+	return u.String() + path
+}
+
+func dial(ctx context.Context, base, path string) (*websocket.Conn, error) {
+	d := websocket.Dialer{HandshakeTimeout: 20 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 512}
+	c, _, err := d.DialContext(ctx, wsURL(base, path), nil)
+	return c, err
+}
+
+// Run performs one load run.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	r := &Report{Started: time.Now(), Errors: map[string]int{}}
+	r.Options.Bookings, r.Options.Patients, r.Options.Staff = o.Bookings, o.Patients, o.Staff
+	r.Options.Screens, r.Options.Trackers, r.Options.IdleScreens = o.Screens, o.Trackers, o.IdleScreens
+	r.Options.Rate, r.Options.RetryShare, r.Options.Units = o.Rate, o.RetryShare, o.Units
+	probe := newAPI(o.URL, 4)
+	r.Server.Before = scrape(ctx, probe.http, o.URL)
+
+	// Baselines first, so that they run on a quiet machine like the load.
+	if o.DB != "" {
+		rate, err := pgInsertBaseline(ctx, o.DB, o.Patients, o.Baseline)
+		if err != nil {
+			return r, fmt.Errorf("postgres baseline: %w", err)
+		}
+		r.Baselines.PGInsertsPerSecond = rate
+	}
+	echoRate, err := echoBaseline(ctx, o.Patients, o.Baseline)
+	if err != nil {
+		return r, fmt.Errorf("echo baseline: %w", err)
+	}
+	r.Baselines.EchoPerSecond = echoRate
+
+	if o.IdleScreens > 0 {
+		if err := idleMemory(ctx, o, probe, r); err != nil {
+			return r, err
+		}
+	}
+
+	staff := newAPI(o.URL, o.Staff+2)
+	var login struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if st, code, err := staff.do(ctx, "POST", "/api/v1/auth/login", map[string]string{"username": o.User, "password": o.Password}, nil, &login); err != nil || st != 200 {
+		return r, fmt.Errorf("staff login: status %d %s %v", st, code, err)
+	}
+	staff.csrf = login.CSRF
+
+	// Screens connect before anything happens, and must see every call.
+	screens := make([]*screen, 0, o.Screens)
+	for range o.Screens {
+		c, err := dial(ctx, o.URL, "/ws/display?facility="+url.QueryEscape(o.Facility))
+		if err != nil {
+			return r, fmt.Errorf("screen: %w", err)
+		}
+		s := &screen{conn: c, arrived: map[string]time.Time{}}
+		screens = append(screens, s)
+		go s.read()
+	}
+	defer func() {
+		for _, s := range screens {
+			s.conn.Close()
+		}
+	}()
+
+	start := time.Now()
+	var (
+		bookLat, callLat latencies
+		booked           sync.Map // unit/number -> ticket id
+		calledIDs        sync.Map // ticket id -> struct{}
+		callsMu          sync.Mutex
+		calls            = map[string]time.Time{} // unit/code -> response time
+		bookingsOK       atomic.Int64
+		replays          atomic.Int64
+		callsOK, empty   atomic.Int64
+		trackerMsgs      atomic.Int64
+		trackerConns     []*websocket.Conn
+		trackerMu        sync.Mutex
+		bookingsDone     atomic.Bool
+	)
+	pub := newAPI(o.URL, o.Patients+2)
+	jobs := make(chan int)
+	go func() {
+		defer close(jobs)
+		var tick *time.Ticker
+		if o.Rate > 0 {
+			tick = time.NewTicker(time.Duration(float64(time.Second) / o.Rate))
+			defer tick.Stop()
+		}
+		for i := range o.Bookings {
+			if tick != nil {
+				select {
+				case <-tick.C:
+				case <-ctx.Done():
+					return
+				}
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var bookers sync.WaitGroup
+	for range o.Patients {
+		bookers.Add(1)
+		go func() {
+			defer bookers.Done()
+			for i := range jobs {
+				body := map[string]any{"unit": o.Units[i%len(o.Units)], "name": fmt.Sprintf("Pasien %d", i),
+					"phone": fmt.Sprintf("0812%08d", i), "notify": i%4 == 0}
+				if i%7 == 0 {
+					body["priority"] = "lansia"
+				}
+				hdr := map[string]string{"Idempotency-Key": fmt.Sprintf("load-%d-%d", start.UnixNano(), i)}
+				var t ticket
+				t0 := time.Now()
+				st, code, err := pub.do(ctx, "POST", "/api/v1/facilities/"+o.Facility+"/tickets", body, hdr, &t)
+				bookLat.add(time.Since(t0))
+				if err != nil || st != 201 {
+					r.errorf(fmt.Sprintf("book %d %s%v", st, code, errText(err)))
+					continue
+				}
+				bookingsOK.Add(1)
+				if prev, dup := booked.LoadOrStore(t.Unit+"/"+strconv.Itoa(t.Number), t.ID); dup {
+					r.violate("number %s-%d given to %s and %s", t.Unit, t.Number, prev, t.ID)
+				}
+				if o.RetryShare > 0 && float64(i%100) < o.RetryShare*100 {
+					var again ticket
+					st, code, err := pub.do(ctx, "POST", "/api/v1/facilities/"+o.Facility+"/tickets", body, hdr, &again)
+					if err != nil || st != 200 {
+						r.errorf(fmt.Sprintf("retry %d %s%v", st, code, errText(err)))
+					} else if again.ID != t.ID {
+						r.violate("retry with one Idempotency-Key made a second ticket: %s and %s", t.ID, again.ID)
+					} else {
+						replays.Add(1)
+					}
+				}
+				trackerMu.Lock()
+				want := len(trackerConns) < o.Trackers
+				trackerMu.Unlock()
+				if want {
+					if c, err := dial(ctx, o.URL, "/ws/tickets/"+t.ID+"?token="+url.QueryEscape(t.Token)); err == nil {
+						trackerMu.Lock()
+						trackerConns = append(trackerConns, c)
+						trackerMu.Unlock()
+						go func() {
+							for {
+								if _, _, err := c.ReadMessage(); err != nil {
+									return
+								}
+								trackerMsgs.Add(1)
+							}
+						}()
+					} else {
+						r.errorf("tracker dial")
+					}
+				}
+			}
+		}()
+	}
+	var callers sync.WaitGroup
+	for i := range o.Staff {
+		callers.Add(1)
+		unit := o.Units[i%len(o.Units)]
+		go func() {
+			defer callers.Done()
+			for ctx.Err() == nil {
+				var t ticket
+				t0 := time.Now()
+				st, code, err := staff.do(ctx, "POST", "/api/v1/facilities/"+o.Facility+"/units/"+unit+"/call",
+					map[string]string{"counter": fmt.Sprintf("Ruang %d", i+1)}, nil, &t)
+				done := time.Now()
+				switch {
+				case err == nil && st == 200:
+					callLat.add(done.Sub(t0))
+					callsOK.Add(1)
+					if _, dup := calledIDs.LoadOrStore(t.ID, struct{}{}); dup {
+						r.violate("ticket %s called twice", t.Code)
+					}
+					callsMu.Lock()
+					calls[t.Unit+"/"+t.Code] = done
+					callsMu.Unlock()
+				case err == nil && st == 204:
+					empty.Add(1)
+					if bookingsDone.Load() {
+						return
+					}
+					time.Sleep(20 * time.Millisecond)
+				default:
+					r.errorf(fmt.Sprintf("call %d %s%v", st, code, errText(err)))
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	var sampler sync.WaitGroup
+	stopSampling := make(chan struct{})
+	sampler.Add(1)
+	go func() {
+		defer sampler.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopSampling:
+				return
+			case <-t.C:
+				m := scrape(ctx, probe.http, o.URL)
+				if m.Goroutines > r.Server.During.Goroutines {
+					r.Server.During = m
+				}
+			}
+		}
+	}()
+	bookers.Wait()
+	bookEnd := time.Since(start)
+	bookingsDone.Store(true)
+	callers.Wait()
+	callEnd := time.Since(start)
+	close(stopSampling)
+	sampler.Wait()
+
+	r.Bookings.OK, r.Bookings.Replays = int(bookingsOK.Load()), int(replays.Load())
+	r.Bookings.PerSecond = float64(r.Bookings.OK) / bookEnd.Seconds()
+	r.Bookings.Latency = bookLat.summary()
+	r.Calls.OK, r.Calls.Empty = int(callsOK.Load()), int(empty.Load())
+	r.Calls.PerSecond = float64(r.Calls.OK) / callEnd.Seconds()
+	r.Calls.Latency = callLat.summary()
+	if r.Calls.OK != r.Bookings.OK {
+		r.violate("%d tickets booked but %d called: tickets were lost", r.Bookings.OK, r.Calls.OK)
+	}
+
+	// Every call must reach every screen; wait for stragglers.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, s := range screens {
+		for {
+			s.mu.Lock()
+			n := len(s.arrived)
+			s.mu.Unlock()
+			if n >= len(calls) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	var toScreen, toAll []time.Duration
+	for k, t0 := range calls {
+		var worst time.Duration
+		for i, s := range screens {
+			s.mu.Lock()
+			at, ok := s.arrived[k]
+			s.mu.Unlock()
+			if !ok {
+				r.violate("screen %d never showed call %s", i, k)
+				continue
+			}
+			d := max(at.Sub(t0), 0)
+			toScreen = append(toScreen, d)
+			worst = max(worst, d)
+		}
+		if len(screens) > 0 {
+			toAll = append(toAll, worst)
+		}
+	}
+	for i, s := range screens {
+		s.mu.Lock()
+		if len(s.gaps) > 0 {
+			r.violate("screen %d saw seq gaps: %v", i, s.gaps[:min(3, len(s.gaps))])
+		}
+		if s.dupes > 0 {
+			r.violate("screen %d was told %d calls twice", i, s.dupes)
+		}
+		if s.closed != nil && !strings.Contains(s.closed.Error(), "use of closed") {
+			r.violate("screen %d was disconnected: %v", i, s.closed)
+		}
+		s.mu.Unlock()
+	}
+	r.CallToScreen, r.CallToAllScreens = summarize(toScreen), summarize(toAll)
+	r.TrackerMessages = trackerMsgs.Load()
+	for _, c := range trackerConns {
+		c.Close()
+	}
+	for _, s := range screens {
+		s.conn.Close()
+	}
+	r.Server.After = settle(ctx, probe, o.URL, r.Server.Before.Goroutines)
+	if r.Server.Before.OK && r.Server.After.Goroutines > r.Server.Before.Goroutines+20 {
+		r.violate("server goroutines did not come back: %d before, %d after", r.Server.Before.Goroutines, r.Server.After.Goroutines)
+	}
+	if r.Baselines.PGInsertsPerSecond > 0 {
+		r.Baselines.BookingVsPGInsert = round2(r.Bookings.PerSecond / r.Baselines.PGInsertsPerSecond)
+	}
+	if r.Baselines.EchoPerSecond > 0 {
+		r.Baselines.BookingVsEcho = math.Round(r.Bookings.PerSecond/r.Baselines.EchoPerSecond*1000) / 1000
+	}
+	r.Duration = round2(time.Since(r.Started).Seconds())
+	return r, ctx.Err()
+}
+
+// settle waits (up to 10 s) for the server's goroutines to come back to
+// near their level before, and returns its metrics then.
+func settle(ctx context.Context, probe *api, base string, before int) Metrics {
+	var m Metrics
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		m = scrape(ctx, probe.http, base)
+		if !m.OK || m.Goroutines <= before+5 {
+			break
+		}
+	}
+	return m
+}
+
+// idleMemory opens n idle display sockets and reports the server's heap and
+// stack growth per socket, then closes them and checks goroutines return.
+func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
+	before := settle(ctx, probe, o.URL, 1<<30)
+	if !before.OK {
+		return fmt.Errorf("idle memory needs the server's /metrics")
+	}
+	conns := make([]*websocket.Conn, 0, o.IdleScreens)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failed atomic.Int64
+	sem := make(chan struct{}, 64)
+	for range o.IdleScreens {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := dial(ctx, o.URL, "/ws/display?facility="+url.QueryEscape(o.Facility))
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			go func() {
+				for {
+					if _, _, err := c.ReadMessage(); err != nil {
+						return
+					}
+				}
+			}()
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		r.violate("%d of %d idle sockets failed to connect", n, o.IdleScreens)
+	}
+	time.Sleep(2 * time.Second)
+	open := scrape(ctx, probe.http, o.URL)
+	for _, c := range conns {
+		c.Close()
+	}
+	after := settle(ctx, probe, o.URL, before.Goroutines)
+	r.Idle = &struct {
+		Conns            int     `json:"conns"`
+		BytesPerConn     float64 `json:"bytes_per_conn"`
+		GoroutinesBefore int     `json:"goroutines_before"`
+		GoroutinesOpen   int     `json:"goroutines_open"`
+		GoroutinesAfter  int     `json:"goroutines_after"`
+	}{Conns: len(conns), GoroutinesBefore: before.Goroutines, GoroutinesOpen: open.Goroutines, GoroutinesAfter: after.Goroutines}
+	if len(conns) > 0 {
+		r.Idle.BytesPerConn = math.Round((open.HeapInuse + open.StackInuse - before.HeapInuse - before.StackInuse) / float64(len(conns)))
+	}
+	if after.Goroutines > before.Goroutines+20 {
+		r.violate("goroutines after idle sockets closed: %d, before %d", after.Goroutines, before.Goroutines)
+	}
+	return nil
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " " + err.Error()
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Starts a fresh antrian service (new database, its own Redis), runs the
+# load tool against it with baselines measured in the same run, and writes
+# the reports to testout/bench/. `--smoke` runs a few seconds of small load
+# (CI), failing on any invariant violation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-full}
+out=testout/bench
+mkdir -p "$out"
+admin_url=${ANTRIAN_TEST_DATABASE_URL:-$(./scripts/test-deps.sh)}
+db_url=$(python3 - "$admin_url" "antrian_bench_$$" <<'PY'
+import sys, urllib.parse as u
+p = u.urlparse(sys.argv[1]); print(u.urlunparse(p._replace(path="/" + sys.argv[2])))
+PY
+)
+port=$((20000 + RANDOM % 20000))
+redis_port=$((port + 1))
+work=$(mktemp -d)
+cleanup() {
+  [ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
+  [ -n "${redis_pid:-}" ] && kill "$redis_pid" 2>/dev/null || true
+  psql "$admin_url" -qc "DROP DATABASE IF EXISTS antrian_bench_$$ WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+go build -o "$work/antrian" ./cmd/antrian
+go build -o "$work/antrian-load" ./cmd/antrian-load
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --logfile "$work/redis.log" &
+redis_pid=$!
+
+export DATABASE_URL="$db_url" REDIS_URL="redis://127.0.0.1:$redis_port/0" ANTRIAN_ADDR="127.0.0.1:$port" \
+  ANTRIAN_RATE_BOOKING_PER_ADDR=0 ANTRIAN_RATE_BOOKING_PER_PERSON=0 ANTRIAN_LOG_LEVEL=warn ANTRIAN_NOTIFY_WORKER=false
+"$work/antrian" seed --demo >/dev/null
+echo 'bench-password-123' | "$work/antrian" user add --facility sobo --username bench --role staff --password-stdin >/dev/null
+"$work/antrian" serve 2>"$work/serve.log" &
+app_pid=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+load() { ANTRIAN_LOAD_PASSWORD=bench-password-123 "$work/antrian-load" -url "http://127.0.0.1:$port" -user bench -db "$db_url" "$@"; }
+
+case "$mode" in
+--smoke)
+  load -bookings 300 -patients 8 -staff 4 -screens 20 -trackers 20 -baseline 1s -out "$out/smoke.json"
+  ;;
+*)
+  echo "== throughput: bookings as fast as they go, calls, 200 screens"
+  load -bookings 20000 -patients 32 -staff 8 -screens 200 -trackers 200 -out "$out/throughput.json"
+  echo "== latency at 1,000 bookings a second"
+  load -bookings 15000 -rate 1000 -patients 64 -staff 8 -screens 100 -trackers 100 -out "$out/rate1000.json"
+  echo "== call to every screen with 10,000 connected clients"
+  load -bookings 2000 -rate 200 -patients 16 -staff 4 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
+  echo "== memory per idle WebSocket connection"
+  load -bookings 10 -patients 2 -staff 1 -screens 1 -trackers 0 -idle 10000 -out "$out/idle10k.json"
+  ;;
+esac
+if grep -q "panic\|DATA RACE" "$work/serve.log"; then
+  cat "$work/serve.log" >&2
+  exit 1
+fi
