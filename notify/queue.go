@@ -22,7 +22,7 @@ import (
 //	called, recalled            -> called (once per event)
 //	skipped                     -> skipped (once per event)
 //	cancelled by the facility   -> cancelled (not when the patient cancelled)
-//	any change of a unit's line -> near, once per ticket, to each other ticket
+//	a call or cancellation      -> near, once per ticket, to each other ticket
 //	                               that now has NearAhead or fewer people ahead
 //
 // Messages go to the phone channel (when one is configured and the patient
@@ -80,6 +80,22 @@ func (h *QueueHook) unit(ctx context.Context, tx pgx.Tx, unitID int64) (unitInfo
 // send renders and enqueues one kind of message about ticket t on the phone
 // channel and on web push.
 func (h *QueueHook) send(ctx context.Context, tx pgx.Tx, kind Kind, e queue.Event, t queue.Ticket, ahead int) error {
+	var channels []string
+	if h.PhoneChannel != "" && t.Notify && t.Phone != "" {
+		channels = append(channels, h.PhoneChannel)
+	}
+	if kind != KindBooked { // a ticket being booked has no push subscription yet
+		var subscribed bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notify_push_subscriptions WHERE ticket_id = $1)`, t.ID).Scan(&subscribed); err != nil {
+			return fmt.Errorf("notify %s: %w", kind, err)
+		}
+		if subscribed {
+			channels = append(channels, ChannelPush)
+		}
+	}
+	if len(channels) == 0 {
+		return nil // nobody to tell: no work inside the queue's transaction
+	}
 	u, err := h.unit(ctx, tx, t.UnitID)
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", kind, err)
@@ -95,11 +111,6 @@ func (h *QueueHook) send(ctx context.Context, tx pgx.Tx, kind Kind, e queue.Even
 	}
 	m := Message{Kind: kind, TicketID: t.ID, Facility: t.Facility, Unit: t.Unit, Code: t.Code,
 		Text: text, Event: fmt.Sprint(e.Seq), CreatedAt: e.At}
-	var channels []string
-	if h.PhoneChannel != "" && t.Notify && t.Phone != "" {
-		channels = append(channels, h.PhoneChannel)
-	}
-	channels = append(channels, ChannelPush)
 	for _, ch := range channels {
 		m.Channel, m.To, m.OptIn = ch, t.Phone, t.Notify
 		if err := Enqueue(ctx, tx, m); err != nil {
@@ -116,8 +127,8 @@ func (h *QueueHook) send(ctx context.Context, tx pgx.Tx, kind Kind, e queue.Even
 // near sends "your turn is near" to the waiting tickets of e's unit that now
 // have NearAhead or fewer people ahead, once per ticket.
 func (h *QueueHook) near(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket) error {
-	if e.ServiceDate != t.ServiceDate {
-		return nil
+	if e.Kind != "called" && e.Kind != "cancelled" {
+		return nil // only a call or a cancellation brings anyone closer to the front
 	}
 	var anyone bool
 	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tickets tk WHERE tk.unit_id = $1 AND tk.service_date = $2

@@ -61,6 +61,25 @@ var DemoUnits = []struct{ Code, Name, Prefix string }{
 	{"FARMASI", "Farmasi", "F"},
 }
 
+// SeedDistrict creates n facilities pkm001... ("Puskesmas 001"...) with the
+// demo units, for load tests and dashboards of a whole district.
+func (db *DB) SeedDistrict(ctx context.Context, n int) error {
+	for i := 1; i <= n; i++ {
+		id, err := db.CreateFacility(ctx, queue.Facility{Code: fmt.Sprintf("pkm%03d", i), Name: fmt.Sprintf("Puskesmas %03d", i)})
+		if err != nil {
+			return err
+		}
+		for _, d := range DemoUnits {
+			u := queue.Unit{Code: d.Code, Name: d.Name, Prefix: d.Prefix, DailyQuota: 999, OpenDays: AllDays,
+				Policy: queue.DefaultPolicy(), DefaultServiceS: 300}
+			if err := db.SaveUnit(ctx, id, u); err != nil {
+				return fmt.Errorf("seed district: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 // SeedDemo creates the demo facility "sobo" (Puskesmas Sobo) with its six
 // units, open every day and hour with a quota of 999. Running it again
 // restores the demo settings and keeps the history.

@@ -32,8 +32,9 @@ redis_pid=$!
 
 export DATABASE_URL="$db_url" REDIS_URL="redis://127.0.0.1:$redis_port/0" ANTRIAN_ADDR="127.0.0.1:$port" \
   ANTRIAN_RATE_BOOKING_PER_ADDR=0 ANTRIAN_RATE_BOOKING_PER_PERSON=0 ANTRIAN_LOG_LEVEL=warn ANTRIAN_NOTIFY_WORKER=false
-"$work/antrian" seed --demo >/dev/null
-echo 'bench-password-123' | "$work/antrian" user add --facility sobo --username bench --role staff --password-stdin >/dev/null
+"$work/antrian" seed --demo --district 45 >/dev/null
+# A district admin runs every facility's queue.
+echo 'bench-password-123' | "$work/antrian" user add --username bench --role admin --password-stdin >/dev/null
 "$work/antrian" serve 2>"$work/serve.log" &
 app_pid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -42,17 +43,19 @@ load() { ANTRIAN_LOAD_PASSWORD=bench-password-123 "$work/antrian-load" -url "htt
 
 case "$mode" in
 --smoke)
-  load -bookings 300 -patients 8 -staff 4 -screens 20 -trackers 20 -baseline 1s -out "$out/smoke.json"
+  load -district 3 -bookings 300 -patients 8 -staff 6 -screens 12 -trackers 12 -baseline 1s -out "$out/smoke.json"
   ;;
 *)
-  echo "== throughput: bookings as fast as they go, calls, 200 screens"
-  load -bookings 20000 -patients 32 -staff 8 -screens 200 -trackers 200 -out "$out/throughput.json"
-  echo "== latency at 1,000 bookings a second"
-  load -bookings 15000 -rate 1000 -patients 64 -staff 8 -screens 100 -trackers 100 -out "$out/rate1000.json"
-  echo "== call to every screen with 10,000 connected clients"
-  load -bookings 2000 -rate 200 -patients 16 -staff 4 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
+  echo "== one Puskesmas: bookings as fast as they go, with calls, 100 screens and 100 phones"
+  load -facility sobo -bookings 5000 -patients 32 -staff 8 -screens 100 -trackers 100 -out "$out/one-facility.json"
+  echo "== a district (45 Puskesmas): bookings as fast as they go"
+  load -district 45 -bookings 20000 -patients 32 -staff 32 -screens 90 -trackers 90 -out "$out/district.json"
+  echo "== a district at 1,000 bookings a second: latency"
+  load -district 45 -bookings 15000 -rate 1000 -patients 64 -staff 32 -screens 90 -trackers 90 -out "$out/rate1000.json"
+  echo "== call to every screen with 10,000 connected screens"
+  load -facility sobo -bookings 1000 -rate 100 -patients 8 -staff 4 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
   echo "== memory per idle WebSocket connection"
-  load -bookings 10 -patients 2 -staff 1 -screens 1 -trackers 0 -idle 10000 -out "$out/idle10k.json"
+  load -facility sobo -bookings 10 -patients 2 -staff 1 -screens 1 -trackers 0 -idle 10000 -out "$out/idle10k.json"
   ;;
 esac
 if grep -q "panic\|DATA RACE" "$work/serve.log"; then

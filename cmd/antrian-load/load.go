@@ -117,6 +117,7 @@ type Report struct {
 		Bookings, Patients, Staff, Screens, Trackers, IdleScreens int
 		Rate, RetryShare                                          float64
 		Units                                                     []string
+		Facilities                                                int
 	} `json:"options"`
 	Bookings struct {
 		OK        int     `json:"ok"`
@@ -177,8 +178,8 @@ func (r *Report) Print(w io.Writer) {
 	line := func(name string, s Summary) {
 		fmt.Fprintf(w, "  %-22s n=%-7d p50=%7.2fms p95=%7.2fms p99=%7.2fms max=%8.2fms\n", name, s.N, s.P50, s.P95, s.P99, s.Max)
 	}
-	fmt.Fprintf(w, "antrian-load: %d bookings by %d patients (retry share %.2f), %d staff, %d screens, %d phones, %.1fs\n",
-		r.Options.Bookings, r.Options.Patients, r.Options.RetryShare, r.Options.Staff, r.Options.Screens, r.Options.Trackers, r.Duration)
+	fmt.Fprintf(w, "antrian-load: %d facilities, %d bookings by %d patients (retry share %.2f), %d staff, %d screens, %d phones, %.1fs\n",
+		r.Options.Facilities, r.Options.Bookings, r.Options.Patients, r.Options.RetryShare, r.Options.Staff, r.Options.Screens, r.Options.Trackers, r.Duration)
 	fmt.Fprintf(w, "  bookings: %d ok (%d idempotent replays), %.0f/s\n", r.Bookings.OK, r.Bookings.Replays, r.Bookings.PerSecond)
 	line("booking latency", r.Bookings.Latency)
 	fmt.Fprintf(w, "  calls: %d ok, %d empty, %.0f/s\n", r.Calls.OK, r.Calls.Empty, r.Calls.PerSecond)
@@ -287,12 +288,13 @@ type wsEvent struct {
 
 // screen is a TV: it records when each call reached it and checks seq.
 type screen struct {
-	conn    *websocket.Conn
-	mu      sync.Mutex
-	arrived map[string]time.Time // unit/code -> first arrival
-	dupes   int
-	gaps    []string
-	closed  error
+	facility string
+	conn     *websocket.Conn
+	mu       sync.Mutex
+	arrived  map[string]time.Time // unit/code -> first arrival
+	dupes    int
+	gaps     []string
+	closed   error
 }
 
 func (s *screen) read() {
@@ -316,7 +318,7 @@ func (s *screen) read() {
 		}
 		last = ev.Seq
 		if ev.Type == "called" {
-			k := ev.Unit + "/" + ev.Code
+			k := s.facility + "/" + ev.Unit + "/" + ev.Code
 			if _, ok := s.arrived[k]; ok {
 				s.dupes++ // a recall would be legitimate; this tool never recalls
 			} else {
@@ -349,6 +351,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.Options.Bookings, r.Options.Patients, r.Options.Staff = o.Bookings, o.Patients, o.Staff
 	r.Options.Screens, r.Options.Trackers, r.Options.IdleScreens = o.Screens, o.Trackers, o.IdleScreens
 	r.Options.Rate, r.Options.RetryShare, r.Options.Units = o.Rate, o.RetryShare, o.Units
+	r.Options.Facilities = len(o.Facilities)
 	probe := newAPI(o.URL, 4)
 	r.Server.Before = scrape(ctx, probe.http, o.URL)
 
@@ -383,12 +386,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	// Screens connect before anything happens, and must see every call.
 	screens := make([]*screen, 0, o.Screens)
-	for range o.Screens {
-		c, err := dial(ctx, o.URL, "/ws/display?facility="+url.QueryEscape(o.Facility))
+	for i := range o.Screens {
+		fac := o.Facilities[i%len(o.Facilities)]
+		c, err := dial(ctx, o.URL, "/ws/display?facility="+url.QueryEscape(fac))
 		if err != nil {
 			return r, fmt.Errorf("screen: %w", err)
 		}
-		s := &screen{conn: c, arrived: map[string]time.Time{}}
+		s := &screen{facility: fac, conn: c, arrived: map[string]time.Time{}}
 		screens = append(screens, s)
 		go s.read()
 	}
@@ -443,7 +447,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		go func() {
 			defer bookers.Done()
 			for i := range jobs {
-				body := map[string]any{"unit": o.Units[i%len(o.Units)], "name": fmt.Sprintf("Pasien %d", i),
+				fac := o.Facilities[i%len(o.Facilities)]
+				body := map[string]any{"unit": o.Units[(i/len(o.Facilities))%len(o.Units)], "name": fmt.Sprintf("Pasien %d", i),
 					"phone": fmt.Sprintf("0812%08d", i), "notify": i%4 == 0}
 				if i%7 == 0 {
 					body["priority"] = "lansia"
@@ -451,19 +456,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				hdr := map[string]string{"Idempotency-Key": fmt.Sprintf("load-%d-%d", start.UnixNano(), i)}
 				var t ticket
 				t0 := time.Now()
-				st, code, err := pub.do(ctx, "POST", "/api/v1/facilities/"+o.Facility+"/tickets", body, hdr, &t)
+				st, code, err := pub.do(ctx, "POST", "/api/v1/facilities/"+fac+"/tickets", body, hdr, &t)
 				bookLat.add(time.Since(t0))
 				if err != nil || st != 201 {
 					r.errorf(fmt.Sprintf("book %d %s%v", st, code, errText(err)))
 					continue
 				}
 				bookingsOK.Add(1)
-				if prev, dup := booked.LoadOrStore(t.Unit+"/"+strconv.Itoa(t.Number), t.ID); dup {
-					r.violate("number %s-%d given to %s and %s", t.Unit, t.Number, prev, t.ID)
+				if prev, dup := booked.LoadOrStore(fac+"/"+t.Unit+"/"+strconv.Itoa(t.Number), t.ID); dup {
+					r.violate("number %s %s-%d given to %s and %s", fac, t.Unit, t.Number, prev, t.ID)
 				}
 				if o.RetryShare > 0 && float64(i%100) < o.RetryShare*100 {
 					var again ticket
-					st, code, err := pub.do(ctx, "POST", "/api/v1/facilities/"+o.Facility+"/tickets", body, hdr, &again)
+					st, code, err := pub.do(ctx, "POST", "/api/v1/facilities/"+fac+"/tickets", body, hdr, &again)
 					if err != nil || st != 200 {
 						r.errorf(fmt.Sprintf("retry %d %s%v", st, code, errText(err)))
 					} else if again.ID != t.ID {
@@ -495,34 +500,54 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 		}()
 	}
+	type pair struct{ facility, unit string }
+	var pairs []pair
+	for _, f := range o.Facilities {
+		for _, u := range o.Units {
+			pairs = append(pairs, pair{f, u})
+		}
+	}
 	var callers sync.WaitGroup
-	for i := range o.Staff {
+	for i := range min(o.Staff, len(pairs)) {
 		callers.Add(1)
-		unit := o.Units[i%len(o.Units)]
+		var mine []pair
+		for j := i; j < len(pairs); j += min(o.Staff, len(pairs)) {
+			mine = append(mine, pairs[j])
+		}
 		go func() {
 			defer callers.Done()
-			for ctx.Err() == nil {
+			idle := map[pair]bool{}
+			for k := 0; ctx.Err() == nil; k++ {
+				p := mine[k%len(mine)]
+				if idle[p] && bookingsDone.Load() {
+					if len(idle) == len(mine) {
+						return
+					}
+					continue
+				}
 				var t ticket
 				t0 := time.Now()
-				st, code, err := staff.do(ctx, "POST", "/api/v1/facilities/"+o.Facility+"/units/"+unit+"/call",
+				st, code, err := staff.do(ctx, "POST", "/api/v1/facilities/"+p.facility+"/units/"+p.unit+"/call",
 					map[string]string{"counter": fmt.Sprintf("Ruang %d", i+1)}, nil, &t)
 				done := time.Now()
 				switch {
 				case err == nil && st == 200:
+					delete(idle, p)
 					callLat.add(done.Sub(t0))
 					callsOK.Add(1)
 					if _, dup := calledIDs.LoadOrStore(t.ID, struct{}{}); dup {
 						r.violate("ticket %s called twice", t.Code)
 					}
 					callsMu.Lock()
-					calls[t.Unit+"/"+t.Code] = done
+					calls[p.facility+"/"+t.Unit+"/"+t.Code] = done
 					callsMu.Unlock()
 				case err == nil && st == 204:
 					empty.Add(1)
 					if bookingsDone.Load() {
-						return
+						idle[p] = true
+					} else if k%len(mine) == len(mine)-1 {
+						time.Sleep(20 * time.Millisecond)
 					}
-					time.Sleep(20 * time.Millisecond)
 				default:
 					r.errorf(fmt.Sprintf("call %d %s%v", st, code, errText(err)))
 					time.Sleep(50 * time.Millisecond)
@@ -567,14 +592,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.violate("%d tickets booked but %d called: tickets were lost", r.Bookings.OK, r.Calls.OK)
 	}
 
-	// Every call must reach every screen; wait for stragglers.
+	// Every call must reach every screen of its facility; wait for stragglers.
+	perFacility := map[string]int{}
+	for k := range calls {
+		f, _, _ := strings.Cut(k, "/")
+		perFacility[f]++
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for _, s := range screens {
 		for {
 			s.mu.Lock()
 			n := len(s.arrived)
 			s.mu.Unlock()
-			if n >= len(calls) || time.Now().After(deadline) {
+			if n >= perFacility[s.facility] || time.Now().After(deadline) {
 				break
 			}
 			time.Sleep(20 * time.Millisecond)
@@ -582,8 +612,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	var toScreen, toAll []time.Duration
 	for k, t0 := range calls {
+		f, _, _ := strings.Cut(k, "/")
 		var worst time.Duration
+		seen := false
 		for i, s := range screens {
+			if s.facility != f {
+				continue
+			}
 			s.mu.Lock()
 			at, ok := s.arrived[k]
 			s.mu.Unlock()
@@ -594,8 +629,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			d := max(at.Sub(t0), 0)
 			toScreen = append(toScreen, d)
 			worst = max(worst, d)
+			seen = true
 		}
-		if len(screens) > 0 {
+		if seen {
 			toAll = append(toAll, worst)
 		}
 	}
@@ -665,7 +701,7 @@ func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := dial(ctx, o.URL, "/ws/display?facility="+url.QueryEscape(o.Facility))
+			c, err := dial(ctx, o.URL, "/ws/display?facility="+url.QueryEscape(o.Facilities[0]))
 			if err != nil {
 				failed.Add(1)
 				return

@@ -24,20 +24,21 @@ import (
 
 // Options are the load tool's settings.
 type Options struct {
-	URL, Facility, User, Password string
-	Units                         []string
-	Bookings                      int           // total bookings
-	Patients                      int           // concurrent booking clients
-	Rate                          float64       // bookings a second to aim at (0: as fast as possible)
-	RetryShare                    float64       // share of bookings sent twice with one Idempotency-Key
-	Staff                         int           // concurrent callers
-	Screens                       int           // /ws/display clients
-	Trackers                      int           // /ws/tickets clients
-	IdleScreens                   int           // extra idle display sockets, for memory per connection
-	DB                            string        // Postgres for the insert baseline ("" skips it)
-	Baseline                      time.Duration // how long each baseline runs
-	Out                           string        // JSON report file
-	Timeout                       time.Duration
+	URL, User, Password string
+	Facilities          []string // facility codes; bookings, callers and screens are spread over them
+	Units               []string
+	Bookings            int           // total bookings
+	Patients            int           // concurrent booking clients
+	Rate                float64       // bookings a second to aim at (0: as fast as possible)
+	RetryShare          float64       // share of bookings sent twice with one Idempotency-Key
+	Staff               int           // concurrent callers
+	Screens             int           // /ws/display clients
+	Trackers            int           // /ws/tickets clients
+	IdleScreens         int           // extra idle display sockets, for memory per connection
+	DB                  string        // Postgres for the insert baseline ("" skips it)
+	Baseline            time.Duration // how long each baseline runs
+	Out                 string        // JSON report file
+	Timeout             time.Duration
 }
 
 func main() {
@@ -51,10 +52,12 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	var o Options
-	var units string
+	var units, facilities string
+	var district int
 	fs := flag.NewFlagSet("antrian-load", flag.ContinueOnError)
 	fs.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "base URL of the service")
-	fs.StringVar(&o.Facility, "facility", "sobo", "facility code")
+	fs.StringVar(&facilities, "facility", "sobo", "facility codes, comma-separated")
+	fs.IntVar(&district, "district", 0, "use the N facilities of `antrian seed --district N` (pkm001...) instead of -facility")
 	fs.StringVar(&units, "units", "UMUM,GIGI,KIA,LAB", "units to book and call on, comma-separated")
 	fs.StringVar(&o.User, "user", "", "staff username (for calls)")
 	fs.StringVar(&o.Password, "password", "", "staff password (or ANTRIAN_LOAD_PASSWORD)")
@@ -62,8 +65,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.Patients, "patients", 32, "concurrent booking clients")
 	fs.Float64Var(&o.Rate, "rate", 0, "bookings per second to aim at (0: as fast as possible)")
 	fs.Float64Var(&o.RetryShare, "retry-share", 0.1, "share of bookings retried with the same Idempotency-Key")
-	fs.IntVar(&o.Staff, "staff", 4, "concurrent callers (call next), spread over the units")
-	fs.IntVar(&o.Screens, "screens", 50, "TV screens (/ws/display) that must see every call")
+	fs.IntVar(&o.Staff, "staff", 4, "concurrent callers (call next), each serving its share of the facility/unit pairs")
+	fs.IntVar(&o.Screens, "screens", 50, "TV screens (/ws/display), spread over the facilities, that must see every call of theirs")
 	fs.IntVar(&o.Trackers, "trackers", 50, "patients' phones (/ws/tickets)")
 	fs.IntVar(&o.IdleScreens, "idle", 0, "idle display sockets to hold open, to measure memory per connection")
 	fs.StringVar(&o.DB, "db", "", "Postgres URL for the raw insert baseline (empty: skip)")
@@ -74,6 +77,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	o.Units = splitList(units)
+	o.Facilities = splitList(facilities)
+	if district > 0 {
+		o.Facilities = nil
+		for i := 1; i <= district; i++ {
+			o.Facilities = append(o.Facilities, fmt.Sprintf("pkm%03d", i))
+		}
+	}
 	if o.Password == "" {
 		o.Password = os.Getenv("ANTRIAN_LOAD_PASSWORD")
 	}

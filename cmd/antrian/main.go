@@ -88,21 +88,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		demo := fs.Bool("demo", false, "create the demo facility sobo (Puskesmas Sobo)")
+		district := fs.Int("district", 0, "also create N facilities pkm001... with the demo units (load tests)")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		if !*demo {
-			return errors.New("seed: only --demo is available")
+		if !*demo && *district <= 0 {
+			return errors.New("seed: want --demo and/or --district N")
 		}
 		db, err := openDB(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := db.SeedDemo(ctx); err != nil {
-			return err
+		if *demo {
+			if err := db.SeedDemo(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "demo facility sobo (Puskesmas Sobo) is ready")
 		}
-		fmt.Fprintln(stdout, "demo facility sobo (Puskesmas Sobo) is ready")
+		if *district > 0 {
+			if err := db.SeedDistrict(ctx, *district); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%d facilities pkm001... are ready\n", *district)
+		}
 		return nil
 	case "user":
 		return userCommand(ctx, cfg, log, args, stdin, stdout, stderr)
@@ -131,7 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 const usage = `usage:
   antrian [serve]
   antrian migrate
-  antrian seed --demo
+  antrian seed --demo [--district N]
   antrian user add --facility F --username U --role admin|staff|kader|dinkes --password-stdin
   antrian anthro < measurements.csv > zscores.csv
   antrian jkn configure --facility F --username U --password-stdin --poli 001=UMUM,002=GIGI`
