@@ -1,0 +1,158 @@
+package analytics
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Table is one table of a dashboard, as shown on the page and as exported:
+// a name for file names, a title, column headings and rows of cells. A cell
+// is a string, an int or a float64 (NaN: no value).
+type Table struct {
+	Name    string // file name stem: letters, digits, dashes
+	Title   string
+	Columns []string
+	Rows    [][]any
+}
+
+// Cell formats one cell as the page and the CSV show it.
+func Cell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		if math.IsNaN(x) {
+			return ""
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// WriteCSV writes the table as CSV (RFC 4180, UTF-8, header first). Cells
+// that a spreadsheet would run as a formula are prefixed with a quote.
+func (t Table) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(t.Columns); err != nil {
+		return fmt.Errorf("write %s csv: %w", t.Name, err)
+	}
+	rec := make([]string, len(t.Columns))
+	for _, row := range t.Rows {
+		for i := range rec {
+			rec[i] = ""
+			if i < len(row) {
+				rec[i] = defuse(Cell(row[i]))
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("write %s csv: %w", t.Name, err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write %s csv: %w", t.Name, err)
+	}
+	return nil
+}
+
+// defuse keeps text that starts like a formula from being run by a
+// spreadsheet (CSV injection).
+func defuse(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '@' || s[0] == '\t' || s[0] == '\r' ||
+		(s[0] == '-' && !isNumber(s))) {
+		return "'" + s
+	}
+	return s
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+// WriteXLSX writes the tables as one workbook, a sheet per table, numbers
+// as numbers, the header row bold and frozen.
+func WriteXLSX(w io.Writer, tables ...Table) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	for i, t := range tables {
+		sheet := sheetName(t, i)
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", sheet); err != nil {
+				return fmt.Errorf("xlsx: %w", err)
+			}
+		} else if _, err := f.NewSheet(sheet); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		sw, err := f.NewStreamWriter(sheet)
+		if err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		head := make([]any, len(t.Columns))
+		for j, c := range t.Columns {
+			head[j] = excelize.Cell{StyleID: bold, Value: c}
+		}
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		if err := sw.SetRow("A1", head); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		for r, row := range t.Rows {
+			cells := make([]any, len(row))
+			for j, v := range row {
+				switch x := v.(type) {
+				case float64:
+					if !math.IsNaN(x) {
+						cells[j] = x
+					}
+				case string:
+					cells[j] = x // excelize stores strings as text, never as formulas
+				default:
+					cells[j] = v
+				}
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, r+2)
+			if err := sw.SetRow(cell, cells); err != nil {
+				return fmt.Errorf("xlsx: %w", err)
+			}
+		}
+		if err := sw.Flush(); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	f.SetDocProps(&excelize.DocProperties{Creator: "antrian", Created: time.Now().UTC().Format(time.RFC3339)})
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	return nil
+}
+
+// sheetName is a valid, unique sheet name for table i (at most 31 chars).
+func sheetName(t Table, i int) string {
+	name := t.Name
+	if name == "" {
+		name = "table"
+	}
+	name = fmt.Sprintf("%d-%s", i+1, name)
+	if len(name) > 31 {
+		name = name[:31]
+	}
+	return name
+}
