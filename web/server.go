@@ -13,6 +13,7 @@ import (
 	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/display"
 	"github.com/antrian/antrian/jkn"
+	"github.com/antrian/antrian/notify"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/ratelimit"
@@ -56,6 +57,8 @@ type Server struct {
 	jkn     *jkn.Service
 	// photos stores BTS delivery photos under Config.PhotoDir.
 	photos bts.PhotoStore
+	// metrics is GET /metrics (web/metrics.go).
+	metrics *metrics
 }
 
 // Deps are what the server is built on.
@@ -73,6 +76,9 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	// JKN answers Mobile JKN under /jkn/{facility}/; nil: no such routes.
 	JKN *jkn.Service
+	// NotifyStats are this instance's patient-message delivery counters,
+	// for /metrics; nil: this instance delivers none.
+	NotifyStats func() notify.Stats
 }
 
 // New returns a server with every route registered.
@@ -95,6 +101,7 @@ func New(cfg Config, d Deps) *Server {
 	s.photos = bts.PhotoStore{Dir: cfg.PhotoDir}
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	s.metrics = newMetrics(s, d.NotifyStats)
 	s.routes()
 	return s
 }
@@ -107,10 +114,11 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.limitBody, s.securityHeaders, s.access, s.auditTrail)
+	e.Use(s.observe, s.limitBody, s.securityHeaders, s.access, s.auditTrail)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.serveMetrics)
 
 	api := e.Group("/api/v1")
 	// Public: patients, kiosks and screens.

@@ -12,6 +12,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/antrian/antrian/display"
 	"github.com/antrian/antrian/integration"
+	"github.com/antrian/antrian/notify"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/ratelimit"
@@ -103,6 +104,12 @@ func (a *App) Start(ctx context.Context) (err error) {
 		Queue: a.Queue, DB: a.DB, Hub: a.Hub, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
 		Limiter: ratelimit.New(a.Redis, a.cfg.RedisPrefix, a.Now),
 		JKN:     a.Integrations.JKN,
+		NotifyStats: func() notify.Stats {
+			if a.Notify.Worker == nil {
+				return notify.Stats{}
+			}
+			return a.Notify.Worker.Stats()
+		},
 		Ready: func(ctx context.Context) error {
 			if err := a.DB.Ping(ctx); err != nil {
 				return fmt.Errorf("postgres: %w", err)
@@ -114,6 +121,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		},
 	})
 	a.Web = srv
+	a.DB.Hooks = append(a.DB.Hooks, srv.CountEvent) // before any request: the hooks are not locked
 	a.ln, err = net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ANTRIAN_ADDR %s: %w", a.cfg.Addr, err)
