@@ -28,6 +28,9 @@ var migrations embed.FS
 // several instances may start at once.
 const migrationLock = 7261_2026
 
+// defaultMaxConns is the pool size unless DATABASE_URL sets pool_max_conns.
+const defaultMaxConns = 32
+
 // DB is the Postgres store.
 type DB struct {
 	Pool *pgxpool.Pool
@@ -43,6 +46,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (the number of CPUs, at least 4) queues requests
+		// behind a handful of connections while each waits on the network
+		// and on commit; a queue service is I/O-bound. Set pool_max_conns in
+		// DATABASE_URL to change it.
+		cfg.MaxConns = defaultMaxConns
 	}
 	if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
 		return nil, err

@@ -126,27 +126,24 @@ func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticke
 	ev.seq++
 	e := queue.Event{Seq: ev.seq, Facility: ev.facility, Unit: t.Unit, ServiceDate: t.ServiceDate, Kind: kind,
 		TicketID: t.ID, Code: t.Code, Counter: t.Counter, At: at}
-	var cur queue.Call
-	err := tx.QueryRow(ctx, `SELECT
-			(SELECT count(*) FROM tickets WHERE unit_id = $1 AND service_date = $2 AND status = 'waiting'),
-			coalesce((SELECT code || chr(31) || counter FROM tickets WHERE unit_id = $1 AND service_date = $2
-				AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1), '')`,
-		t.UnitID, t.ServiceDate).Scan(&e.Waiting, &cur.Code)
-	if err != nil {
-		return err
-	}
-	if code, counter, ok := bytes.Cut([]byte(cur.Code), []byte{31}); ok {
-		e.Current = &queue.Call{Code: string(code), Counter: string(counter)}
-	}
+	// One round trip: the unit's waiting count and current call as this
+	// transaction sees them, stored with the event and returned.
 	var cc, cn string
-	if e.Current != nil {
-		cc, cn = e.Current.Code, e.Current.Counter
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO ticket_events (facility_id, seq, unit_id, service_date, kind, ticket_id, code, counter,
-		actor, at, waiting, current_code, current_counter) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		ev.facilityID, e.Seq, t.UnitID, t.ServiceDate, kind, t.ID, t.Code, t.Counter, actor, at, e.Waiting, cc, cn)
+	err := tx.QueryRow(ctx, `WITH cur AS (
+			SELECT code, counter FROM tickets WHERE unit_id = $3 AND service_date = $4
+				AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1)
+		INSERT INTO ticket_events (facility_id, seq, unit_id, service_date, kind, ticket_id, code, counter,
+			actor, at, waiting, current_code, current_counter)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+			(SELECT count(*) FROM tickets WHERE unit_id = $3 AND service_date = $4 AND status = 'waiting'),
+			coalesce((SELECT code FROM cur), ''), coalesce((SELECT counter FROM cur), ''))
+		RETURNING waiting, current_code, current_counter`,
+		ev.facilityID, e.Seq, t.UnitID, t.ServiceDate, kind, t.ID, t.Code, t.Counter, actor, at).Scan(&e.Waiting, &cc, &cn)
 	if err != nil {
 		return err
+	}
+	if cc != "" {
+		e.Current = &queue.Call{Code: cc, Counter: cn}
 	}
 	ev.list = append(ev.list, e)
 	for _, h := range ev.hooks {
@@ -249,9 +246,7 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 				return err
 			}
 		}
-		if t, err = getTicket(ctx, tx, nt.ID, false); err != nil {
-			return err
-		}
+		t = nt.Ticket // as inserted; no second read inside the facility's lock
 		created = true
 		if err := ev.add(ctx, tx, "booked", t, string(t.Channel), now); err != nil {
 			return err

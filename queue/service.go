@@ -283,7 +283,7 @@ func (s *Service) newTicket(f Facility, u Unit, r BookRequest, now time.Time) (N
 	nt.Status = Waiting
 	nt.Priority, nt.Channel = pr, ch
 	nt.Name, nt.Notify = name, r.Notify
-	nt.IssuedAt = now
+	nt.IssuedAt = now.Truncate(time.Microsecond).Local() // as Postgres stores and returns it
 	nt.OrderKey = max(now.UnixMilli(), opens.UnixMilli())
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%t", u.Code, date, name, nt.Phone, nt.NIK, nt.BPJS, pr, ch, r.Notify)
@@ -493,7 +493,7 @@ func (s *Service) Transfer(ctx context.Context, id, toUnit, actor string) (Ticke
 	nt.ID = NewID()
 	nt.UnitID, nt.Unit = u.ID, u.Code
 	nt.Status = Waiting
-	nt.IssuedAt = now
+	nt.IssuedAt = now.Truncate(time.Microsecond).Local() // as Postgres stores and returns it
 	nt.CalledAt, nt.StartedAt, nt.FinishedAt = nil, nil, nil
 	nt.Counter, nt.CallCount, nt.TransferTo = "", 0, ""
 	nt.FromUnit = cur.Unit
