@@ -274,13 +274,14 @@ func shade(f float64) (fill, text string) {
 	return fmt.Sprintf("#%02x%02x%02x", c[0], c[1], c[2]), text
 }
 
-// niceCeil rounds v up to 1, 2, 2.5 or 5 times a power of ten (at least 1).
+// niceCeil rounds v up to 1, 2, 4, 6 or 8 times a power of ten (at least
+// 1), so that the four grid steps are round numbers too.
 func niceCeil(v float64) float64 {
 	if v <= 1 || math.IsNaN(v) {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+	for _, m := range []float64{1, 2, 4, 6, 8, 10} {
 		if v <= m*p {
 			return m * p
 		}

@@ -115,6 +115,13 @@ func init() {
 	allow(account.PermBTSRead, scopeNone,
 		"GET /api/v1/bts/reports/prevalence", "GET /api/v1/bts/reports/trend", "GET /api/v1/bts/reports/compliance",
 		"GET /api/v1/bts/reports/outcome", "GET /api/v1/bts/reports/cases", "GET /api/v1/bts/reports/export.csv")
+
+	// Dashboards (web/analytics.go). The pages check the caller themselves
+	// and offer a sign-in form; their tables are the API below.
+	allow(pub, scopeNone, "GET /admin/reports", "GET /dinkes", "GET /api/openapi.json")
+	allow(account.PermAdmin, scopeFacility,
+		"GET /api/v1/facilities/:facility/reports", "GET /api/v1/facilities/:facility/reports/:table")
+	allow(account.PermDistrict, scopeNone, "GET /api/v1/district/reports", "GET /api/v1/district/reports/:table")
 }
 
 // access authenticates the caller and enforces the access table.

@@ -167,6 +167,9 @@ func (s *Server) routes() {
 	// National integrations: Mobile JKN calls us; BPJS, SATUSEHAT, referrals.
 	s.jknRoutes()
 	s.integrationRoutes(api)
+
+	// Dashboards, their tables and the API description (web/analytics.go).
+	s.analyticsRoutes(api)
 }
 
 func (s *Server) healthz(c echo.Context) error {
