@@ -129,11 +129,7 @@ func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticke
 	// One round trip: the unit's waiting count and current call as this
 	// transaction sees them, stored with the event and returned.
 	var cc, cn string
-	err := tx.QueryRow(ctx, `WITH cur AS (
-			SELECT code, counter FROM tickets WHERE unit_id = $3 AND service_date = $4
-				AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1)
-		INSERT INTO ticket_events (facility_id, seq, unit_id, service_date, kind, ticket_id, code, counter,
-			actor, at, waiting, current_code, current_counter)
+	err := tx.QueryRow(ctx, eventInsert+`
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
 			(SELECT count(*) FROM tickets WHERE unit_id = $3 AND service_date = $4 AND status = 'waiting'),
 			coalesce((SELECT code FROM cur), ''), coalesce((SELECT counter FROM cur), ''))
@@ -145,6 +141,19 @@ func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticke
 	if cc != "" {
 		e.Current = &queue.Call{Code: cc, Counter: cn}
 	}
+	return ev.record(ctx, tx, e, t, actor)
+}
+
+// eventInsert begins the statement that writes an event row; $3 and $4 are
+// the unit and service date, and cur is the unit's current call.
+const eventInsert = `WITH cur AS (
+		SELECT code, counter FROM tickets WHERE unit_id = $3 AND service_date = $4
+			AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1)
+	INSERT INTO ticket_events (facility_id, seq, unit_id, service_date, kind, ticket_id, code, counter,
+		actor, at, waiting, current_code, current_counter)`
+
+// record keeps a written event for publishing and runs the hooks on it.
+func (ev *events) record(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error {
 	ev.list = append(ev.list, e)
 	for _, h := range ev.hooks {
 		if err := h(ctx, tx, e, t, actor); err != nil {
@@ -186,72 +195,125 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 		created bool
 		ev      *events
 	)
+	hashes := nt.NIKHash != nil || nt.BPJSHash != nil || nt.PhoneHash != nil
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		if ev, err = db.lockFacility(ctx, tx, nt.FacilityID); err != nil {
-			return err
-		}
+		// Round trip 1: lock the facility, then (under the lock) look up
+		// the idempotency key and the person's active tickets.
+		b := &pgx.Batch{}
+		b.Queue(`SELECT code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, nt.FacilityID)
 		if nt.IdempotencyKey != "" {
-			var hash []byte
-			var id string
-			err := tx.QueryRow(ctx, `SELECT request_hash, ticket_id FROM idempotency_keys
-				WHERE facility_id = $1 AND key = $2 AND created_at > $3`,
-				nt.FacilityID, nt.IdempotencyKey, now.Add(-idempotencyTTL)).Scan(&hash, &id)
-			switch {
-			case err == nil && !bytes.Equal(hash, nt.RequestHash):
-				return fmt.Errorf("idempotency key reused with another request: %w", queue.ErrConflict)
-			case err == nil:
-				t, err = getTicket(ctx, tx, id, false)
-				return err
-			case !errors.Is(err, pgx.ErrNoRows):
-				return err
-			}
+			b.Queue(`SELECT request_hash, ticket_id FROM idempotency_keys WHERE facility_id = $1 AND key = $2 AND created_at > $3`,
+				nt.FacilityID, nt.IdempotencyKey, now.Add(-idempotencyTTL))
 		}
-		if nt.NIKHash != nil || nt.BPJSHash != nil || nt.PhoneHash != nil {
-			var id string
-			err := tx.QueryRow(ctx, `SELECT id FROM tickets WHERE unit_id = $1 AND service_date = $2
+		if hashes {
+			b.Queue(`SELECT id FROM tickets WHERE unit_id = $1 AND service_date = $2
 				AND status IN ('waiting', 'called', 'serving', 'skipped')
 				AND (nik_hash = $3 OR bpjs_hash = $4 OR phone_hash = $5) ORDER BY issued_at LIMIT 1`,
-				nt.UnitID, nt.ServiceDate, nt.NIKHash, nt.BPJSHash, nt.PhoneHash).Scan(&id)
-			if err == nil {
-				existing, err := getTicket(ctx, tx, id, false)
-				if err != nil {
-					return err
-				}
-				return &queue.DuplicateError{Existing: existing}
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
+				nt.UnitID, nt.ServiceDate, nt.NIKHash, nt.BPJSHash, nt.PhoneHash)
+		}
+		br := tx.SendBatch(ctx, b)
+		ev = &events{facilityID: nt.FacilityID, hooks: db.Hooks}
+		if err := br.QueryRow().Scan(&ev.facility, &ev.seq); err != nil {
+			br.Close()
+			return err
+		}
+		var replay, duplicate string
+		if nt.IdempotencyKey != "" {
+			var hash []byte
+			err := br.QueryRow().Scan(&hash, &replay)
+			switch {
+			case err == nil && !bytes.Equal(hash, nt.RequestHash):
+				br.Close()
+				return fmt.Errorf("idempotency key reused with another request: %w", queue.ErrConflict)
+			case err != nil && !errors.Is(err, pgx.ErrNoRows):
+				br.Close()
 				return err
 			}
 		}
-		n, key, err := nextNumber(ctx, tx, nt.UnitID, nt.ServiceDate, nt.OrderKey)
-		if err != nil {
+		if hashes {
+			if err := br.QueryRow().Scan(&duplicate); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				br.Close()
+				return err
+			}
+		}
+		if err := br.Close(); err != nil {
 			return err
 		}
-		nt.OrderKey = key
-		if nt.Quota > 0 && n > nt.Quota {
-			return fmt.Errorf("unit %s on %s has issued %d tickets: %w", nt.Unit, nt.ServiceDate, nt.Quota, queue.ErrQuotaFull)
-		}
-		nt.Number = n
-		nt.Code = queue.FormatCode(nt.Prefix, n)
-		if err := insertTicket(ctx, tx, nt); err != nil {
+		if replay != "" {
+			var err error
+			t, err = getTicket(ctx, tx, replay, false)
 			return err
 		}
-		if nt.IdempotencyKey != "" {
-			_, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (facility_id, key, request_hash, ticket_id, created_at)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (facility_id, key) DO UPDATE
-				SET request_hash = EXCLUDED.request_hash, ticket_id = EXCLUDED.ticket_id, created_at = EXCLUDED.created_at`,
-				nt.FacilityID, nt.IdempotencyKey, nt.RequestHash, nt.ID, now)
+		if duplicate != "" {
+			existing, err := getTicket(ctx, tx, duplicate, false)
 			if err != nil {
 				return err
 			}
+			return &queue.DuplicateError{Existing: existing}
 		}
-		t = nt.Ticket // as inserted; no second read inside the facility's lock
-		created = true
-		if err := ev.add(ctx, tx, "booked", t, string(t.Channel), now); err != nil {
+
+		// Round trip 2: draw the number (its row lock holds until commit;
+		// a rollback returns it), insert the ticket with it, remember the
+		// idempotency key, write the event, advance the facility's seq.
+		b = &pgx.Batch{}
+		b.Queue(`WITH n AS (
+				INSERT INTO ticket_numbers (unit_id, service_date, last, last_key) VALUES ($1, $2, 1, $3)
+				ON CONFLICT (unit_id, service_date) DO UPDATE SET last = ticket_numbers.last + 1,
+					last_key = greatest($3, ticket_numbers.last_key + 1)
+				RETURNING last, last_key)
+			INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status, priority, channel,
+				name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)
+			SELECT $4, $5, $1, $2, n.last, $6 || '-' || lpad(n.last::text, greatest(3, length(n.last::text)), '0'),
+				'waiting', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, n.last_key, $18, $19
+			FROM n RETURNING number, code, order_key`,
+			nt.UnitID, nt.ServiceDate, nt.OrderKey, nt.ID, nt.FacilityID, nt.Prefix, nt.Priority, nt.Channel,
+			nt.Name, nt.Phone, nt.NIK, nt.BPJS, nt.PhoneHash, nt.NIKHash, nt.BPJSHash, nt.Notify, nt.VisitID,
+			nt.IssuedAt, nt.FromUnit)
+		if nt.IdempotencyKey != "" {
+			b.Queue(`INSERT INTO idempotency_keys (facility_id, key, request_hash, ticket_id, created_at)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (facility_id, key) DO UPDATE
+				SET request_hash = EXCLUDED.request_hash, ticket_id = EXCLUDED.ticket_id, created_at = EXCLUDED.created_at`,
+				nt.FacilityID, nt.IdempotencyKey, nt.RequestHash, nt.ID, now)
+		}
+		e := queue.Event{Seq: ev.seq + 1, Facility: ev.facility, Unit: nt.Unit, ServiceDate: nt.ServiceDate, Kind: "booked",
+			TicketID: nt.ID, At: now}
+		b.Queue(eventInsert+`
+			SELECT $1, $2, $3, $4, 'booked', $5, t.code, '', $6, $7,
+				(SELECT count(*) FROM tickets WHERE unit_id = $3 AND service_date = $4 AND status = 'waiting'),
+				coalesce((SELECT code FROM cur), ''), coalesce((SELECT counter FROM cur), '')
+			FROM tickets t WHERE t.id = $5
+			RETURNING waiting, current_code, current_counter`,
+			nt.FacilityID, e.Seq, nt.UnitID, nt.ServiceDate, nt.ID, string(nt.Channel), now)
+		b.Queue(`UPDATE facilities SET event_seq = $2 WHERE id = $1`, nt.FacilityID, e.Seq)
+		br = tx.SendBatch(ctx, b)
+		err := br.QueryRow().Scan(&nt.Number, &nt.Code, &nt.OrderKey)
+		if err == nil && nt.IdempotencyKey != "" {
+			_, err = br.Exec()
+		}
+		var cc, cn string
+		if err == nil {
+			err = br.QueryRow().Scan(&e.Waiting, &cc, &cn)
+		}
+		if err == nil {
+			_, err = br.Exec()
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return err
 		}
-		return ev.save(ctx, tx)
+		if nt.Quota > 0 && nt.Number > nt.Quota {
+			return fmt.Errorf("unit %s on %s has issued %d tickets: %w", nt.Unit, nt.ServiceDate, nt.Quota, queue.ErrQuotaFull)
+		}
+		if cc != "" {
+			e.Current = &queue.Call{Code: cc, Counter: cn}
+		}
+		e.Code = nt.Code
+		ev.seq = e.Seq
+		t = nt.Ticket // as inserted; no second read inside the facility's lock
+		created = true
+		return ev.record(ctx, tx, e, t, string(t.Channel))
 	})
 	if err != nil {
 		return queue.Ticket{}, nil, false, interpret("book", err)
@@ -260,16 +322,6 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 		return t, nil, false, nil
 	}
 	return t, ev.list, true, nil
-}
-
-func insertTicket(ctx context.Context, tx pgx.Tx, nt queue.NewTicket) error {
-	_, err := tx.Exec(ctx, `INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status, priority, channel,
-		name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)
-		VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-		nt.ID, nt.FacilityID, nt.UnitID, nt.ServiceDate, nt.Number, nt.Code, nt.Priority, nt.Channel,
-		nt.Name, nt.Phone, nt.NIK, nt.BPJS, nt.PhoneHash, nt.NIKHash, nt.BPJSHash, nt.Notify, nt.VisitID, nt.OrderKey,
-		nt.IssuedAt, nt.FromUnit)
-	return err
 }
 
 // actionSQL is, for each action, the SET clause of its UPDATE (the ticket id

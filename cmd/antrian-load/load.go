@@ -418,6 +418,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		bookingsDone     atomic.Bool
 	)
 	pub := newAPI(o.URL, o.Patients+2)
+	// Phones differ between runs, so a second run on the same day is not
+	// refused as the same people booking again.
+	phoneBase := int(start.UnixNano()/1000) % 100_000_000
 	jobs := make(chan int)
 	go func() {
 		defer close(jobs)
@@ -449,7 +452,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			for i := range jobs {
 				fac := o.Facilities[i%len(o.Facilities)]
 				body := map[string]any{"unit": o.Units[(i/len(o.Facilities))%len(o.Units)], "name": fmt.Sprintf("Pasien %d", i),
-					"phone": fmt.Sprintf("0812%08d", i), "notify": i%4 == 0}
+					"phone": fmt.Sprintf("0812%08d", (phoneBase+i)%100_000_000), "notify": i%4 == 0}
 				if i%7 == 0 {
 					body["priority"] = "lansia"
 				}
@@ -588,7 +591,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.Calls.OK, r.Calls.Empty = int(callsOK.Load()), int(empty.Load())
 	r.Calls.PerSecond = float64(r.Calls.OK) / callEnd.Seconds()
 	r.Calls.Latency = callLat.summary()
-	if r.Calls.OK != r.Bookings.OK {
+	if o.Staff > 0 && r.Calls.OK != r.Bookings.OK {
 		r.violate("%d tickets booked but %d called: tickets were lost", r.Bookings.OK, r.Calls.OK)
 	}
 

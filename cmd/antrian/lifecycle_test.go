@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"testing"
+
+	"github.com/antrian/antrian/queue"
 )
 
 // A patient's day: booked, called, served, transferred to the lab where they
@@ -156,4 +159,49 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// A unit's daily quota refuses the ticket past it without using up a
+// number: raising the quota continues the numbering with no gap.
+func TestQuota(t *testing.T) {
+	e := newEnv(t, backend{name: "embedded"})
+	app := e.start()
+	e.seed(app)
+	ctx := context.Background()
+	f, units, err := app.DB.Facility(ctx, "sobo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gigi queue.Unit
+	for _, u := range units {
+		if u.Code == "GIGI" {
+			gigi = u
+		}
+	}
+	gigi.DailyQuota = 2
+	if err := app.DB.SaveUnit(ctx, f.ID, gigi); err != nil {
+		t.Fatal(err)
+	}
+	app.Queue.ForgetFacility("sobo")
+	pub := newClient(t, app.URL())
+	for i := range 2 {
+		if st, _ := pub.book("GIGI", nil); st != 201 {
+			t.Fatalf("booking %d: %d", i+1, st)
+		}
+	}
+	var ae apiErr
+	if st := pub.do("POST", "/api/v1/facilities/sobo/tickets", map[string]any{"unit": "GIGI"}, nil, &ae); st != 409 || ae.Error.Code != "quota_full" {
+		t.Errorf("past the quota: %d %q, want 409 quota_full", st, ae.Error.Code)
+	}
+	gigi.DailyQuota = 3
+	if err := app.DB.SaveUnit(ctx, f.ID, gigi); err != nil {
+		t.Fatal(err)
+	}
+	app.Queue.ForgetFacility("sobo")
+	if st, tk := pub.book("GIGI", nil); st != 201 || tk.Code != "C-003" {
+		t.Errorf("after raising the quota: %d %s, want 201 C-003", st, tk.Code)
+	}
+	if n := dbCount(t, app, `SELECT count(*) FROM ticket_events WHERE kind = 'booked'`); n != 3 {
+		t.Errorf("booked events: %d, want 3 (the refused booking wrote nothing)", n)
+	}
 }
