@@ -251,6 +251,17 @@ func (l *Live) run(ctx context.Context, s *redis.Script, keys []string, args ...
 	return nil
 }
 
+// Present reports whether a unit's index for date is there (its epoch
+// marker exists).
+func (l *Live) Present(ctx context.Context, facility, unit, date string) (bool, error) {
+	k := l.keys(facility, unit, date)
+	n, err := l.rdb.Exists(ctx, k[0]).Result()
+	if err != nil {
+		return false, fmt.Errorf("live present: %w: %w", ErrUnavailable, err)
+	}
+	return n == 1, nil
+}
+
 // Invalidate drops a unit's epoch marker, so that the next operation on it
 // rebuilds it from Postgres. Writers in flight then fail with a lost index,
 // rebuild, and retry their own write, so nothing committed is left out.

@@ -14,8 +14,11 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Event is one committed queue change. Seq rises by exactly one per facility
@@ -719,6 +722,38 @@ func (s *Service) repair(ctx context.Context, facility, unit, date string) error
 		return err
 	}
 	return s.rebuild(ctx, f, u, date, s.Now())
+}
+
+// RebuildAll restores the live index of every unit for today from
+// Postgres where Redis lost it (at start-up, or after Redis came back
+// empty), eight units at a time. It returns how many units it rebuilt.
+func (s *Service) RebuildAll(ctx context.Context) (int, error) {
+	counts, err := s.Store.WaitingCounts(ctx, s.Now())
+	if err != nil {
+		return 0, err
+	}
+	var rebuilt atomic.Int64
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for _, c := range counts {
+		g.Go(func() error {
+			if ok, err := s.Live.Present(ctx, c.Facility, c.Unit, c.Date); ok || err != nil {
+				return err
+			}
+			f, units, err := s.Facility(ctx, c.Facility)
+			if err != nil {
+				return err
+			}
+			u, ok := findUnit(units, c.Unit)
+			if !ok {
+				return nil
+			}
+			rebuilt.Add(1)
+			return s.rebuild(ctx, f, u, c.Date, s.Now())
+		})
+	}
+	err = g.Wait()
+	return int(rebuilt.Load()), err
 }
 
 type unitDay struct{ facility, unit, date string }

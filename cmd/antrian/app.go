@@ -142,7 +142,16 @@ func (a *App) Start(ctx context.Context) (err error) {
 		}
 		return nil
 	})
-	a.group.Go(func() error { return a.Queue.RunReconciler(runCtx, a.cfg.ReconcileInterval) })
+	a.group.Go(func() error {
+		// Warm every unit's live queue at start-up; operations that come
+		// first rebuild their own unit on demand.
+		if n, err := a.Queue.RebuildAll(runCtx); err != nil {
+			a.log.Warn("warming the live queues failed; units rebuild on demand", "err", err)
+		} else if n > 0 {
+			a.log.Info("live queues rebuilt at start-up", "units", n)
+		}
+		return a.Queue.RunReconciler(runCtx, a.cfg.ReconcileInterval)
+	})
 	a.group.Go(func() error { return a.runRetention(runCtx) })
 	a.group.Go(func() error { return a.Hub.Run(runCtx) }) // ends by closing sockets with 1001 going away
 	if a.Notify.Worker != nil {

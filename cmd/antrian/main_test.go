@@ -93,6 +93,12 @@ func (s *syncBuffer) String() string {
 // start boots one service instance on :0.
 func (e *env) start() *App {
 	e.t.Helper()
+	return startBench(e.t, e)
+}
+
+// startBench boots one service instance on :0 for a test or a benchmark.
+func startBench(tb testing.TB, e *env) *App {
+	tb.Helper()
 	vars := map[string]string{
 		"DATABASE_URL":               e.dbURL,
 		"ANTRIAN_ADDR":               "127.0.0.1:0",
@@ -110,16 +116,16 @@ func (e *env) start() *App {
 	}
 	cfg, err := LoadConfig(func(k string) string { return vars[k] })
 	if err != nil {
-		e.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	app := NewApp(cfg, slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	app.Now = e.clock.Now
 	if err := app.Start(context.Background()); err != nil {
-		e.t.Fatalf("start: %v", err)
+		tb.Fatalf("start: %v", err)
 	}
-	e.t.Cleanup(func() {
+	tb.Cleanup(func() {
 		if err := app.Close(); err != nil {
-			e.t.Errorf("close: %v", err)
+			tb.Errorf("close: %v", err)
 		}
 	})
 	return app
