@@ -22,5 +22,9 @@ lint:
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
+# Go benchmarks of the hot paths, then the load tool against a freshly
+# started service with its baselines; results land in testout/bench/.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	mkdir -p testout/bench
+	ANTRIAN_TEST_DATABASE_URL="$$(./scripts/test-deps.sh)" $(GO) test -run '^$$' -bench . -benchmem ./... | tee testout/bench/go-bench.txt
+	./scripts/bench.sh
