@@ -1,9 +1,9 @@
 # The two commands of the README: `make run` and `make test`.
 GO ?= go
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
-FUZZTIME ?= 10s
+FUZZTIME ?= 5s
 
-.PHONY: run test lint fuzz bench
+.PHONY: run test lint fuzz bench smoke
 
 # Run the service with the demo facility against a local PostgreSQL
 # (DATABASE_URL, default postgres://localhost:5432/antrian) and the embedded
@@ -16,6 +16,15 @@ run:
 # Chromium) and prints the database URL the tests use.
 test:
 	ANTRIAN_TEST_DATABASE_URL="$$(./scripts/test-deps.sh)" $(GO) test -race -count=1 -timeout 20m ./...
+
+# Every fuzz target for FUZZTIME each.
+fuzz:
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+# A few seconds of the load tool against a fresh service; fails on any
+# invariant violation.
+smoke:
+	./scripts/bench.sh --smoke
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

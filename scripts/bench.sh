@@ -37,7 +37,7 @@ export DATABASE_URL="$db_url" REDIS_URL="redis://127.0.0.1:$redis_port/0" ANTRIA
 echo 'bench-password-123' | "$work/antrian" user add --username bench --role admin --password-stdin >/dev/null
 "$work/antrian" serve 2>"$work/serve.log" &
 app_pid=$!
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 1 100); do "$work/antrian" healthcheck 2>/dev/null && break; sleep 0.1; done
 
 load() { ANTRIAN_LOAD_PASSWORD=bench-password-123 "$work/antrian-load" -url "http://127.0.0.1:$port" -user bench -db "$db_url" "$@"; }
 
