@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts a fresh antrian service (new database, its own Redis), runs the
 # load tool against it with baselines measured in the same run, and writes
-# the reports to testout/bench/. `--smoke` runs a few seconds of small load
-# (CI), failing on any invariant violation.
+# the reports to testout/bench/. With no argument it runs every scenario;
+# `one`, `district`, `rate`, `screens` or `idle` runs one; `--smoke` runs a
+# few seconds of small load (CI), failing on any invariant violation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-full}
@@ -41,22 +42,30 @@ for _ in $(seq 1 100); do "$work/antrian" healthcheck 2>/dev/null && break; slee
 
 load() { ANTRIAN_LOAD_PASSWORD=bench-password-123 "$work/antrian-load" -url "http://127.0.0.1:$port" -user bench -db "$db_url" "$@"; }
 
-case "$mode" in
---smoke)
-  load -district 3 -bookings 300 -patients 8 -staff 6 -screens 12 -trackers 12 -baseline 1s -out "$out/smoke.json"
-  ;;
-*)
-  echo "== one Puskesmas: bookings as fast as they go, with calls, 100 screens and 100 phones"
-  load -facility sobo -bookings 5000 -patients 32 -staff 8 -screens 100 -trackers 100 -out "$out/one-facility.json"
-  echo "== a district (45 Puskesmas): bookings as fast as they go"
-  load -district 45 -bookings 20000 -patients 32 -staff 32 -screens 90 -trackers 90 -out "$out/district.json"
+one() {
+  echo "== one Puskesmas: bookings as fast as they go, calls (each ticket finished), 100 screens, 100 phones"
+  load -facility sobo -units LOKET,UMUM,GIGI,KIA,LAB,FARMASI -bookings 3000 -patients 32 -staff 6 -screens 100 -trackers 100 -out "$out/one-facility.json"
+}
+district() {
+  echo "== a district (45 Puskesmas): bookings as fast as they go, calls, 90 screens, 90 phones"
+  load -district 45 -bookings 12000 -patients 32 -staff 32 -screens 90 -trackers 90 -out "$out/district.json"
+}
+rate() {
   echo "== a district at 1,000 bookings a second: latency"
-  load -district 45 -bookings 15000 -rate 1000 -patients 64 -staff 32 -screens 90 -trackers 90 -out "$out/rate1000.json"
+  load -district 45 -bookings 10000 -rate 1000 -patients 64 -staff 32 -screens 90 -trackers 90 -out "$out/rate1000.json"
+}
+screens() {
   echo "== call to every screen with 10,000 connected screens"
-  load -facility sobo -bookings 1000 -rate 100 -patients 8 -staff 4 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
+  load -facility sobo -bookings 600 -rate 50 -patients 8 -staff 4 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
+}
+idle() {
   echo "== memory per idle WebSocket connection"
   load -facility sobo -bookings 10 -patients 2 -staff 1 -screens 1 -trackers 0 -idle 10000 -out "$out/idle10k.json"
-  ;;
+}
+case "$mode" in
+--smoke) load -district 3 -bookings 300 -patients 8 -staff 6 -screens 12 -trackers 12 -baseline 1s -out "$out/smoke.json" ;;
+one | district | rate | screens | idle) "$mode" ;;
+*) one; district; rate; screens; idle ;;
 esac
 if grep -q "panic\|DATA RACE" "$work/serve.log"; then
   cat "$work/serve.log" >&2

@@ -544,6 +544,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 					callsMu.Lock()
 					calls[p.facility+"/"+t.Unit+"/"+t.Code] = done
 					callsMu.Unlock()
+					// Serve and finish it, as a counter does before calling again.
+					if st, code, err := staff.do(ctx, "POST", "/api/v1/tickets/"+t.ID+"/finish", map[string]string{}, nil, nil); err != nil || st != 200 {
+						r.errorf(fmt.Sprintf("finish %d %s%v", st, code, errText(err)))
+					}
 				case err == nil && st == 204:
 					empty.Add(1)
 					if bookingsDone.Load() {
@@ -659,6 +663,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	for _, s := range screens {
 		s.conn.Close()
 	}
+	// Idle keep-alive connections are clients too: leave like the rest.
+	pub.http.CloseIdleConnections()
+	staff.http.CloseIdleConnections()
 	r.Server.After = settle(ctx, probe, o.URL, r.Server.Before.Goroutines)
 	if r.Server.Before.OK && r.Server.After.Goroutines > r.Server.Before.Goroutines+20 {
 		r.violate("server goroutines did not come back: %d before, %d after", r.Server.Before.Goroutines, r.Server.After.Goroutines)
