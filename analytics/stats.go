@@ -9,10 +9,11 @@
 //   - A ticket is counted on its service date, in its unit. A ticket that
 //     continues a transfer is a "transfer in", not a booking.
 //   - Waiting time runs from the moment the patient joined the line to the
-//     first call: the issue time, or for a ticket booked ahead for a later
-//     day the unit's opening time that day (whichever is later).
-//   - Service time runs from the first start to the finish, for served
-//     (done) tickets that were started.
+//     call: the issue time, or for a ticket booked ahead for a later day
+//     the unit's opening time that day (whichever is later), to the latest
+//     call (a patient skipped and requeued waits on until called again).
+//   - Service time runs from the start to the finish, for served (done)
+//     tickets that were started.
 //   - No-show rate is the share of called tickets that ended skipped.
 //   - Hours are the hours of the arrival in the facility's time zone.
 //   - Percentiles interpolate linearly between the closest ranks (the
@@ -39,11 +40,11 @@ type Visit struct {
 	TransferIn bool   // the continuation of a transfer from another unit
 	// Arrived is when the patient joined the line (see the package doc).
 	Arrived  time.Time
-	Called   *time.Time // first call
+	Called   *time.Time // the latest call
 	Started  *time.Time
 	Finished *time.Time
-	Counter  string // where it was first called to
-	Staff    string // who first called it
+	Counter  string // where it was called to
+	Staff    string // who called it; "" when not read
 }
 
 // WaitSeconds is the waiting time, or -1 when the ticket was never called.

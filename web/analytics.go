@@ -132,7 +132,7 @@ func (s *Server) facilityReport(c echo.Context, code, lang string) (*report, err
 	if err != nil {
 		return nil, err
 	}
-	visits, err := s.db.Visits(ctx, []int64{f.ID}, dateString(from), dateString(to))
+	visits, err := s.db.Visits(ctx, []int64{f.ID}, dateString(from), dateString(to), true)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func (s *Server) districtReport(c echo.Context, lang string) (*report, error) {
 		ids[i] = f.ID
 	}
 	// Today, from the history (a facility's today is never rolled up).
-	todays, err := s.db.Visits(ctx, ids, dateString(today.AddDate(0, 0, -1)), dateString(today.AddDate(0, 0, 1)))
+	todays, err := s.db.Visits(ctx, ids, dateString(today.AddDate(0, 0, -1)), dateString(today.AddDate(0, 0, 1)), false)
 	if err != nil {
 		return nil, err
 	}
@@ -865,7 +865,7 @@ var reportText = map[string][2]string{
 	"c.trend":           {"Tiket per bulan, dan tunggu median", "Tickets per month, and median wait"},
 	"c.district_days":   {"Tiket per hari di kabupaten, dan tunggu median", "Tickets per day in the district, and median wait"},
 	"c.facility_waits":  {"Tunggu median bulan ini per Puskesmas (menit)", "Median wait this month by Puskesmas (minutes)"},
-	"defs":              {"Tunggu: dari ambil nomor (atau jam buka, untuk pesan hari sebelumnya) sampai panggilan pertama. Layanan: dari mulai sampai selesai. Tidak hadir: dilewati dibagi dipanggil. Median dan p90: nilai tengah dan nilai yang tidak dilampaui 90% pasien.", "Wait: from taking a number (or opening time, for bookings made ahead) to the first call. Service: from start to finish. No-show: skipped over called. Median and p90: the middle value and the value 90% of patients do not exceed."},
+	"defs":              {"Tunggu: dari ambil nomor (atau jam buka, untuk pesan hari sebelumnya) sampai dipanggil. Layanan: dari mulai sampai selesai. Tidak hadir: dilewati dibagi dipanggil. Median dan p90: nilai tengah dan nilai yang tidak dilampaui 90% pasien.", "Wait: from taking a number (or opening time, for bookings made ahead) to the call. Service: from start to finish. No-show: skipped over called. Median and p90: the middle value and the value 90% of patients do not exceed."},
 	"updated":           {"Diperbarui", "Updated"},
 }
 

@@ -54,7 +54,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("GET /metrics: status %d", st)
 	}
 	body := string(raw)
-	for _, s := range []string{"Siti", "Budi", "0812", "628"} {
+	for _, s := range []string{"Siti", "Budi", "Wati", "081234567890", "6281234567890"} {
 		if strings.Contains(body, s) {
 			t.Errorf("metrics contain personal data %q", s)
 		}
