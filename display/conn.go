@@ -181,7 +181,10 @@ func (h *Hub) ServeDisplay(w http.ResponseWriter, r *http.Request, req DisplayRe
 	}
 	defer h.conns.Done()
 	defer h.untrack(c)
-	f.addDisplay(c)
+	if f, err = h.attachDisplay(f, req.Facility, c); err != nil {
+		closeGoingAway(conn, h.opt.WriteWait)
+		return nil
+	}
 	defer f.remove(c)
 	d := h.connected(req)
 	defer h.disconnected(d)
@@ -266,12 +269,13 @@ func (h *Hub) ServeTicket(w http.ResponseWriter, r *http.Request, t queue.Ticket
 	}
 	defer h.conns.Done()
 	defer h.untrack(c)
-	defer f.remove(c)
 	go c.readPump(nil)
-	select {
-	case f.join <- c:
-	case <-c.kicked:
+	if f, err = h.attachWatcher(f, t.Facility, c); err != nil {
+		c.kick(websocket.CloseTryAgainLater, "unavailable")
+		c.writePump(nil)
+		return nil
 	}
+	defer f.remove(c)
 	c.writePump(nil)
 	c.kick(0, "")
 	return nil

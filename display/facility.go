@@ -27,7 +27,10 @@ type facility struct {
 	loc   *time.Location // owned by run
 	today string         // owned by run
 
+	stop chan struct{} // closed when the facility retires
+
 	mu       sync.Mutex
+	retired  bool  // no longer the hub's; clients must attach to a new one
 	next     int64 // the seq to deliver next; written by run under mu
 	displays map[*client]bool
 	watchers map[unitDay]map[*client]bool
@@ -44,7 +47,7 @@ type watchJob struct {
 
 func newFacility(h *Hub, code string) *facility {
 	return &facility{hub: h, code: code, inbox: make(chan queue.Event, 1024), poke: make(chan struct{}, 1),
-		join: make(chan *client, 64), ready: make(chan struct{}), work: make(chan watchJob, 4096),
+		join: make(chan *client, 256), ready: make(chan struct{}), work: make(chan watchJob, 4096), stop: make(chan struct{}),
 		displays: map[*client]bool{}, watchers: map[unitDay]map[*client]bool{}}
 }
 
@@ -84,10 +87,52 @@ func (f *facility) busy() bool {
 	return len(f.displays) > 0 || len(f.watchers) > 0
 }
 
-func (f *facility) addDisplay(c *client) {
+// addDisplay registers a screen; false if the facility retired (the caller
+// attaches to the hub's new one).
+func (f *facility) addDisplay(c *client) bool {
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.retired {
+		return false
+	}
 	f.displays[c] = true
-	f.mu.Unlock()
+	return true
+}
+
+// joinWatcher queues a patient's socket for the watcher loop; false if the
+// facility retired or the queue is full (the caller tries again).
+func (f *facility) joinWatcher(c *client) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.retired {
+		return false
+	}
+	select {
+	case f.join <- c:
+		return true
+	default:
+		return false
+	}
+}
+
+// retire ends an idle facility: it leaves the hub's map, so the next client
+// starts a new one, unless a client arrived meanwhile. It reports whether
+// the facility retired.
+func (f *facility) retire() bool {
+	h := f.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.displays) > 0 || len(f.watchers) > 0 || len(f.join) > 0 || len(f.work) > 0 {
+		return false
+	}
+	f.retired = true
+	if h.facilities[f.code] == f {
+		delete(h.facilities, f.code)
+	}
+	close(f.stop)
+	return true
 }
 
 func (f *facility) remove(c *client) {
@@ -113,6 +158,7 @@ func (f *facility) run(ctx context.Context) {
 	poll := time.NewTicker(f.hub.opt.Poll)
 	defer poll.Stop()
 	pending := map[int64]queue.Event{}
+	idleSince := time.Now()
 	var gap *time.Timer
 	var gapC <-chan time.Time
 	defer func() {
@@ -141,6 +187,9 @@ func (f *facility) run(ctx context.Context) {
 			if f.busy() {
 				f.fill(ctx, pending)
 				f.checkDay(ctx, pending)
+				idleSince = time.Now()
+			} else if time.Since(idleSince) >= f.hub.opt.Retire && f.retire() {
+				return // no client for a while: its goroutines go, as its clients did
 			}
 		}
 		switch {
@@ -262,6 +311,8 @@ func (f *facility) watchLoop(ctx context.Context) {
 		var first watchJob
 		select {
 		case <-ctx.Done():
+			return
+		case <-f.stop:
 			return
 		case first = <-f.work:
 		}

@@ -67,6 +67,7 @@ type Options struct {
 	SendBuffer int           // messages queued per client before it is dropped as too slow (256)
 	GapWait    time.Duration // how long an early event waits for the ones before it (25ms)
 	Poll       time.Duration // how often a facility with clients checks Postgres for missed events (3s)
+	Retire     time.Duration // a facility without clients this long stops its goroutines (10s)
 	MaxReplay  int           // the most events replayed to a reconnecting client or refilled at once (1000)
 	Recent     int           // recent calls in a snapshot (10)
 	Keep       time.Duration // how long a disconnected display stays listed (24h)
@@ -90,6 +91,7 @@ func (o *Options) defaults() {
 	def(&o.WriteWait, 10*time.Second)
 	def(&o.GapWait, 25*time.Millisecond)
 	def(&o.Poll, 3*time.Second)
+	def(&o.Retire, 10*time.Second)
 	def(&o.Keep, 24*time.Hour)
 	if o.Prefix == "" {
 		o.Prefix = "antrian:"
@@ -305,6 +307,42 @@ func (h *Hub) facility(code string) (*facility, error) {
 		h.facilities[code] = f
 		h.loops.Add(1)
 		go f.run(h.ctx)
+	}
+	return f, nil
+}
+
+// attachDisplay registers screen c with the running facility of code,
+// moving to a new one if f retired in the meantime.
+func (h *Hub) attachDisplay(f *facility, code string, c *client) (*facility, error) {
+	for !f.addDisplay(c) {
+		nf, err := h.facility(code)
+		if err != nil {
+			return nil, err
+		}
+		if err := nf.waitReady(h.ctx); err != nil {
+			return nil, err
+		}
+		f = nf
+	}
+	return f, nil
+}
+
+// attachWatcher queues patient socket c at the running facility of code.
+func (h *Hub) attachWatcher(f *facility, code string, c *client) (*facility, error) {
+	for !f.joinWatcher(c) {
+		select {
+		case <-c.kicked:
+			return f, nil
+		case <-time.After(5 * time.Millisecond):
+		}
+		nf, err := h.facility(code)
+		if err != nil {
+			return nil, err
+		}
+		if err := nf.waitReady(h.ctx); err != nil {
+			return nil, err
+		}
+		f = nf
 	}
 	return f, nil
 }

@@ -343,3 +343,35 @@ func TestCheckOrigin(t *testing.T) {
 		}
 	}
 }
+
+// A facility whose screens all left stops its goroutines after Retire, and
+// the next screen gets a new one that delivers again.
+func TestFacilityRetires(t *testing.T) {
+	hs := newHarness(t, Options{Poll: 20 * time.Millisecond, Retire: 50 * time.Millisecond})
+	ctx := context.Background()
+	conn := hs.dial("", nil)
+	read(t, conn)
+	conn.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		hs.hub.mu.Lock()
+		_, alive := hs.hub.facilities["sobo"]
+		hs.hub.mu.Unlock()
+		if !alive {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the facility of a screen that left is still running")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	conn = hs.dial("", nil)
+	if m := read(t, conn); m.Type != TypeSnapshot {
+		t.Fatalf("new screen: %+v, want a snapshot", m)
+	}
+	e := hs.store.add("called", "UMUM", "B-001")
+	hs.hub.Publish(ctx, []queue.Event{e})
+	if m := read(t, conn); m.Seq != e.Seq || m.Code != "B-001" {
+		t.Fatalf("after the restart: %+v, want the call B-001", m)
+	}
+}

@@ -680,11 +680,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return r, ctx.Err()
 }
 
-// settle waits (up to 10 s) for the server's goroutines to come back to
+// settle waits (up to 30 s: an idle facility retires its goroutines after 10 s) for the server's goroutines to come back to
 // near their level before, and returns its metrics then.
 func settle(ctx context.Context, probe *api, base string, before int) Metrics {
 	var m Metrics
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		m = scrape(ctx, probe.http, base)
 		if !m.OK || m.Goroutines <= before+5 {
 			break
