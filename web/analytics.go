@@ -41,6 +41,7 @@ func (s *Server) analyticsRoutes(api *echo.Group) {
 	api.GET("/facilities/:facility/reports/:table", s.facilityReportTable)
 	api.GET("/district/reports", s.districtReportJSON)
 	api.GET("/district/reports/:table", s.districtReportTable)
+	s.echo.GET("/api/openapi.json", s.openAPI)
 }
 
 // report is a dashboard's content: its tables and charts.

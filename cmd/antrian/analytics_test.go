@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/web"
 )
 
 // metricValue finds one sample in a Prometheus text exposition.
@@ -353,4 +355,48 @@ func TestReportsHandChecked(t *testing.T) {
 		}
 	})
 
+}
+
+// TestOpenAPIMatchesRouter proves that every route of the running service
+// under /api, /jkn, /ws (and /healthz, /readyz, /metrics) is in the OpenAPI
+// document served at /api/openapi.json, and every documented route exists.
+func TestOpenAPIMatchesRouter(t *testing.T) {
+	env := newEnv(t, backend{name: "embedded"})
+	app := env.start()
+	st, raw := newClient(t, app.URL()).raw("GET", "/api/openapi.json", nil, nil)
+	if st != 200 {
+		t.Fatalf("GET /api/openapi.json: status %d", st)
+	}
+	var doc struct {
+		Paths map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			documented[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+	param := regexp.MustCompile(`:([A-Za-z_]+)`)
+	routed := map[string]bool{}
+	for _, r := range app.Web.Echo().Routes() {
+		if !web.InOpenAPI(r.Path) || r.Method == "echo_route_not_found" || strings.HasSuffix(r.Path, "/*") {
+			continue
+		}
+		key := r.Method + " " + param.ReplaceAllString(r.Path, "{$1}")
+		routed[key] = true
+		if !documented[key] {
+			t.Errorf("route %s is not in the OpenAPI document", key)
+		}
+	}
+	for key := range documented {
+		if !routed[key] {
+			t.Errorf("documented %s is not a route", key)
+		}
+	}
+	if len(routed) < 80 {
+		t.Errorf("only %d routes compared; is Mobile JKN mounted?", len(routed))
+	}
 }
