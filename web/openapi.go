@@ -167,7 +167,7 @@ var pathParam = regexp.MustCompile(`:([A-Za-z_]+)`)
 
 var schemas = map[string]any{
 	"Error": obj(map[string]any{"error": obj(map[string]any{
-		"code": str("invalid, unauthenticated, forbidden, not_found, duplicate, conflict, quota_full, closed, too_large, rate_limited, unavailable"),
+		"code":    str("invalid, unauthenticated, forbidden, not_found, duplicate, conflict, quota_full, closed, too_large, rate_limited, unavailable"),
 		"message": str("Bahasa Indonesia"), "field": str("the input at fault")}, "code", "message")}, "error"),
 	"Ticket": obj(map[string]any{"id": str(""), "facility": str(""), "unit": str(""), "service_date": str("yyyy-mm-dd"),
 		"number": map[string]any{"type": "integer"}, "code": str("B-013"),
