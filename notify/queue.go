@@ -130,13 +130,6 @@ func (h *QueueHook) near(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.
 	if e.Kind != "called" && e.Kind != "cancelled" {
 		return nil // only a call or a cancellation brings anyone closer to the front
 	}
-	var anyone bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tickets tk WHERE tk.unit_id = $1 AND tk.service_date = $2
-		AND tk.status = 'waiting' AND (tk.notify OR EXISTS (SELECT 1 FROM notify_push_subscriptions s WHERE s.ticket_id = tk.id)))`,
-		t.UnitID, t.ServiceDate).Scan(&anyone)
-	if err != nil || !anyone {
-		return err
-	}
 	n, err := NearAhead(ctx, tx, t.Facility, t.Unit)
 	if err != nil {
 		return err
@@ -145,58 +138,81 @@ func (h *QueueHook) near(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.
 	if err != nil {
 		return err
 	}
-	rows, _ := tx.Query(ctx, `SELECT id, order_key, priority FROM tickets WHERE unit_id = $1 AND service_date = $2 AND status = 'waiting'`,
-		t.UnitID, t.ServiceDate)
-	type row struct {
-		id  string
-		key int64
-		pr  queue.Priority
+	// The first n+1 places are drawn from the heads of the two lanes, so
+	// n+1 tickets of each lane are all that is read, however long the line.
+	const cols = `SELECT id, order_key, priority, notify OR EXISTS (SELECT 1 FROM notify_push_subscriptions s WHERE s.ticket_id = tickets.id)
+		FROM tickets WHERE unit_id = $1 AND service_date = $2 AND status = 'waiting'`
+	sql := `(` + cols + ` AND priority = '' ORDER BY order_key, id LIMIT $3) UNION ALL (` + cols + ` AND priority <> '' ORDER BY order_key, id LIMIT $3)`
+	if u.policy.Mode == queue.FIFO {
+		sql = cols + ` ORDER BY order_key, id LIMIT $3`
 	}
-	waiting, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+	rows, _ := tx.Query(ctx, sql, t.UnitID, t.ServiceDate, n+1)
+	type row struct {
+		id      string
+		key     int64
+		pr      queue.Priority
+		listens bool
+	}
+	heads, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 		var x row
-		err := r.Scan(&x.id, &x.key, &x.pr)
+		err := r.Scan(&x.id, &x.key, &x.pr, &x.listens)
 		return x, err
 	})
 	if err != nil {
 		return err
 	}
+	listens := map[string]bool{}
 	var normal, prio []queue.Entry
-	for _, w := range waiting {
+	for _, w := range heads {
+		if w.listens {
+			listens[w.id] = true
+		}
 		if u.policy.Lane(w.pr) == queue.LanePriority {
 			prio = append(prio, queue.Entry{ID: w.id, Key: w.key})
 		} else {
 			normal = append(normal, queue.Entry{ID: w.id, Key: w.key})
 		}
 	}
+	if len(listens) == 0 {
+		return nil // nobody near the front asked to be told
+	}
 	sortEntries(normal)
 	sortEntries(prio)
-	rows, _ = tx.Query(ctx, `SELECT priority FROM tickets WHERE unit_id = $1 AND service_date = $2
-		AND called_at IS NOT NULL ORDER BY called_at DESC LIMIT 200`, t.UnitID, t.ServiceDate)
-	called, err := pgx.CollectRows(rows, pgx.RowTo[queue.Priority])
-	if err != nil {
-		return err
-	}
 	since := 0
-	for _, p := range called {
-		if u.policy.Lane(p) == queue.LanePriority {
-			break
+	if u.policy.Mode != queue.FIFO {
+		rows, _ = tx.Query(ctx, `SELECT priority FROM tickets WHERE unit_id = $1 AND service_date = $2
+			AND called_at IS NOT NULL ORDER BY called_at DESC LIMIT 200`, t.UnitID, t.ServiceDate)
+		called, err := pgx.CollectRows(rows, pgx.RowTo[queue.Priority])
+		if err != nil {
+			return err
 		}
-		since++
+		for _, p := range called {
+			if u.policy.Lane(p) == queue.LanePriority {
+				break
+			}
+			since++
+		}
 	}
 	order := u.policy.Order(normal, prio, since, e.At.UnixMilli())
+	var due []string
 	for ahead, entry := range order {
 		if ahead > n {
 			break
 		}
-		if entry.ID == e.TicketID {
-			continue // a ticket's own booking or requeue already told its place
+		if listens[entry.ID] && entry.ID != e.TicketID {
+			due = append(due, entry.ID)
 		}
-		var sent bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notify_outbox WHERE ticket_id = $1 AND kind = 'near')`,
-			entry.ID).Scan(&sent); err != nil {
-			return err
-		}
-		if sent {
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	rows, _ = tx.Query(ctx, `SELECT ticket_id FROM notify_outbox WHERE ticket_id = ANY($1) AND kind = 'near'`, due)
+	told, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for ahead, entry := range order {
+		if ahead > n || !slices.Contains(due, entry.ID) || slices.Contains(told, entry.ID) {
 			continue
 		}
 		var tk queue.Ticket
