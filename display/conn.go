@@ -27,7 +27,7 @@ type client struct {
 	units   map[string]bool // displays: nil = every unit
 
 	// Ticket sockets; ticket is owned by the facility's run goroutine.
-	ticket queue.Ticket
+	ticket *queue.Ticket
 	render func(queue.Ticket) any
 	watch  unitDay
 
@@ -179,19 +179,34 @@ func (h *Hub) ServeDisplay(w http.ResponseWriter, r *http.Request, req DisplayRe
 		closeGoingAway(conn, h.opt.WriteWait)
 		return nil
 	}
-	defer h.conns.Done()
-	defer h.untrack(c)
-	if f, err = h.attachDisplay(f, req.Facility, c); err != nil {
-		closeGoingAway(conn, h.opt.WriteWait)
-		return nil
-	}
-	defer f.remove(c)
-	d := h.connected(req)
-	defer h.disconnected(d)
-	go c.readPump(func() { h.seen(d) })
-	c.writePump(func() ([]frame, error) { return h.initial(f, c, req) })
-	c.kick(0, "")
+	// The handler's goroutine returns (its stack grew serving the request);
+	// the connection lives on in two small goroutines of its own.
+	go h.serveDisplay(f, c, req)
 	return nil
+}
+
+func (h *Hub) serveDisplay(f *facility, c *client, req DisplayRequest) {
+	f, err := h.attachDisplay(f, req.Facility, c)
+	if err != nil {
+		h.conns.Add(-2) // neither the reader nor the writer starts
+		h.untrack(c)
+		closeGoingAway(c.conn, h.opt.WriteWait)
+		return
+	}
+	d := h.connected(req)
+	go c.readPump(func() { h.seen(d) })
+	// The first messages (a snapshot read from Postgres, or a replay) are
+	// made here; the writer is a fresh goroutine whose stack stays small for
+	// the hours a screen sits idle.
+	frames, ierr := h.initial(f, c, req)
+	go func() {
+		defer h.conns.Done()
+		defer h.untrack(c)
+		defer f.remove(c)
+		defer h.disconnected(d)
+		c.writePump(func() ([]frame, error) { return frames, ierr })
+		c.kick(0, "")
+	}()
 }
 
 // initial is a display's first messages: the events after since when they
@@ -262,23 +277,28 @@ func (h *Hub) ServeTicket(w http.ResponseWriter, r *http.Request, t queue.Ticket
 		return nil
 	}
 	c := h.newClient(conn)
-	c.ticket, c.render = queue.Ticket{ID: t.ID}, render
+	c.ticket, c.render = &queue.Ticket{ID: t.ID}, render
 	if !h.track(c) {
 		closeGoingAway(conn, h.opt.WriteWait)
 		return nil
 	}
+	go h.serveTicket(f, c, t.Facility)
+	return nil
+}
+
+func (h *Hub) serveTicket(f *facility, c *client, facility string) {
 	defer h.conns.Done()
 	defer h.untrack(c)
 	go c.readPump(nil)
-	if f, err = h.attachWatcher(f, t.Facility, c); err != nil {
+	f, err := h.attachWatcher(f, facility, c)
+	if err != nil {
 		c.kick(websocket.CloseTryAgainLater, "unavailable")
 		c.writePump(nil)
-		return nil
+		return
 	}
 	defer f.remove(c)
 	c.writePump(nil)
 	c.kick(0, "")
-	return nil
 }
 
 func closeGoingAway(conn *websocket.Conn, wait time.Duration) {

@@ -363,7 +363,7 @@ func (f *facility) updateWatchers(ctx context.Context, e queue.Event, own map[st
 		f.hub.log.Warn("display: positions unavailable", "facility", f.code, "unit", e.Unit, "err", err)
 	}
 	for _, c := range ws {
-		t := c.ticket
+		t := *c.ticket
 		if own[t.ID] {
 			nt, err := f.hub.queue.Ticket(ctx, t.ID)
 			if err != nil {
@@ -383,7 +383,7 @@ func (f *facility) updateWatchers(ctx context.Context, e queue.Event, own map[st
 			t.EstimatedWaitS == c.ticket.EstimatedWaitS {
 			continue
 		}
-		c.ticket = t
+		c.ticket = &t
 		c.offer(frame{data: encodeTicket(e.Seq, c.render(t))})
 	}
 }
@@ -396,7 +396,7 @@ func (f *facility) addWatcher(ctx context.Context, c *client) {
 		c.kick(websocket.CloseTryAgainLater, "ticket unavailable")
 		return
 	}
-	c.ticket = t
+	c.ticket = &t
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	select {
@@ -439,7 +439,7 @@ func (f *facility) resnapshot(ctx context.Context, pending map[int64]queue.Event
 	f.mu.Unlock()
 	for _, c := range ws {
 		if t, err := f.hub.queue.Ticket(ctx, c.ticket.ID); err == nil {
-			c.ticket = t
+			c.ticket = &t
 			c.offer(frame{data: encodeTicket(b.Seq, c.render(t))})
 		}
 	}

@@ -64,7 +64,7 @@ type Options struct {
 	PongWait   time.Duration // a client silent this long (no pong) is dropped (60s)
 	PingPeriod time.Duration // how often clients are pinged; less than PongWait (54s)
 	WriteWait  time.Duration // the longest one write may take (10s)
-	SendBuffer int           // messages queued per client before it is dropped as too slow (256)
+	SendBuffer int           // messages queued per client before it is dropped as too slow (16)
 	GapWait    time.Duration // how long an early event waits for the ones before it (25ms)
 	Poll       time.Duration // how often a facility with clients checks Postgres for missed events (3s)
 	Retire     time.Duration // a facility without clients this long stops its goroutines (10s)
@@ -97,7 +97,7 @@ func (o *Options) defaults() {
 		o.Prefix = "antrian:"
 	}
 	if o.SendBuffer <= 0 {
-		o.SendBuffer = 256
+		o.SendBuffer = 16
 	}
 	if o.MaxReplay <= 0 {
 		o.MaxReplay = 1000
@@ -145,7 +145,11 @@ func NewHub(rdb redis.UniversalClient, store Store, q Queue, opt Options) *Hub {
 	rand.Read(b)
 	h := &Hub{opt: opt, rdb: rdb, store: store, queue: q, log: opt.Log, instance: hex.EncodeToString(b),
 		facilities: map[string]*facility{}, clients: map[*client]bool{}}
-	h.upgrader = websocket.Upgrader{ReadBufferSize: 512, WriteBufferSize: 4096, CheckOrigin: h.checkOrigin}
+	// Thousands of mostly idle screens: write buffers come from a shared
+	// pool instead of sitting in every connection, and clients only send
+	// pongs, so their read buffer is small.
+	h.upgrader = websocket.Upgrader{ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{},
+		CheckOrigin: h.checkOrigin}
 	return h
 }
 
