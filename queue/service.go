@@ -158,6 +158,25 @@ func (s *Service) ForgetFacility(code string) {
 	s.mu.Unlock()
 }
 
+// unit returns a facility and one of its units. A unit missing from the
+// cached facility makes it read again first, so a unit just added (on any
+// instance) is found at once. ok is false when the unit does not exist.
+func (s *Service) unit(ctx context.Context, facility, code string) (Facility, Unit, bool, error) {
+	f, units, err := s.Facility(ctx, facility)
+	if err != nil {
+		return f, Unit{}, false, err
+	}
+	if u, ok := findUnit(units, code); ok {
+		return f, u, true, nil
+	}
+	s.ForgetFacility(facility)
+	if f, units, err = s.Facility(ctx, facility); err != nil {
+		return f, Unit{}, false, err
+	}
+	u, ok := findUnit(units, code)
+	return f, u, ok, nil
+}
+
 func findUnit(units []Unit, code string) (Unit, bool) {
 	for _, u := range units {
 		if u.Code == code {
@@ -188,11 +207,10 @@ type BookRequest struct {
 // ErrInvalid (a FieldError), *DuplicateError, ErrQuotaFull, ErrClosed,
 // ErrConflict (idempotency key reused with another body), ErrUnavailable.
 func (s *Service) Book(ctx context.Context, r BookRequest) (Ticket, string, bool, error) {
-	f, units, err := s.Facility(ctx, r.Facility)
+	f, u, ok, err := s.unit(ctx, r.Facility, r.Unit)
 	if err != nil {
 		return Ticket{}, "", false, err
 	}
-	u, ok := findUnit(units, r.Unit)
 	if !ok {
 		return Ticket{}, "", false, Invalid("unit", "Unit layanan tidak ditemukan.")
 	}
@@ -428,11 +446,10 @@ func (s *Service) requeueKey(ctx context.Context, f Facility, u Unit, t Ticket, 
 // commits the call only from status waiting. ErrNotFound for an unknown
 // facility or unit, ErrUnavailable when Redis or Postgres is down.
 func (s *Service) CallNext(ctx context.Context, facility, unit, counter, actor string) (Ticket, bool, error) {
-	f, units, err := s.Facility(ctx, facility)
+	f, u, ok, err := s.unit(ctx, facility, unit)
 	if err != nil {
 		return Ticket{}, false, err
 	}
-	u, ok := findUnit(units, unit)
 	if !ok {
 		return Ticket{}, false, fmt.Errorf("unit %s: %w", unit, ErrNotFound)
 	}
@@ -476,11 +493,10 @@ func (s *Service) Transfer(ctx context.Context, id, toUnit, actor string) (Ticke
 	if err != nil {
 		return Ticket{}, Ticket{}, err
 	}
-	f, units, err := s.Facility(ctx, cur.Facility)
+	f, u, ok, err := s.unit(ctx, cur.Facility, toUnit)
 	if err != nil {
 		return Ticket{}, Ticket{}, err
 	}
-	u, ok := findUnit(units, toUnit)
 	if !ok {
 		return Ticket{}, Ticket{}, Invalid("unit", "Unit tujuan tidak ditemukan.")
 	}
@@ -516,11 +532,10 @@ func (s *Service) Transfer(ctx context.Context, id, toUnit, actor string) (Ticke
 // Queue returns a unit's waiting tickets in call order (with positions and
 // estimates) and its current calls.
 func (s *Service) Queue(ctx context.Context, facility, unit string) ([]Ticket, []Ticket, error) {
-	f, units, err := s.Facility(ctx, facility)
+	f, u, ok, err := s.unit(ctx, facility, unit)
 	if err != nil {
 		return nil, nil, err
 	}
-	u, ok := findUnit(units, unit)
 	if !ok {
 		return nil, nil, fmt.Errorf("unit %s: %w", unit, ErrNotFound)
 	}

@@ -205,3 +205,27 @@ func TestQuota(t *testing.T) {
 		t.Errorf("booked events: %d, want 3 (the refused booking wrote nothing)", n)
 	}
 }
+
+// A unit added while the facility is cached (here, or by another instance)
+// takes tickets at once.
+func TestNewUnitIsFoundAtOnce(t *testing.T) {
+	e := newEnv(t, backend{name: "embedded"})
+	app := e.start()
+	e.seed(app)
+	pub := newClient(t, app.URL())
+	if st, _ := pub.book("UMUM", nil); st != 201 { // the facility is now cached
+		t.Fatalf("book: %d", st)
+	}
+	ctx := context.Background()
+	f, _, err := app.DB.Facility(ctx, "sobo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mtbs := queue.Unit{Code: "MTBS", Name: "MTBS", Prefix: "G", DailyQuota: 50, OpenDays: 0b1111111, Policy: queue.DefaultPolicy(), DefaultServiceS: 300}
+	if err := app.DB.SaveUnit(ctx, f.ID, mtbs); err != nil {
+		t.Fatal(err)
+	}
+	if st, tk := pub.book("MTBS", nil); st != 201 || tk.Code != "G-001" {
+		t.Errorf("book in the new unit: %d %s, want 201 G-001", st, tk.Code)
+	}
+}
