@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/analytics"
 	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/postgres"
 	"github.com/labstack/echo/v4"
@@ -1083,14 +1084,37 @@ func (s *Server) btsExport(c echo.Context) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := bts.WriteEPPGBM(&buf, obs); err != nil {
-		return err
-	}
-	name := "bts-eppgbm-" + strings.Trim(scope+"-", "-") + dateString(from) + "-" + dateString(to) + ".csv"
+	name := "bts-eppgbm-" + strings.Trim(scope+"-", "-") + dateString(from) + "-" + dateString(to)
 	name = strings.ReplaceAll(name, "--", "-")
+	contentType := "text/csv; charset=utf-8"
+	switch c.QueryParam("format") {
+	case "", "csv":
+		if err := bts.WriteEPPGBM(&buf, obs); err != nil {
+			return err
+		}
+		name += ".csv"
+	case "xlsx":
+		// The same columns as a spreadsheet, for offices that import XLSX.
+		t := analytics.Table{Name: "e-ppgbm", Title: "e-PPGBM", Columns: bts.EPPGBMColumns}
+		for _, o := range obs {
+			row := bts.EPPGBMRow(o)
+			cells := make([]any, len(row))
+			for i, v := range row {
+				cells[i] = v
+			}
+			t.Rows = append(t.Rows, cells)
+		}
+		if err := analytics.WriteXLSX(&buf, t); err != nil {
+			return err
+		}
+		name += ".xlsx"
+		contentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	default:
+		return errInvalid("format", "Format ekspor harus csv atau xlsx.")
+	}
 	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	return c.Blob(http.StatusOK, contentType, buf.Bytes())
 }
 
 type groupComplianceJSON struct {

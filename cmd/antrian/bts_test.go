@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"image/jpeg"
+	"io"
 	"mime/multipart"
 	"os"
 	"os/exec"
@@ -390,6 +392,28 @@ func TestBTSDeliveryReports(t *testing.T) {
 		st, csv := dinkes.raw("GET", "/api/v1/bts/reports/export.csv", nil, nil)
 		if st != 200 || !bytes.HasPrefix(csv, []byte("NIK,Nama,JK,Tgl Lahir")) || !bytes.Contains(csv, []byte("-2.33")) {
 			t.Errorf("export: %d %s", st, csv)
+		}
+		st, xlsx := dinkes.raw("GET", "/api/v1/bts/reports/export.csv?format=xlsx", nil, nil)
+		if st != 200 || !bytes.HasPrefix(xlsx, []byte("PK")) {
+			t.Errorf("XLSX export: %d, %d bytes", st, len(xlsx))
+		} else if zr, err := zip.NewReader(bytes.NewReader(xlsx), int64(len(xlsx))); err != nil {
+			t.Errorf("XLSX export is not a zip: %v", err)
+		} else {
+			var sheet []byte
+			for _, f := range zr.File {
+				if strings.HasPrefix(f.Name, "xl/sharedStrings") || strings.HasPrefix(f.Name, "xl/worksheets/") {
+					rc, _ := f.Open()
+					b, _ := io.ReadAll(rc)
+					rc.Close()
+					sheet = append(sheet, b...)
+				}
+			}
+			if !bytes.Contains(sheet, []byte("Tgl Lahir")) || !bytes.Contains(sheet, []byte("Siti Aminah")) {
+				t.Errorf("XLSX export lacks the e-PPGBM columns or the child")
+			}
+		}
+		if st, _ := dinkes.raw("GET", "/api/v1/bts/reports/export.csv?format=pdf", nil, nil); st != 400 {
+			t.Errorf("export in an unknown format: %d, want 400", st)
 		}
 		st, svg := staff.raw("GET", "/api/v1/bts/facilities/sobo/children/1/growth.svg", nil, nil)
 		if st != 200 || !bytes.Contains(svg, []byte("<svg")) || !bytes.Contains(svg, []byte(`class="point"`)) {
