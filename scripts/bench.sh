@@ -56,7 +56,7 @@ rate() {
 }
 screens() {
   echo "== call to every screen with 10,000 connected screens"
-  load -facility sobo -bookings 100 -rate 10 -patients 4 -staff 2 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
+  load -facility sobo -bookings 30 -rate 1 -patients 2 -staff 1 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
 }
 idle() {
   echo "== memory per idle WebSocket connection"
