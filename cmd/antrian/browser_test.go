@@ -424,8 +424,8 @@ func TestBrowser(t *testing.T) {
 		shot(t, k, out, "kiosk-slip")
 	})
 
+	a := tab(t, b, 1280, 900, false) // the admin's, kept across the admin steps
 	t.Run("admin edits the running text", func(t *testing.T) {
-		a := tab(t, b, 1280, 900, false)
 		do(t, a, "open", chromedp.Navigate(base+"/admin"))
 		waitFor(t, a, "login form", `!document.querySelector('#login').hidden`, wait)
 		do(t, a, "log in",
@@ -440,5 +440,37 @@ func TestBrowser(t *testing.T) {
 		shot(t, a, out, "admin")
 		do(t, tv, "reload TV", chromedp.Reload())
 		waitFor(t, tv, "the running text", `document.querySelector('#ticker').textContent === 'Posyandu lansia hari Sabtu'`, wait)
+	})
+
+	t.Run("admin configures Mobile JKN", func(t *testing.T) {
+		waitFor(t, a, "the integrations", `document.querySelector('#jp-UMUM-kodepoli') && !document.querySelector('#failed-none').hidden`, wait)
+		if got := text(t, a, "#failed-none"); got != "Tidak ada pengiriman yang gagal." {
+			t.Errorf("failed sends: got %q", got)
+		}
+		do(t, a, "fill", clear("#jkn-username"),
+			chromedp.SendKeys(chromedp.CSS(`#jkn-username`), "bpjs-sobo"),
+			chromedp.SendKeys(chromedp.CSS(`#jkn-password`), "sandi-mobile-jkn"),
+			chromedp.SendKeys(chromedp.CSS(`#jp-UMUM-kodepoli`), "001"),
+			chromedp.SendKeys(chromedp.CSS(`#jp-UMUM-namadokter`), "dr. Ratna"),
+			chromedp.Click(chromedp.CSS(`#jkn-form button[type=submit]`)))
+		waitFor(t, a, "saved", `document.querySelector('#jkn-msg').textContent === 'Tersimpan.'`, wait)
+		if v := eval[string](t, a, `document.querySelector('#jkn-password').value`); v != "" {
+			t.Errorf("password field keeps %q after saving", v)
+		}
+		got := eval[string](t, a, `fetch('/api/v1/facilities/sobo/integrations', {credentials: 'same-origin'}).then((r) => r.json()).then((s) => JSON.stringify(s.jkn))`)
+		if want := `{"username":"bpjs-sobo","poli":[{"kodepoli":"001","unit":"UMUM","kodedokter":0,"namadokter":"dr. Ratna","jampraktek":""}]}`; got != want {
+			t.Errorf("GET integrations: jkn = %s, want %s", got, want)
+		}
+		// A reload shows the saved state; the password is never sent back.
+		do(t, a, "reload", chromedp.Reload())
+		waitFor(t, a, "the saved mapping", `document.querySelector('#jp-UMUM-kodepoli').value === '001' && document.querySelector('#jkn-username').value === 'bpjs-sobo'`, wait)
+		if got := text(t, a, "#jkn-password-state"); !strings.HasPrefix(got, "Tersimpan") {
+			t.Errorf("password state: got %q", got)
+		}
+		// An invalid BPJS form is refused in place.
+		do(t, a, "save BPJS without keys", chromedp.Click(chromedp.CSS(`#bpjs-form button[type=submit]`)))
+		waitFor(t, a, "the BPJS error", `document.querySelector('#bpjs-msg').classList.contains('error') && document.querySelector('#bpjs-msg').textContent.includes('Cons ID')`, wait)
+		checkA11y(t, a, "admin integrations")
+		shot(t, a, out, "admin-integrations")
 	})
 }

@@ -1,5 +1,5 @@
-// The admin page: facility settings, units, counters, staff accounts and
-// the TV's running text, through the settings API.
+// The admin page: facility settings, units, counters, staff accounts, the
+// TV's running text and the national integrations, through the settings API.
 import {t, $, h, api} from './common.js';
 import {session, showLogin} from './staff.js';
 
@@ -50,6 +50,7 @@ async function load() {
   renderUnits();
   renderCounters();
   renderUsers();
+  loadInteg();
 }
 
 $('ticker-form').addEventListener('submit', (ev) => {
@@ -142,5 +143,159 @@ $('newfac-form').addEventListener('submit', (ev) => {
     await enter({user: me});
   });
 });
+
+// Integrations: Mobile JKN, BPJS Antrean FKTP and SATUSEHAT. Secrets are
+// write-only: the API says whether one is set, an empty field keeps it.
+const ibase = () => base() + '/integrations';
+
+function note(id, text, bad) {
+  const m = $(id);
+  m.textContent = text;
+  m.hidden = !text;
+  m.classList.toggle('error', !!bad);
+}
+
+async function send(id, fn, okText) {
+  note(id, '');
+  try {
+    await fn();
+    note(id, okText || t('adm.saved'));
+    return true;
+  } catch (err) {
+    if (err.status === 401) { showLogin(); return false; }
+    note(id, err.message + (err.field ? ' (' + err.field + ')' : ''), true);
+    return false;
+  }
+}
+
+const secretState = (id, set) => { $(id).textContent = set ? t('adm.i.set') : t('adm.i.unset'); };
+const envField = (pre) => { $(pre + '-base-field').hidden = $(pre + '-environment').value !== 'custom'; };
+const cell = (id, label, value, extra) => h('td', {}, input(Object.assign({id, 'aria-label': label, value: value == null ? '' : value}, extra || {})));
+
+async function loadInteg() {
+  let s;
+  try { s = await api('GET', ibase()); } catch (err) { if (err.status === 401) return showLogin(); note('jkn-msg', err.message, true); return; }
+  const units = data.units;
+  const j = s.jkn;
+  $('jkn-form').hidden = !j;
+  if (j) {
+    $('jkn-username').value = j.username;
+    $('jkn-password').value = '';
+    secretState('jkn-password-state', !!j.username);
+    $('jkn-poli').tBodies[0].replaceChildren(...units.map((u) => {
+      const p = j.poli.find((x) => x.unit === u.code) || {};
+      const id = (k) => 'jp-' + u.code + '-' + k;
+      const name = (k) => t('adm.i.' + k) + ' ' + u.name;
+      return h('tr', {'data-unit': u.code}, h('td', {}, u.name),
+        cell(id('kodepoli'), name('kodepoli'), p.kodepoli, {maxlength: 10, class: 'num', list: 'bpjs-poli'}),
+        cell(id('kodedokter'), name('kodedokter'), p.kodedokter || '', {type: 'number', min: 0, class: 'num'}),
+        cell(id('namadokter'), name('namadokter'), p.namadokter, {maxlength: 100}),
+        cell(id('jampraktek'), name('jampraktek'), p.jampraktek, {maxlength: 20, class: 'hm'}));
+    }));
+  }
+  const b = s.bpjs || {environment: 'development'};
+  $('bpjs-enabled').checked = !!b.enabled;
+  $('bpjs-environment').value = b.environment;
+  $('bpjs-base_url').value = b.environment === 'custom' ? b.base_url : '';
+  $('bpjs-cons_id').value = b.cons_id || '';
+  $('bpjs-pcare_user').value = b.pcare_user || '';
+  for (const k of ['secret', 'user_key', 'pcare_password']) $('bpjs-' + k).value = '';
+  secretState('bpjs-secret-state', b.secret_set);
+  envField('bpjs');
+  const ss = s.satusehat || {environment: 'sandbox', locations: []};
+  $('ss-enabled').checked = !!ss.enabled;
+  $('ss-environment').value = ss.environment;
+  $('ss-base_url').value = ss.environment === 'custom' ? ss.base_url : '';
+  $('ss-client_id').value = ss.client_id || '';
+  $('ss-client_secret').value = '';
+  $('ss-organization_id').value = ss.organization_id || '';
+  secretState('ss-secret-state', ss.secret_set);
+  envField('ss');
+  $('ss-locations').tBodies[0].replaceChildren(...units.map((u) => {
+    const l = ss.locations.find((x) => x.unit === u.code) || {};
+    return h('tr', {'data-unit': u.code}, h('td', {}, u.name),
+      cell('sl-' + u.code + '-location_id', t('adm.i.location') + ' ' + u.name, l.location_id),
+      cell('sl-' + u.code + '-practitioner', t('adm.i.practitioner') + ' ' + u.name, l.practitioner));
+  }));
+  loadFailed();
+}
+
+$('bpjs-environment').addEventListener('change', () => envField('bpjs'));
+$('ss-environment').addEventListener('change', () => envField('ss'));
+
+const rows = (id) => [...$(id).tBodies[0].rows].map((r) => {
+  const v = {unit: r.dataset.unit};
+  r.querySelectorAll('input').forEach((x) => { v[x.id.slice(x.id.lastIndexOf('-') + 1)] = x.value.trim(); });
+  return v;
+});
+
+$('jkn-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const poli = rows('jkn-poli').filter((p) => p.kodepoli).map((p) => ({kodepoli: p.kodepoli, unit: p.unit,
+    kodedokter: Number(p.kodedokter) || 0, namadokter: p.namadokter, jampraktek: p.jampraktek}));
+  if (await send('jkn-msg', () => api('PUT', ibase() + '/jkn', {username: $('jkn-username').value.trim(), password: $('jkn-password').value, poli}))) {
+    $('jkn-password').value = '';
+    secretState('jkn-password-state', true);
+  }
+});
+
+// The PCare poli codes (and a poli's doctors) come from BPJS once the BPJS settings are saved.
+$('jkn-ref').addEventListener('click', async () => {
+  try {
+    const list = await api('GET', ibase() + '/bpjs/poli');
+    $('bpjs-poli').replaceChildren(...list.map((p) => h('option', {value: p.kodepoli}, p.namapoli)));
+    note('jkn-msg', t('adm.i.ref.done', {n: list.length, list: list.map((p) => p.kodepoli + ' ' + p.namapoli).join(', ')}));
+  } catch (err) {
+    if (err.status === 401) return showLogin();
+    note('jkn-msg', err.message, true);
+  }
+});
+
+$('jkn-poli').addEventListener('change', async (ev) => {
+  const x = ev.target;
+  if (!x.id.endsWith('-kodepoli') || !x.value || !$('bpjs-poli').options.length) return;
+  try {
+    const docs = await api('GET', ibase() + '/bpjs/dokter?kodepoli=' + encodeURIComponent(x.value));
+    const tr = x.closest('tr');
+    if (docs.length === 1) {
+      const [kd, nd, jp] = ['kodedokter', 'namadokter', 'jampraktek'].map((k) => tr.querySelector('[id$="-' + k + '"]'));
+      if (!kd.value || kd.value === '0') { kd.value = docs[0].kodedokter; nd.value = docs[0].namadokter; jp.value = docs[0].jampraktek; }
+    }
+    note('jkn-msg', t('adm.i.ref.dokter', {kode: x.value, list: docs.map((d) => d.kodedokter + ' ' + d.namadokter + ' (' + d.jampraktek + ')').join(', ')}));
+  } catch (err) { note('jkn-msg', err.message, true); }
+});
+
+$('bpjs-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const v = (k) => $('bpjs-' + k).value.trim();
+  send('bpjs-msg', () => api('PUT', ibase() + '/bpjs', {enabled: $('bpjs-enabled').checked, environment: v('environment'),
+    base_url: v('base_url'), cons_id: v('cons_id'), secret: v('secret'), user_key: v('user_key'), pcare_user: v('pcare_user'),
+    pcare_password: $('bpjs-pcare_password').value})).then((ok) => ok && loadInteg());
+});
+
+$('ss-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const v = (k) => $('ss-' + k).value.trim();
+  const locations = rows('ss-locations').filter((l) => l.location_id).map((l) => ({unit: l.unit, location_id: l.location_id, practitioner: l.practitioner}));
+  send('ss-msg', () => api('PUT', ibase() + '/satusehat', {enabled: $('ss-enabled').checked, environment: v('environment'),
+    base_url: v('base_url'), client_id: v('client_id'), client_secret: v('client_secret'), organization_id: v('organization_id'),
+    locations})).then((ok) => ok && loadInteg());
+});
+
+async function loadFailed() {
+  let list;
+  try { list = await api('GET', ibase() + '/failed'); } catch (err) { note('failed-msg', err.message, true); return; }
+  $('failed-none').hidden = list.length > 0;
+  $('failed').hidden = !list.length;
+  $('failed').tBodies[0].replaceChildren(...list.map((c) => h('tr', {},
+    h('td', {}, new Date(c.created_at).toLocaleString(document.documentElement.lang === 'en' ? 'en-GB' : 'id-ID')),
+    h('td', {}, c.target + ' · ' + c.kind), h('td', {}, c.code + ' · ' + c.unit), h('td', {}, String(c.attempts)),
+    h('td', {}, c.last_error),
+    h('td', {}, h('button', {type: 'button', 'data-id': c.id, onclick: async () => {
+      if (await send('failed-msg', () => api('POST', '/api/v1/integrations/' + c.id + '/retry', {}), t('adm.i.retried'))) loadFailed();
+    }}, t('adm.i.retry'))))));
+}
+
+$('failed-reload').addEventListener('click', () => { note('failed-msg', ''); loadFailed(); });
 
 session(enter);
