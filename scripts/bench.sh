@@ -10,11 +10,8 @@ mode=${1:-full}
 out=testout/bench
 mkdir -p "$out"
 admin_url=${ANTRIAN_TEST_DATABASE_URL:-$(./scripts/test-deps.sh)}
-db_url=$(python3 - "$admin_url" "antrian_bench_$$" <<'PY'
-import sys, urllib.parse as u
-p = u.urlparse(sys.argv[1]); print(u.urlunparse(p._replace(path="/" + sys.argv[2])))
-PY
-)
+base=${admin_url%%\?*}
+db_url="${base%/*}/antrian_bench_$$${admin_url#"$base"}"
 port=$((20000 + RANDOM % 20000))
 redis_port=$((port + 1))
 work=$(mktemp -d)

@@ -122,7 +122,10 @@ async function main() {
     return;
   }
   try { facility = await api('GET', '/api/v1/facilities/' + encodeURIComponent(ticket.facility)); } catch (err) { /* names later */ }
-  saveTicket({id, token, facility: ticket.facility, unit: ticket.unit, unit_name: unitName(ticket.unit), code: ticket.code, service_date: ticket.service_date});
+  // A ticket cancelled meanwhile (a quick tap while this was loading) stays forgotten.
+  if (ACTIVE.includes(ticket.status)) {
+    saveTicket({id, token, facility: ticket.facility, unit: ticket.unit, unit_name: unitName(ticket.unit), code: ticket.code, service_date: ticket.service_date});
+  }
   render();
   const url = trackURL(id, token);
   const a = $('short');
