@@ -12,7 +12,6 @@ import (
 	"io"
 	"mime/multipart"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
-	"github.com/antrian/antrian/internal/testenv"
 	"github.com/chromedp/chromedp"
 )
 
@@ -425,43 +423,6 @@ func TestBTSDeliveryReports(t *testing.T) {
 	}
 }
 
-// btsChromium starts a headless Chromium for the test, or skips it (fails
-// in CI) when there is none.
-func btsChromium(t *testing.T) context.Context {
-	t.Helper()
-	exe := os.Getenv("CHROMIUM")
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if exe != "" {
-			break
-		}
-		exe, _ = exec.LookPath(name)
-	}
-	if exe == "" {
-		testenv.Unavailable(t, "chromium not installed (apt-get install chromium)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	)
-	t.Cleanup(cancelAlloc)
-	b, cancelB := chromedp.NewContext(alloc)
-	t.Cleanup(cancelB)
-	if err := chromedp.Do(b); err != nil {
-		testenv.Unavailable(t, "start chromium %s: %v", exe, err)
-	}
-	return b
-}
-
 // TestKaderReportsFromPhone has a cadre log in on a phone-sized screen,
 // fill in the day's delivery, attach the photo and send it.
 func TestKaderReportsFromPhone(t *testing.T) {
@@ -474,7 +435,7 @@ func TestKaderReportsFromPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx := btsChromium(t)
+	ctx := tab(t, browser(t), 390, 844, true) // the shared headless Chromium of the browser tests
 	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
