@@ -261,9 +261,19 @@ func (h *Hub) receive(ctx context.Context) {
 			}
 			h.log.Warn("display: redis subscription lost; resubscribing", "err", err)
 			h.pokeAll()
-			select {
-			case <-ctx.Done():
-			case <-time.After(500 * time.Millisecond):
+			// Wait until Redis answers again (a ping reconnects and
+			// resubscribes), then refill what was published meanwhile:
+			// the resumed subscription may not announce itself.
+			for ctx.Err() == nil {
+				select {
+				case <-ctx.Done():
+				case <-time.After(500 * time.Millisecond):
+				}
+				if ps.Ping(ctx) == nil {
+					h.log.Info("display: redis subscription resumed")
+					h.pokeAll()
+					break
+				}
 			}
 			continue
 		}
