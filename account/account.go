@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -111,11 +112,16 @@ func CheckPassword(encoded, password string) bool {
 }
 
 // dummyHash is checked against when the user does not exist, so that a
-// login takes as long whether or not the username is known.
-var dummyHash, _ = HashPassword("antrian-not-a-password")
+// login takes as long whether or not the username is known. It is made on
+// the first such login rather than at start-up, which would leave 64 MiB of
+// argon2 memory behind in every process (the CLI's too).
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("antrian-not-a-password")
+	return h
+})
 
 // CheckDummy spends the time of one password check.
-func CheckDummy(password string) { CheckPassword(dummyHash, password) }
+func CheckDummy(password string) { CheckPassword(dummyHash(), password) }
 
 // NewSecret returns a random URL-safe secret of 32 bytes.
 func NewSecret() string {
