@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the services the test suite talks to are installed and running
-# (PostgreSQL, Redis, and Chromium for the browser tests), then prints the
+# (PostgreSQL, Redis, Chromium for the browser tests, zbarimg to read QR
+# codes back), then prints the
 # admin URL of the PostgreSQL server the tests create their databases on.
 # Progress goes to stderr; only the URL goes to stdout. Installing needs
 # root (apt-get); without it, missing pieces are reported and the tests that
@@ -14,6 +15,7 @@ missing=()
 command -v pg_ctlcluster >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools) # reads the QR codes back
 if [ ${#missing[@]} -gt 0 ]; then
   if as_root && command -v apt-get >/dev/null 2>&1; then
     log "installing ${missing[*]}"

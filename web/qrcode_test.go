@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/antrian/antrian/internal/testenv"
 )
 
 func TestQRVersionAndLevel(t *testing.T) {
@@ -91,12 +93,13 @@ func b2i(b bool) int {
 	return 0
 }
 
-// TestQRDecodes reads the symbols back with zbarimg (zbar-tools) when it is
-// installed: the proof that a phone camera will read them.
+// TestQRDecodes reads the symbols back with zbarimg (zbar-tools, which
+// scripts/test-deps.sh installs): the proof that a phone camera will read
+// them.
 func TestQRDecodes(t *testing.T) {
 	zbar, err := exec.LookPath("zbarimg")
 	if err != nil {
-		t.Skip("zbarimg not installed")
+		testenv.Unavailable(t, "zbarimg not installed (apt-get install zbar-tools)")
 	}
 	dir := t.TempDir()
 	texts := []string{
