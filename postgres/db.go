@@ -36,8 +36,7 @@ type DB struct {
 	Pool *pgxpool.Pool
 	Now  func() time.Time
 	// Hooks run inside every queue transaction for each event, in order.
-	Hooks  []EventHook
-	secret []byte
+	Hooks []EventHook
 }
 
 // Open connects to the database at url, creating the database first if it
@@ -166,7 +165,6 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 // override (from configuration) wins.
 func (db *DB) Secret(ctx context.Context, override []byte) ([]byte, error) {
 	if len(override) > 0 {
-		db.secret = override
 		return override, nil
 	}
 	key, err := db.EnsureSetting(ctx, "secret", func() ([]byte, error) {
@@ -174,7 +172,6 @@ func (db *DB) Secret(ctx context.Context, override []byte) ([]byte, error) {
 		rand.Read(k)
 		return k, nil
 	})
-	db.secret = key
 	return key, err
 }
 

@@ -21,7 +21,6 @@ var (
 	ErrQuotaFull   = errors.New("quota full")
 	ErrClosed      = errors.New("closed")
 	ErrUnavailable = errors.New("unavailable")
-	ErrForbidden   = errors.New("forbidden")
 )
 
 // FieldError is an ErrInvalid about one input field. Message is for people

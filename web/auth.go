@@ -228,11 +228,6 @@ func (s *Server) optionalAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// mayRun checks that the caller may operate the queue of facility.
-func (s *Server) mayRun(c echo.Context, facility string) error {
-	return s.can(c, account.PermQueueRun, facility, c.Param("unit"))
-}
-
 // mayRead checks that the caller may see the queue of facility.
 func (s *Server) mayRead(c echo.Context, facility string) error {
 	return s.can(c, account.PermQueueRead, facility, "")

