@@ -224,6 +224,7 @@ func FuzzConvertCSV(f *testing.F) {
 	f.Add(batchHeader + "\n1,300,8.1,75.0,l,n\n")
 	f.Add(batchHeader + "\nP,1000,11.7,95,h,y\n2,0,,45,,\n")
 	f.Add(batchHeader + "\n1,1e9,1e308,1e308,h,n\n")
+	f.Add(batchHeader + "\n1,300,1e308,75,l,n\n") // a z-score near MaxFloat64
 	f.Add(batchHeader + "\n\"1,2\",\"3\n4\",x\n")
 	f.Add(batchHeader + "\n1,300,8.1,7\"5,l,n\n1,2,3\n")
 	f.Fuzz(func(t *testing.T, input string) {

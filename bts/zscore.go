@@ -124,6 +124,9 @@ func (s Score) String() string {
 }
 
 func round2(z float64) float64 {
+	if math.Abs(z) >= 1<<52 {
+		return z // a whole number already, and z*100 could overflow to ±Inf
+	}
 	r := math.Round(z*100) / 100
 	if r == 0 {
 		return 0 // no "-0.00"

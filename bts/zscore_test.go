@@ -2,6 +2,7 @@ package bts
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -398,6 +399,32 @@ func TestFlagThresholdsOnRoundedZ(t *testing.T) {
 		if got := math.Abs(s.Rounded()) > 6; got != tt.want {
 			t.Errorf("z %v: got flagged %v, want %v", tt.z, got, tt.want)
 		}
+	}
+}
+
+func TestScoreHugeStaysFinite(t *testing.T) {
+	// An absurd weight (1e308 kg) gives a finite z-score near MaxFloat64;
+	// rounding it must not overflow to ±Inf, which JSON cannot carry.
+	for _, z := range []float64{math.MaxFloat64, -math.MaxFloat64, 1e307, 1 << 53} {
+		s := Score{Z: z, Valid: true}
+		if r := s.Rounded(); math.IsInf(r, 0) || r != z {
+			t.Errorf("Score{%g}.Rounded() = %g, want %g", z, r, z)
+		}
+		if v, err := strconv.ParseFloat(s.String(), 64); err != nil || v != z {
+			t.Errorf("Score{%g}.String() = %.20s..., want it to parse back", z, s.String())
+		}
+	}
+	r, err := Compute(Input{Sex: Male, AgeDays: 300, WeightKg: 1e308, LenHeiCm: 75, Measure: MeasureLying}, MethodDaily)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []Score{r.ZWei, r.ZWFL, r.ZBMI} {
+		if s.Valid && math.IsInf(s.Rounded(), 0) {
+			t.Errorf("got rounded z-score %v for 1e308 kg", s.Rounded())
+		}
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Errorf("marshal result for 1e308 kg: %v", err)
 	}
 }
 
