@@ -64,8 +64,24 @@ func summarize(d []time.Duration) Summary {
 	return Summary{N: len(d), Mean: ms(sum / time.Duration(len(d))), P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: ms(d[len(d)-1])}
 }
 
+// IdleReport is the server memory idle sockets hold.
+type IdleReport struct {
+	Conns int `json:"conns"`
+	// BytesPerConn is the growth of heap and stacks in use per socket two
+	// seconds after the last one opened: what the sockets hold plus the
+	// garbage their handshakes left that the collector has not freed yet.
+	BytesPerConn float64 `json:"bytes_per_conn"`
+	// RetainedPerConn is the same growth, both readings taken just after
+	// a garbage collection: what the sockets keep.
+	RetainedPerConn  float64 `json:"retained_bytes_per_conn"`
+	GoroutinesBefore int     `json:"goroutines_before"`
+	GoroutinesOpen   int     `json:"goroutines_open"`
+	GoroutinesAfter  int     `json:"goroutines_after"`
+}
+
 // Metrics is what the server says of itself at /metrics.
 type Metrics struct {
+	GCCycles   int     `json:"gc_cycles"`
 	Goroutines int     `json:"goroutines"`
 	HeapInuse  float64 `json:"heap_inuse_bytes"`
 	StackInuse float64 `json:"stack_inuse_bytes"`
@@ -98,6 +114,8 @@ func scrape(ctx context.Context, c *http.Client, base string) Metrics {
 		switch name {
 		case "go_goroutines":
 			m.Goroutines, m.OK = int(v), true
+		case "go_gc_duration_seconds_count":
+			m.GCCycles = int(v)
 		case "go_memstats_heap_inuse_bytes":
 			m.HeapInuse = v
 		case "go_memstats_stack_inuse_bytes":
@@ -147,14 +165,8 @@ type Report struct {
 		BookingVsPGInsert  float64 `json:"booking_vs_pg_insert"`
 		BookingVsEcho      float64 `json:"booking_vs_echo"`
 	} `json:"baselines"`
-	Idle *struct {
-		Conns            int     `json:"conns"`
-		BytesPerConn     float64 `json:"bytes_per_conn"`
-		GoroutinesBefore int     `json:"goroutines_before"`
-		GoroutinesOpen   int     `json:"goroutines_open"`
-		GoroutinesAfter  int     `json:"goroutines_after"`
-	} `json:"idle,omitempty"`
-	Violations []string `json:"violations"`
+	Idle       *IdleReport `json:"idle,omitempty"`
+	Violations []string    `json:"violations"`
 
 	mu sync.Mutex
 }
@@ -201,8 +213,8 @@ func (r *Report) Print(w io.Writer) {
 			s.Before.RSS/(1<<20), s.During.RSS/(1<<20), s.After.RSS/(1<<20))
 	}
 	if r.Idle != nil {
-		fmt.Fprintf(w, "  idle sockets: %d, %.0f bytes (%.1f KiB) of server heap+stack each; goroutines %d -> %d -> %d\n",
-			r.Idle.Conns, r.Idle.BytesPerConn, r.Idle.BytesPerConn/1024, r.Idle.GoroutinesBefore, r.Idle.GoroutinesOpen, r.Idle.GoroutinesAfter)
+		fmt.Fprintf(w, "  idle sockets: %d; server heap+stack each %.1f KiB retained after a GC (%.1f KiB just after opening, with handshake garbage); goroutines %d -> %d -> %d\n",
+			r.Idle.Conns, r.Idle.RetainedPerConn/1024, r.Idle.BytesPerConn/1024, r.Idle.GoroutinesBefore, r.Idle.GoroutinesOpen, r.Idle.GoroutinesAfter)
 	}
 	if len(r.Errors) > 0 {
 		fmt.Fprintf(w, "  errors: %v\n", r.Errors)
@@ -693,12 +705,34 @@ func settle(ctx context.Context, probe *api, base string, before int) Metrics {
 	return m
 }
 
+// afterGC waits (up to three minutes: the runtime collects at least every
+// two) for the server's next garbage collection and returns its metrics
+// read just after it.
+func afterGC(ctx context.Context, probe *api, base string) (Metrics, error) {
+	m0 := scrape(ctx, probe.http, base)
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return Metrics{}, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if m := scrape(ctx, probe.http, base); m.OK && m.GCCycles > m0.GCCycles {
+			return m, nil
+		}
+	}
+	return Metrics{}, fmt.Errorf("the server did not collect garbage in three minutes")
+}
+
 // idleMemory opens n idle display sockets and reports the server's heap and
 // stack growth per socket, then closes them and checks goroutines return.
 func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
 	before := settle(ctx, probe, o.URL, 1<<30)
 	if !before.OK {
 		return fmt.Errorf("idle memory needs the server's /metrics")
+	}
+	beforeGC, err := afterGC(ctx, probe, o.URL)
+	if err != nil {
+		return err
 	}
 	conns := make([]*websocket.Conn, 0, o.IdleScreens)
 	var wg sync.WaitGroup
@@ -734,19 +768,18 @@ func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
 	}
 	time.Sleep(2 * time.Second)
 	open := scrape(ctx, probe.http, o.URL)
+	openGC, gcErr := afterGC(ctx, probe, o.URL)
 	for _, c := range conns {
 		c.Close()
 	}
+	if gcErr != nil {
+		return gcErr
+	}
 	after := settle(ctx, probe, o.URL, before.Goroutines)
-	r.Idle = &struct {
-		Conns            int     `json:"conns"`
-		BytesPerConn     float64 `json:"bytes_per_conn"`
-		GoroutinesBefore int     `json:"goroutines_before"`
-		GoroutinesOpen   int     `json:"goroutines_open"`
-		GoroutinesAfter  int     `json:"goroutines_after"`
-	}{Conns: len(conns), GoroutinesBefore: before.Goroutines, GoroutinesOpen: open.Goroutines, GoroutinesAfter: after.Goroutines}
-	if len(conns) > 0 {
-		r.Idle.BytesPerConn = math.Round((open.HeapInuse + open.StackInuse - before.HeapInuse - before.StackInuse) / float64(len(conns)))
+	r.Idle = &IdleReport{Conns: len(conns), GoroutinesBefore: before.Goroutines, GoroutinesOpen: open.Goroutines, GoroutinesAfter: after.Goroutines}
+	if n := float64(len(conns)); n > 0 {
+		r.Idle.BytesPerConn = math.Round((open.HeapInuse + open.StackInuse - before.HeapInuse - before.StackInuse) / n)
+		r.Idle.RetainedPerConn = math.Round((openGC.HeapInuse + openGC.StackInuse - beforeGC.HeapInuse - beforeGC.StackInuse) / n)
 	}
 	if after.Goroutines > before.Goroutines+20 {
 		r.violate("goroutines after idle sockets closed: %d, before %d", after.Goroutines, before.Goroutines)
