@@ -36,6 +36,8 @@ type App struct {
 	Web     *web.Server
 	server  *http.Server
 	ln      net.Listener
+	debug   *http.Server // ANTRIAN_DEBUG_ADDR; nil when off
+	debugLn net.Listener
 	cancel  context.CancelFunc
 	group   *errgroup.Group
 	Now     func() time.Time
@@ -133,6 +135,13 @@ func (a *App) Start(ctx context.Context) (err error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	if a.cfg.DebugAddr != "" {
+		if a.debugLn, err = net.Listen("tcp", a.cfg.DebugAddr); err != nil {
+			a.ln.Close()
+			return fmt.Errorf("ANTRIAN_DEBUG_ADDR %s: %w", a.cfg.DebugAddr, err)
+		}
+		a.debug = &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	a.group, runCtx = errgroup.WithContext(runCtx)
@@ -142,6 +151,15 @@ func (a *App) Start(ctx context.Context) (err error) {
 		}
 		return nil
 	})
+	if a.debug != nil {
+		a.log.Info("profiler listening", "addr", a.debugLn.Addr().String())
+		a.group.Go(func() error {
+			if err := a.debug.Serve(a.debugLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
 	a.group.Go(func() error {
 		// Warm every unit's live queue at start-up; operations that come
 		// first rebuild their own unit on demand.
@@ -167,6 +185,14 @@ func (a *App) Start(ctx context.Context) (err error) {
 // Addr is the address the server listens on.
 func (a *App) Addr() string { return a.ln.Addr().String() }
 
+// DebugURL is the base URL of the profiler, or "" when it is off.
+func (a *App) DebugURL() string {
+	if a.debugLn == nil {
+		return ""
+	}
+	return "http://" + a.debugLn.Addr().String()
+}
+
 // URL is the base URL of the server.
 func (a *App) URL() string { return "http://" + a.Addr() }
 
@@ -176,6 +202,9 @@ func (a *App) Close() error {
 	if a.started {
 		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 		err = a.server.Shutdown(ctx)
+		if a.debug != nil {
+			a.debug.Close()
+		}
 		cancel()
 		a.cancel()
 		if gerr := a.group.Wait(); err == nil {

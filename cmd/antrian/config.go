@@ -17,6 +17,7 @@ type Config struct {
 	RedisURL          string        // REDIS_URL; empty = embedded in-process Redis
 	RedisPrefix       string        // ANTRIAN_REDIS_PREFIX
 	Addr              string        // ANTRIAN_ADDR
+	DebugAddr         string        // ANTRIAN_DEBUG_ADDR: pprof listener, off when empty
 	Timezone          string        // ANTRIAN_TIMEZONE: zone of facilities created without one
 	Secret            []byte        // ANTRIAN_SECRET (hex, 32+ bytes); empty = generated and kept in Postgres
 	LogLevel          slog.Level    // ANTRIAN_LOG_LEVEL
@@ -77,6 +78,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	str("REDIS_URL", &c.RedisURL)
 	str("ANTRIAN_REDIS_PREFIX", &c.RedisPrefix)
 	str("ANTRIAN_ADDR", &c.Addr)
+	str("ANTRIAN_DEBUG_ADDR", &c.DebugAddr)
 	str("ANTRIAN_TIMEZONE", &c.Timezone)
 	str("ANTRIAN_LOG_FORMAT", &c.LogFormat)
 	str("ANTRIAN_TRUST_PROXY_HEADER", &c.TrustProxyHeader)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -320,5 +321,43 @@ func TestLoginThrottle(t *testing.T) {
 	var ae apiErr
 	if st := c.do("POST", "/api/v1/auth/login", map[string]string{"username": "petugas", "password": "rahasia123"}, nil, &ae); st != 429 || ae.Error.Code != "rate_limited" {
 		t.Errorf("login after 5 failures: %d %q, want 429 rate_limited", st, ae.Error.Code)
+	}
+}
+
+func TestProfilerOnlyOnItsOwnAddress(t *testing.T) {
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		if _, err := io.Copy(&b, resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, b.String()
+	}
+
+	off := newEnv(t, backend{name: "embedded"}).start()
+	if u := off.DebugURL(); u != "" {
+		t.Errorf("profiler at %s without ANTRIAN_DEBUG_ADDR, want off", u)
+	}
+	if code, _ := get(off.URL() + "/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/ on the service: status %d, want 404", code)
+	}
+
+	e := newEnv(t, backend{name: "embedded"})
+	e.vars = map[string]string{"ANTRIAN_DEBUG_ADDR": "127.0.0.1:0"}
+	app := e.start()
+	if app.DebugURL() == "" {
+		t.Fatal("no profiler with ANTRIAN_DEBUG_ADDR set")
+	}
+	code, body := get(app.DebugURL() + "/debug/pprof/goroutine?debug=1")
+	if code != http.StatusOK || !strings.Contains(body, "goroutine profile:") {
+		t.Errorf("goroutine profile: status %d, body %.80q", code, body)
+	}
+	if code, _ := get(app.URL() + "/debug/pprof/goroutine?debug=1"); code != http.StatusNotFound {
+		t.Errorf("profiler on the service address too: status %d, want 404", code)
 	}
 }
