@@ -98,9 +98,12 @@ func (db *DB) Tickets(ctx context.Context, ids []string) ([]queue.Ticket, error)
 	return ts, interpret("tickets", err)
 }
 
-// EventHook is called inside a queue transaction for each event, after the
-// event row is written and before commit, with the ticket as it is after
-// the change. An error rolls the whole change back. The notify package
+// EventHook is called inside a queue transaction for each event, before
+// commit, with the ticket as it is after the change. For a booking it runs
+// before the new ticket's rows are written (they go with the commit), so a
+// hook writes what it needs but does not read those rows back; for other
+// changes, after the event row is written. An error rolls the whole change
+// back. The notify package
 // uses it so that a message commits together with the change that causes it.
 type EventHook func(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error
 
@@ -189,138 +192,164 @@ const idempotencyTTL = 48 * time.Hour
 // Book stores a new ticket with the next number of its unit and day, unless
 // the idempotency key names an earlier one (created=false) or the person
 // already holds an active ticket (*queue.DuplicateError).
+//
+// It takes three round trips: BEGIN; one pipelined batch that locks the
+// facility and reads, under the lock, everything the booking depends on
+// (the key, the person's active tickets, the unit's last number and order
+// key, its waiting count and current call); and one pipelined batch that
+// writes the ticket, the number, the key, the event and the facility's seq
+// and commits. The facility's lock is held for one round trip, which is
+// what bounds the bookings a second of one Puskesmas.
+//
+// Every write to ticket_numbers happens under its facility's row lock, so
+// the number read in the first batch is still the last one when the second
+// writes; tickets' UNIQUE (unit_id, service_date, number) would refuse a
+// duplicate if that ever stopped being true.
 func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queue.Ticket, []queue.Event, bool, error) {
-	var (
-		t       queue.Ticket
-		created bool
-		ev      *events
-	)
+	t, events, created, err := db.book(ctx, nt, now)
+	if err != nil {
+		return queue.Ticket{}, nil, false, interpret("book", err)
+	}
+	return t, events, created, nil
+}
+
+func (db *DB) book(ctx context.Context, nt queue.NewTicket, now time.Time) (t queue.Ticket, _ []queue.Event, created bool, err error) {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return t, nil, false, err
+	}
+	defer conn.Release() // a connection left inside a transaction is closed, not reused
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return t, nil, false, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+
+	// Batch 1: lock the facility, then read under the lock.
 	hashes := nt.NIKHash != nil || nt.BPJSHash != nil || nt.PhoneHash != nil
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		// Round trip 1: lock the facility, then (under the lock) look up
-		// the idempotency key and the person's active tickets.
-		b := &pgx.Batch{}
-		b.Queue(`SELECT code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, nt.FacilityID)
-		if nt.IdempotencyKey != "" {
-			b.Queue(`SELECT request_hash, ticket_id FROM idempotency_keys WHERE facility_id = $1 AND key = $2 AND created_at > $3`,
-				nt.FacilityID, nt.IdempotencyKey, now.Add(-idempotencyTTL))
-		}
-		if hashes {
-			b.Queue(`SELECT id FROM tickets WHERE unit_id = $1 AND service_date = $2
-				AND status IN ('waiting', 'called', 'serving', 'skipped')
-				AND (nik_hash = $3 OR bpjs_hash = $4 OR phone_hash = $5) ORDER BY issued_at LIMIT 1`,
-				nt.UnitID, nt.ServiceDate, nt.NIKHash, nt.BPJSHash, nt.PhoneHash)
-		}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, nt.FacilityID)
+	if nt.IdempotencyKey != "" {
+		b.Queue(`SELECT request_hash, ticket_id FROM idempotency_keys WHERE facility_id = $1 AND key = $2 AND created_at > $3`,
+			nt.FacilityID, nt.IdempotencyKey, now.Add(-idempotencyTTL))
+	}
+	if hashes {
+		b.Queue(`SELECT id FROM tickets WHERE unit_id = $1 AND service_date = $2
+			AND status IN ('waiting', 'called', 'serving', 'skipped')
+			AND (nik_hash = $3 OR bpjs_hash = $4 OR phone_hash = $5) ORDER BY issued_at LIMIT 1`,
+			nt.UnitID, nt.ServiceDate, nt.NIKHash, nt.BPJSHash, nt.PhoneHash)
+	}
+	b.Queue(`SELECT coalesce(n.last, 0), coalesce(n.last_key, 0),
+			(SELECT count(*) FROM tickets WHERE unit_id = $1 AND service_date = $2 AND status = 'waiting'),
+			coalesce(cur.code, ''), coalesce(cur.counter, '')
+		FROM (VALUES (1)) one
+		LEFT JOIN ticket_numbers n ON n.unit_id = $1 AND n.service_date = $2
+		LEFT JOIN LATERAL (SELECT code, counter FROM tickets WHERE unit_id = $1 AND service_date = $2
+			AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1) cur ON true`,
+		nt.UnitID, nt.ServiceDate)
+	ev := &events{facilityID: nt.FacilityID, hooks: db.Hooks}
+	var (
+		replay, duplicate string
+		lastKey           int64
+		waiting           int
+		cc, cn            string
+	)
+	err = func() error {
 		br := tx.SendBatch(ctx, b)
-		ev = &events{facilityID: nt.FacilityID, hooks: db.Hooks}
+		defer br.Close()
 		if err := br.QueryRow().Scan(&ev.facility, &ev.seq); err != nil {
-			br.Close()
 			return err
 		}
-		var replay, duplicate string
 		if nt.IdempotencyKey != "" {
 			var hash []byte
 			err := br.QueryRow().Scan(&hash, &replay)
 			switch {
 			case err == nil && !bytes.Equal(hash, nt.RequestHash):
-				br.Close()
 				return fmt.Errorf("idempotency key reused with another request: %w", queue.ErrConflict)
 			case err != nil && !errors.Is(err, pgx.ErrNoRows):
-				br.Close()
 				return err
 			}
 		}
 		if hashes {
 			if err := br.QueryRow().Scan(&duplicate); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				br.Close()
 				return err
 			}
 		}
-		if err := br.Close(); err != nil {
+		if err := br.QueryRow().Scan(&nt.Number, &lastKey, &waiting, &cc, &cn); err != nil {
 			return err
 		}
-		if replay != "" {
-			var err error
-			t, err = getTicket(ctx, tx, replay, false)
-			return err
-		}
-		if duplicate != "" {
-			existing, err := getTicket(ctx, tx, duplicate, false)
-			if err != nil {
-				return err
-			}
-			return &queue.DuplicateError{Existing: existing}
-		}
-
-		// Round trip 2: draw the number (its row lock holds until commit;
-		// a rollback returns it), insert the ticket with it, remember the
-		// idempotency key, write the event, advance the facility's seq.
-		b = &pgx.Batch{}
-		b.Queue(`WITH n AS (
-				INSERT INTO ticket_numbers (unit_id, service_date, last, last_key) VALUES ($1, $2, 1, $3)
-				ON CONFLICT (unit_id, service_date) DO UPDATE SET last = ticket_numbers.last + 1,
-					last_key = greatest($3, ticket_numbers.last_key + 1)
-				RETURNING last, last_key)
-			INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status, priority, channel,
-				name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)
-			SELECT $4, $5, $1, $2, n.last, $6 || '-' || lpad(n.last::text, greatest(3, length(n.last::text)), '0'),
-				'waiting', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, n.last_key, $18, $19
-			FROM n RETURNING number, code, order_key`,
-			nt.UnitID, nt.ServiceDate, nt.OrderKey, nt.ID, nt.FacilityID, nt.Prefix, nt.Priority, nt.Channel,
-			nt.Name, nt.Phone, nt.NIK, nt.BPJS, nt.PhoneHash, nt.NIKHash, nt.BPJSHash, nt.Notify, nt.VisitID,
-			nt.IssuedAt, nt.FromUnit)
-		if nt.IdempotencyKey != "" {
-			b.Queue(`INSERT INTO idempotency_keys (facility_id, key, request_hash, ticket_id, created_at)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (facility_id, key) DO UPDATE
-				SET request_hash = EXCLUDED.request_hash, ticket_id = EXCLUDED.ticket_id, created_at = EXCLUDED.created_at`,
-				nt.FacilityID, nt.IdempotencyKey, nt.RequestHash, nt.ID, now)
-		}
-		e := queue.Event{Seq: ev.seq + 1, Facility: ev.facility, Unit: nt.Unit, ServiceDate: nt.ServiceDate, Kind: "booked",
-			TicketID: nt.ID, At: now}
-		b.Queue(eventInsert+`
-			SELECT $1, $2, $3, $4, 'booked', $5, t.code, '', $6, $7,
-				(SELECT count(*) FROM tickets WHERE unit_id = $3 AND service_date = $4 AND status = 'waiting'),
-				coalesce((SELECT code FROM cur), ''), coalesce((SELECT counter FROM cur), '')
-			FROM tickets t WHERE t.id = $5
-			RETURNING waiting, current_code, current_counter`,
-			nt.FacilityID, e.Seq, nt.UnitID, nt.ServiceDate, nt.ID, string(nt.Channel), now)
-		b.Queue(`UPDATE facilities SET event_seq = $2 WHERE id = $1`, nt.FacilityID, e.Seq)
-		br = tx.SendBatch(ctx, b)
-		err := br.QueryRow().Scan(&nt.Number, &nt.Code, &nt.OrderKey)
-		if err == nil && nt.IdempotencyKey != "" {
-			_, err = br.Exec()
-		}
-		var cc, cn string
-		if err == nil {
-			err = br.QueryRow().Scan(&e.Waiting, &cc, &cn)
-		}
-		if err == nil {
-			_, err = br.Exec()
-		}
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-		if nt.Quota > 0 && nt.Number > nt.Quota {
-			return fmt.Errorf("unit %s on %s has issued %d tickets: %w", nt.Unit, nt.ServiceDate, nt.Quota, queue.ErrQuotaFull)
-		}
-		if cc != "" {
-			e.Current = &queue.Call{Code: cc, Counter: cn}
-		}
-		e.Code = nt.Code
-		ev.seq = e.Seq
-		t = nt.Ticket // as inserted; no second read inside the facility's lock
-		created = true
-		return ev.record(ctx, tx, e, t, string(t.Channel))
-	})
+		return br.Close()
+	}()
 	if err != nil {
-		return queue.Ticket{}, nil, false, interpret("book", err)
+		return t, nil, false, err
 	}
-	if !created {
-		return t, nil, false, nil
+	switch {
+	case replay != "":
+		t, err = getTicket(ctx, tx, replay, false)
+		return t, nil, false, err
+	case duplicate != "":
+		existing, err := getTicket(ctx, tx, duplicate, false)
+		if err != nil {
+			return t, nil, false, err
+		}
+		return t, nil, false, &queue.DuplicateError{Existing: existing}
+	case nt.Quota > 0 && nt.Number >= nt.Quota:
+		return t, nil, false, fmt.Errorf("unit %s on %s has issued %d tickets: %w", nt.Unit, nt.ServiceDate, nt.Quota, queue.ErrQuotaFull)
 	}
+
+	// The ticket and its event, as the second batch will write them. Order
+	// keys rise with numbers, so that a later number never goes first.
+	if nt.Number > 0 {
+		nt.OrderKey = max(nt.OrderKey, lastKey+1)
+	}
+	nt.Number++
+	nt.Code = queue.FormatCode(nt.Prefix, nt.Number)
+	e := queue.Event{Seq: ev.seq + 1, Facility: ev.facility, Unit: nt.Unit, ServiceDate: nt.ServiceDate, Kind: "booked",
+		TicketID: nt.ID, Code: nt.Code, At: now, Waiting: waiting + 1}
+	if cc != "" {
+		e.Current = &queue.Call{Code: cc, Counter: cn}
+	}
+	ev.seq = e.Seq
+	t = nt.Ticket
+	// Hooks run inside the transaction before its writes are sent (a hook
+	// must not read the new ticket's rows); most bookings give them
+	// nothing to do, and the writes then go with the commit.
+	if err := ev.record(ctx, tx, e, t, string(t.Channel)); err != nil {
+		return queue.Ticket{}, nil, false, err
+	}
+
+	// Batch 2: write everything and commit.
+	b = &pgx.Batch{}
+	b.Queue(`INSERT INTO ticket_numbers (unit_id, service_date, last, last_key) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (unit_id, service_date) DO UPDATE SET last = EXCLUDED.last, last_key = EXCLUDED.last_key`,
+		nt.UnitID, nt.ServiceDate, nt.Number, nt.OrderKey)
+	b.Queue(`INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status, priority, channel,
+			name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)
+		VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		nt.ID, nt.FacilityID, nt.UnitID, nt.ServiceDate, nt.Number, nt.Code, nt.Priority, nt.Channel,
+		nt.Name, nt.Phone, nt.NIK, nt.BPJS, nt.PhoneHash, nt.NIKHash, nt.BPJSHash, nt.Notify, nt.VisitID,
+		nt.OrderKey, nt.IssuedAt, nt.FromUnit)
+	if nt.IdempotencyKey != "" {
+		b.Queue(`INSERT INTO idempotency_keys (facility_id, key, request_hash, ticket_id, created_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (facility_id, key) DO UPDATE
+			SET request_hash = EXCLUDED.request_hash, ticket_id = EXCLUDED.ticket_id, created_at = EXCLUDED.created_at`,
+			nt.FacilityID, nt.IdempotencyKey, nt.RequestHash, nt.ID, now)
+	}
+	b.Queue(`INSERT INTO ticket_events (facility_id, seq, unit_id, service_date, kind, ticket_id, code, counter,
+			actor, at, waiting, current_code, current_counter)
+		VALUES ($1, $2, $3, $4, 'booked', $5, $6, '', $7, $8, $9, $10, $11)`,
+		nt.FacilityID, e.Seq, nt.UnitID, nt.ServiceDate, nt.ID, nt.Code, string(nt.Channel), now, e.Waiting, cc, cn)
+	b.Queue(`UPDATE facilities SET event_seq = $2 WHERE id = $1`, nt.FacilityID, e.Seq)
+	b.Queue(`COMMIT`)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return queue.Ticket{}, nil, false, err
+	}
+	committed = true
 	return t, ev.list, true, nil
 }
 
