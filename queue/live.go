@@ -66,13 +66,25 @@ if ARGV[3] == 'p' then to, other = KEYS[3], KEYS[2] end
 redis.call('ZREM', other, ARGV[1])
 redis.call('ZADD', to, ARGV[2], ARGV[1])
 redis.call('PEXPIRE', to, ARGV[4])
-return 1
+if ARGV[5] ~= 'read' then return 1 end
+return {redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES'), redis.call('HGET', KEYS[4], 'since') or '0'}
 `)
 
 // Add puts a waiting ticket in its lane.
 func (l *Live) Add(ctx context.Context, facility, unit, date string, e Entry, lane Lane, now time.Time) error {
 	k := l.keys(facility, unit, date)
-	return l.run(ctx, addScript, k[:3], e.ID, e.Key, lane.String(), ttl(date, now))
+	return l.run(ctx, addScript, k[:], e.ID, e.Key, lane.String(), ttl(date, now), "")
+}
+
+// AddRead puts a waiting ticket in its lane and returns both lanes as Read
+// does, in one round trip: a booking answers with its place in the line.
+func (l *Live) AddRead(ctx context.Context, facility, unit, date string, e Entry, lane Lane, now time.Time) (Lanes, error) {
+	k := l.keys(facility, unit, date)
+	res, err := addScript.Run(ctx, l.rdb, k[:], e.ID, e.Key, lane.String(), ttl(date, now), "read").Result()
+	if err != nil {
+		return Lanes{}, fmt.Errorf("live add: %w: %w", ErrUnavailable, err)
+	}
+	return lanesOf(res)
 }
 
 var takeScript = redis.NewScript(`
@@ -171,6 +183,11 @@ func (l *Live) Read(ctx context.Context, facility, unit, date string) (Lanes, er
 	if err != nil {
 		return Lanes{}, fmt.Errorf("live read: %w: %w", ErrUnavailable, err)
 	}
+	return lanesOf(res)
+}
+
+// lanesOf decodes the reply of readScript (and of addScript reading).
+func lanesOf(res any) (Lanes, error) {
 	if v, ok := res.(int64); ok && v == -1 {
 		return Lanes{}, errLost
 	}

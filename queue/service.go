@@ -223,12 +223,19 @@ func (s *Service) Book(ctx context.Context, r BookRequest) (Ticket, string, bool
 	if err != nil {
 		return Ticket{}, "", false, err
 	}
+	var placed bool
 	if created {
-		s.index(ctx, f, u, t, now)
+		var ls Lanes
+		ls, placed = s.indexRead(ctx, f, u, t, now)
 		s.publish(ctx, events)
+		if placed {
+			s.place(ctx, &t, f, u, ls, s.Now())
+		}
 	}
-	if err := s.fillLive(ctx, &t, f, u); err != nil {
-		s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
+	if !placed {
+		if err := s.fillLive(ctx, &t, f, u); err != nil {
+			s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
+		}
 	}
 	return t, s.Token(t.ID), created, nil
 }
@@ -617,13 +624,11 @@ func (s *Service) Units(ctx context.Context, facility string) (Facility, []UnitS
 
 // lanes reads a unit's index, rebuilding it from Postgres if it was lost.
 func (s *Service) lanes(ctx context.Context, f Facility, u Unit, date string, now time.Time) (Lanes, error) {
-	ls, err := s.Live.Read(ctx, f.Code, u.Code, date)
-	if errors.Is(err, errLost) {
-		if err := s.rebuild(ctx, f, u, date, now); err != nil {
-			return Lanes{}, err
-		}
+	var ls Lanes
+	err := s.onLive(ctx, f, u, date, now, func() (err error) {
 		ls, err = s.Live.Read(ctx, f.Code, u.Code, date)
-	}
+		return err
+	})
 	return ls, err
 }
 
@@ -636,6 +641,13 @@ func (s *Service) fillLive(ctx context.Context, t *Ticket, f Facility, u Unit) e
 	if err != nil {
 		return err
 	}
+	s.place(ctx, t, f, u, ls, now)
+	return nil
+}
+
+// place sets a waiting ticket's position and estimated wait from its unit's
+// lanes.
+func (s *Service) place(ctx context.Context, t *Ticket, f Facility, u Unit, ls Lanes, now time.Time) {
 	order := u.Policy.Order(ls.Normal, ls.Priority, ls.Since, now.UnixMilli())
 	for i, e := range order {
 		if e.ID == t.ID {
@@ -645,10 +657,9 @@ func (s *Service) fillLive(ctx context.Context, t *Ticket, f Facility, u Unit) e
 				// Before its day the wait counts from the unit's opening.
 				t.EstimatedWaitS = t.Ahead * int(s.perTicket(ctx, u).Seconds())
 			}
-			return nil
+			return
 		}
 	}
-	return nil
 }
 
 // perTicket is the expected time between two calls of a unit: the mean
@@ -680,27 +691,45 @@ func (s *Service) perTicket(ctx context.Context, u Unit) time.Duration {
 // returned: the ticket is committed, and the reconciler restores the index.
 func (s *Service) index(ctx context.Context, f Facility, u Unit, t Ticket, now time.Time) {
 	e := Entry{ID: t.ID, Key: t.OrderKey}
-	err := s.Live.Add(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
-	if errors.Is(err, errLost) {
-		if err = s.rebuild(ctx, f, u, t.ServiceDate, now); err == nil {
-			err = s.Live.Add(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
-		}
-	}
-	if err != nil {
-		s.Log.Error("live index add failed; the unit will be rebuilt", "ticket", t.ID, "err", err)
-		s.markDirty(f.Code, u.Code, t.ServiceDate)
-	}
+	s.logLive(f, u, t, "add", s.onLive(ctx, f, u, t.ServiceDate, now, func() error {
+		return s.Live.Add(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
+	}))
+}
+
+// indexRead is index that also returns the unit's lanes, in the same round
+// trip; ok is false when the index could not be updated.
+func (s *Service) indexRead(ctx context.Context, f Facility, u Unit, t Ticket, now time.Time) (ls Lanes, ok bool) {
+	e := Entry{ID: t.ID, Key: t.OrderKey}
+	err := s.onLive(ctx, f, u, t.ServiceDate, now, func() (err error) {
+		ls, err = s.Live.AddRead(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
+		return err
+	})
+	s.logLive(f, u, t, "add", err)
+	return ls, err == nil
 }
 
 func (s *Service) unindex(ctx context.Context, f Facility, u Unit, t Ticket, called bool, now time.Time) {
-	err := s.Live.Remove(ctx, f.Code, u.Code, t.ServiceDate, t.ID, called)
+	s.logLive(f, u, t, "remove", s.onLive(ctx, f, u, t.ServiceDate, now, func() error {
+		return s.Live.Remove(ctx, f.Code, u.Code, t.ServiceDate, t.ID, called)
+	}))
+}
+
+// onLive runs op on a unit's live index, rebuilding the unit from Postgres
+// and running op again when the index was lost.
+func (s *Service) onLive(ctx context.Context, f Facility, u Unit, date string, now time.Time, op func() error) error {
+	err := op()
 	if errors.Is(err, errLost) {
-		if err = s.rebuild(ctx, f, u, t.ServiceDate, now); err == nil {
-			err = s.Live.Remove(ctx, f.Code, u.Code, t.ServiceDate, t.ID, called)
+		if err = s.rebuild(ctx, f, u, date, now); err == nil {
+			err = op()
 		}
 	}
+	return err
+}
+
+// logLive logs a failed index update and marks the unit for repair.
+func (s *Service) logLive(f Facility, u Unit, t Ticket, op string, err error) {
 	if err != nil {
-		s.Log.Error("live index remove failed; the unit will be rebuilt", "ticket", t.ID, "err", err)
+		s.Log.Error("live index "+op+" failed; the unit will be rebuilt", "ticket", t.ID, "err", err)
 		s.markDirty(f.Code, u.Code, t.ServiceDate)
 	}
 }

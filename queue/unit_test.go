@@ -150,9 +150,25 @@ func TestLiveLostAndRebuild(t *testing.T) {
 	if err != nil || ls.Count() != 1 {
 		t.Errorf("read after rebuild: %v %v", ls, err)
 	}
+	// AddRead adds and answers with both lanes, as Read would after Add.
+	ls, err = live.AddRead(ctx, "f", "U", "2026-11-27", Entry{ID: "b", Key: 2}, LanePriority, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := live.Read(ctx, "f", "U", "2026-11-27")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ls.Normal, want.Normal) || !slices.Equal(ls.Priority, want.Priority) || ls.Since != want.Since ||
+		!slices.Equal(ls.Priority, []Entry{{ID: "b", Key: 2}}) || !slices.Equal(ls.Normal, []Entry{{ID: "a", Key: 1}}) {
+		t.Errorf("AddRead lanes %+v, Read after it %+v", ls, want)
+	}
 	mr.FlushAll()
 	if _, err := live.Read(ctx, "f", "U", "2026-11-27"); err != errLost {
 		t.Errorf("read after flush: %v, want errLost", err)
+	}
+	if _, err := live.AddRead(ctx, "f", "U", "2026-11-27", Entry{ID: "c", Key: 3}, LaneNormal, now); err != errLost {
+		t.Errorf("AddRead after flush: %v, want errLost", err)
 	}
 }
 
