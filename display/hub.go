@@ -4,8 +4,9 @@
 // Every committed queue change is a queue.Event with a seq that rises by
 // exactly one per facility. The instance that commits a change hands its
 // events to Hub.Publish, which feeds them to its own facilities and
-// publishes them on one Redis pub/sub channel; every instance's Hub.Run
-// receives them. Pub/sub can reorder (several publishers) or lose (a Redis
+// publishes them on one Redis pub/sub channel (from a goroutine of Run's,
+// several at once, so that the change does not wait for Redis); every
+// instance's Hub.Run receives them. Pub/sub can reorder (several publishers) or lose (a Redis
 // blip) messages, so each facility has a sequencer that delivers events in
 // seq order only: an early event waits GapWait for the ones before it, then
 // the gap is read from Postgres (ticket_events); a facility with clients
@@ -131,7 +132,15 @@ type Hub struct {
 	clients    map[*client]bool
 	loops      sync.WaitGroup // facility goroutines
 	conns      sync.WaitGroup // connection goroutines
+
+	// outbox carries encoded events to the publisher goroutine while Run
+	// runs (not closing), so that a change does not wait for Redis.
+	outbox chan []byte
 }
+
+// outboxSize bounds the events waiting to be published; when it is full,
+// Publish publishes itself, which slows the changes instead of losing events.
+const outboxSize = 1024
 
 // ErrClosed reports that the hub is not running (not started yet, or
 // shutting down).
@@ -144,7 +153,7 @@ func NewHub(rdb redis.UniversalClient, store Store, q Queue, opt Options) *Hub {
 	b := make([]byte, 6)
 	rand.Read(b)
 	h := &Hub{opt: opt, rdb: rdb, store: store, queue: q, log: opt.Log, instance: hex.EncodeToString(b),
-		facilities: map[string]*facility{}, clients: map[*client]bool{}}
+		facilities: map[string]*facility{}, clients: map[*client]bool{}, outbox: make(chan []byte, outboxSize)}
 	// Thousands of mostly idle screens: write buffers come from a shared
 	// pool instead of sitting in every connection, and clients only send
 	// pongs, so their read buffer is small.
@@ -191,10 +200,68 @@ func (h *Hub) Publish(ctx context.Context, events []queue.Event) {
 		h.log.Error("display: encode events", "err", err)
 		return
 	}
+	h.mu.Lock()
+	queued := false
+	if h.ctx != nil && !h.closing {
+		select {
+		case h.outbox <- payload:
+			queued = true
+		default:
+		}
+	}
+	h.mu.Unlock()
+	if !queued {
+		h.publish(ctx, [][]byte{payload})
+	}
+}
+
+// publish sends payloads to the other instances in one round trip.
+func (h *Hub) publish(ctx context.Context, payloads [][]byte) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	if err := h.rdb.Publish(ctx, h.channel(), payload).Err(); err != nil {
+	_, err := h.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, b := range payloads {
+			p.Publish(ctx, h.channel(), b)
+		}
+		return nil
+	})
+	if err != nil {
 		h.log.Warn("display: publish failed; other instances will read the events from Postgres", "err", err)
+	}
+}
+
+// runPublisher publishes what Publish queued, everything waiting at once,
+// until stop is closed; then it publishes what is left and returns.
+func (h *Hub) runPublisher(ctx context.Context, stop <-chan struct{}) {
+	batch := make([][]byte, 0, 64)
+	for {
+		batch = batch[:0]
+		select {
+		case b := <-h.outbox:
+			batch = append(batch, b)
+		case <-stop:
+			for {
+				select {
+				case b := <-h.outbox:
+					batch = append(batch, b)
+				default:
+					if len(batch) > 0 {
+						h.publish(ctx, batch)
+					}
+					return
+				}
+			}
+		}
+	more:
+		for len(batch) < cap(batch) {
+			select {
+			case b := <-h.outbox:
+				batch = append(batch, b)
+			default:
+				break more
+			}
+		}
+		h.publish(ctx, batch)
 	}
 }
 
@@ -222,14 +289,23 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.ctx = ctx
 	h.mu.Unlock()
 
+	stopPublisher := make(chan struct{})
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		h.runPublisher(ctx, stopPublisher)
+	}()
+
 	h.receive(ctx)
 
 	h.mu.Lock()
-	h.closing = true
+	h.closing = true // Publish queues nothing more
 	for c := range h.clients {
 		c.kick(websocket.CloseGoingAway, "server restarting")
 	}
 	h.mu.Unlock()
+	close(stopPublisher)
+	<-published
 	h.conns.Wait()
 	h.loops.Wait()
 	return nil

@@ -3,6 +3,7 @@ package display
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -105,9 +106,14 @@ type harness struct {
 
 func newHarness(t *testing.T, opt Options) *harness {
 	t.Helper()
-	mr := miniredis.RunT(t)
+	return newHarnessOn(t, miniredis.RunT(t), &fakeStore{}, opt)
+}
+
+// newHarnessOn is newHarness on a given Redis and store, for a second
+// instance beside the first.
+func newHarnessOn(t *testing.T, mr *miniredis.Miniredis, st *fakeStore, opt Options) *harness {
+	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	st := &fakeStore{}
 	h := NewHub(rdb, st, fakeQueue{}, opt)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -240,6 +246,37 @@ func TestResync(t *testing.T) {
 			t.Fatalf("got %+v, want only UMUM's event seq 7", m)
 		}
 	})
+}
+
+// Events one instance publishes reach another instance's screens through
+// Redis alone, in order, including those published just before the first
+// instance shuts down.
+func TestPublishAcrossInstances(t *testing.T) {
+	// No polling and no gap reads: only pub/sub can deliver.
+	opt := Options{Poll: time.Hour, GapWait: time.Hour, SendBuffer: 512}
+	a := newHarness(t, opt)
+	b := newHarnessOn(t, a.redis, a.store, opt)
+	conn := b.dial("", nil)
+	if m := read(t, conn); m.Type != TypeSnapshot {
+		t.Fatalf("first message %+v, want a snapshot", m)
+	}
+	for deadline := time.Now().Add(5 * time.Second); a.redis.PubSubNumSub(a.hub.channel())[a.hub.channel()] < 2; {
+		if time.Now().After(deadline) {
+			t.Fatal("the two hubs did not both subscribe")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	const n = 300
+	for i := range n {
+		e := a.store.add("booked", "UMUM", fmt.Sprintf("B-%03d", i+1))
+		a.hub.Publish(context.Background(), []queue.Event{e})
+	}
+	a.stop() // what is still queued is published before Run returns
+	for i := range n {
+		if m := read(t, conn); m.Seq != int64(i+1) {
+			t.Fatalf("message %d: %+v, want seq %d", i, m, i+1)
+		}
+	}
 }
 
 // A Redis restart loses what was published meanwhile; the resumed
