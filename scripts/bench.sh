@@ -2,7 +2,7 @@
 # Starts a fresh antrian service (new database, its own Redis), runs the
 # load tool against it with baselines measured in the same run, and writes
 # the reports to testout/bench/. With no argument it runs every scenario;
-# `one`, `district`, `rate`, `screens` or `idle` runs one; `--smoke` runs a
+# `one`, `district`, `rate`, `bookings`, `screens` or `idle` runs one; `--smoke` runs a
 # few seconds of small load (CI), failing on any invariant violation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +37,9 @@ echo 'bench-password-123' | "$work/antrian" user add --username bench --role adm
 app_pid=$!
 for _ in $(seq 1 100); do "$work/antrian" healthcheck 2>/dev/null && break; sleep 0.1; done
 
+# Runs without staff book on LOKET and FARMASI only: their tickets stay
+# waiting, and the runs with staff (which call every ticket they booked on
+# the other units, and check that) never meet them.
 load() { ANTRIAN_LOAD_PASSWORD=bench-password-123 "$work/antrian-load" -url "http://127.0.0.1:$port" -user bench -db "$db_url" "$@"; }
 
 one() {
@@ -48,8 +51,14 @@ district() {
   load -district 45 -bookings 12000 -patients 32 -staff 32 -screens 90 -trackers 90 -out "$out/district.json"
 }
 rate() {
-  echo "== a district at 1,000 bookings a second: latency"
+  echo "== a district at 1,000 bookings a second: latency, bookings alone, then with calls and screens"
+  load -district 45 -units LOKET,FARMASI -bookings 15000 -rate 1000 -patients 64 -staff 0 -screens 0 -trackers 0 -out "$out/rate1000-bookings.json"
   load -district 45 -bookings 10000 -rate 1000 -patients 64 -staff 32 -screens 90 -trackers 90 -out "$out/rate1000.json"
+}
+bookings() {
+  echo "== bookings only, 45 Puskesmas: one client, then 32"
+  load -district 45 -units LOKET,FARMASI -bookings 6000 -patients 1 -staff 0 -screens 0 -trackers 0 -out "$out/bookings1.json"
+  load -district 45 -units LOKET,FARMASI -bookings 12000 -patients 32 -staff 0 -screens 0 -trackers 0 -out "$out/bookings32.json"
 }
 screens() {
   echo "== call to every screen with 10,000 connected screens"
@@ -61,8 +70,8 @@ idle() {
 }
 case "$mode" in
 --smoke) load -district 3 -bookings 300 -patients 8 -staff 6 -screens 12 -trackers 12 -baseline 1s -out "$out/smoke.json" ;;
-one | district | rate | screens | idle) "$mode" ;;
-*) one; district; rate; screens; idle ;;
+one | district | rate | bookings | screens | idle) "$mode" ;;
+*) one; district; rate; bookings; screens; idle ;;
 esac
 if grep -q "panic\|DATA RACE" "$work/serve.log"; then
   cat "$work/serve.log" >&2
