@@ -71,7 +71,7 @@ idle() {
 case "$mode" in
 --smoke) load -district 3 -bookings 300 -patients 8 -staff 6 -screens 12 -trackers 12 -baseline 1s -out "$out/smoke.json" ;;
 one | district | rate | bookings | screens | idle) "$mode" ;;
-*) one; district; rate; bookings; screens; idle ;;
+*) idle; one; district; rate; bookings; screens ;; # idle first: on a fresh heap
 esac
 if grep -q "panic\|DATA RACE" "$work/serve.log"; then
   cat "$work/serve.log" >&2
