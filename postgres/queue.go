@@ -171,7 +171,10 @@ func (ev *events) save(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// nextNumber draws the next number of a unit's day. The row lock it takes
+// nextNumber draws the next number of a unit's day. Its caller must hold
+// the facility's row lock (lockFacility): Book reads a unit's last number
+// under that lock and writes last + 1 later in the same transaction, so
+// every writer of ticket_numbers must take it first. The row lock it takes
 // lasts until commit, and a rollback returns the number, so numbers have
 // no gaps and no duplicates. A key > 0 is the booking's order key: it is
 // raised if needed above the previous booking's, so that order keys rise
@@ -226,7 +229,9 @@ func (db *DB) book(ctx context.Context, nt queue.NewTicket, now time.Time) (t qu
 	committed := false
 	defer func() {
 		if !committed {
-			tx.Rollback(context.WithoutCancel(ctx))
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			tx.Rollback(rctx)
+			cancel()
 		}
 	}()
 
@@ -346,7 +351,12 @@ func (db *DB) book(ctx context.Context, nt queue.NewTicket, now time.Time) (t qu
 		nt.FacilityID, e.Seq, nt.UnitID, nt.ServiceDate, nt.ID, nt.Code, string(nt.Channel), now, e.Waiting, cc, cn)
 	b.Queue(`UPDATE facilities SET event_seq = $2 WHERE id = $1`, nt.FacilityID, e.Seq)
 	b.Queue(`COMMIT`)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	// Once the hooks have run nothing is left worth abandoning: a client
+	// that hangs up now must not turn a committed booking into an error
+	// (which would skip the live index and the publish).
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := tx.SendBatch(wctx, b).Close(); err != nil {
 		return queue.Ticket{}, nil, false, err
 	}
 	committed = true

@@ -161,8 +161,8 @@ func bookingOutcome(status int, err error) string {
 
 // CountEvent is a postgres.EventHook that counts committed queue changes
 // for the metrics. It runs inside the change's transaction, so a change
-// that fails to commit after it (rare: the commit itself failing) is
-// counted anyway. It never fails the change.
+// that fails after it (rare: for a booking, its writes or the commit
+// failing) is counted anyway. It never fails the change.
 func (s *Server) CountEvent(_ context.Context, _ pgx.Tx, e queue.Event, t queue.Ticket, _ string) error {
 	s.metrics.events.WithLabelValues(e.Kind).Inc()
 	if e.Kind == "booked" {
