@@ -196,7 +196,7 @@ const idempotencyTTL = 48 * time.Hour
 // the idempotency key names an earlier one (created=false) or the person
 // already holds an active ticket (*queue.DuplicateError).
 //
-// It takes three round trips: BEGIN; one pipelined batch that locks the
+// It takes two round trips: one pipelined batch that begins, locks the
 // facility and reads, under the lock, everything the booking depends on
 // (the key, the person's active tickets, the unit's last number and order
 // key, its waiting count and current call); and one pipelined batch that
@@ -222,22 +222,11 @@ func (db *DB) book(ctx context.Context, nt queue.NewTicket, now time.Time) (t qu
 		return t, nil, false, err
 	}
 	defer conn.Release() // a connection left inside a transaction is closed, not reused
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return t, nil, false, err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			tx.Rollback(rctx)
-			cancel()
-		}
-	}()
 
-	// Batch 1: lock the facility, then read under the lock.
+	// Batch 1: begin, lock the facility, then read under the lock.
 	hashes := nt.NIKHash != nil || nt.BPJSHash != nil || nt.PhoneHash != nil
 	b := &pgx.Batch{}
+	b.BeginTx(pgx.TxOptions{})
 	b.Queue(`SELECT code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, nt.FacilityID)
 	if nt.IdempotencyKey != "" {
 		b.Queue(`SELECT request_hash, ticket_id FROM idempotency_keys WHERE facility_id = $1 AND key = $2 AND created_at > $3`,
@@ -264,9 +253,21 @@ func (db *DB) book(ctx context.Context, nt queue.NewTicket, now time.Time) (t qu
 		waiting           int
 		cc, cn            string
 	)
+	br := conn.SendBatch(ctx, b)
+	tx := br.Tx()
+	committed := false
+	defer func() {
+		if !committed { // a no-op when the batch failed before BEGIN
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			tx.Rollback(rctx)
+			cancel()
+		}
+	}()
 	err = func() error {
-		br := tx.SendBatch(ctx, b)
 		defer br.Close()
+		if _, err := br.Exec(); err != nil { // BEGIN
+			return err
+		}
 		if err := br.QueryRow().Scan(&ev.facility, &ev.seq); err != nil {
 			return err
 		}
