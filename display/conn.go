@@ -11,7 +11,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// frame is one message queued for a client.
+// frame is one message queued for clients. An event's frame is shared by
+// every display that gets it, so a frame is never changed once queued.
 type frame struct {
 	seq  int64 // the event's seq, or the snapshot's; 0 for ticket messages
 	snap bool
@@ -22,8 +23,9 @@ type frame struct {
 type client struct {
 	hub     *Hub
 	conn    *websocket.Conn
-	send    chan frame
+	send    chan *frame
 	display bool
+	last    int64 // a display's last seq sent; owned by whoever writes
 	units   map[string]bool // displays: nil = every unit
 
 	// Ticket sockets; ticket is owned by the facility's run goroutine.
@@ -38,14 +40,14 @@ type client struct {
 }
 
 func (h *Hub) newClient(conn *websocket.Conn) *client {
-	return &client{hub: h, conn: conn, send: make(chan frame, h.opt.SendBuffer), kicked: make(chan struct{})}
+	return &client{hub: h, conn: conn, send: make(chan *frame, h.opt.SendBuffer), last: -1, kicked: make(chan struct{})}
 }
 
 func (c *client) wants(unit string) bool { return c.units == nil || c.units[unit] }
 
 // offer queues fr without ever blocking the fan-out. A client whose buffer
 // is full is kicked; it will reconnect with since and resync.
-func (c *client) offer(fr frame) bool {
+func (c *client) offer(fr *frame) bool {
 	select {
 	case c.send <- fr:
 		return true
@@ -85,47 +87,53 @@ func (c *client) readPump(seen func()) {
 	}
 }
 
-// writePump is the connection's only writer: the initial messages, then
-// queued frames, pings, and the close frame. A display skips any event it
-// already has (seq at or below what it was last sent), which makes joining
-// during live traffic and repeated snapshots harmless.
-func (c *client) writePump(initial func() ([]frame, error)) {
-	defer c.conn.Close()
-	opt := c.hub.opt
-	last := int64(-1)
-	write := func(fr frame) error {
-		if c.display {
-			if fr.snap && fr.seq < last || !fr.snap && fr.seq <= last {
-				return nil
-			}
-			last = fr.seq
-		}
-		if fr.data == nil {
+// write sends one frame. A display skips any event it already has (seq at
+// or below what it was last sent), which makes joining during live traffic
+// and repeated snapshots harmless.
+func (c *client) write(fr *frame) error {
+	if c.display {
+		if fr.snap && fr.seq < c.last || !fr.snap && fr.seq <= c.last {
 			return nil
 		}
-		c.conn.SetWriteDeadline(time.Now().Add(opt.WriteWait))
-		return c.conn.WriteMessage(websocket.TextMessage, fr.data)
+		c.last = fr.seq
 	}
-	if initial != nil {
-		frames, err := initial()
-		if err != nil {
-			c.hub.log.Warn("display: initial state unavailable", "err", err)
-			c.conn.WriteControl(websocket.CloseMessage,
-				websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "try again"), time.Now().Add(opt.WriteWait))
-			return
-		}
-		for _, fr := range frames {
-			if err := write(fr); err != nil {
-				return
-			}
+	if fr.data == nil {
+		return nil
+	}
+	c.conn.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
+	return c.conn.WriteMessage(websocket.TextMessage, fr.data)
+}
+
+// writeInitial sends a display's first messages, before its writer starts.
+// When they cannot be made it tells the client to try again and reports
+// false.
+func (c *client) writeInitial(frames []frame, err error) bool {
+	if err != nil {
+		c.hub.log.Warn("display: initial state unavailable", "err", err)
+		c.conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "try again"), time.Now().Add(c.hub.opt.WriteWait))
+		return false
+	}
+	for i := range frames {
+		if err := c.write(&frames[i]); err != nil {
+			return false
 		}
 	}
+	return true
+}
+
+// writePump is the connection's only writer from the moment it starts:
+// queued frames, pings, and the close frame. It closes the connection when
+// it returns.
+func (c *client) writePump() {
+	defer c.conn.Close()
+	opt := c.hub.opt
 	ping := time.NewTicker(opt.PingPeriod)
 	defer ping.Stop()
 	for {
 		select {
 		case fr := <-c.send:
-			if err := write(fr); err != nil {
+			if err := c.write(fr); err != nil {
 				return
 			}
 		case <-ping.C:
@@ -196,15 +204,20 @@ func (h *Hub) serveDisplay(f *facility, c *client, req DisplayRequest) {
 	d := h.connected(req)
 	go c.readPump(func() { h.seen(d) })
 	// The first messages (a snapshot read from Postgres, or a replay) are
-	// made here; the writer is a fresh goroutine whose stack stays small for
-	// the hours a screen sits idle.
-	frames, ierr := h.initial(f, c, req)
+	// made and written here, before the writer starts: the writer is a
+	// fresh goroutine whose stack stays small for the hours a screen sits
+	// idle, instead of keeping what reading and writing them grew.
+	ok := c.writeInitial(h.initial(f, c, req))
 	go func() {
 		defer h.conns.Done()
 		defer h.untrack(c)
 		defer f.remove(c)
 		defer h.disconnected(d)
-		c.writePump(func() ([]frame, error) { return frames, ierr })
+		if ok {
+			c.writePump()
+		} else {
+			c.conn.Close()
+		}
 		c.kick(0, "")
 	}()
 }
@@ -293,11 +306,11 @@ func (h *Hub) serveTicket(f *facility, c *client, facility string) {
 	f, err := h.attachWatcher(f, facility, c)
 	if err != nil {
 		c.kick(websocket.CloseTryAgainLater, "unavailable")
-		c.writePump(nil)
+		c.writePump()
 		return
 	}
 	defer f.remove(c)
-	c.writePump(nil)
+	c.writePump()
 	c.kick(0, "")
 }
 

@@ -282,7 +282,7 @@ func (f *facility) fill(ctx context.Context, pending map[int64]queue.Event) {
 // and a new ticket state to every patient watching its unit whose ticket
 // or place changed.
 func (f *facility) deliver(ctx context.Context, e queue.Event) {
-	fr := frame{seq: e.Seq, data: encodeEvent(e, f.loc)}
+	fr := &frame{seq: e.Seq, data: encodeEvent(e, f.loc)} // shared: never changed
 	f.mu.Lock()
 	f.next = e.Seq + 1
 	for c := range f.displays {
@@ -384,7 +384,7 @@ func (f *facility) updateWatchers(ctx context.Context, e queue.Event, own map[st
 			continue
 		}
 		c.ticket = &t
-		c.offer(frame{data: encodeTicket(e.Seq, c.render(t))})
+		c.offer(&frame{data: encodeTicket(e.Seq, c.render(t))})
 	}
 }
 
@@ -409,7 +409,7 @@ func (f *facility) addWatcher(ctx context.Context, c *client) {
 		f.watchers[c.watch] = map[*client]bool{}
 	}
 	f.watchers[c.watch][c] = true
-	c.offer(frame{data: encodeTicket(f.next-1, c.render(t))})
+	c.offer(&frame{data: encodeTicket(f.next-1, c.render(t))})
 }
 
 // resnapshot replaces every client's state with the present one, when the
@@ -426,7 +426,7 @@ func (f *facility) resnapshot(ctx context.Context, pending map[int64]queue.Event
 		f.next = b.Seq + 1
 	}
 	for c := range f.displays {
-		if !c.offer(frame{seq: b.Seq, snap: true, data: encodeSnapshot(b, c.units)}) {
+		if !c.offer(&frame{seq: b.Seq, snap: true, data: encodeSnapshot(b, c.units)}) {
 			delete(f.displays, c)
 		}
 	}
@@ -440,7 +440,7 @@ func (f *facility) resnapshot(ctx context.Context, pending map[int64]queue.Event
 	for _, c := range ws {
 		if t, err := f.hub.queue.Ticket(ctx, c.ticket.ID); err == nil {
 			c.ticket = &t
-			c.offer(frame{data: encodeTicket(b.Seq, c.render(t))})
+			c.offer(&frame{data: encodeTicket(b.Seq, c.render(t))})
 		}
 	}
 	f.drain(ctx, pending)
