@@ -72,6 +72,7 @@ type Options struct {
 	MaxReplay  int           // the most events replayed to a reconnecting client or refilled at once (1000)
 	Recent     int           // recent calls in a snapshot (10)
 	Keep       time.Duration // how long a disconnected display stays listed (24h)
+	SeenFlush  time.Duration // how often displays' last-seen times are written to Redis (1s)
 	// Origins are the browser origins (scheme://host[:port]) allowed besides
 	// the server's own. Clients that send no Origin (TV apps, kiosks,
 	// native code) are always allowed: the sockets carry no cookie
@@ -94,6 +95,7 @@ func (o *Options) defaults() {
 	def(&o.Poll, 3*time.Second)
 	def(&o.Retire, 10*time.Second)
 	def(&o.Keep, 24*time.Hour)
+	def(&o.SeenFlush, time.Second)
 	if o.Prefix == "" {
 		o.Prefix = "antrian:"
 	}
@@ -136,6 +138,12 @@ type Hub struct {
 	// outbox carries encoded events to the publisher goroutine while Run
 	// runs (not closing), so that a change does not wait for Redis.
 	outbox chan []byte
+
+	// seenAt holds the pongs of displays not yet written to the registry;
+	// regMu is held by a flush and orders it before disconnected.
+	seenMu sync.Mutex
+	seenAt map[*displayEntry]time.Time
+	regMu  sync.Mutex
 }
 
 // outboxSize bounds the events waiting to be published; when it is full,
@@ -153,7 +161,8 @@ func NewHub(rdb redis.UniversalClient, store Store, q Queue, opt Options) *Hub {
 	b := make([]byte, 6)
 	rand.Read(b)
 	h := &Hub{opt: opt, rdb: rdb, store: store, queue: q, log: opt.Log, instance: hex.EncodeToString(b),
-		facilities: map[string]*facility{}, clients: map[*client]bool{}, outbox: make(chan []byte, outboxSize)}
+		facilities: map[string]*facility{}, clients: map[*client]bool{}, outbox: make(chan []byte, outboxSize),
+		seenAt: map[*displayEntry]time.Time{}}
 	// Thousands of mostly idle screens: write buffers come from a shared
 	// pool instead of sitting in every connection, and clients only send
 	// pongs, so their read buffer is small.
@@ -295,6 +304,11 @@ func (h *Hub) Run(ctx context.Context) error {
 		defer close(published)
 		h.runPublisher(ctx, stopPublisher)
 	}()
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		h.runSeenFlusher(ctx)
+	}()
 
 	h.receive(ctx)
 
@@ -306,6 +320,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.mu.Unlock()
 	close(stopPublisher)
 	<-published
+	<-flushed
 	h.conns.Wait()
 	h.loops.Wait()
 	return nil

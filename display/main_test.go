@@ -316,6 +316,51 @@ func TestNewDay(t *testing.T) {
 	}
 }
 
+// A screen's pongs refresh its last-seen time in the registry, and once it
+// is gone no late refresh brings it back online.
+func TestDisplayLastSeen(t *testing.T) {
+	hs := newHarness(t, Options{PongWait: 300 * time.Millisecond, SeenFlush: 10 * time.Millisecond})
+	conn := hs.dial("name=tv-poli", nil)
+	read(t, conn)
+	go func() { // reading answers the server's pings
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	list := func() Display {
+		t.Helper()
+		ds, err := hs.hub.Displays(context.Background(), "sobo")
+		if err != nil || len(ds) != 1 || ds[0].ID != "tv-poli" {
+			t.Fatalf("displays: %+v %v, want tv-poli", ds, err)
+		}
+		return ds[0]
+	}
+	first := list()
+	deadline := time.Now().Add(5 * time.Second)
+	for d := list(); !d.LastSeen.After(first.LastSeen); d = list() {
+		if time.Now().After(deadline) {
+			t.Fatalf("last seen still %v after pongs", d.LastSeen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if d := list(); !d.Online {
+		t.Fatalf("%+v: want online", d)
+	}
+	conn.Close()
+	for d := list(); d.Online || d.DisconnectedAt == nil; d = list() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%+v: want offline after the screen left", d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // ten flush intervals
+	if d := list(); d.Online || d.DisconnectedAt == nil {
+		t.Fatalf("%+v: back online after it left", d)
+	}
+}
+
 // Shutting the hub down closes every socket with 1001 going away.
 func TestShutdown(t *testing.T) {
 	hs := newHarness(t, Options{})

@@ -34,6 +34,7 @@ type Display struct {
 type displayEntry struct {
 	Display
 	ConnID string `json:"conn"`
+	gone   bool   // disconnected has begun; guarded by Hub.regMu
 }
 
 // The registry keeps, under one hash tag per facility:
@@ -65,17 +66,71 @@ func (h *Hub) connected(req DisplayRequest) *displayEntry {
 	return d
 }
 
-// seen refreshes a display's last-seen time on its pong. The entry is only
-// touched by the connection's reader goroutine and, once the reader is
-// done, by disconnected.
+// seen notes a display's pong. It runs on the connection's reader, which
+// an idle screen keeps for hours, so it only records the time: the
+// flusher writes it to Redis, for every display at once, within SeenFlush.
 func (h *Hub) seen(d *displayEntry) {
-	d.LastSeen = h.opt.Now()
-	h.saveDisplay(d)
+	now := h.opt.Now()
+	h.seenMu.Lock()
+	h.seenAt[d] = now
+	h.seenMu.Unlock()
+}
+
+// runSeenFlusher writes the noted pongs to the registry every SeenFlush
+// until ctx ends.
+func (h *Hub) runSeenFlusher(ctx context.Context) {
+	t := time.NewTicker(h.opt.SeenFlush)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			h.flushSeen()
+		}
+	}
+}
+
+func (h *Hub) flushSeen() {
+	h.seenMu.Lock()
+	batch := h.seenAt
+	if len(batch) == 0 {
+		h.seenMu.Unlock()
+		return
+	}
+	h.seenAt = map[*displayEntry]time.Time{}
+	h.seenMu.Unlock()
+
+	h.regMu.Lock()
+	defer h.regMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := h.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for d, at := range batch {
+			if d.gone {
+				continue
+			}
+			d.LastSeen = at
+			h.queueSave(ctx, p, d)
+		}
+		return nil
+	})
+	if err != nil {
+		h.log.Warn("display: registry update failed", "displays", len(batch), "err", err)
+	}
 }
 
 // disconnected marks a display gone, unless another connection took its
 // name since.
 func (h *Hub) disconnected(d *displayEntry) {
+	// A flush in progress finishes first (its write of d lands before the
+	// one below); a later flush skips d.
+	h.regMu.Lock()
+	d.gone = true
+	h.regMu.Unlock()
+	h.seenMu.Lock()
+	delete(h.seenAt, d)
+	h.seenMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, key := h.displayKeys(d.Facility, d.ID)
@@ -95,12 +150,8 @@ func (h *Hub) disconnected(d *displayEntry) {
 func (h *Hub) saveDisplay(d *displayEntry) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	set, key := h.displayKeys(d.Facility, d.ID)
-	raw, _ := json.Marshal(d)
 	_, err := h.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, key, raw, h.opt.Keep)
-		p.ZAdd(ctx, set, redis.Z{Score: float64(d.LastSeen.UnixMilli()), Member: d.ID})
-		p.PExpire(ctx, set, h.opt.Keep)
+		h.queueSave(ctx, p, d)
 		return nil
 	})
 	if err != nil {
@@ -147,4 +198,13 @@ func (h *Hub) Displays(ctx context.Context, facility string) ([]Display, error) 
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].LastSeen.After(out[j].LastSeen) })
 	return out, nil
+}
+
+// queueSave adds to p the writes that store d in the registry.
+func (h *Hub) queueSave(ctx context.Context, p redis.Pipeliner, d *displayEntry) {
+	set, key := h.displayKeys(d.Facility, d.ID)
+	raw, _ := json.Marshal(d)
+	p.Set(ctx, key, raw, h.opt.Keep)
+	p.ZAdd(ctx, set, redis.Z{Score: float64(d.LastSeen.UnixMilli()), Member: d.ID})
+	p.PExpire(ctx, set, h.opt.Keep)
 }
