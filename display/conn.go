@@ -25,7 +25,7 @@ type client struct {
 	conn    *websocket.Conn
 	send    chan *frame
 	display bool
-	last    int64 // a display's last seq sent; owned by whoever writes
+	last    int64           // a display's last seq sent; owned by whoever writes
 	units   map[string]bool // displays: nil = every unit
 
 	// Ticket sockets; ticket is owned by the facility's run goroutine.
