@@ -128,6 +128,9 @@ func (c *client) writeInitial(frames []frame, err error) bool {
 func (c *client) writePump() {
 	defer c.conn.Close()
 	opt := c.hub.opt
+	// The pings start now, however long the first messages took: the
+	// read deadline, set when the reader started, counts from here too.
+	c.conn.SetReadDeadline(time.Now().Add(opt.PongWait))
 	ping := time.NewTicker(opt.PingPeriod)
 	defer ping.Stop()
 	for {

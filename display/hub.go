@@ -72,7 +72,7 @@ type Options struct {
 	MaxReplay  int           // the most events replayed to a reconnecting client or refilled at once (1000)
 	Recent     int           // recent calls in a snapshot (10)
 	Keep       time.Duration // how long a disconnected display stays listed (24h)
-	SeenFlush  time.Duration // how often displays' last-seen times are written to Redis (1s)
+	SeenFlush  time.Duration // how often displays' last-seen times are written to Redis (1s; at most PongWait/4)
 	// Origins are the browser origins (scheme://host[:port]) allowed besides
 	// the server's own. Clients that send no Origin (TV apps, kiosks,
 	// native code) are always allowed: the sockets carry no cookie
@@ -96,6 +96,9 @@ func (o *Options) defaults() {
 	def(&o.Retire, 10*time.Second)
 	def(&o.Keep, 24*time.Hour)
 	def(&o.SeenFlush, time.Second)
+	// A screen is online while seen within PongWait+WriteWait and pinged
+	// every PingPeriod; a slower flush would show live screens offline.
+	o.SeenFlush = min(o.SeenFlush, o.PongWait/4)
 	if o.Prefix == "" {
 		o.Prefix = "antrian:"
 	}

@@ -27,8 +27,9 @@ var jakarta, _ = time.LoadLocation("Asia/Jakarta")
 
 // fakeStore is an in-memory event history: event seq n is events[n-1].
 type fakeStore struct {
-	mu     sync.Mutex
-	events []queue.Event
+	mu         sync.Mutex
+	events     []queue.Event
+	boardDelay time.Duration // how long Board takes
 }
 
 // add commits an event of today on unit and returns it.
@@ -49,6 +50,7 @@ func (s *fakeStore) add(kind, unit, code string) queue.Event {
 func (s *fakeStore) Board(ctx context.Context, facility string, now time.Time, recent int) (queue.Board, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	time.Sleep(s.boardDelay)
 	b := queue.Board{Facility: facility, Date: now.In(jakarta).Format(time.DateOnly), Seq: int64(len(s.events))}
 	byUnit := map[string]queue.BoardUnit{"UMUM": {Code: "UMUM"}, "GIGI": {Code: "GIGI"}}
 	for _, e := range s.events {
@@ -358,6 +360,33 @@ func TestDisplayLastSeen(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // ten flush intervals
 	if d := list(); d.Online || d.DisconnectedAt == nil {
 		t.Fatalf("%+v: back online after it left", d)
+	}
+}
+
+// A screen whose first messages were slow to make is not dropped for a
+// missing pong: the pong deadline counts from when the pings start.
+func TestSlowFirstMessages(t *testing.T) {
+	hs := newHarness(t, Options{PongWait: 300 * time.Millisecond})
+	hs.store.mu.Lock()
+	hs.store.boardDelay = 200 * time.Millisecond
+	hs.store.mu.Unlock()
+	conn := hs.dial("", nil)
+	if m := read(t, conn); m.Type != TypeSnapshot {
+		t.Fatalf("first message %+v, want a snapshot", m)
+	}
+	errc := make(chan error, 1)
+	go func() { // reading answers the server's pings
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-errc:
+		t.Fatalf("connection dropped: %v", err)
+	case <-time.After(time.Second): // three ping periods
 	}
 }
 

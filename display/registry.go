@@ -116,7 +116,15 @@ func (h *Hub) flushSeen() {
 		return nil
 	})
 	if err != nil {
-		h.log.Warn("display: registry update failed", "displays", len(batch), "err", err)
+		h.log.Warn("display: registry update failed; trying again", "displays", len(batch), "err", err)
+		// Keep the times for the next flush, unless a newer pong came.
+		h.seenMu.Lock()
+		for d, at := range batch {
+			if cur, ok := h.seenAt[d]; !d.gone && (!ok || cur.Before(at)) {
+				h.seenAt[d] = at
+			}
+		}
+		h.seenMu.Unlock()
 	}
 }
 
