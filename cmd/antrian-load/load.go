@@ -311,8 +311,13 @@ type screen struct {
 
 func (s *screen) read() {
 	var last int64 = -1
+	var buf bytes.Buffer // one per screen, reused: no allocation per message
 	for {
-		_, raw, err := s.conn.ReadMessage()
+		_, r, err := s.conn.NextReader()
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
 		now := time.Now()
 		if err != nil {
 			s.mu.Lock()
@@ -320,8 +325,8 @@ func (s *screen) read() {
 			s.mu.Unlock()
 			return
 		}
-		var ev wsEvent
-		if json.Unmarshal(raw, &ev) != nil {
+		ev, ok := decodeEvent(buf.Bytes())
+		if !ok {
 			continue
 		}
 		s.mu.Lock()
@@ -541,6 +546,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 					continue
 				}
 				var t ticket
+				// An empty answer means the unit is done only for a call sent
+				// after every booking was answered: an earlier one may have
+				// looked before the last booking was in.
+				after := bookingsDone.Load()
 				t0 := time.Now()
 				st, code, err := staff.do(ctx, "POST", "/api/v1/facilities/"+p.facility+"/units/"+p.unit+"/call",
 					map[string]string{"counter": fmt.Sprintf("Ruang %d", i+1)}, nil, &t)
@@ -562,7 +571,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 					}
 				case err == nil && st == 204:
 					empty.Add(1)
-					if bookingsDone.Load() {
+					if after {
 						idle[p] = true
 					} else if k%len(mine) == len(mine)-1 {
 						time.Sleep(20 * time.Millisecond)
