@@ -1,6 +1,8 @@
 package bts
 
 import (
+	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -68,6 +70,32 @@ func (e *Enrolment) Normalize() error {
 		return invalid("supplier", "Isian terlalu panjang.")
 	}
 	return nil
+}
+
+// Exit ends the enrolment early: the target recovered, moved away, died,
+// or the family declined. on (zero: today) is the first day without
+// deliveries. It returns a *FieldError when reason is empty or too long or
+// on is before the start or after today, and ErrConflict when the target
+// has already left.
+func (e Enrolment) Exit(on time.Time, reason string, today time.Time) (Enrolment, error) {
+	reason = strings.TrimSpace(reason)
+	if on.IsZero() {
+		on = today
+	}
+	switch {
+	case !e.ExitedOn.IsZero():
+		return e, fmt.Errorf("enrolment %d left on %s: %w", e.ID, e.ExitedOn.Format(time.DateOnly), ErrConflict)
+	case reason == "":
+		return e, invalid("exit_reason", "Isi alasan keluar (mis. sudah tidak stunting, pindah).")
+	case utf8.RuneCountInString(reason) > 300:
+		return e, invalid("exit_reason", "Alasan keluar paling panjang 300 huruf.")
+	case dateOf(on).Before(dateOf(e.Start)):
+		return e, invalid("exited_on", "Tanggal keluar sebelum tanggal mulai.")
+	case dateOf(on).After(dateOf(today)):
+		return e, invalid("exited_on", "Tanggal keluar tidak boleh setelah hari ini.")
+	}
+	e.ExitedOn, e.ExitReason = dateOf(on), reason
+	return e, nil
 }
 
 // ActiveOn reports whether the target is to receive a delivery on day.

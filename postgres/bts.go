@@ -440,6 +440,23 @@ func (db *DB) CreateEnrolment(ctx context.Context, e bts.Enrolment) (bts.Enrolme
 	return db.Enrolment(ctx, e.Facility, e.ID)
 }
 
+// ExitEnrolment records that enrolment id of facility ended early (see
+// bts.Enrolment.Exit, which validates). bts.ErrNotFound, or bts.ErrConflict
+// when it has already ended.
+func (db *DB) ExitEnrolment(ctx context.Context, facility string, id int64, on time.Time, reason string) (bts.Enrolment, error) {
+	tag, err := db.Pool.Exec(ctx, `UPDATE bts_enrolments e SET exited_on = $3, exit_reason = $4
+		FROM facilities f WHERE e.id = $1 AND f.id = e.facility_id AND f.code = $2 AND e.exited_on IS NULL`,
+		id, facility, on, reason)
+	if err != nil {
+		return bts.Enrolment{}, btsErr("exit enrolment", err)
+	}
+	e, err := db.Enrolment(ctx, facility, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = fmt.Errorf("enrolment %d has already ended: %w", id, bts.ErrConflict)
+	}
+	return e, err
+}
+
 const enrolmentColumns = `e.id, f.code, e.target_type, coalesce(e.child_id, 0), coalesce(e.pregnancy_id, 0),
 	coalesce(c.name, p.name), coalesce(cd.code, pd.code), e.reason, e.start_date, e.end_date, e.allowance_rp,
 	coalesce(e.cadre_id, 0), coalesce(u.username, ''), e.supplier, e.exit_reason, e.exited_on`

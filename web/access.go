@@ -87,6 +87,7 @@ func init() {
 	allow(account.PermBTSManage, scopeFacility,
 		"POST /api/v1/bts/facilities/:facility/children", "POST /api/v1/bts/facilities/:facility/children/:id/measurements",
 		"POST /api/v1/bts/facilities/:facility/pregnancies", "POST /api/v1/bts/facilities/:facility/enrolments",
+		"POST /api/v1/bts/facilities/:facility/enrolments/:id/exit",
 		"POST /api/v1/bts/facilities/:facility/deliveries/:id/review")
 	allow(account.PermBTSRead, scopeFacility,
 		"GET /api/v1/bts/facilities/:facility/children", "GET /api/v1/bts/facilities/:facility/children/:id",

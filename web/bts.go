@@ -55,6 +55,7 @@ func (s *Server) btsRoutes(api *echo.Group) {
 	g.GET("/facilities/:facility/pregnancies/:id", s.btsGetPregnancy)
 	g.POST("/facilities/:facility/enrolments", s.btsEnrol)
 	g.GET("/facilities/:facility/enrolments", s.btsListEnrolments)
+	g.POST("/facilities/:facility/enrolments/:id/exit", s.btsExitEnrolment)
 	g.POST("/facilities/:facility/deliveries", s.btsDeliver) // btsUploadRoute
 	g.GET("/facilities/:facility/deliveries", s.btsListDeliveries)
 	g.GET("/facilities/:facility/deliveries/:id/photo", s.btsPhoto)
@@ -715,6 +716,46 @@ func (s *Server) btsEnrol(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, toEnrolmentJSON(e))
+}
+
+// btsExitEnrolment ends an enrolment early, with the day (default today)
+// and the reason: no delivery is planned from that day on.
+func (s *Server) btsExitEnrolment(c echo.Context) error {
+	facility := c.Param("facility")
+	if _, err := s.mayBTS(c, facility, btsRecord); err != nil {
+		return err
+	}
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		ExitedOn   string `json:"exited_on"`
+		ExitReason string `json:"exit_reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	on, err := parseDate("exited_on", req.ExitedOn)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	_, today, err := s.facilityToday(ctx, facility)
+	if err != nil {
+		return err
+	}
+	e, err := s.db.Enrolment(ctx, facility, id)
+	if err != nil {
+		return err
+	}
+	if e, err = e.Exit(on, req.ExitReason, today); err != nil {
+		return err
+	}
+	if e, err = s.db.ExitEnrolment(ctx, facility, id, e.ExitedOn, e.ExitReason); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toEnrolmentJSON(e))
 }
 
 func (s *Server) btsListEnrolments(c echo.Context) error {

@@ -493,3 +493,90 @@ func TestKaderReportsFromPhone(t *testing.T) {
 		t.Errorf("stored report: n=%d total=%d consumption=%q lat=%v (%v), want 1, 15000, sisa, -8.2192", n, total, consumption, lat, err)
 	}
 }
+
+// A target leaves the intervention early: from the exit day on no delivery
+// is planned, the compliance report counts only the days before, and the
+// exit is recorded once.
+func TestBTSEnrolmentExit(t *testing.T) {
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	id := enrolledChild(t, app, staff)
+	kader := newClient(t, app.URL())
+	kader.login("kader1", "rahasia123")
+	dinkes := newClient(t, app.URL())
+	dinkes.login("dinkes", "rahasia123")
+
+	var list []struct {
+		ID    int64  `json:"id"`
+		Start string `json:"start"`
+	}
+	if st := staff.do("GET", "/api/v1/bts/facilities/sobo/enrolments", nil, nil, &list); st != 200 || len(list) != 1 || list[0].ID != id {
+		t.Fatalf("enrolments: %d %+v", st, list)
+	}
+	start, err := time.Parse(time.DateOnly, list[0].Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().Format(time.DateOnly)
+	planned := func() int {
+		t.Helper()
+		var r struct {
+			Targets []struct {
+				Planned int `json:"planned_days"`
+			} `json:"targets"`
+		}
+		q := "?from=" + list[0].Start + "&to=" + today
+		if st := dinkes.do("GET", "/api/v1/bts/reports/compliance"+q, nil, nil, &r); st != 200 || len(r.Targets) != 1 {
+			t.Fatalf("compliance: %d %+v", st, r)
+		}
+		return r.Targets[0].Planned
+	}
+	if n := planned(); n < 3 {
+		t.Fatalf("planned days before the exit: %d, want the days since the start (3 or more)", n)
+	}
+
+	path := fmt.Sprintf("/api/v1/bts/facilities/sobo/enrolments/%d/exit", id)
+	exitOn := start.AddDate(0, 0, 2).Format(time.DateOnly)
+	for _, tc := range []struct {
+		who   *client
+		body  map[string]string
+		want  int
+		field string
+	}{
+		{kader, map[string]string{"exit_reason": "Pindah"}, 403, ""},
+		{staff, map[string]string{"exited_on": exitOn}, 400, "exit_reason"},
+		{staff, map[string]string{"exited_on": start.AddDate(0, 0, -1).Format(time.DateOnly), "exit_reason": "Pindah"}, 400, "exited_on"},
+		{staff, map[string]string{"exited_on": "27-11-2026", "exit_reason": "Pindah"}, 400, "exited_on"},
+	} {
+		st, raw := tc.who.raw("POST", path, tc.body, nil)
+		var e apiErr
+		json.Unmarshal(raw, &e)
+		if st != tc.want || e.Error.Field != tc.field {
+			t.Errorf("exit %v: %d %s, want %d on %q", tc.body, st, raw, tc.want, tc.field)
+		}
+	}
+	if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/enrolments/999999/exit",
+		map[string]string{"exit_reason": "Pindah"}, nil); st != 404 {
+		t.Errorf("exit of an unknown enrolment: %d %s, want 404", st, raw)
+	}
+
+	var left struct {
+		ExitedOn   string `json:"exited_on"`
+		ExitReason string `json:"exit_reason"`
+	}
+	if st, raw := staff.raw("POST", path, map[string]string{"exited_on": exitOn, "exit_reason": "Pindah ke Jember"}, nil); st != 200 {
+		t.Fatalf("exit: %d %s", st, raw)
+	} else if err := json.Unmarshal(raw, &left); err != nil || left.ExitedOn != exitOn || left.ExitReason != "Pindah ke Jember" {
+		t.Errorf("exit answered %s", raw)
+	}
+	if n := planned(); n != 2 {
+		t.Errorf("planned days after leaving on the third day: %d, want 2", n)
+	}
+	if st, raw := staff.raw("POST", path, map[string]string{"exit_reason": "Lagi"}, nil); st != 409 {
+		t.Errorf("a second exit: %d %s, want 409", st, raw)
+	}
+	if n := dbCount(t, app, `SELECT count(*) FROM bts_enrolments WHERE exit_reason = 'Pindah ke Jember'`); n != 1 {
+		t.Errorf("%d enrolments with the first exit's reason, want 1 (the second changed nothing)", n)
+	}
+}
