@@ -272,18 +272,18 @@ func (db *DB) CreatePregnancy(ctx context.Context, p bts.Pregnancy) (bts.Pregnan
 	return db.Pregnancy(ctx, "", p.ID)
 }
 
-// Pregnancy returns a pregnancy registered at facility ("" = any).
-func (db *DB) Pregnancy(ctx context.Context, facility string, id int64) (bts.Pregnancy, error) {
+const pregnancyColumns = `p.id, f.code, p.nik, p.name, p.birth_date, p.hpht, coalesce(p.gravida, 0), coalesce(p.parity, 0),
+	coalesce(p.height_cm, 0), coalesce(p.lila_cm, 0), coalesce(p.hb_g_dl, 0), coalesce(p.systolic, 0),
+	coalesce(p.diastolic, 0), p.risks, k.code, d.code, d.name, coalesce(p.posyandu_id, 0), coalesce(y.name, ''),
+	p.rt, p.rw, p.address, p.lat, p.lon, p.poor_basis`
+
+const pregnancyFrom = ` FROM bts_pregnancies p JOIN facilities f ON f.id = p.facility_id JOIN bts_desa d ON d.id = p.desa_id
+	JOIN bts_kecamatan k ON k.id = d.kecamatan_id LEFT JOIN bts_posyandu y ON y.id = p.posyandu_id `
+
+func scanPregnancy(r pgx.Row) (bts.Pregnancy, error) {
 	var p bts.Pregnancy
 	var birth, hpht *time.Time
-	err := db.Pool.QueryRow(ctx, `SELECT p.id, f.code, p.nik, p.name, p.birth_date, p.hpht, coalesce(p.gravida, 0), coalesce(p.parity, 0),
-			coalesce(p.height_cm, 0), coalesce(p.lila_cm, 0), coalesce(p.hb_g_dl, 0), coalesce(p.systolic, 0),
-			coalesce(p.diastolic, 0), p.risks, k.code, d.code, d.name, coalesce(p.posyandu_id, 0), coalesce(y.name, ''),
-			p.rt, p.rw, p.address, p.lat, p.lon, p.poor_basis
-		FROM bts_pregnancies p JOIN facilities f ON f.id = p.facility_id JOIN bts_desa d ON d.id = p.desa_id
-		JOIN bts_kecamatan k ON k.id = d.kecamatan_id LEFT JOIN bts_posyandu y ON y.id = p.posyandu_id
-		WHERE p.id = $1 AND ($2 = '' OR f.code = $2)`, id, facility).Scan(
-		&p.ID, &p.Facility, &p.NIK, &p.Name, &birth, &hpht, &p.Gravida, &p.Parity, &p.HeightCm, &p.LiLACm, &p.HbGdL,
+	err := r.Scan(&p.ID, &p.Facility, &p.NIK, &p.Name, &birth, &hpht, &p.Gravida, &p.Parity, &p.HeightCm, &p.LiLACm, &p.HbGdL,
 		&p.Systolic, &p.Diastolic, &p.Risks, &p.Address.Kecamatan, &p.Address.Desa, &p.Address.DesaName,
 		&p.Address.PosyanduID, &p.Address.Posyandu, &p.Address.RT, &p.Address.RW, &p.Address.Street,
 		&p.Address.Lat, &p.Address.Lon, &p.PoorBasis)
@@ -293,7 +293,25 @@ func (db *DB) Pregnancy(ctx context.Context, facility string, id int64) (bts.Pre
 	if hpht != nil {
 		p.HPHT = *hpht
 	}
+	return p, err
+}
+
+// Pregnancy returns a pregnancy registered at facility ("" = any).
+func (db *DB) Pregnancy(ctx context.Context, facility string, id int64) (bts.Pregnancy, error) {
+	p, err := scanPregnancy(db.Pool.QueryRow(ctx, `SELECT `+pregnancyColumns+pregnancyFrom+
+		`WHERE p.id = $1 AND ($2 = '' OR f.code = $2)`, id, facility))
 	return p, btsErr(fmt.Sprintf("pregnancy %d", id), err)
+}
+
+// Pregnancies lists the pregnant women registered at facility ("" = all)
+// whose name contains q or whose NIK starts with it (every one when q is
+// empty), by name, at most limit.
+func (db *DB) Pregnancies(ctx context.Context, facility, q string, limit int) ([]bts.Pregnancy, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT `+pregnancyColumns+pregnancyFrom+`
+		WHERE ($1 = '' OR f.code = $1) AND ($2 = '' OR p.name ILIKE '%' || $2 || '%' OR p.nik LIKE $2 || '%')
+		ORDER BY p.name, p.id LIMIT $3`, facility, q, limit)
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bts.Pregnancy, error) { return scanPregnancy(r) })
+	return ps, btsErr("pregnancies", err)
 }
 
 func zcol(s bts.Score) *float64 {

@@ -91,7 +91,8 @@ func init() {
 		"POST /api/v1/bts/facilities/:facility/deliveries/:id/review")
 	allow(account.PermBTSRead, scopeFacility,
 		"GET /api/v1/bts/facilities/:facility/children", "GET /api/v1/bts/facilities/:facility/children/:id",
-		"GET /api/v1/bts/facilities/:facility/children/:id/growth.svg", "GET /api/v1/bts/facilities/:facility/pregnancies/:id")
+		"GET /api/v1/bts/facilities/:facility/children/:id/growth.svg", "GET /api/v1/bts/facilities/:facility/pregnancies",
+		"GET /api/v1/bts/facilities/:facility/pregnancies/:id")
 	allow(account.PermBTSReport, scopeFacility,
 		"GET /api/v1/bts/facilities/:facility/enrolments", "POST /api/v1/bts/facilities/:facility/deliveries")
 	// Cadres see their own reports, readers all of the facility's: the handler decides.

@@ -52,6 +52,7 @@ func (s *Server) btsRoutes(api *echo.Group) {
 	g.POST("/facilities/:facility/children/:id/measurements", s.btsMeasure)
 	g.GET("/facilities/:facility/children/:id/growth.svg", s.btsGrowthChart)
 	g.POST("/facilities/:facility/pregnancies", s.btsCreatePregnancy)
+	g.GET("/facilities/:facility/pregnancies", s.btsListPregnancies)
 	g.GET("/facilities/:facility/pregnancies/:id", s.btsGetPregnancy)
 	g.POST("/facilities/:facility/enrolments", s.btsEnrol)
 	g.GET("/facilities/:facility/enrolments", s.btsListEnrolments)
@@ -631,6 +632,30 @@ func (s *Server) btsCreatePregnancy(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, toPregnancyJSON(p, today))
+}
+
+// btsListPregnancies lists a facility's pregnant women, filtered by ?q=
+// (part of the name, or the start of the NIK), each with her bumil-risti
+// suggestion.
+func (s *Server) btsListPregnancies(c echo.Context) error {
+	facility := c.Param("facility")
+	if _, err := s.mayBTS(c, facility, btsRead); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	_, today, err := s.facilityToday(ctx, facility)
+	if err != nil {
+		return err
+	}
+	ps, err := s.db.Pregnancies(ctx, facility, strings.TrimSpace(c.QueryParam("q")), 200)
+	if err != nil {
+		return err
+	}
+	out := make([]pregnancyJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, toPregnancyJSON(p, today))
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) btsGetPregnancy(c echo.Context) error {

@@ -100,6 +100,7 @@ var apiOps = []apiOp{
 	{"GET", "/api/v1/bts/facilities/:facility/children/:id/growth.svg", tagBTS, "A child's growth chart", "", "", "image/svg+xml"},
 	{"POST", "/api/v1/bts/facilities/:facility/children/:id/measurements", tagBTS, "Record a measurement", "object", "object", ""},
 	{"POST", "/api/v1/bts/facilities/:facility/pregnancies", tagBTS, "Register a pregnancy", "object", "object", ""},
+	{"GET", "/api/v1/bts/facilities/:facility/pregnancies", tagBTS, "Pregnant women (?q= name or NIK)", "", "array", ""},
 	{"GET", "/api/v1/bts/facilities/:facility/pregnancies/:id", tagBTS, "A pregnancy", "", "object", ""},
 	{"GET", "/api/v1/bts/facilities/:facility/enrolments", tagBTS, "Enrolled targets", "", "array", ""},
 	{"POST", "/api/v1/bts/facilities/:facility/enrolments", tagBTS, "Enrol a target", "object", "object", ""},

@@ -580,3 +580,69 @@ func TestBTSEnrolmentExit(t *testing.T) {
 		t.Errorf("%d enrolments with the first exit's reason, want 1 (the second changed nothing)", n)
 	}
 }
+
+// Pregnant women are registered, listed and found by name or NIK, the ones
+// at risk come with a bumil-risti suggestion, and such a woman is enrolled.
+func TestBTSPregnancies(t *testing.T) {
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	kader := newClient(t, app.URL())
+	kader.login("kader1", "rahasia123")
+	dinkes := newClient(t, app.URL())
+	dinkes.login("dinkes", "rahasia123")
+
+	hpht := time.Now().AddDate(0, 0, -70).Format(time.DateOnly) // 10 weeks
+	type pregnancy struct {
+		ID               int64  `json:"id"`
+		Name             string `json:"name"`
+		GestationalWeeks int    `json:"gestational_weeks"`
+		Suggestion       *struct {
+			TargetType string `json:"target_type"`
+		} `json:"suggestion"`
+	}
+	register := func(nik, name string, lila float64) pregnancy {
+		t.Helper()
+		var p pregnancy
+		if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/pregnancies", map[string]any{
+			"nik": nik, "name": name, "birth_date": "1996-03-04", "hpht": hpht, "gravida": 2, "parity": 1,
+			"height_cm": 152.0, "lila_cm": lila, "hb_g_dl": 12.1, "systolic": 110, "diastolic": 70,
+			"desa": "sobo-desa", "rt": "003", "rw": "001", "poor_basis": "DTKS"}, nil); st != 201 {
+			t.Fatalf("register %s: %d %s", name, st, raw)
+		} else if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	risky := register("3510014405960001", "Ratna Sari", 22.0) // LiLA under 23.5 cm: KEK
+	well := register("3510014405960002", "Dewi Lestari", 26.0)
+	if risky.Suggestion == nil || risky.Suggestion.TargetType != "bumil_risti" || risky.GestationalWeeks != 10 {
+		t.Errorf("a woman with KEK: %+v, want a bumil_risti suggestion at 10 weeks", risky)
+	}
+	if well.Suggestion != nil {
+		t.Errorf("a woman without risk: suggestion %+v, want none", well.Suggestion)
+	}
+
+	var list []pregnancy
+	if st := dinkes.do("GET", "/api/v1/bts/facilities/sobo/pregnancies", nil, nil, &list); st != 200 ||
+		len(list) != 2 || list[0].Name != "Dewi Lestari" || list[1].Name != "Ratna Sari" {
+		t.Errorf("list: %d %+v, want both, by name", st, list)
+	}
+	for q, want := range map[string]string{"ratna": "Ratna Sari", "3510014405960002": "Dewi Lestari"} {
+		list = nil
+		if st := staff.do("GET", "/api/v1/bts/facilities/sobo/pregnancies?q="+q, nil, nil, &list); st != 200 || len(list) != 1 || list[0].Name != want {
+			t.Errorf("search %q: %d %+v, want %s", q, st, list, want)
+		}
+	}
+	if st, raw := kader.raw("GET", "/api/v1/bts/facilities/sobo/pregnancies", nil, nil); st != 403 {
+		t.Errorf("a cadre lists pregnancies: %d %s, want 403", st, raw)
+	}
+	var got pregnancy
+	if st := staff.do("GET", fmt.Sprintf("/api/v1/bts/facilities/sobo/pregnancies/%d", risky.ID), nil, nil, &got); st != 200 || got.Name != "Ratna Sari" {
+		t.Errorf("get: %d %+v", st, got)
+	}
+	if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/enrolments", map[string]any{
+		"target_type": "bumil_risti", "pregnancy_id": risky.ID, "cadre": "kader1"}, nil); st != 201 {
+		t.Errorf("enrol the woman at risk: %d %s", st, raw)
+	}
+}
