@@ -158,19 +158,29 @@ func (s *Service) ForgetFacility(code string) {
 	s.mu.Unlock()
 }
 
-// unit returns a facility and one of its units. A unit missing from the
-// cached facility makes it read again first, so a unit just added (on any
-// instance) is found at once. ok is false when the unit does not exist.
-func (s *Service) unit(ctx context.Context, facility, code string) (Facility, Unit, bool, error) {
-	f, units, err := s.Facility(ctx, facility)
+// FacilityWithUnits is Facility for a caller about to use the named units:
+// a unit missing from the cached facility makes it read again first, so a
+// unit just added (on any instance) is found at once. A unit still missing
+// then does not exist.
+func (s *Service) FacilityWithUnits(ctx context.Context, code string, want ...string) (Facility, []Unit, error) {
+	f, units, err := s.Facility(ctx, code)
 	if err != nil {
-		return f, Unit{}, false, err
+		return f, nil, err
 	}
-	if u, ok := findUnit(units, code); ok {
-		return f, u, true, nil
+	for _, w := range want {
+		if _, ok := findUnit(units, w); !ok {
+			s.ForgetFacility(code)
+			return s.Facility(ctx, code)
+		}
 	}
-	s.ForgetFacility(facility)
-	if f, units, err = s.Facility(ctx, facility); err != nil {
+	return f, units, nil
+}
+
+// unit returns a facility and one of its units (see FacilityWithUnits); ok
+// is false when the unit does not exist.
+func (s *Service) unit(ctx context.Context, facility, code string) (Facility, Unit, bool, error) {
+	f, units, err := s.FacilityWithUnits(ctx, facility, code)
+	if err != nil {
 		return f, Unit{}, false, err
 	}
 	u, ok := findUnit(units, code)

@@ -186,7 +186,11 @@ func (s *Server) putSATUSEHAT(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	_, units, err := s.queue.Facility(c.Request().Context(), facility)
+	want := make([]string, 0, len(req.Locations))
+	for _, l := range req.Locations {
+		want = append(want, l.Unit)
+	}
+	_, units, err := s.queue.FacilityWithUnits(c.Request().Context(), facility, want...)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,13 @@ func (s *Server) wsDisplay(c echo.Context) error {
 	if q.Get("facility") == "" {
 		return errInvalid("facility", "Sebutkan fasilitas (facility).")
 	}
-	_, units, err := s.queue.Facility(c.Request().Context(), q.Get("facility"))
+	var want []string
+	if v := q.Get("units"); v != "" {
+		for _, u := range strings.Split(v, ",") {
+			want = append(want, strings.TrimSpace(u))
+		}
+	}
+	_, units, err := s.queue.FacilityWithUnits(c.Request().Context(), q.Get("facility"), want...)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/internal/testenv"
+	"github.com/antrian/antrian/postgres"
+	"github.com/antrian/antrian/queue"
 	"github.com/gorilla/websocket"
 )
 
@@ -319,4 +321,41 @@ func TestDisplayServerRestart(t *testing.T) {
 	staff.callNext("KIA", "Ruang KIA")
 	sc.apply(t, readWS(t, conn))
 	sc.check(t, pub)
+}
+
+// A unit added on another instance is usable here at once, though this
+// instance still has its facility cached: by a screen that subscribes to
+// it and by the SATUSEHAT settings that name it.
+func TestUnitAddedElsewhereFoundAtOnce(t *testing.T) {
+	e := newEnv(t, backend{name: "embedded"})
+	app := e.start()
+	e.seed(app)
+	ctx := context.Background()
+	f, _, err := app.Queue.Facility(ctx, "sobo") // cached now
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another instance adds a unit: straight to the store, so this one's
+	// cache is not told.
+	if err := app.DB.SaveUnit(ctx, f.ID, queue.Unit{Code: "GIZI", Name: "Poli Gizi", Prefix: "G", DailyQuota: 100,
+		OpenDays: postgres.AllDays, Policy: queue.DefaultPolicy(), DefaultServiceS: 300}); err != nil {
+		t.Fatal(err)
+	}
+	conn := dialWS(t, app, "/ws/display?facility=sobo&units=GIZI")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var snap struct {
+		Type  string `json:"type"`
+		Units []struct {
+			Code string `json:"code"`
+		} `json:"units"`
+	}
+	if err := conn.ReadJSON(&snap); err != nil || snap.Type != "snapshot" || len(snap.Units) != 1 || snap.Units[0].Code != "GIZI" {
+		t.Errorf("snapshot for the new unit: %+v %v", snap, err)
+	}
+	admin := adminClient(t, app, "sobo", "admin-sobo")
+	if st, raw := admin.raw("PUT", "/api/v1/facilities/sobo/integrations/satusehat", map[string]any{"enabled": false,
+		"environment": "sandbox", "client_id": "c", "client_secret": "s", "organization_id": "ORG",
+		"locations": []map[string]string{{"unit": "GIZI", "location_id": "LOC-GIZI", "practitioner": "N1"}}}, nil); st != 204 {
+		t.Errorf("SATUSEHAT location for the new unit: %d %s", st, raw)
+	}
 }
