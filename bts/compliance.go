@@ -48,7 +48,9 @@ type Compliance struct {
 // ComputeCompliance computes compliance over the days from..to (dates,
 // included) as seen on today: days after today are not yet planned. A day
 // counts as planned when the target is enrolled on it (Enrolment.ActiveOn),
-// and as delivered when it has a report that was not rejected.
+// and as delivered when it has a report that was not rejected. A report for
+// a day that was not planned (the target had left: reports are refused for
+// such days, but one can predate a back-dated exit) counts for nothing.
 func ComputeCompliance(es []Enrolment, ds []Delivery, from, to, today time.Time, loc *time.Location) Compliance {
 	end := dateOf(to)
 	if t := dateOf(today); t.Before(end) {
@@ -69,7 +71,7 @@ func ComputeCompliance(es []Enrolment, ds []Delivery, from, to, today time.Time,
 		}
 		for _, d := range byEnrolment[e.ID] {
 			day := dateOf(d.DeliveredOn)
-			if day.Before(dateOf(from)) || day.After(end) {
+			if day.Before(dateOf(from)) || day.After(end) || !e.ActiveOn(day) {
 				continue
 			}
 			if d.Status == Rejected {

@@ -73,14 +73,19 @@ func (e *Enrolment) Normalize() error {
 }
 
 // Exit ends the enrolment early: the target recovered, moved away, died,
-// or the family declined. on (zero: today) is the first day without
-// deliveries. It returns a *FieldError when reason is empty or too long or
-// on is before the start or after today, and ErrConflict when the target
-// has already left.
+// or the family declined. on is the first day without deliveries, from the
+// start to today (or the start, for an enrolment that has not started);
+// zero means today, or the start if later. It returns a *FieldError when
+// reason is empty or too long or on is out of that range, and ErrConflict
+// when the target has already left.
 func (e Enrolment) Exit(on time.Time, reason string, today time.Time) (Enrolment, error) {
 	reason = strings.TrimSpace(reason)
+	latest := today
+	if dateOf(e.Start).After(dateOf(today)) {
+		latest = e.Start // leaving before the start: never active
+	}
 	if on.IsZero() {
-		on = today
+		on = latest
 	}
 	switch {
 	case !e.ExitedOn.IsZero():
@@ -91,7 +96,7 @@ func (e Enrolment) Exit(on time.Time, reason string, today time.Time) (Enrolment
 		return e, invalid("exit_reason", "Alasan keluar paling panjang 300 huruf.")
 	case dateOf(on).Before(dateOf(e.Start)):
 		return e, invalid("exited_on", "Tanggal keluar sebelum tanggal mulai.")
-	case dateOf(on).After(dateOf(today)):
+	case dateOf(on).After(dateOf(latest)):
 		return e, invalid("exited_on", "Tanggal keluar tidak boleh setelah hari ini.")
 	}
 	e.ExitedOn, e.ExitReason = dateOf(on), reason

@@ -52,4 +52,36 @@ func TestEnrolmentExit(t *testing.T) {
 	if !e.ExitedOn.IsZero() {
 		t.Error("Exit changed the enrolment it was called on")
 	}
+
+	// A family that declines before the start leaves on the start day.
+	later := Enrolment{ID: 8, Target: Balita, ChildID: 2, Start: day("2026-12-01"), End: day("2027-11-30")}
+	if d, err := later.Exit(time.Time{}, "Keluarga menolak", today); err != nil || !d.ExitedOn.Equal(later.Start) || d.ActiveOn(later.Start) {
+		t.Errorf("exit before the start: %v %v, want the start day and never active", d.ExitedOn, err)
+	}
+	if _, err := later.Exit(day("2026-12-02"), "Keluarga menolak", today); err == nil {
+		t.Error("exit after the start of an enrolment not started yet: accepted")
+	}
+}
+
+// A report for a day the target was not enrolled on (here: after a
+// back-dated exit) is neither delivered nor spent, and compliance stays a
+// share of the planned days.
+func TestComplianceAfterExit(t *testing.T) {
+	day := func(s string) time.Time {
+		d, _ := time.Parse(time.DateOnly, s)
+		return d
+	}
+	e := Enrolment{ID: 1, Target: Baduta, ChildID: 1, Start: day("2026-11-01"), End: day("2027-10-31"), AllowanceRp: 15000,
+		ExitedOn: day("2026-11-03"), ExitReason: "Pindah"}
+	var ds []Delivery
+	for _, d := range []string{"2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"} {
+		ds = append(ds, Delivery{EnrolmentID: 1, DeliveredOn: day(d), Status: Verified, TotalRp: 15000,
+			ReceivedAt: day(d).Add(12 * time.Hour)})
+	}
+	c := ComputeCompliance([]Enrolment{e}, ds, day("2026-11-01"), day("2026-11-30"), day("2026-11-27"), time.UTC)
+	tc := c.Targets[0]
+	if tc.Planned != 2 || tc.Delivered != 2 || tc.Percent != 100 || tc.SpentRp != 30000 || tc.BudgetRp != 30000 {
+		t.Errorf("got planned %d, delivered %d, %v %%, spent %d of %d; want 2, 2, 100 %%, 30000 of 30000",
+			tc.Planned, tc.Delivered, tc.Percent, tc.SpentRp, tc.BudgetRp)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/antrian/antrian/bts"
@@ -239,7 +240,7 @@ func (db *DB) Child(ctx context.Context, facility string, id int64) (bts.Child, 
 func (db *DB) Children(ctx context.Context, facility, q string, limit int) ([]bts.Child, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT `+childColumns+childFrom+`
 		WHERE ($1 = '' OR f.code = $1) AND ($2 = '' OR c.name ILIKE '%' || $2 || '%' OR c.nik LIKE $2 || '%')
-		ORDER BY c.name, c.id LIMIT $3`, facility, q, limit)
+		ORDER BY c.name, c.id LIMIT $3`, facility, likeText(q), limit)
 	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bts.Child, error) {
 		var kec, fac string
 		return scanChild(r, &kec, &fac)
@@ -271,6 +272,10 @@ func (db *DB) CreatePregnancy(ctx context.Context, p bts.Pregnancy) (bts.Pregnan
 	}
 	return db.Pregnancy(ctx, "", p.ID)
 }
+
+// likeText escapes what a person typed for use inside a LIKE pattern, so
+// that "%" and "_" in a search match themselves.
+var likeText = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace
 
 const pregnancyColumns = `p.id, f.code, p.nik, p.name, p.birth_date, p.hpht, coalesce(p.gravida, 0), coalesce(p.parity, 0),
 	coalesce(p.height_cm, 0), coalesce(p.lila_cm, 0), coalesce(p.hb_g_dl, 0), coalesce(p.systolic, 0),
@@ -309,7 +314,7 @@ func (db *DB) Pregnancy(ctx context.Context, facility string, id int64) (bts.Pre
 func (db *DB) Pregnancies(ctx context.Context, facility, q string, limit int) ([]bts.Pregnancy, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT `+pregnancyColumns+pregnancyFrom+`
 		WHERE ($1 = '' OR f.code = $1) AND ($2 = '' OR p.name ILIKE '%' || $2 || '%' OR p.nik LIKE $2 || '%')
-		ORDER BY p.name, p.id LIMIT $3`, facility, q, limit)
+		ORDER BY p.name, p.id LIMIT $3`, facility, likeText(q), limit)
 	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bts.Pregnancy, error) { return scanPregnancy(r) })
 	return ps, btsErr("pregnancies", err)
 }

@@ -576,6 +576,11 @@ func TestBTSEnrolmentExit(t *testing.T) {
 	if st, raw := staff.raw("POST", path, map[string]string{"exit_reason": "Lagi"}, nil); st != 409 {
 		t.Errorf("a second exit: %d %s, want 409", st, raw)
 	}
+	// The store itself records one exit: two requests that both passed the
+	// handler's check at once, the second one's update changes nothing.
+	if _, err := app.DB.ExitEnrolment(context.Background(), "sobo", id, start, "Lagi"); !errors.Is(err, bts.ErrConflict) {
+		t.Errorf("a second exit in the store: %v, want bts.ErrConflict", err)
+	}
 	if n := dbCount(t, app, `SELECT count(*) FROM bts_enrolments WHERE exit_reason = 'Pindah ke Jember'`); n != 1 {
 		t.Errorf("%d enrolments with the first exit's reason, want 1 (the second changed nothing)", n)
 	}
@@ -632,6 +637,12 @@ func TestBTSPregnancies(t *testing.T) {
 		list = nil
 		if st := staff.do("GET", "/api/v1/bts/facilities/sobo/pregnancies?q="+q, nil, nil, &list); st != 200 || len(list) != 1 || list[0].Name != want {
 			t.Errorf("search %q: %d %+v, want %s", q, st, list, want)
+		}
+	}
+	for _, q := range []string{"%25", "_", "Ratna_Sari"} { // LIKE's wildcards match only themselves
+		list = nil
+		if st := staff.do("GET", "/api/v1/bts/facilities/sobo/pregnancies?q="+q, nil, nil, &list); st != 200 || len(list) != 0 {
+			t.Errorf("search %q: %d %+v, want nothing", q, st, list)
 		}
 	}
 	if st, raw := kader.raw("GET", "/api/v1/bts/facilities/sobo/pregnancies", nil, nil); st != 403 {
