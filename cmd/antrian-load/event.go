@@ -48,8 +48,12 @@ func scanEvent(raw []byte) (ev wsEvent, ok bool) {
 		return ev, false
 	}
 	ev.Type, ev.Seq = typ, seq
-	if typ == "snapshot" {
+	switch typ {
+	case "snapshot":
 		return ev, true // screens use only its type and seq
+	case "called", "queue", "noop":
+	default:
+		return ev, false // a shape the scan does not know
 	}
 	// Top-level fields come before the one nested object, "current".
 	if i := bytes.Index(rest, []byte(`,"current":`)); i >= 0 {

@@ -34,6 +34,22 @@ func TestDecodeEventMatchesJSON(t *testing.T) {
 	}
 }
 
+// The scan takes the messages of every event and leaves what it does not
+// know to encoding/json.
+func TestScanEventShapes(t *testing.T) {
+	for m, fast := range map[string]bool{
+		`{"type":"called","seq":13,"kind":"called","unit":"UMUM","service_date":"2026-11-27","code":"B-003","counter":"Ruang 1","recall":false,"at":"2026-11-27T09:00:00+07:00","waiting":2,"current":{"code":"B-003","counter":"Ruang 1"}}`: true,
+		`{"type":"queue","seq":15,"kind":"booked","unit":"UMUM","service_date":"2026-11-27","code":"B-004","at":"2026-11-27T09:02:00+07:00","waiting":3,"current":null}`: true,
+		`{"type":"snapshot","seq":12,"facility":"sobo","units":[]}`: true,
+		`{"type":"ticket","seq":1,"ticket":{"unit":"U","code":"C"}}`: false,
+		`{"type":"noop","seq":17,"kind":"booked","unit":"KIA","service_date":"2026-11-30","at":"2026-11-27T09:04:00+07:00"}`: false, // no code
+	} {
+		if _, ok := scanEvent([]byte(m)); ok != fast {
+			t.Errorf("scanEvent(%.40s...) ok = %v, want %v", m, ok, fast)
+		}
+	}
+}
+
 func BenchmarkDecodeEvent(b *testing.B) {
 	m := []byte(`{"type":"called","seq":13,"kind":"called","unit":"UMUM","service_date":"2026-11-27","code":"B-003","counter":"Ruang 1","recall":false,"at":"2026-11-27T09:00:00+07:00","waiting":2,"current":{"code":"B-003","counter":"Ruang 1"}}`)
 	b.Run("scan", func(b *testing.B) {
