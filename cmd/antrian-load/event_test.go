@@ -39,9 +39,9 @@ func TestDecodeEventMatchesJSON(t *testing.T) {
 func TestScanEventShapes(t *testing.T) {
 	for m, fast := range map[string]bool{
 		`{"type":"called","seq":13,"kind":"called","unit":"UMUM","service_date":"2026-11-27","code":"B-003","counter":"Ruang 1","recall":false,"at":"2026-11-27T09:00:00+07:00","waiting":2,"current":{"code":"B-003","counter":"Ruang 1"}}`: true,
-		`{"type":"queue","seq":15,"kind":"booked","unit":"UMUM","service_date":"2026-11-27","code":"B-004","at":"2026-11-27T09:02:00+07:00","waiting":3,"current":null}`: true,
-		`{"type":"snapshot","seq":12,"facility":"sobo","units":[]}`: true,
-		`{"type":"ticket","seq":1,"ticket":{"unit":"U","code":"C"}}`: false,
+		`{"type":"queue","seq":15,"kind":"booked","unit":"UMUM","service_date":"2026-11-27","code":"B-004","at":"2026-11-27T09:02:00+07:00","waiting":3,"current":null}`:                                                                     true,
+		`{"type":"snapshot","seq":12,"facility":"sobo","units":[]}`:                                                          true,
+		`{"type":"ticket","seq":1,"ticket":{"unit":"U","code":"C"}}`:                                                         false,
 		`{"type":"noop","seq":17,"kind":"booked","unit":"KIA","service_date":"2026-11-30","at":"2026-11-27T09:04:00+07:00"}`: false, // no code
 	} {
 		if _, ok := scanEvent([]byte(m)); ok != fast {
