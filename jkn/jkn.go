@@ -147,24 +147,27 @@ func (s *Service) poli(ctx context.Context, facility, kodepoli string) (queue.Fa
 	if kodepoli == "" {
 		return queue.Facility{}, queue.Unit{}, Poli{}, fail("Kode poli tidak boleh kosong.")
 	}
-	f, units, err := s.Queue.Facility(ctx, facility)
+	polis, err := s.Store.JKNPoli(ctx, facility)
+	if err != nil {
+		return queue.Facility{}, queue.Unit{}, Poli{}, err
+	}
+	var p Poli
+	var want []string // the mapped unit, to find it even if just added
+	for _, q := range polis {
+		if q.KodePoli == kodepoli {
+			p, want = q, []string{q.Unit}
+		}
+	}
+	f, units, err := s.Queue.FacilityWithUnits(ctx, facility, want...)
 	if errors.Is(err, queue.ErrNotFound) {
 		return f, queue.Unit{}, Poli{}, fail("Faskes tidak ditemukan.")
 	}
 	if err != nil {
 		return f, queue.Unit{}, Poli{}, err
 	}
-	polis, err := s.Store.JKNPoli(ctx, facility)
-	if err != nil {
-		return f, queue.Unit{}, Poli{}, err
-	}
-	for _, p := range polis {
-		if p.KodePoli == kodepoli {
-			for _, u := range units {
-				if u.Code == p.Unit {
-					return f, u, p, nil
-				}
-			}
+	for _, u := range units {
+		if want != nil && u.Code == p.Unit {
+			return f, u, p, nil
 		}
 	}
 	return f, queue.Unit{}, Poli{}, fail("Poli tidak ditemukan.")
@@ -579,7 +582,11 @@ func (s *Service) Settings(ctx context.Context, facility string) (Settings, erro
 // for an unknown facility and queue.ErrInvalid (a *queue.FieldError) for
 // a bad username, password, poli code or unit.
 func (s *Service) Configure(ctx context.Context, facility, username, password string, polis []Poli) error {
-	_, units, err := s.Queue.Facility(ctx, facility)
+	want := make([]string, 0, len(polis))
+	for _, p := range polis {
+		want = append(want, p.Unit)
+	}
+	_, units, err := s.Queue.FacilityWithUnits(ctx, facility, want...)
 	if err != nil {
 		return err
 	}
