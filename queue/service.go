@@ -697,9 +697,17 @@ func (s *Service) perTicket(ctx context.Context, u Unit) time.Duration {
 	return e.per
 }
 
+// committed returns the context for updating the live index after a
+// change committed: the update must happen even if the client hung up.
+func committed(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+}
+
 // index adds a waiting ticket to the live index. A failure is logged, not
 // returned: the ticket is committed, and the reconciler restores the index.
 func (s *Service) index(ctx context.Context, f Facility, u Unit, t Ticket, now time.Time) {
+	ctx, cancel := committed(ctx)
+	defer cancel()
 	e := Entry{ID: t.ID, Key: t.OrderKey}
 	s.logLive(f, u, t, "add", s.onLive(ctx, f, u, t.ServiceDate, now, func() error {
 		return s.Live.Add(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
@@ -709,6 +717,8 @@ func (s *Service) index(ctx context.Context, f Facility, u Unit, t Ticket, now t
 // indexRead is index that also returns the unit's lanes, in the same round
 // trip; ok is false when the index could not be updated.
 func (s *Service) indexRead(ctx context.Context, f Facility, u Unit, t Ticket, now time.Time) (ls Lanes, ok bool) {
+	ctx, cancel := committed(ctx)
+	defer cancel()
 	e := Entry{ID: t.ID, Key: t.OrderKey}
 	err := s.onLive(ctx, f, u, t.ServiceDate, now, func() (err error) {
 		ls, err = s.Live.AddRead(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
@@ -719,6 +729,8 @@ func (s *Service) indexRead(ctx context.Context, f Facility, u Unit, t Ticket, n
 }
 
 func (s *Service) unindex(ctx context.Context, f Facility, u Unit, t Ticket, called bool, now time.Time) {
+	ctx, cancel := committed(ctx)
+	defer cancel()
 	s.logLive(f, u, t, "remove", s.onLive(ctx, f, u, t.ServiceDate, now, func() error {
 		return s.Live.Remove(ctx, f.Code, u.Code, t.ServiceDate, t.ID, called)
 	}))
