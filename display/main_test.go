@@ -390,6 +390,37 @@ func TestSlowFirstMessages(t *testing.T) {
 	}
 }
 
+// A pong of a screen's old connection, flushed after the screen came back
+// on a new one under the same name, does not overwrite the new entry.
+func TestFlushKeepsNewerConnection(t *testing.T) {
+	hs := newHarness(t, Options{})
+	stored := func() displayEntry {
+		t.Helper()
+		_, key := hs.hub.displayKeys("sobo", "tv-1")
+		raw, err := hs.redis.Get(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d displayEntry
+		if err := json.Unmarshal([]byte(raw), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	old := hs.hub.connected(DisplayRequest{Facility: "sobo", Name: "tv-1"})
+	hs.hub.seen(old) // noted, not flushed yet
+	newer := hs.hub.connected(DisplayRequest{Facility: "sobo", Name: "tv-1"})
+	hs.hub.flushSeen()
+	if d := stored(); d.ConnID != newer.ConnID {
+		t.Fatalf("entry of connection %s after the flush, want the newer %s", d.ConnID, newer.ConnID)
+	}
+	hs.hub.seen(newer)
+	hs.hub.flushSeen()
+	if d := stored(); d.ConnID != newer.ConnID || d.LastSeen.Before(newer.ConnectedAt) {
+		t.Fatalf("the newer connection's pong: %+v", d)
+	}
+}
+
 // Shutting the hub down closes every socket with 1001 going away.
 func TestShutdown(t *testing.T) {
 	hs := newHarness(t, Options{})

@@ -91,6 +91,19 @@ func (h *Hub) runSeenFlusher(ctx context.Context) {
 	}
 }
 
+// seenScript stores a display's entry (KEYS: the set and the entry; ARGV:
+// the entry as JSON, Keep in ms, last seen in Unix ms, id, connection id)
+// unless a newer connection with the same screen name has taken the entry
+// meanwhile.
+const seenScript = `
+local cur = redis.call('GET', KEYS[2])
+if cur and not string.find(cur, '"conn":"' .. ARGV[5] .. '"', 1, true) then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`
+
 func (h *Hub) flushSeen() {
 	h.seenMu.Lock()
 	batch := h.seenAt
@@ -111,7 +124,9 @@ func (h *Hub) flushSeen() {
 				continue
 			}
 			d.LastSeen = at
-			h.queueSave(ctx, p, d)
+			set, key := h.displayKeys(d.Facility, d.ID)
+			raw, _ := json.Marshal(d)
+			p.Eval(ctx, seenScript, []string{set, key}, raw, h.opt.Keep.Milliseconds(), d.LastSeen.UnixMilli(), d.ID, d.ConnID)
 		}
 		return nil
 	})
