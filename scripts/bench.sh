@@ -2,7 +2,8 @@
 # Starts a fresh antrian service (new database, its own Redis), runs the
 # load tool against it with baselines measured in the same run, and writes
 # the reports to testout/bench/. With no argument it runs every scenario;
-# `one`, `district`, `rate`, `bookings`, `screens` or `idle` runs one; `--smoke` runs a
+# `one`, `district`, `rate`, `bookings`, `growth`, `screens` or `idle` runs one
+# (growth only when named); `--smoke` runs a
 # few seconds of small load (CI), failing on any invariant violation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +61,12 @@ bookings() {
   load -district 45 -units LOKET,FARMASI -bookings 6000 -patients 1 -staff 0 -screens 0 -trackers 0 -out "$out/bookings1.json"
   load -district 45 -units LOKET,FARMASI -bookings 12000 -patients 32 -staff 0 -screens 0 -trackers 0 -out "$out/bookings32.json"
 }
+growth() {
+  echo "== bookings as the line grows: three runs of 15,000 at 1,000/s on the same units, nobody called"
+  for i in 1 2 3; do
+    load -district 45 -units LOKET,FARMASI -bookings 15000 -rate 1000 -patients 64 -staff 0 -screens 0 -trackers 0 -out "$out/growth$i.json"
+  done
+}
 screens() {
   echo "== call to every screen with 10,000 connected screens"
   load -facility sobo -bookings 30 -rate 1 -patients 2 -staff 1 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
@@ -70,7 +77,7 @@ idle() {
 }
 case "$mode" in
 --smoke) load -district 3 -bookings 300 -patients 8 -staff 6 -screens 12 -trackers 12 -baseline 1s -out "$out/smoke.json" ;;
-one | district | rate | bookings | screens | idle) "$mode" ;;
+one | district | rate | bookings | growth | screens | idle) "$mode" ;;
 *) idle; one; district; rate; bookings; screens ;; # idle first: on a fresh heap
 esac
 if grep -q "panic\|DATA RACE" "$work/serve.log"; then
