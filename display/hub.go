@@ -247,22 +247,12 @@ func (h *Hub) publish(ctx context.Context, payloads [][]byte) {
 func (h *Hub) runPublisher(ctx context.Context, stop <-chan struct{}) {
 	batch := make([][]byte, 0, 64)
 	for {
-		batch = batch[:0]
+		stopping := false
 		select {
 		case b := <-h.outbox:
-			batch = append(batch, b)
+			batch = append(batch[:0], b)
 		case <-stop:
-			for {
-				select {
-				case b := <-h.outbox:
-					batch = append(batch, b)
-				default:
-					if len(batch) > 0 {
-						h.publish(ctx, batch)
-					}
-					return
-				}
-			}
+			batch, stopping = batch[:0], true
 		}
 	more:
 		for len(batch) < cap(batch) {
@@ -273,7 +263,12 @@ func (h *Hub) runPublisher(ctx context.Context, stop <-chan struct{}) {
 				break more
 			}
 		}
-		h.publish(ctx, batch)
+		if len(batch) > 0 {
+			h.publish(ctx, batch)
+		}
+		if stopping && len(h.outbox) == 0 {
+			return // closing is set: nothing more is queued
+		}
 	}
 }
 

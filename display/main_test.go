@@ -281,6 +281,35 @@ func TestPublishAcrossInstances(t *testing.T) {
 	}
 }
 
+// Stopping the publisher publishes everything still queued.
+func TestPublisherDrainsOnStop(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	h := NewHub(rdb, &fakeStore{}, fakeQueue{}, Options{})
+	ctx := context.Background()
+	sub := rdb.Subscribe(ctx, h.channel())
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil { // the subscription is live
+		t.Fatal(err)
+	}
+	const n = 200 // several batches
+	for i := range n {
+		h.outbox <- []byte(strconv.Itoa(i))
+	}
+	stop := make(chan struct{})
+	close(stop)
+	h.runPublisher(ctx, stop)
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for i := range n {
+		m, err := sub.ReceiveMessage(rctx)
+		if err != nil || m.Payload != strconv.Itoa(i) {
+			t.Fatalf("message %d: %v %v", i, m, err)
+		}
+	}
+}
+
 // A Redis restart loses what was published meanwhile; the resumed
 // subscription refills it from the store at once (not waiting for the poll).
 func TestResubscribe(t *testing.T) {
