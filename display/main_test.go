@@ -120,6 +120,15 @@ func newHarnessOn(t *testing.T, mr *miniredis.Miniredis, st *fakeStore, opt Opti
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Run(ctx) }()
+	// Serve only once Run has started: a screen dialling before gets 503.
+	for running := false; !running; {
+		h.mu.Lock()
+		running = h.ctx != nil
+		h.mu.Unlock()
+		if !running {
+			time.Sleep(time.Millisecond)
+		}
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := DisplayRequest{Facility: "sobo", Name: r.URL.Query().Get("name")}
 		if v := r.URL.Query().Get("since"); v != "" {
