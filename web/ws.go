@@ -25,13 +25,7 @@ func (s *Server) wsDisplay(c echo.Context) error {
 	if q.Get("facility") == "" {
 		return errInvalid("facility", "Sebutkan fasilitas (facility).")
 	}
-	var want []string
-	if v := q.Get("units"); v != "" {
-		for _, u := range strings.Split(v, ",") {
-			want = append(want, strings.TrimSpace(u))
-		}
-	}
-	_, units, err := s.queue.FacilityWithUnits(c.Request().Context(), q.Get("facility"), want...)
+	_, units, err := s.queue.FacilityWithUnits(c.Request().Context(), q.Get("facility"), displayUnits(q)...)
 	if err != nil {
 		return err
 	}
@@ -76,6 +70,19 @@ func (s *Server) listDisplays(c echo.Context) error {
 	return c.JSON(http.StatusOK, ds)
 }
 
+// displayUnits is the ?units= of a display, trimmed; nil when absent.
+func displayUnits(q url.Values) []string {
+	v := q.Get("units")
+	if v == "" {
+		return nil
+	}
+	units := strings.Split(v, ",")
+	for i, u := range units {
+		units[i] = strings.TrimSpace(u)
+	}
+	return units
+}
+
 // parseDisplayQuery reads a screen's subscription from its query string:
 // facility, units (codes of the facility's units, comma-separated), since
 // (the last seq the screen processed) and name. Errors are 400 invalid
@@ -85,13 +92,12 @@ func parseDisplayQuery(q url.Values, units []queue.Unit) (display.DisplayRequest
 	if req.Facility == "" {
 		return req, errInvalid("facility", "Sebutkan fasilitas (facility).")
 	}
-	if v := q.Get("units"); v != "" {
+	if want := displayUnits(q); want != nil {
 		known := map[string]bool{}
 		for _, u := range units {
 			known[u.Code] = true
 		}
-		for _, u := range strings.Split(v, ",") {
-			u = strings.TrimSpace(u)
+		for _, u := range want {
 			if !known[u] {
 				return req, errInvalid("units", "Unit layanan tidak ditemukan: "+u)
 			}
