@@ -454,7 +454,7 @@ func TestFlushKeepsNewerConnection(t *testing.T) {
 	}
 	hs.hub.seen(newer)
 	hs.hub.flushSeen()
-	if d := stored(); d.ConnID != newer.ConnID || d.LastSeen.Before(newer.ConnectedAt) {
+	if d := stored(); d.ConnID != newer.ConnID || !d.LastSeen.After(newer.ConnectedAt) {
 		t.Fatalf("the newer connection's pong: %+v", d)
 	}
 }
