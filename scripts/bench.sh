@@ -18,7 +18,9 @@ redis_port=$((port + 1))
 work=$(mktemp -d)
 cleanup() {
   [ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
-  [ -n "${redis_pid:-}" ] && kill "$redis_pid" 2>/dev/null || true
+  # Redis opens its log file for every line, so it must have exited before
+  # the directory goes, or its shutdown lines recreate the file under rm.
+  [ -n "${redis_pid:-}" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
   psql "$admin_url" -qc "DROP DATABASE IF EXISTS antrian_bench_$$ WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
