@@ -14,28 +14,45 @@ import (
 )
 
 // pgInsertBaseline measures raw single-row inserts a second into Postgres
-// with conns connections, each insert its own transaction (as a booking is).
-func pgInsertBaseline(ctx context.Context, dbURL string, conns int, d time.Duration) (float64, error) {
+// with conns connections, each insert its own transaction (as a booking is),
+// and the CPU time they took and how many there were.
+func pgInsertBaseline(ctx context.Context, dbURL string, conns int, d time.Duration) (float64, CPUUse, int64, error) {
 	cfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
-		return 0, err
+		return 0, CPUUse{}, 0, err
 	}
-	cfg.MaxConns = int32(conns)
+	cfg.MaxConns, cfg.MinConns = int32(conns), int32(conns)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return 0, err
+		return 0, CPUUse{}, 0, err
 	}
 	defer pool.Close()
 	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS antrian_load_baseline (
 		id bigserial PRIMARY KEY, unit text NOT NULL, number integer NOT NULL, name text NOT NULL, at timestamptz NOT NULL)`); err != nil {
-		return 0, err
+		return 0, CPUUse{}, 0, err
 	}
 	defer pool.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS antrian_load_baseline`)
-	return hammer(ctx, conns, d, func(ctx context.Context, i int64) error {
+	// Open every connection first: the CPU sample must not count their
+	// start-up, and a backend that exits would take its time with it.
+	var conns0 []*pgxpool.Conn
+	for range conns {
+		c, err := pool.Acquire(ctx)
+		if err != nil {
+			return 0, CPUUse{}, 0, err
+		}
+		conns0 = append(conns0, c)
+	}
+	for _, c := range conns0 {
+		c.Release()
+	}
+	db := cfg.ConnConfig.Database
+	before, t0 := sampleCPU(db), time.Now()
+	n, rate, err := hammer(ctx, conns, d, func(ctx context.Context, i int64) error {
 		_, err := pool.Exec(ctx, `INSERT INTO antrian_load_baseline (unit, number, name, at) VALUES ($1, $2, $3, now())`,
 			"UMUM", i, "Pasien")
 		return err
 	})
+	return rate, cpuUse(before, sampleCPU(db), time.Since(t0).Seconds()), n, err
 }
 
 // echoBaseline measures an empty echo/v4 handler's requests a second over
@@ -52,17 +69,19 @@ func echoBaseline(ctx context.Context, conns int, d time.Duration) (float64, err
 	go srv.Serve(ln)
 	defer srv.Close()
 	client := newAPI("http://"+ln.Addr().String(), conns+2)
-	return hammer(ctx, conns, d, func(ctx context.Context, i int64) error {
+	_, rate, err := hammer(ctx, conns, d, func(ctx context.Context, i int64) error {
 		st, _, err := client.do(ctx, "POST", "/", map[string]int64{"i": i}, nil, nil)
 		if err == nil && st != http.StatusNoContent {
 			err = errors.New(http.StatusText(st))
 		}
 		return err
 	})
+	return rate, err
 }
 
-// hammer runs op from conns goroutines for d and returns operations a second.
-func hammer(ctx context.Context, conns int, d time.Duration, op func(context.Context, int64) error) (float64, error) {
+// hammer runs op from conns goroutines for d and returns how many
+// succeeded and how many a second.
+func hammer(ctx context.Context, conns int, d time.Duration, op func(context.Context, int64) error) (int64, float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var n, done atomic.Int64
@@ -87,5 +106,5 @@ func hammer(ctx context.Context, conns int, d time.Duration, op func(context.Con
 		}()
 	}
 	wg.Wait()
-	return float64(done.Load()) / time.Since(start).Seconds(), firstErr
+	return done.Load(), float64(done.Load()) / time.Since(start).Seconds(), firstErr
 }

@@ -165,6 +165,16 @@ type Report struct {
 		BookingVsPGInsert  float64 `json:"booking_vs_pg_insert"`
 		BookingVsEcho      float64 `json:"booking_vs_echo"`
 	} `json:"baselines"`
+	// CPU is the CPU time of the service, PostgreSQL, Redis and the tool
+	// (when they run on this machine) while the bookings ran, while the
+	// whole load ran, and while the insert baseline ran.
+	CPU struct {
+		Bookings   CPUUse `json:"bookings"`
+		Load       CPUUse `json:"load"`
+		Deliveries int    `json:"screen_deliveries"`
+		Insert     CPUUse `json:"pg_insert_baseline"`
+		Inserts    int64  `json:"pg_inserts"`
+	} `json:"cpu"`
 	Idle       *IdleReport `json:"idle,omitempty"`
 	Violations []string    `json:"violations"`
 
@@ -204,6 +214,11 @@ func (r *Report) Print(w io.Writer) {
 	}
 	if r.Baselines.EchoPerSecond > 0 {
 		fmt.Fprintf(w, "  baseline: empty echo handler %.0f req/s; booking/echo = %.3f\n", r.Baselines.EchoPerSecond, r.Baselines.BookingVsEcho)
+	}
+	r.CPU.Bookings.per(w, float64(r.Bookings.OK), "booking (all work while bookings ran)")
+	r.CPU.Insert.per(w, float64(r.CPU.Inserts), "raw insert (baseline)")
+	if r.Options.Screens >= 1000 {
+		r.CPU.Load.per(w, float64(r.CPU.Deliveries), "call delivered to a screen (all work in the run)")
 	}
 	s := r.Server
 	if s.Before.OK {
@@ -374,11 +389,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	// Baselines first, so that they run on a quiet machine like the load.
 	if o.DB != "" {
-		rate, err := pgInsertBaseline(ctx, o.DB, o.Patients, o.Baseline)
+		rate, use, n, err := pgInsertBaseline(ctx, o.DB, o.Patients, o.Baseline)
 		if err != nil {
 			return r, fmt.Errorf("postgres baseline: %w", err)
 		}
 		r.Baselines.PGInsertsPerSecond = rate
+		r.CPU.Insert, r.CPU.Inserts = use, n
 	}
 	echoRate, err := echoBaseline(ctx, o.Patients, o.Baseline)
 	if err != nil {
@@ -419,7 +435,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}()
 
-	start := time.Now()
+	db := databaseName(o.DB)
+	cpu0, start := sampleCPU(db), time.Now()
 	var (
 		bookLat, callLat latencies
 		booked           sync.Map // unit/number -> ticket id
@@ -604,9 +621,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}()
 	bookers.Wait()
 	bookEnd := time.Since(start)
+	r.CPU.Bookings = cpuUse(cpu0, sampleCPU(db), bookEnd.Seconds())
 	bookingsDone.Store(true)
 	callers.Wait()
 	callEnd := time.Since(start)
+	r.CPU.Load = cpuUse(cpu0, sampleCPU(db), callEnd.Seconds())
 	close(stopSampling)
 	sampler.Wait()
 
@@ -677,6 +696,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		s.mu.Unlock()
 	}
 	r.CallToScreen, r.CallToAllScreens = summarize(toScreen), summarize(toAll)
+	r.CPU.Deliveries = len(toScreen)
 	r.TrackerMessages = trackerMsgs.Load()
 	for _, c := range trackerConns {
 		c.Close()
