@@ -128,8 +128,14 @@ func describeException(d *runtime.ExceptionDetails) string {
 	return fmt.Sprintf("at %s:%d", d.URL, d.LineNumber)
 }
 
+// stepTimeout bounds one step, so a page that stops answering fails the
+// step that met it, by name, instead of the whole test's deadline.
+const stepTimeout = 20 * time.Second
+
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
@@ -137,11 +143,76 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", js, err)
 	}
 	return v
+}
+
+// The tests find elements with JavaScript and act on them with real input
+// events (Input.dispatchMouseEvent, Input.dispatchKeyEvent), rather than with
+// chromedp's selector actions: those query chromedp's own record of the
+// page's document, which a navigation the page starts itself (booking moves
+// to the tracking page by setting location) can leave stale, and then they
+// retry until the deadline. Evaluate always runs in the current document.
+
+// targetJS is the JavaScript that finds sel, scrolls it into view and returns
+// the middle of its box if it is visible and nothing covers it there.
+const targetJS = `((sel) => {
+  const e = document.querySelector(sel);
+  if (!e || !e.getClientRects().length) return null;
+  e.scrollIntoView({block: 'center', inline: 'center'});
+  const r = e.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  if (!hit || !(hit === e || e.contains(hit) || hit.control === e || (e.control && e.control === hit))) return null;
+  return [x, y];
+})(%q)`
+
+// click waits until sel is visible, uncovered and still (at the same place
+// in two looks 50 ms apart: a page still filling in moves what is below),
+// then clicks its middle with the mouse, as a person would.
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		var last []float64
+		for {
+			at, err := chromedp.Evaluate[[]float64](fmt.Sprintf(targetJS, sel))(ctx, tg)
+			if err == nil && len(at) == 2 && len(last) == 2 && at[0] == last[0] && at[1] == last[1] {
+				_, err := chromedp.MouseClickXY(at[0], at[1])(ctx, tg)
+				return err
+			}
+			last = at
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("click %s: not visible and still: %w", sel, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
+}
+
+// typeIn waits until sel is visible, focuses it and types text with the
+// keyboard ("\r" presses Enter).
+func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		js := fmt.Sprintf(`((sel) => { const e = document.querySelector(sel);
+		  if (!e || !e.getClientRects().length) return false; e.focus(); return document.activeElement === e; })(%q)`, sel)
+		for {
+			ok, err := chromedp.Evaluate[bool](js)(ctx, tg)
+			if err == nil && ok {
+				_, err := chromedp.KeyEvent(text)(ctx, tg)
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("type into %s: not visible: %w", sel, ctx.Err())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	})
 }
 
 // waitFor polls a JavaScript condition until it holds (or fails the test).
@@ -151,7 +222,9 @@ func waitFor(t *testing.T, ctx context.Context, what, js string, timeout time.Du
 	deadline := time.Now().Add(timeout)
 	var last error
 	for time.Now().Before(deadline) {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!(() => { try { return "+js+"; } catch (e) { return false; } })()"))
+		ectx, cancel := context.WithTimeout(ctx, time.Until(deadline)+time.Second)
+		ok, err := chromedp.Run(ectx, chromedp.Evaluate[bool]("!!(() => { try { return "+js+"; } catch (e) { return false; } })()"))
+		cancel()
 		if err == nil && ok {
 			return
 		}
@@ -161,7 +234,28 @@ func waitFor(t *testing.T, ctx context.Context, what, js string, timeout time.Du
 		last = err
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("waiting for %s (%s): timed out (last error %v)", what, js, last)
+	t.Errorf("waiting for %s (%s): timed out (last error %v)", what, js, last)
+	failed(t, ctx, what)
+	t.FailNow()
+}
+
+// failed keeps what a page showed when a wait timed out: its text in the
+// log and a screenshot under testout/browser/failed-*.png.
+func failed(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	page, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + '\n' + (document.body ? document.body.innerText : '').slice(0, 800)`))
+	t.Logf("the page then (%v):\n%s", err, page)
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(t.Name()+"-"+what))
+	if b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		os.WriteFile(filepath.Join(testout(t), "failed-"+name+".png"), b, 0o644)
+	}
 }
 
 // clear empties a text field, as a user selecting all and deleting would.
@@ -257,17 +351,17 @@ func TestBrowser(t *testing.T) {
 		checkA11y(t, phone, "booking")
 		// An invalid number is refused in place, in Indonesian.
 		do(t, phone, "fill the form",
-			chromedp.Click(chromedp.CSS(`label[for=unit-UMUM]`)),
-			chromedp.SendKeys(chromedp.CSS(`#name`), "Siti Aminah"),
-			chromedp.SendKeys(chromedp.CSS(`#phone`), "12345"),
-			chromedp.Click(chromedp.CSS(`#submit`)))
+			click(`label[for=unit-UMUM]`),
+			typeIn(`#name`, "Siti Aminah"),
+			typeIn(`#phone`, "12345"),
+			click(`#submit`))
 		if got := text(t, phone, "#phone-error"); !strings.Contains(got, "Nomor WhatsApp harus") {
 			t.Errorf("phone error: got %q", got)
 		}
 		shot(t, phone, out, "book-error")
-		do(t, phone, "fix the number", clear("#phone"), chromedp.SendKeys(chromedp.CSS(`#phone`), "081234567890"))
+		do(t, phone, "fix the number", clear("#phone"), typeIn(`#phone`, "081234567890"))
 		shot(t, phone, out, "book")
-		do(t, phone, "submit", chromedp.Click(chromedp.CSS(`#submit`)))
+		do(t, phone, "submit", click(`#submit`))
 		waitFor(t, phone, "the ticket", `document.querySelector('#ticket') && document.querySelector('#ticket').dataset.status === 'waiting'`, wait)
 		if got := text(t, phone, "#t-code"); got != "B-001" {
 			t.Errorf("code: got %q, want B-001", got)
@@ -297,7 +391,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("Budi"), chromedp.KeyEvent("\r"))
 		waitFor(t, keys, "the ticket", `document.querySelector('#t-code') && document.querySelector('#t-code').textContent === 'C-001'`, wait)
 		// Cancelling asks once more, then the ticket is cancelled and forgotten.
-		do(t, keys, "cancel", chromedp.Click(chromedp.CSS(`#cancel`)), chromedp.Click(chromedp.CSS(`#cancel-yes`)))
+		do(t, keys, "cancel", click(`#cancel`), click(`#cancel-yes`))
 		waitFor(t, keys, "cancelled", `document.querySelector('#ticket').dataset.status === 'cancelled'`, wait)
 		if n := eval[int](t, keys, `JSON.parse(localStorage.getItem('antrian.tickets') || '[]').length`); n != 0 {
 			t.Errorf("tickets kept after cancelling: %d", n)
@@ -347,8 +441,8 @@ func TestBrowser(t *testing.T) {
 		waitFor(t, desk, "login form", `!document.querySelector('#login').hidden`, wait)
 		checkA11y(t, desk, "console login")
 		do(t, desk, "log in",
-			chromedp.SendKeys(chromedp.CSS(`#username`), "petugas"),
-			chromedp.SendKeys(chromedp.CSS(`#password`), "rahasia123\r"))
+			typeIn(`#username`, "petugas"),
+			typeIn(`#password`, "rahasia123\r"))
 		waitFor(t, desk, "the console", `!document.querySelector('#app').hidden && document.querySelector('#unit').options.length > 0`, wait)
 		do(t, desk, "choose unit and room", chromedp.Evaluate[chromedp.Void](`(() => {
 			const u = document.querySelector('#unit'); u.value = 'UMUM'; u.dispatchEvent(new Event('change'));
@@ -356,7 +450,7 @@ func TestBrowser(t *testing.T) {
 		})()`))
 		waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('B-001')`, wait)
 		waitFor(t, desk, "the TV in the screen list", `document.querySelector('#screens').textContent.includes('tv-ruang-tunggu')`, 25*time.Second)
-		do(t, desk, "call next", chromedp.Click(chromedp.CSS(`#next`)))
+		do(t, desk, "call next", click(`#next`))
 		waitFor(t, desk, "the current ticket", `document.querySelector('#cur-code').textContent === 'B-001'`, wait)
 		checkA11y(t, desk, "console")
 		shot(t, desk, out, "console")
@@ -409,7 +503,7 @@ func TestBrowser(t *testing.T) {
 		checkA11y(t, k, "kiosk")
 		shot(t, k, out, "kiosk")
 		do(t, k, "take a number", chromedp.Evaluate[chromedp.Void](`window.print = () => { window.printed = (window.printed || 0) + 1; }`),
-			chromedp.Click(chromedp.CSS(`[data-unit=LAB]`)))
+			click(`[data-unit=LAB]`))
 		waitFor(t, k, "printing", `window.printed === 1`, wait)
 		if got := text(t, k, "#s-code"); got != "E-001" {
 			t.Errorf("slip code: got %q", got)
@@ -429,12 +523,12 @@ func TestBrowser(t *testing.T) {
 		do(t, a, "open", chromedp.Navigate(base+"/admin"))
 		waitFor(t, a, "login form", `!document.querySelector('#login').hidden`, wait)
 		do(t, a, "log in",
-			chromedp.SendKeys(chromedp.CSS(`#username`), "kepala"),
-			chromedp.SendKeys(chromedp.CSS(`#password`), "rahasia-admin\r"))
+			typeIn(`#username`, "kepala"),
+			typeIn(`#password`, "rahasia-admin\r"))
 		waitFor(t, a, "settings", `document.querySelector('#f-name').value === 'Puskesmas Sobo'`, wait)
 		do(t, a, "edit", clear("#ticker"),
-			chromedp.SendKeys(chromedp.CSS(`#ticker`), "Posyandu lansia hari Sabtu"),
-			chromedp.Click(chromedp.CSS(`#ticker-form button`)))
+			typeIn(`#ticker`, "Posyandu lansia hari Sabtu"),
+			click(`#ticker-form button`))
 		waitFor(t, a, "saved", `document.querySelector('#msg').textContent === 'Tersimpan.'`, wait)
 		checkA11y(t, a, "admin")
 		shot(t, a, out, "admin")
@@ -448,11 +542,11 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("failed sends: got %q", got)
 		}
 		do(t, a, "fill", clear("#jkn-username"),
-			chromedp.SendKeys(chromedp.CSS(`#jkn-username`), "bpjs-sobo"),
-			chromedp.SendKeys(chromedp.CSS(`#jkn-password`), "sandi-mobile-jkn"),
-			chromedp.SendKeys(chromedp.CSS(`#jp-UMUM-kodepoli`), "001"),
-			chromedp.SendKeys(chromedp.CSS(`#jp-UMUM-namadokter`), "dr. Ratna"),
-			chromedp.Click(chromedp.CSS(`#jkn-form button[type=submit]`)))
+			typeIn(`#jkn-username`, "bpjs-sobo"),
+			typeIn(`#jkn-password`, "sandi-mobile-jkn"),
+			typeIn(`#jp-UMUM-kodepoli`, "001"),
+			typeIn(`#jp-UMUM-namadokter`, "dr. Ratna"),
+			click(`#jkn-form button[type=submit]`))
 		waitFor(t, a, "saved", `document.querySelector('#jkn-msg').textContent === 'Tersimpan.'`, wait)
 		if v := eval[string](t, a, `document.querySelector('#jkn-password').value`); v != "" {
 			t.Errorf("password field keeps %q after saving", v)
@@ -468,7 +562,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("password state: got %q", got)
 		}
 		// An invalid BPJS form is refused in place.
-		do(t, a, "save BPJS without keys", chromedp.Click(chromedp.CSS(`#bpjs-form button[type=submit]`)))
+		do(t, a, "save BPJS without keys", click(`#bpjs-form button[type=submit]`))
 		waitFor(t, a, "the BPJS error", `document.querySelector('#bpjs-msg').classList.contains('error') && document.querySelector('#bpjs-msg').textContent.includes('Cons ID')`, wait)
 		checkA11y(t, a, "admin integrations")
 		shot(t, a, out, "admin-integrations")

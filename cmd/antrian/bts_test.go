@@ -436,38 +436,30 @@ func TestKaderReportsFromPhone(t *testing.T) {
 	}
 
 	ctx := tab(t, browser(t), 390, 844, true) // the shared headless Chromium of the browser tests
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+	const wait = 10 * time.Second
+	visible := func(sel string) string {
+		return fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0; })()`, sel)
 	}
-	run("open /kader on a phone",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch),
-		chromedp.Navigate(app.URL()+"/kader"),
-		chromedp.WaitVisible(chromedp.CSS("#login")),
-	)
-	run("log in",
-		chromedp.SendKeys(chromedp.CSS("#username"), "kader1"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "rahasia123"),
-		chromedp.Click(chromedp.CSS("#login button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("#lapor")),
-	)
-	target, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS("#target option")))
-	if err != nil || !strings.Contains(target, "Siti Aminah") {
-		t.Fatalf("target list: %q, %v", target, err)
+	do(t, ctx, "open /kader on a phone", chromedp.Navigate(app.URL()+"/kader"))
+	waitFor(t, ctx, "the login form", visible("#login"), wait)
+	do(t, ctx, "log in",
+		typeIn("#username", "kader1"),
+		typeIn("#password", "rahasia123"),
+		click("#login button[type=submit]"))
+	waitFor(t, ctx, "the report form", visible("#lapor"), wait)
+	if target := text(t, ctx, "#target option"); !strings.Contains(target, "Siti Aminah") {
+		t.Fatalf("target list: %q", target)
 	}
-	run("fill in and send the report",
-		chromedp.SendKeys(chromedp.CSS("#qty-telur"), "2"),
-		chromedp.SendKeys(chromedp.CSS("#price-telur"), "6000"),
-		chromedp.SendKeys(chromedp.CSS("#qty-ikan"), "1"),
-		chromedp.SendKeys(chromedp.CSS("#price-ikan"), "9000"),
+	do(t, ctx, "fill in and send the report",
+		typeIn("#qty-telur", "2"),
+		typeIn("#price-telur", "6000"),
+		typeIn("#qty-ikan", "1"),
+		typeIn("#price-ikan", "9000"),
 		chromedp.SetUploadFiles(chromedp.CSS("#photo"), []string{photo}),
-		chromedp.Click(chromedp.CSS(`input[name=consumption][value=sisa]`)),
-		chromedp.SendKeys(chromedp.CSS("#notes"), "Anak makan separuh"),
-		chromedp.Click(chromedp.CSS("#send")),
-		chromedp.WaitVisible(chromedp.CSS("#status.ok")),
-	)
+		click(`input[name=consumption][value=sisa]`),
+		typeIn("#notes", "Anak makan separuh"),
+		click("#send"))
+	waitFor(t, ctx, "the report sent", visible("#status.ok"), wait)
 	fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
 	if err != nil || !fits {
 		t.Errorf("the page is wider than the phone (%v)", err)

@@ -43,8 +43,8 @@ func TestDashboardsInBrowser(t *testing.T) {
 		waitFor(t, ctx, "sign-in form", `document.querySelector('#login')`, wait)
 		checkA11y(t, ctx, "dashboard sign-in")
 		do(t, ctx, "sign in",
-			chromedp.SendKeys(chromedp.CSS(`#username`), user),
-			chromedp.SendKeys(chromedp.CSS(`#password`), pass+"\r"))
+			typeIn(`#username`, user),
+			typeIn(`#password`, pass+"\r"))
 	}
 
 	t.Run("facility dashboard", func(t *testing.T) {
