@@ -138,6 +138,10 @@ func (e *env) seed(app *App) {
 	if err := app.DB.SeedDemo(ctx); err != nil {
 		e.t.Fatal(err)
 	}
+	// The demo went into the database behind the running service, whose
+	// start-up may have cached the facility with some of its units (for up
+	// to 5 s): forget it, as the admin API does after an edit.
+	app.Queue.ForgetFacility("sobo")
 	hash, err := account.HashPassword("rahasia123")
 	if err != nil {
 		e.t.Fatal(err)
