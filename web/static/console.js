@@ -2,7 +2,7 @@
 // the waiting list kept live. Every change by anyone on the unit arrives
 // over the display socket and triggers a fresh read of the queue, so two
 // staff on one unit never act on stale state.
-import {t, $, h, api, live, waitText} from './common.js';
+import {t, $, h, api, live, waitText, dayIn} from './common.js';
 import {session, showLogin} from './staff.js';
 
 let me = null, facility = null, fcode = '', socket = null, mine = null, lastSkipped = null;
@@ -50,6 +50,7 @@ function unitName(code) { const u = facility.units.find((x) => x.code === code);
 function unitChanged() {
   store('unit', unit());
   $('w-unit').value = unit();
+  $('m').open = MEASURE_UNITS.test(unit());
   $('to').replaceChildren(...facility.units.filter((u) => u.code !== unit()).map((u) => h('option', {value: u.code}, u.name)));
   if (socket) socket.close();
   // The console names its socket so that the list of screens can leave it out.
@@ -101,6 +102,9 @@ function render() {
     $('recall').disabled = mine.status !== 'called';
     $('skip').disabled = mine.status !== 'called';
   }
+  $('m').hidden = !mine;
+  // A new current ticket is a new visit: forget the child and the result.
+  if ((mine ? mine.id : '') !== mTicket) { mTicket = mine ? mine.id : ''; mReset(); }
   $('others').replaceChildren(...queue.current.filter((x) => x !== mine).map((x) =>
     h('li', {}, h('b', {}, x.code), ' → ' + (x.counter || '–') + ' · ' + t('status.' + x.status))));
   $('wcount').textContent = queue.waiting.length;
@@ -178,11 +182,130 @@ document.addEventListener('keydown', (ev) => {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || $('app').hidden) return;
   const tag = (ev.target.tagName || '').toLowerCase();
   if (tag === 'input' || tag === 'select' || tag === 'textarea') return;
+  if (ev.target.closest && ev.target.closest('#m')) return; // keys in the measurement belong to it
   const k = ev.key.toLowerCase();
   const map = {n: () => callNext(), r: () => $('recall').click(), s: () => $('skip').click(), m: () => $('start').click(),
     f: () => $('finish').click(), t: () => $('to').focus()};
   if (map[k]) { ev.preventDefault(); map[k](); }
 });
+
+// --- Measuring a child (BTS) at this visit, linked to the current ticket.
+
+// The units whose staff measure children: the section opens by itself there.
+const MEASURE_UNITS = /^(KIA|MTBS)$/i;
+// The API's field names and the form's inputs.
+const M_NUMS = {weight_kg: 'm-weight', lenhei_cm: 'm-lenhei', lila_cm: 'm-lila', head_cm: 'm-head'};
+const M_FIELDS = Object.assign({measure: 'm-measure'}, M_NUMS);
+// The indices shown: category, z-score and flag fields of a measurement.
+const M_INDICES = [['tbu', 'zlen', 'flen'], ['bbu', 'zwei', 'fwei'], ['bbtb', 'zwfl', 'fwfl'], ['imtu', 'zbmi', 'fbmi']];
+let mTicket = '', mKid = null;
+const en = () => document.documentElement.lang === 'en';
+const bts = (p) => '/api/v1/bts/facilities/' + encodeURIComponent(fcode) + p;
+const dec = (z) => en() ? z.toFixed(2) : z.toFixed(2).replace('.', ',');
+const days = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 86400000);
+
+function mError(id, msg) {
+  const e = $(id + '-error'), el = $(id);
+  e.textContent = msg || '';
+  e.hidden = !msg;
+  if (el.tagName !== 'INPUT') return;
+  if (msg) { el.setAttribute('aria-invalid', 'true'); el.setAttribute('aria-errormessage', id + '-error'); } else el.removeAttribute('aria-invalid');
+}
+
+function mNoErrors() { for (const id of [...Object.values(M_FIELDS), 'm-form']) mError(id, ''); }
+
+function mEmpty() {
+  for (const id of Object.values(M_NUMS)) $(id).value = '';
+  $('m-oedema').checked = false;
+  mNoErrors();
+}
+
+function mReset() {
+  mKid = null;
+  $('m-q').value = '';
+  $('m-found').textContent = '';
+  $('m-kids').replaceChildren();
+  $('m-form').hidden = true;
+  $('m-result').hidden = true;
+  mEmpty();
+}
+
+function mFailed(err) {
+  if (err.status === 401) { showLogin(); return true; }
+  return false;
+}
+
+$('m-find').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  let kids;
+  try { kids = await api('GET', bts('/children?q=' + encodeURIComponent($('m-q').value.trim()))); } catch (err) {
+    if (!mFailed(err)) $('m-found').textContent = err.message;
+    return;
+  }
+  $('m-found').textContent = !kids.length ? t('con.m.none') : kids.length > 10 ? t('con.m.more', {n: kids.length}) : t('con.m.found', {n: kids.length});
+  const born = (d) => new Date(d + 'T12:00:00Z').toLocaleDateString(en() ? 'en-GB' : 'id-ID', {day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC'});
+  $('m-kids').replaceChildren(...kids.slice(0, 10).map((k) => h('li', {},
+    h('button', {type: 'button', class: 'm-kid', 'data-id': k.id, 'aria-pressed': 'false', onclick: () => pick(k)},
+      h('b', {}, k.name), ' ' + t('con.m.kid', {sex: t('con.m.sex.' + k.sex), born: born(k.birth_date)}) +
+      (k.mother_name ? ' · ' + t('con.m.mother', {name: k.mother_name}) : '')))));
+});
+
+function pick(k) {
+  mKid = k;
+  for (const b of $('m-kids').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.id === String(k.id)));
+  $('m-child').textContent = t('con.m.for', {name: k.name, code: mine ? mine.code : ''});
+  // Under two years a child is measured lying, from two standing (bts.md).
+  $(days(k.birth_date, dayIn(facility.timezone)) < 731 ? 'm-lying' : 'm-standing').checked = true;
+  mEmpty();
+  $('m-result').hidden = true;
+  $('m-form').hidden = false;
+  $('m-weight').focus();
+}
+
+$('m-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (!mine || !mKid) return;
+  mNoErrors();
+  const body = {measure: document.querySelector('input[name=m-measure]:checked').value, oedema: $('m-oedema').checked, ticket_id: mine.id};
+  for (const f in M_NUMS) {
+    const s = $(M_NUMS[f]).value.trim().replace(',', '.');
+    if (!s) continue;
+    body[f] = Number(s);
+    if (!isFinite(body[f])) { mError(M_NUMS[f], t('con.m.err.number')); $(M_NUMS[f]).focus(); return; }
+  }
+  const kid = mKid, code = mine.code;
+  $('m-save').disabled = true;
+  try {
+    const m = await api('POST', bts('/children/' + encodeURIComponent(kid.id) + '/measurements'), body);
+    mEmpty();
+    mResult(kid, code, m);
+  } catch (err) {
+    if (!mFailed(err)) {
+      // The API writes Indonesian; English pages translate the fields they know.
+      const id = M_FIELDS[err.field] || 'm-form', key = 'con.m.err.' + err.field;
+      mError(id, en() && t(key) !== key ? t(key) : err.message);
+      if (id !== 'm-form') (id === 'm-measure' ? document.querySelector('input[name=m-measure]:checked') : $(id)).focus();
+    }
+  }
+  $('m-save').disabled = false;
+});
+
+function mResult(kid, code, m) {
+  const young = m.age_days < 731;
+  const ix = (k) => t('con.m.ix.' + ({tbu: young ? 'pbu' : 'tbu', bbtb: young ? 'bbpb' : 'bbtb'}[k] || k));
+  const cat = (c) => { if (!c) return '–'; const k = 'con.m.cat.' + c.replace(/ /g, '_'); return t(k) === k ? c : t(k); };
+  const flagged = M_INDICES.filter((x) => m[x[2]]).map((x) => ix(x[0]));
+  $('m-result').replaceChildren(
+    h('p', {class: 'm-saved'}, t('con.m.saved', {name: kid.name, code, months: m.age_months, days: m.age_days})),
+    h('table', {}, h('caption', {}, t('con.m.result')),
+      h('thead', {}, h('tr', {}, ...['con.m.index', 'con.m.z', 'con.m.category'].map((k) => h('th', {scope: 'col'}, t(k))))),
+      h('tbody', {}, ...M_INDICES.map(([c, z, f]) => h('tr', {'data-index': c, class: m[f] ? 'm-flagged' : null},
+        h('th', {scope: 'row'}, ix(c) + (m[f] ? ' ⚠' : '')), h('td', {class: 'm-z'}, m[z] == null ? '–' : dec(m[z])),
+        h('td', {class: 'm-cat'}, cat(m[c])))))),
+    flagged.length ? h('p', {class: 'msg', role: 'alert'}, t('con.m.flag', {list: flagged.join(', ')})) : '',
+    m.oedema ? h('p', {class: 'm-note'}, t('con.m.oedema.note')) : '');
+  $('m-result').hidden = false;
+}
 
 async function screens() {
   const el = $('screens');

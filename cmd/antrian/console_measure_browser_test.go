@@ -1,0 +1,235 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/antrian/antrian/bts"
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserConsoleMeasurement drives the console's "Pengukuran anak (BTS)"
+// section: staff call a KIA ticket, find a registered child, are refused in
+// place for a measurement without values, then save one linked to the
+// ticket and see the z-scores and Permenkes categories the bts package
+// computes for the same input.
+func TestBrowserConsoleMeasurement(t *testing.T) {
+	b := browser(t)
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	base := app.URL()
+	out := testout(t)
+	const wait = 10 * time.Second
+
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	birth := bts.Date(time.Now(), jakarta).AddDate(0, 0, -400)
+	register := func(nik, name, mother string) int64 {
+		t.Helper()
+		var c struct {
+			ID int64 `json:"id"`
+		}
+		st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/children", map[string]any{
+			"nik": nik, "name": name, "sex": "P", "birth_date": birth.Format(time.DateOnly),
+			"mother_name": mother, "desa": "sobo-desa"}, nil)
+		if st != 201 {
+			t.Fatalf("register %s: %d %s", name, st, raw)
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatal(err)
+		}
+		return c.ID
+	}
+	child := register("3510010101240001", "Siti Aminah", "Sri Wahyuni")
+	register("3510010101240002", "Siti Rahma", "Dewi Lestari")
+	st, tk := staff.book("KIA", nil)
+	if st != 201 {
+		t.Fatalf("book KIA: %d", st)
+	}
+
+	desk := tab(t, b, 1280, 900, false)
+	do(t, desk, "open console", chromedp.Navigate(base+"/console"))
+	waitFor(t, desk, "login form", `!document.querySelector('#login').hidden`, wait)
+	do(t, desk, "log in",
+		typeIn(`#username`, "petugas"),
+		typeIn(`#password`, "rahasia123\r"))
+	waitFor(t, desk, "the console", `!document.querySelector('#app').hidden && document.querySelector('#unit').options.length > 0`, wait)
+	choose := func(unit string) {
+		t.Helper()
+		do(t, desk, "choose "+unit, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+			const u = document.querySelector('#unit'); u.value = %q; u.dispatchEvent(new Event('change'));
+			const c = document.querySelector('#counter'); c.value = 'Ruang KIA'; c.dispatchEvent(new Event('change'));
+		})()`, unit)))
+	}
+
+	t.Run("the section opens by itself on KIA only", func(t *testing.T) {
+		choose("UMUM")
+		if eval[bool](t, desk, `document.querySelector('#m').open`) {
+			t.Error("section open on UMUM, want collapsed")
+		}
+		choose("KIA")
+		if !eval[bool](t, desk, `document.querySelector('#m').open`) {
+			t.Error("section collapsed on KIA, want open")
+		}
+		if !eval[bool](t, desk, `document.querySelector('#m').hidden`) {
+			t.Error("section shown without a current ticket")
+		}
+	})
+
+	t.Run("staff call the ticket and find the child", func(t *testing.T) {
+		waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('`+tk.Code+`')`, wait)
+		do(t, desk, "call next", click(`#next`))
+		waitFor(t, desk, "the current ticket", `document.querySelector('#cur-code').textContent === '`+tk.Code+`'`, wait)
+		waitFor(t, desk, "the section", `!document.querySelector('#m').hidden && document.querySelector('#m').open`, wait)
+		do(t, desk, "search", typeIn(`#m-q`, "Siti\r"))
+		waitFor(t, desk, "two children", `document.querySelectorAll('#m-kids button').length === 2`, wait)
+		// By keyboard: focus the child and press Enter; the weight is next.
+		do(t, desk, "pick", typeIn(fmt.Sprintf(`#m-kids button[data-id="%d"]`, child), "\r"))
+		waitFor(t, desk, "the form", `!document.querySelector('#m-form').hidden && document.activeElement.id === 'm-weight'`, wait)
+		if got := text(t, desk, "#m-child"); !strings.Contains(got, "Siti Aminah") || !strings.Contains(got, tk.Code) {
+			t.Errorf("chosen child: got %q, want Siti Aminah at %s", got, tk.Code)
+		}
+		// 400 days old: measured lying by default.
+		if !eval[bool](t, desk, `document.querySelector('#m-lying').checked`) {
+			t.Error("a child under two is not measured lying by default")
+		}
+	})
+
+	t.Run("a measurement without values is refused in place", func(t *testing.T) {
+		today := bts.Date(time.Now(), jakarta)
+		_, err := bts.NewMeasurement(bts.Child{Sex: bts.Female, BirthDate: birth},
+			bts.MeasurementInput{MeasuredOn: today, Place: bts.AtPuskesmas}, bts.MethodDaily, today)
+		var fe *bts.FieldError
+		if !errors.As(err, &fe) || fe.Field != "weight_kg" {
+			t.Fatalf("bts refuses an empty measurement with %v, want a weight_kg field error", err)
+		}
+		do(t, desk, "save weight 0", typeIn(`#m-weight`, "0"), click(`#m-save`))
+		waitFor(t, desk, "the error", `!document.querySelector('#m-weight-error').hidden`, wait)
+		if got := text(t, desk, "#m-weight-error"); got != fe.Message {
+			t.Errorf("weight error: got %q, want %q", got, fe.Message)
+		}
+		if got := eval[string](t, desk, `document.querySelector('#m-weight').getAttribute('aria-invalid') + ' ' + document.activeElement.id`); got != "true m-weight" {
+			t.Errorf("weight field: aria-invalid and focus %q, want \"true m-weight\"", got)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_measurements`); n != 0 {
+			t.Errorf("%d measurements stored after a refusal, want 0", n)
+		}
+	})
+
+	t.Run("a measurement is saved with the ticket and its result shown", func(t *testing.T) {
+		// Indonesian decimals use a comma.
+		do(t, desk, "fill", clear("#m-weight"),
+			typeIn(`#m-weight`, "7,2"),
+			typeIn(`#m-lenhei`, "68,5"),
+			click(`#m-save`))
+		waitFor(t, desk, "the result", `!document.querySelector('#m-result').hidden`, wait)
+		if got := text(t, desk, "#m-weight-error"); got != "" {
+			t.Errorf("weight error after saving: %q", got)
+		}
+
+		var got struct {
+			Measurements []struct {
+				MeasuredOn string `json:"measured_on"`
+				TicketID   string `json:"ticket_id"`
+			} `json:"measurements"`
+		}
+		if st := staff.do("GET", fmt.Sprintf("/api/v1/bts/facilities/sobo/children/%d", child), nil, nil, &got); st != 200 || len(got.Measurements) != 1 {
+			t.Fatalf("read back: %d, %d measurements, want 1", st, len(got.Measurements))
+		}
+		if m := got.Measurements[0]; m.TicketID != tk.ID {
+			t.Errorf("stored measurement: ticket %q, want %q", m.TicketID, tk.ID)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_measurements WHERE child_id = $1 AND ticket_id = $2 AND place = 'puskesmas'
+			AND weight_kg = 7.2 AND lenhei_cm = 68.5 AND measure = 'l'`, child, tk.ID); n != 1 {
+			t.Errorf("%d rows hold the measurement linked to the ticket, want 1", n)
+		}
+
+		on, err := time.Parse(time.DateOnly, got.Measurements[0].MeasuredOn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := bts.Compute(bts.Input{Sex: bts.Female, AgeDays: bts.AgeDays(birth, on), WeightKg: 7.2, LenHeiCm: 68.5,
+			Measure: bts.MeasureLying}, bts.MethodDaily)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := func(s bts.Score) string {
+			if !s.Valid {
+				return "–"
+			}
+			return strings.Replace(s.String(), ".", ",", 1)
+		}
+		want := map[string][2]string{"tbu": {z(r.ZLen), string(r.TBU)}, "bbu": {z(r.ZWei), string(r.BBU)},
+			"bbtb": {z(r.ZWFL), string(r.BBTB)}, "imtu": {z(r.ZBMI), string(r.IMTU)}}
+		rows := eval[map[string][2]string](t, desk, `Object.fromEntries([...document.querySelectorAll('#m-result tbody tr')].map((r) =>
+			[r.dataset.index, [r.querySelector('.m-z').textContent, r.querySelector('.m-cat').textContent]]))`)
+		for k, w := range want {
+			if rows[k] != w {
+				t.Errorf("%s: page shows z %q %q, want %q %q", k, rows[k][0], rows[k][1], w[0], w[1])
+			}
+		}
+		if r.ZLen.Rounded() >= -2 || r.TBU != bts.Pendek {
+			t.Errorf("the test child is not stunted (zlen %s %s): pick values that show a category", r.ZLen, r.TBU)
+		}
+		if got := text(t, desk, "#m-result tbody tr[data-index=tbu] th"); got != "PB/U" {
+			t.Errorf("length-for-age under two years is labelled %q, want PB/U", got)
+		}
+		flagged := r.FLen || r.FWei || r.FWFL || r.FBMI
+		if shown := eval[bool](t, desk, `!!document.querySelector('#m-result .msg')`); shown != flagged {
+			t.Errorf("plausibility warning shown %v, want %v", shown, flagged)
+		}
+		if v := eval[string](t, desk, `document.querySelector('#m-weight').value + document.querySelector('#m-lenhei').value`); v != "" {
+			t.Errorf("form keeps %q after saving, want it empty", v)
+		}
+		checkA11y(t, desk, "console measurement")
+		shot(t, desk, out, "console-measure")
+	})
+
+	t.Run("an implausible value is warned about", func(t *testing.T) {
+		r, err := bts.Compute(bts.Input{Sex: bts.Female, AgeDays: 400, WeightKg: 2, LenHeiCm: 68.5, Measure: bts.MeasureLying}, bts.MethodDaily)
+		if err != nil || !r.FWei {
+			t.Fatalf("2 kg at 400 days: flag %v (%v), want weight-for-age flagged", r.FWei, err)
+		}
+		do(t, desk, "fill", typeIn(`#m-weight`, "2"), typeIn(`#m-lenhei`, "68,5"), click(`#m-save`))
+		waitFor(t, desk, "the warning", `!!document.querySelector('#m-result .msg')`, wait)
+		if got := text(t, desk, "#m-result .msg"); !strings.Contains(got, "BB/U") || !strings.Contains(got, "ukur ulang") {
+			t.Errorf("warning: got %q, want it to name BB/U and ask to measure again", got)
+		}
+		if got := text(t, desk, "#m-result tr[data-index=bbu] th"); got != "BB/U ⚠" {
+			t.Errorf("flagged row: got %q", got)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_measurements WHERE ticket_id = $1 AND fwei`, tk.ID); n != 1 {
+			t.Errorf("%d flagged measurements stored with the ticket, want 1", n)
+		}
+	})
+
+	t.Run("English errors through the language switch", func(t *testing.T) {
+		do(t, desk, "reload in English", chromedp.Navigate(base+"/console?lang=en"))
+		waitFor(t, desk, "the section", `!document.querySelector('#m').hidden && document.querySelector('#m').open`, wait)
+		if got := text(t, desk, "#m summary"); got != "Child measurement (BTS)" {
+			t.Errorf("summary: got %q", got)
+		}
+		do(t, desk, "search", typeIn(`#m-q`, "Aminah\r"))
+		waitFor(t, desk, "one child", `document.querySelectorAll('#m-kids button').length === 1`, wait)
+		do(t, desk, "pick and save nothing", click(`#m-kids button`), click(`#m-save`))
+		waitFor(t, desk, "the error", `!document.querySelector('#m-weight-error').hidden`, wait)
+		if got := text(t, desk, "#m-weight-error"); !strings.HasPrefix(got, "Enter a weight") {
+			t.Errorf("English weight error: got %q", got)
+		}
+	})
+
+	t.Run("finishing the ticket closes the visit", func(t *testing.T) {
+		do(t, desk, "finish", click(`#finish`))
+		waitFor(t, desk, "no current ticket", `document.querySelector('#m').hidden && !document.querySelector('#cur-none').hidden`, wait)
+		if n := eval[int](t, desk, `document.querySelectorAll('#m-kids li').length`); n != 0 {
+			t.Errorf("%d children still listed after the visit, want 0", n)
+		}
+	})
+}
