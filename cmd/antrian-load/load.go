@@ -73,10 +73,12 @@ type IdleReport struct {
 	BytesPerConn float64 `json:"bytes_per_conn"`
 	// RetainedPerConn is the same growth, both readings taken just after
 	// a garbage collection: what the sockets keep.
-	RetainedPerConn  float64 `json:"retained_bytes_per_conn"`
-	GoroutinesBefore int     `json:"goroutines_before"`
-	GoroutinesOpen   int     `json:"goroutines_open"`
-	GoroutinesAfter  int     `json:"goroutines_after"`
+	RetainedPerConn float64 `json:"retained_bytes_per_conn"`
+	// RetainedStackPerConn is the goroutine stacks' part of it.
+	RetainedStackPerConn float64 `json:"retained_stack_bytes_per_conn"`
+	GoroutinesBefore     int     `json:"goroutines_before"`
+	GoroutinesOpen       int     `json:"goroutines_open"`
+	GoroutinesAfter      int     `json:"goroutines_after"`
 }
 
 // Metrics is what the server says of itself at /metrics.
@@ -228,8 +230,8 @@ func (r *Report) Print(w io.Writer) {
 			s.Before.RSS/(1<<20), s.During.RSS/(1<<20), s.After.RSS/(1<<20))
 	}
 	if r.Idle != nil {
-		fmt.Fprintf(w, "  idle sockets: %d; server heap+stack each %.1f KiB retained after a GC (%.1f KiB just after opening, with handshake garbage); goroutines %d -> %d -> %d\n",
-			r.Idle.Conns, r.Idle.RetainedPerConn/1024, r.Idle.BytesPerConn/1024, r.Idle.GoroutinesBefore, r.Idle.GoroutinesOpen, r.Idle.GoroutinesAfter)
+		fmt.Fprintf(w, "  idle sockets: %d; server heap+stack each %.1f KiB retained after a GC (stacks %.1f KiB; %.1f KiB just after opening, with handshake garbage); goroutines %d -> %d -> %d\n",
+			r.Idle.Conns, r.Idle.RetainedPerConn/1024, r.Idle.RetainedStackPerConn/1024, r.Idle.BytesPerConn/1024, r.Idle.GoroutinesBefore, r.Idle.GoroutinesOpen, r.Idle.GoroutinesAfter)
 	}
 	if len(r.Errors) > 0 {
 		fmt.Fprintf(w, "  errors: %v\n", r.Errors)
@@ -809,6 +811,7 @@ func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
 	if n := float64(len(conns)); n > 0 {
 		r.Idle.BytesPerConn = math.Round((open.HeapInuse + open.StackInuse - before.HeapInuse - before.StackInuse) / n)
 		r.Idle.RetainedPerConn = math.Round((openGC.HeapInuse + openGC.StackInuse - beforeGC.HeapInuse - beforeGC.StackInuse) / n)
+		r.Idle.RetainedStackPerConn = math.Round((openGC.StackInuse - beforeGC.StackInuse) / n)
 	}
 	if after.Goroutines > before.Goroutines+20 {
 		r.violate("goroutines after idle sockets closed: %d, before %d", after.Goroutines, before.Goroutines)
