@@ -157,7 +157,9 @@ func (u CPUUse) per(w io.Writer, ops float64, what string) {
 	sort.Slice(names, func(i, j int) bool { return order(names[i]) < order(names[j]) })
 	var parts []string
 	for _, g := range names {
-		parts = append(parts, fmt.Sprintf("%s %.0f", g, u.Groups[g]/ops*1e6))
+		if us := u.Groups[g] / ops * 1e6; us >= 0.5 { // a process idle meanwhile (a tick or two) is left out
+			parts = append(parts, fmt.Sprintf("%s %.0f", g, us))
+		}
 	}
 	fmt.Fprintf(w, "  cpu per %s (us): %s; total %.0f (%.1f of %.1f s wall on the machine's cores)\n",
 		what, strings.Join(parts, ", "), u.Total()/ops*1e6, u.Total(), u.Wall)

@@ -43,9 +43,10 @@ func TestSampleCPUCountsTheTool(t *testing.T) {
 }
 
 func TestCPUPer(t *testing.T) {
-	u := CPUUse{Wall: 2, Groups: map[string]float64{"tool": 0.5, "postgres": 1, "service": 1.5}}
+	u := CPUUse{Wall: 2, Groups: map[string]float64{"tool": 0.5, "postgres": 1, "service": 1.5, "redis": 0.0001}}
 	var b bytes.Buffer
 	u.per(&b, 1000, "booking")
+	// Redis, idle meanwhile (0.1 us a booking), is left out of the list but not the total.
 	want := "  cpu per booking (us): service 1500, postgres 1000, tool 500; total 3000 (3.0 of 2.0 s wall on the machine's cores)\n"
 	if b.String() != want {
 		t.Errorf("got %q\nwant %q", b.String(), want)
