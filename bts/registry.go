@@ -74,7 +74,7 @@ func (c Child) Validate(today time.Time) error {
 	case c.BirthDate.IsZero() || dateOf(c.BirthDate).After(dateOf(today)):
 		return invalid("birth_date", "Tanggal lahir tidak boleh kosong atau di masa depan.")
 	case AgeDays(c.BirthDate, today) > 7*366:
-		return invalid("birth_date", "BTS mencatat anak di bawah 5 tahun.")
+		return invalid("birth_date", "Tanggal lahir lebih dari 7 tahun yang lalu; periksa kembali.")
 	case !(c.BirthWeightKg >= 0 && c.BirthWeightKg < 8):
 		return invalid("birth_weight_kg", "Berat lahir tidak masuk akal.")
 	case !(c.BirthLengthCm >= 0 && c.BirthLengthCm < 70):

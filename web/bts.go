@@ -364,6 +364,10 @@ func (s *Server) btsCreateChild(c echo.Context) error {
 		return err
 	}
 	child, err = s.db.CreateChild(ctx, child)
+	if errors.Is(err, bts.ErrConflict) { // the only unique key of a child is its NIK
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "nik",
+			Message: "NIK anak ini sudah terdaftar (bisa di Puskesmas lain). Cari anak dengan NIK ini."}
+	}
 	if err != nil {
 		return err
 	}

@@ -649,3 +649,28 @@ func TestBTSPregnancies(t *testing.T) {
 		t.Errorf("enrol the woman at risk: %d %s", st, raw)
 	}
 }
+
+// A NIK registered once is refused the second time, on the nik field, with
+// a message that says what to do; nothing is stored twice.
+func TestBTSChildNIKRegisteredTwice(t *testing.T) {
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	child := map[string]any{"nik": "3510010101250009", "name": "Bayu", "sex": "L",
+		"birth_date": time.Now().AddDate(0, 0, -200).Format(time.DateOnly), "mother_name": "Ibu Bayu", "desa": "sobo-desa"}
+	if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/children", child, nil); st != 201 {
+		t.Fatalf("register: %d %s", st, raw)
+	}
+	child["name"] = "Bayu Lagi"
+	st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/children", child, nil)
+	var got apiErr
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if st != 409 || got.Error.Code != "conflict" || got.Error.Field != "nik" || !strings.Contains(got.Error.Message, "NIK anak ini sudah terdaftar") {
+		t.Errorf("the same NIK again: %d %s, want 409 conflict on nik", st, raw)
+	}
+	if n := dbCount(t, app, `SELECT count(*) FROM bts_children WHERE nik = '3510010101250009'`); n != 1 {
+		t.Errorf("children with the NIK: %d, want 1", n)
+	}
+}
