@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,36 @@ import (
 	"github.com/antrian/antrian/bts"
 	"github.com/chromedp/chromedp"
 )
+
+// consoleDesk opens the console in a new tab and logs in as petugas.
+func consoleDesk(t *testing.T, b context.Context, base string) context.Context {
+	t.Helper()
+	const wait = 10 * time.Second
+	desk := tab(t, b, 1280, 900, false)
+	do(t, desk, "open console", chromedp.Navigate(base+"/console"))
+	waitFor(t, desk, "login form", `!document.querySelector('#login').hidden`, wait)
+	do(t, desk, "log in",
+		typeIn(`#username`, "petugas"),
+		typeIn(`#password`, "rahasia123\r"))
+	waitFor(t, desk, "the console", `!document.querySelector('#app').hidden && document.querySelector('#unit').options.length > 0`, wait)
+	return desk
+}
+
+// chooseUnit sets the console's unit, and its counter to Ruang KIA.
+func chooseUnit(t *testing.T, desk context.Context, unit string) {
+	t.Helper()
+	do(t, desk, "choose "+unit, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		const u = document.querySelector('#unit'); u.value = %q; u.dispatchEvent(new Event('change'));
+		const c = document.querySelector('#counter'); c.value = 'Ruang KIA'; c.dispatchEvent(new Event('change'));
+	})()`, unit)))
+}
+
+// setValue sets a select or date input as choosing with a picker would:
+// the picker's own keys differ by browser and locale.
+func setValue(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const e = document.querySelector(%q);
+		e.value = %q; e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); })()`, sel, value))
+}
 
 // TestBrowserConsoleMeasurement drives the console's "Pengukuran anak (BTS)"
 // section: staff call a KIA ticket, find a registered child, are refused in
@@ -54,19 +85,10 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 		t.Fatalf("book KIA: %d", st)
 	}
 
-	desk := tab(t, b, 1280, 900, false)
-	do(t, desk, "open console", chromedp.Navigate(base+"/console"))
-	waitFor(t, desk, "login form", `!document.querySelector('#login').hidden`, wait)
-	do(t, desk, "log in",
-		typeIn(`#username`, "petugas"),
-		typeIn(`#password`, "rahasia123\r"))
-	waitFor(t, desk, "the console", `!document.querySelector('#app').hidden && document.querySelector('#unit').options.length > 0`, wait)
+	desk := consoleDesk(t, b, base)
 	choose := func(unit string) {
 		t.Helper()
-		do(t, desk, "choose "+unit, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
-			const u = document.querySelector('#unit'); u.value = %q; u.dispatchEvent(new Event('change'));
-			const c = document.querySelector('#counter'); c.value = 'Ruang KIA'; c.dispatchEvent(new Event('change'));
-		})()`, unit)))
+		chooseUnit(t, desk, unit)
 	}
 
 	t.Run("the section opens by itself on KIA only", func(t *testing.T) {
@@ -231,5 +253,183 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 		if n := eval[int](t, desk, `document.querySelectorAll('#m-kids li').length`); n != 0 {
 			t.Errorf("%d children still listed after the visit, want 0", n)
 		}
+	})
+}
+
+// TestBrowserConsoleRegisterChild drives registering, from the console's
+// measurement section, a child the search did not find: staff see "not
+// found" and the form with the searched name, are refused in place for a
+// missing birth date, then register the child (stored at the facility
+// with the fields entered), find it picked, and measure it at the visit.
+func TestBrowserConsoleRegisterChild(t *testing.T) {
+	b := browser(t)
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	base := app.URL()
+	out := testout(t)
+	const wait = 10 * time.Second
+
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := bts.Date(time.Now(), jakarta)
+	birth := today.AddDate(0, 0, -200)
+	var areas []struct {
+		Code     string `json:"code"`
+		Posyandu []struct {
+			ID int64 `json:"id"`
+		} `json:"posyandu"`
+	}
+	if st := staff.do("GET", "/api/v1/bts/facilities/sobo/areas", nil, nil, &areas); st != 200 || len(areas) != 1 || len(areas[0].Posyandu) != 1 {
+		t.Fatalf("areas: %d %+v, want sobo-desa with one posyandu", st, areas)
+	}
+	posyandu := areas[0].Posyandu[0].ID
+	st, tk := staff.book("KIA", nil)
+	if st != 201 {
+		t.Fatalf("book KIA: %d", st)
+	}
+
+	desk := consoleDesk(t, b, base)
+	chooseUnit(t, desk, "KIA")
+
+	t.Run("a search that finds nobody offers the form", func(t *testing.T) {
+		waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('`+tk.Code+`')`, wait)
+		do(t, desk, "call next", click(`#next`))
+		waitFor(t, desk, "the section", `!document.querySelector('#m').hidden && document.querySelector('#m').open`, wait)
+		do(t, desk, "search", typeIn(`#m-q`, "Bayu Pratama\r"))
+		waitFor(t, desk, "the form", `!document.querySelector('#m-reg').hidden && document.querySelector('#m-desa').options.length > 1`, wait)
+		if got := text(t, desk, "#m-found"); !strings.HasPrefix(got, "Tidak ada anak terdaftar") {
+			t.Errorf("search result: got %q, want not found", got)
+		}
+		if got := eval[string](t, desk, `document.querySelector('#m-name').value`); got != "Bayu Pratama" {
+			t.Errorf("name: got %q, want the searched text", got)
+		}
+		if got := text(t, desk, "#m-reg h3"); got != "Daftarkan anak baru" {
+			t.Errorf("form heading: got %q", got)
+		}
+		checkA11y(t, desk, "console registration")
+		shot(t, desk, out, "console-register-form")
+	})
+
+	t.Run("a missing birth date is refused in place", func(t *testing.T) {
+		err := bts.Child{Name: "Bayu Pratama", Sex: bts.Male, MotherName: "Rina Wati",
+			Address: bts.Address{Desa: "sobo-desa"}}.Validate(today)
+		var fe *bts.FieldError
+		if !errors.As(err, &fe) || fe.Field != "birth_date" {
+			t.Fatalf("bts refuses a child without a birth date with %v, want a birth_date field error", err)
+		}
+		// The console itself asks for the mother's name, which the API leaves optional.
+		do(t, desk, "save the name only", click(`#m-reg-save`))
+		waitFor(t, desk, "the mother error", `!document.querySelector('#m-mother-error').hidden && document.activeElement.id === 'm-mother'`, wait)
+		if got := text(t, desk, "#m-mother-error"); got != "Isi nama ibu." {
+			t.Errorf("mother error: got %q", got)
+		}
+		do(t, desk, "fill all but the birth date", click(`#m-sex-l`), typeIn(`#m-mother`, "Rina Wati"),
+			setValue(`#m-desa`, "sobo-desa"), click(`#m-reg-save`))
+		waitFor(t, desk, "the error", `!document.querySelector('#m-born-error').hidden`, wait)
+		if got := text(t, desk, "#m-born-error"); got != fe.Message {
+			t.Errorf("birth date error: got %q, want %q", got, fe.Message)
+		}
+		if got := eval[string](t, desk, `document.querySelector('#m-born').getAttribute('aria-invalid') + ' ' + document.activeElement.id`); got != "true m-born" {
+			t.Errorf("birth date field: aria-invalid and focus %q, want \"true m-born\"", got)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_children`); n != 0 {
+			t.Errorf("%d children stored after a refusal, want 0", n)
+		}
+	})
+
+	var child int64
+	t.Run("the registered child is stored and picked", func(t *testing.T) {
+		do(t, desk, "fill the rest", setValue(`#m-born`, birth.Format(time.DateOnly)),
+			typeIn(`#m-nik`, "3510010101250009"), setValue(`#m-posyandu`, fmt.Sprint(posyandu)),
+			typeIn(`#m-rt`, "003"), typeIn(`#m-rw`, "004"), typeIn(`#m-street`, "Dusun Krajan"),
+			typeIn(`#m-poor`, "DTKS"), typeIn(`#m-bweight`, "2,9"), typeIn(`#m-blength`, "48,5"),
+			click(`#m-reg-save`))
+		waitFor(t, desk, "the measurement form", `!document.querySelector('#m-form').hidden && document.activeElement.id === 'm-weight'`, wait)
+		if !eval[bool](t, desk, `document.querySelector('#m-reg').hidden && document.querySelector('#m-born-error').hidden`) {
+			t.Error("registration form or its error still shown after saving")
+		}
+
+		type childJSON struct {
+			ID            int64   `json:"id"`
+			Facility      string  `json:"facility"`
+			NIK           string  `json:"nik"`
+			Name          string  `json:"name"`
+			Sex           string  `json:"sex"`
+			BirthDate     string  `json:"birth_date"`
+			BirthWeightKg float64 `json:"birth_weight_kg"`
+			BirthLengthCm float64 `json:"birth_length_cm"`
+			MotherName    string  `json:"mother_name"`
+			Desa          string  `json:"desa"`
+			PosyanduID    int64   `json:"posyandu_id"`
+			RT            string  `json:"rt"`
+			RW            string  `json:"rw"`
+			Address       string  `json:"address"`
+			PoorBasis     string  `json:"poor_basis"`
+		}
+		var got []childJSON
+		if st := staff.do("GET", "/api/v1/bts/facilities/sobo/children?q=Bayu", nil, nil, &got); st != 200 || len(got) != 1 {
+			t.Fatalf("read back: %d, %d children, want 1", st, len(got))
+		}
+		child = got[0].ID
+		got[0].ID = 0
+		want := childJSON{Facility: "sobo", NIK: "3510010101250009", Name: "Bayu Pratama", Sex: "L",
+			BirthDate: birth.Format(time.DateOnly), BirthWeightKg: 2.9, BirthLengthCm: 48.5, MotherName: "Rina Wati",
+			Desa: "sobo-desa", PosyanduID: posyandu, RT: "003", RW: "004", Address: "Dusun Krajan", PoorBasis: "DTKS"}
+		if got[0] != want {
+			t.Errorf("stored child:\n got %+v\nwant %+v", got[0], want)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_children c JOIN facilities f ON f.id = c.facility_id
+			WHERE c.id = $1 AND f.code = 'sobo'`, child); n != 1 {
+			t.Errorf("%d children stored at sobo with id %d, want 1", n, child)
+		}
+		if got := text(t, desk, "#m-child"); !strings.Contains(got, "Bayu Pratama") || !strings.Contains(got, tk.Code) {
+			t.Errorf("chosen child: got %q, want Bayu Pratama at %s", got, tk.Code)
+		}
+		if got := eval[string](t, desk, `[...document.querySelectorAll('#m-kids button[aria-pressed=true]')].map((b) => b.dataset.id).join()`); got != fmt.Sprint(child) {
+			t.Errorf("picked child ids %q, want %d", got, child)
+		}
+		if !eval[bool](t, desk, `document.querySelector('#m-lying').checked`) {
+			t.Error("a child under two is not measured lying by default")
+		}
+	})
+
+	t.Run("the new child is measured at the visit", func(t *testing.T) {
+		do(t, desk, "measure", typeIn(`#m-weight`, "6,1"), typeIn(`#m-lenhei`, "62"), click(`#m-save`))
+		waitFor(t, desk, "the result", `!document.querySelector('#m-result').hidden`, wait)
+		if got := text(t, desk, ".m-saved"); !strings.Contains(got, "Bayu Pratama") || !strings.Contains(got, tk.Code) {
+			t.Errorf("saved line: got %q", got)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_measurements WHERE child_id = $1 AND ticket_id = $2
+			AND place = 'puskesmas' AND weight_kg = 6.1 AND lenhei_cm = 62 AND measure = 'l'`, child, tk.ID); n != 1 {
+			t.Errorf("%d rows hold the measurement of the new child linked to the ticket, want 1", n)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_measurements`); n != 1 {
+			t.Errorf("%d measurements stored, want 1", n)
+		}
+		checkA11y(t, desk, "console measurement of a new child")
+		shot(t, desk, out, "console-register")
+	})
+
+	t.Run("the button opens the form and a registered NIK is refused", func(t *testing.T) {
+		do(t, desk, "search", clear(`#m-q`), typeIn(`#m-q`, "Dewi"), click(`#m-new`))
+		waitFor(t, desk, "the form", `!document.querySelector('#m-reg').hidden && document.activeElement.id === 'm-name'`, wait)
+		if got := eval[string](t, desk, `document.querySelector('#m-name').value`); got != "Dewi" {
+			t.Errorf("name: got %q, want the searched text", got)
+		}
+		waitFor(t, desk, "the villages", `document.querySelector('#m-desa').options.length > 1`, wait)
+		do(t, desk, "fill with a registered NIK", click(`#m-sex-p`), setValue(`#m-born`, birth.Format(time.DateOnly)),
+			typeIn(`#m-nik`, "3510010101250009"), typeIn(`#m-mother`, "Sri"), setValue(`#m-desa`, "sobo-desa"), click(`#m-reg-save`))
+		waitFor(t, desk, "the error", `!document.querySelector('#m-nik-error').hidden`, wait)
+		if got := text(t, desk, "#m-nik-error"); !strings.Contains(got, "sudah terdaftar") {
+			t.Errorf("NIK error: got %q, want it to say the NIK is registered", got)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_children`); n != 1 {
+			t.Errorf("%d children stored, want 1", n)
+		}
+		do(t, desk, "cancel", click(`#m-reg-cancel`))
+		waitFor(t, desk, "the form closed", `document.querySelector('#m-reg').hidden && document.activeElement.id === 'm-new'`, wait)
 	})
 }

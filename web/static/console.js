@@ -196,9 +196,14 @@ const MEASURE_UNITS = /^(KIA|MTBS)$/i;
 // The API's field names and the form's inputs.
 const M_NUMS = {weight_kg: 'm-weight', lenhei_cm: 'm-lenhei', lila_cm: 'm-lila', head_cm: 'm-head'};
 const M_FIELDS = Object.assign({measure: 'm-measure'}, M_NUMS);
+// The same for registering a child (bts.Child.Validate names these fields).
+const R_NUMS = {birth_weight_kg: 'm-bweight', birth_length_cm: 'm-blength'};
+const R_TEXTS = {name: 'm-name', birth_date: 'm-born', nik: 'm-nik', mother_name: 'm-mother', desa: 'm-desa',
+  posyandu_id: 'm-posyandu', rt: 'm-rt', rw: 'm-rw', address: 'm-street', poor_basis: 'm-poor'};
+const R_FIELDS = Object.assign({sex: 'm-sex'}, R_TEXTS, R_NUMS);
 // The indices shown: category, z-score and flag fields of a measurement.
 const M_INDICES = [['tbu', 'zlen', 'flen'], ['bbu', 'zwei', 'fwei'], ['bbtb', 'zwfl', 'fwfl'], ['imtu', 'zbmi', 'fbmi']];
-let mTicket = '', mKid = null;
+let mTicket = '', mKid = null, mAreas = null;
 const en = () => document.documentElement.lang === 'en';
 const bts = (p) => '/api/v1/bts/facilities/' + encodeURIComponent(fcode) + p;
 const dec = (z) => en() ? z.toFixed(2) : z.toFixed(2).replace('.', ',');
@@ -208,16 +213,40 @@ function mError(id, msg) {
   const e = $(id + '-error'), el = $(id);
   e.textContent = msg || '';
   e.hidden = !msg;
-  if (el.tagName !== 'INPUT') return;
+  if (el.tagName !== 'INPUT' && el.tagName !== 'SELECT') return;
   if (msg) { el.setAttribute('aria-invalid', 'true'); el.setAttribute('aria-errormessage', id + '-error'); } else el.removeAttribute('aria-invalid');
 }
 
-function mNoErrors() { for (const id of [...Object.values(M_FIELDS), 'm-form']) mError(id, ''); }
+function mNoErrors(fields, form) { for (const id of [...Object.values(fields), form]) mError(id, ''); }
+
+// mNumbers reads the decimal inputs of fields (API name: input id) into
+// body. It shows the error and returns false when one is not a number.
+function mNumbers(fields, body) {
+  for (const f in fields) {
+    const s = $(fields[f]).value.trim().replace(',', '.');
+    if (!s) continue;
+    body[f] = Number(s);
+    if (!isFinite(body[f])) { mError(fields[f], t('con.m.err.number')); $(fields[f]).focus(); return false; }
+  }
+  return true;
+}
+
+// mShow puts an API error under the input of the field it names (or on
+// the form's own line) and focuses that input.
+function mShow(err, fields, form) {
+  if (mFailed(err)) return;
+  // The API writes Indonesian; English pages translate the fields they know.
+  const id = fields[err.field] || form, key = 'con.m.err.' + err.field;
+  mError(id, en() && t(key) !== key ? t(key) : err.message);
+  if (id === form) return;
+  const el = $(id);
+  (el.tagName === 'FIELDSET' ? el.querySelector('input:checked') || el.querySelector('input') : el).focus();
+}
 
 function mEmpty() {
   for (const id of Object.values(M_NUMS)) $(id).value = '';
   $('m-oedema').checked = false;
-  mNoErrors();
+  mNoErrors(M_FIELDS, 'm-form');
 }
 
 function mReset() {
@@ -228,6 +257,7 @@ function mReset() {
   $('m-form').hidden = true;
   $('m-result').hidden = true;
   mEmpty();
+  mRegClose();
 }
 
 function mFailed(err) {
@@ -242,13 +272,20 @@ $('m-find').addEventListener('submit', async (ev) => {
     if (!mFailed(err)) $('m-found').textContent = err.message;
     return;
   }
-  $('m-found').textContent = !kids.length ? t('con.m.none') : kids.length > 10 ? t('con.m.more', {n: kids.length}) : t('con.m.found', {n: kids.length});
+  $('m-found').textContent = !kids.length ? t('con.m.none') + ' ' + t('con.m.reg.hint') :
+    kids.length > 10 ? t('con.m.more', {n: kids.length}) : t('con.m.found', {n: kids.length});
+  mKids(kids.slice(0, 10));
+  // Nobody found: the child is new here; register it right away.
+  if (kids.length) mRegClose(); else mRegOpen(false);
+});
+
+function mKids(kids) {
   const born = (d) => new Date(d + 'T12:00:00Z').toLocaleDateString(en() ? 'en-GB' : 'id-ID', {day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC'});
-  $('m-kids').replaceChildren(...kids.slice(0, 10).map((k) => h('li', {},
+  $('m-kids').replaceChildren(...kids.map((k) => h('li', {},
     h('button', {type: 'button', class: 'm-kid', 'data-id': k.id, 'aria-pressed': 'false', onclick: () => pick(k)},
       h('b', {}, k.name), ' ' + t('con.m.kid', {sex: t('con.m.sex.' + k.sex), born: born(k.birth_date)}) +
       (k.mother_name ? ' · ' + t('con.m.mother', {name: k.mother_name}) : '')))));
-});
+}
 
 function pick(k) {
   mKid = k;
@@ -257,6 +294,7 @@ function pick(k) {
   // Under two years a child is measured lying, from two standing (bts.md).
   $(days(k.birth_date, dayIn(facility.timezone)) < 731 ? 'm-lying' : 'm-standing').checked = true;
   mEmpty();
+  mRegClose();
   $('m-result').hidden = true;
   $('m-form').hidden = false;
   $('m-weight').focus();
@@ -265,14 +303,9 @@ function pick(k) {
 $('m-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   if (!mine || !mKid) return;
-  mNoErrors();
+  mNoErrors(M_FIELDS, 'm-form');
   const body = {measure: document.querySelector('input[name=m-measure]:checked').value, oedema: $('m-oedema').checked, ticket_id: mine.id};
-  for (const f in M_NUMS) {
-    const s = $(M_NUMS[f]).value.trim().replace(',', '.');
-    if (!s) continue;
-    body[f] = Number(s);
-    if (!isFinite(body[f])) { mError(M_NUMS[f], t('con.m.err.number')); $(M_NUMS[f]).focus(); return; }
-  }
+  if (!mNumbers(M_NUMS, body)) return;
   const kid = mKid, code = mine.code;
   $('m-save').disabled = true;
   try {
@@ -280,14 +313,76 @@ $('m-form').addEventListener('submit', async (ev) => {
     mEmpty();
     mResult(kid, code, m);
   } catch (err) {
-    if (!mFailed(err)) {
-      // The API writes Indonesian; English pages translate the fields they know.
-      const id = M_FIELDS[err.field] || 'm-form', key = 'con.m.err.' + err.field;
-      mError(id, en() && t(key) !== key ? t(key) : err.message);
-      if (id !== 'm-form') (id === 'm-measure' ? document.querySelector('input[name=m-measure]:checked') : $(id)).focus();
-    }
+    mShow(err, M_FIELDS, 'm-form');
   }
   $('m-save').disabled = false;
+});
+
+// Registering a child that the search did not find, then measuring it.
+
+// mRegOpen shows the registration form, the search text taken as the
+// name (or as the NIK when it is all digits); focus moves there when
+// staff asked for the form.
+async function mRegOpen(focus) {
+  const q = $('m-q').value.trim();
+  for (const id of Object.values(R_TEXTS)) $(id).value = '';
+  for (const r of document.querySelectorAll('input[name=m-sex]')) r.checked = false;
+  for (const id of Object.values(R_NUMS)) $(id).value = '';
+  mNoErrors(R_FIELDS, 'm-reg');
+  $(/^\d+$/.test(q) ? 'm-nik' : 'm-name').value = q;
+  $('m-born').max = dayIn(facility.timezone);
+  $('m-form').hidden = true;
+  $('m-result').hidden = true;
+  $('m-reg').hidden = false;
+  $('m-new').hidden = true;
+  if (focus) $('m-name').focus();
+  try {
+    mAreas = mAreas || await api('GET', bts('/areas'));
+  } catch (err) {
+    if (!mFailed(err)) mError('m-reg', err.message);
+    return;
+  }
+  $('m-desa').replaceChildren(h('option', {value: ''}, t('con.m.desa.choose')), ...mAreas.map((d) => h('option', {value: d.code}, d.name)));
+  mPosyandu();
+}
+
+function mRegClose() {
+  $('m-reg').hidden = true;
+  $('m-new').hidden = false;
+}
+
+function mPosyandu() {
+  const d = (mAreas || []).find((x) => x.code === $('m-desa').value);
+  $('m-posyandu').replaceChildren(h('option', {value: ''}, t('con.m.posyandu.none')),
+    ...(d ? d.posyandu : []).map((p) => h('option', {value: p.id}, p.name)));
+}
+
+$('m-new').addEventListener('click', () => mRegOpen(true));
+$('m-reg-cancel').addEventListener('click', () => { mRegClose(); $('m-new').focus(); });
+$('m-desa').addEventListener('change', mPosyandu);
+
+$('m-reg').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  mNoErrors(R_FIELDS, 'm-reg');
+  const sex = document.querySelector('input[name=m-sex]:checked');
+  const body = {sex: sex ? sex.value : ''};
+  for (const f in R_TEXTS) body[f] = $(R_TEXTS[f]).value.trim();
+  body.posyandu_id = Number(body.posyandu_id) || 0;
+  // The console asks for the mother's name: it is how a child is found again.
+  if (!body.mother_name) { mError('m-mother', t('con.m.err.mother')); $('m-mother').focus(); return; }
+  if (!mNumbers(R_NUMS, body)) return;
+  $('m-reg-save').disabled = true;
+  try {
+    const k = await api('POST', bts('/children'), body);
+    $('m-q').value = k.name;
+    $('m-found').textContent = t('con.m.reg.saved', {name: k.name});
+    mKids([k]);
+    pick(k);
+  } catch (err) {
+    // A NIK registered before (here or at another Puskesmas): say what to do, in the page's language.
+    if (err.status === 409 && err.field === 'nik') { mError('m-nik', t('con.m.reg.dup')); $('m-nik').focus(); } else mShow(err, R_FIELDS, 'm-reg');
+  }
+  $('m-reg-save').disabled = false;
 });
 
 function mResult(kid, code, m) {
