@@ -68,7 +68,8 @@ func init() {
 
 	// Pages and their assets are public; what they show comes from the API.
 	allow(pub, scopeNone, "GET /", "GET /t/:id", "GET /console", "GET /display", "GET /kiosk", "GET /admin",
-		"GET /static/:version/*", "POST /qr.svg", "GET /kader", "GET /bts/laporan", "GET /bts/static/:name",
+		"GET /static/:version/*", "POST /qr.svg", "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi",
+		"GET /bts/static/:name",
 		"GET /api/v1/facilities")
 
 	// Settings (web/admin.go).

@@ -71,6 +71,7 @@ func (s *Server) btsRoutes(api *echo.Group) {
 
 	s.echo.GET("/kader", s.btsKaderPage, s.optionalAuth)
 	s.echo.GET("/bts/laporan", s.btsReportPage, s.optionalAuth)
+	s.echo.GET("/bts/verifikasi", s.btsVerifyPage, s.optionalAuth)
 	s.echo.GET("/bts/static/:name", s.btsStatic)
 }
 
@@ -1334,7 +1335,7 @@ var btsPages = sync.OnceValue(func() *template.Template {
 // they can be cached for good.
 var btsAssetVersion = sync.OnceValue(func() string {
 	h := sha256.New()
-	for _, name := range []string{"kader.js", "laporan.js", "bts.css"} {
+	for _, name := range []string{"kader.js", "laporan.js", "verifikasi.js", "bts.css"} {
 		b, _ := btsFS.ReadFile("bts/" + name)
 		h.Write(b)
 	}
@@ -1464,4 +1465,162 @@ func (s *Server) btsReportPage(c echo.Context) error {
 	p.Rows = bts.Prevalence(obs, level)
 	p.Query = "from=" + p.From + "&to=" + p.To + "&facility=" + scope
 	return s.renderBTS(c, "laporan.html", p)
+}
+
+// verifyPage is the nutritionist's review page: the facility's delivery
+// reports with their photos and the photos' EXIF.
+type verifyPage struct {
+	User       *userJSON
+	CSRF       string
+	Forbid     bool
+	Error      string
+	Facility   string             // the facility under review ("" until a district admin picks one)
+	Name       string             // its name
+	Facilities []facilityListItem // the district admin's choice
+	Status     string             // pending, verified, rejected or all
+	From, To   string
+	Reports    []verifyItem
+	Pending    int
+}
+
+// verifyItem is one report as the review page shows it.
+type verifyItem struct {
+	deliveryJSON
+	Target      string
+	Consumed    string
+	TakenAt     string // the EXIF capture time, readable
+	GPS         string // the EXIF position, "lat, lon"
+	Warning     string // why the photo needs a closer look, if it does
+	StatusLabel string
+}
+
+// verifyWindow is how far back the review page looks by default: reports
+// may arrive bts.MaxLateDays late and then wait for review.
+const verifyWindow = 2 * bts.MaxLateDays
+
+var (
+	consumedLabel = map[string]string{"habis": "Habis", "sisa": "Sisa", "tidak_dimakan": "Tidak dimakan"}
+	statusLabel   = map[string]string{"pending": "Menunggu verifikasi", "verified": "Terverifikasi", "rejected": "Ditolak"}
+)
+
+// photoWarning says why a report's photo needs a closer look: no capture
+// time in its EXIF, or one more than a day from the delivery date (phones
+// write local time, so a day either way is allowed).
+func photoWarning(delivered, takenAt string) string {
+	if takenAt == "" {
+		return "Foto tanpa data EXIF: waktu dan lokasi pengambilan tidak diketahui. Periksa dengan teliti."
+	}
+	taken, err1 := time.Parse(time.DateOnly, takenAt[:min(10, len(takenAt))])
+	day, err2 := time.Parse(time.DateOnly, delivered)
+	if err1 != nil || err2 != nil {
+		return "Waktu pengambilan foto tidak terbaca."
+	}
+	if days := int(day.Sub(taken).Hours() / 24); days > 1 || days < -1 {
+		if days < 0 {
+			days = -days
+		}
+		return fmt.Sprintf("Foto diambil %s, %d hari dari tanggal pengantaran.", dateString(taken), days)
+	}
+	return ""
+}
+
+// btsVerifyPage lists a facility's delivery reports for the nutritionist to
+// verify or reject (the buttons call the review API). Staff and admins of a
+// facility see their own; a district admin picks the facility (?facility=).
+// Filters: ?status= (pending by default, or verified, rejected, all),
+// ?from= and ?to=.
+func (s *Server) btsVerifyPage(c echo.Context) error {
+	p := verifyPage{}
+	u, ok := currentUser(c)
+	if !ok {
+		return s.renderBTS(c, "verifikasi.html", p)
+	}
+	p.User = &userJSON{Username: u.Username, Role: string(u.Role), Facility: u.Facility}
+	p.CSRF, _ = c.Get("antrian.csrf").(string)
+	p.Facility = u.Facility
+	if p.Facility == "" {
+		p.Facility = strings.TrimSpace(c.QueryParam("facility"))
+	}
+	if _, err := s.mayBTS(c, p.Facility, btsRecord); err != nil {
+		p.Forbid = true // cadres report, the Dinas Kesehatan reads: neither reviews
+		return s.renderBTS(c, "verifikasi.html", p)
+	}
+	ctx := c.Request().Context()
+	if u.Facility == "" {
+		fs, err := s.db.Facilities(ctx)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			p.Facilities = append(p.Facilities, facilityListItem{f.Code, f.Name})
+		}
+		if p.Facility == "" {
+			return s.renderBTS(c, "verifikasi.html", p)
+		}
+	}
+	f, today, err := s.facilityToday(ctx, p.Facility)
+	if errors.Is(err, bts.ErrNotFound) {
+		p.Error, p.Facility = "Puskesmas tidak ditemukan. Pilih dari daftar.", ""
+		return s.renderBTS(c, "verifikasi.html", p)
+	}
+	if err != nil {
+		return err
+	}
+	p.Name = f.Name
+	p.Status = c.QueryParam("status")
+	if _, ok := statusLabel[p.Status]; !ok && p.Status != "all" {
+		p.Status = string(bts.Pending)
+	}
+	from, err1 := parseDate("from", c.QueryParam("from"))
+	to, err2 := parseDate("to", c.QueryParam("to"))
+	if err1 != nil || err2 != nil {
+		p.Error = "Tanggal harus berbentuk yyyy-mm-dd; periode bawaan dipakai."
+		from, to = time.Time{}, time.Time{}
+	}
+	if to.IsZero() {
+		to = today
+	}
+	if from.IsZero() || from.After(to) {
+		from = to.AddDate(0, 0, -verifyWindow)
+	}
+	p.From, p.To = dateString(from), dateString(to)
+	status := bts.Status(p.Status)
+	if p.Status == "all" {
+		status = ""
+	}
+	ds, err := s.db.Deliveries(ctx, p.Facility, 0, status, from, to)
+	if err != nil {
+		return err
+	}
+	// The targets' names come from their enrolments.
+	es, err := s.db.Enrolments(ctx, p.Facility, 0, from, to)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, e := range es {
+		names[e.ID] = e.TargetName
+	}
+	for _, d := range ds {
+		name, ok := names[d.EnrolmentID]
+		if !ok {
+			e, err := s.db.Enrolment(ctx, p.Facility, d.EnrolmentID)
+			if err != nil {
+				return err
+			}
+			name, names[d.EnrolmentID] = e.TargetName, e.TargetName
+		}
+		it := verifyItem{deliveryJSON: toDeliveryJSON(d, f.Location, true), Target: name,
+			Consumed: consumedLabel[string(d.Consumption)], StatusLabel: statusLabel[string(d.Status)]}
+		it.TakenAt = strings.Replace(d.Photo.Meta.TakenAt, "T", " ", 1)
+		it.Warning = photoWarning(it.Date, d.Photo.Meta.TakenAt)
+		if m := d.Photo.Meta; m.Lat != nil && m.Lon != nil {
+			it.GPS = fmt.Sprintf("%.5f, %.5f", *m.Lat, *m.Lon)
+		}
+		if d.Status == bts.Pending {
+			p.Pending++
+		}
+		p.Reports = append(p.Reports, it)
+	}
+	return s.renderBTS(c, "verifikasi.html", p)
 }
