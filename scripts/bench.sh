@@ -43,7 +43,10 @@ for _ in $(seq 1 100); do "$work/antrian" healthcheck 2>/dev/null && break; slee
 # Runs without staff book on LOKET and FARMASI only: their tickets stay
 # waiting, and the runs with staff (which call every ticket they booked on
 # the other units, and check that) never meet them.
-load() { ANTRIAN_LOAD_PASSWORD=bench-password-123 "$work/antrian-load" -url "http://127.0.0.1:$port" -user bench -db "$db_url" "$@"; }
+load() {
+  ANTRIAN_LOAD_PASSWORD=bench-password-123 "$work/antrian-load" -url "http://127.0.0.1:$port" -user bench -db "$db_url" \
+    -service-pid "$app_pid" -redis-pid "$redis_pid" "$@"
+}
 
 one() {
   echo "== one Puskesmas: bookings as fast as they go, calls (each ticket finished), 100 screens, 100 phones"

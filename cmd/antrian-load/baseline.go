@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -16,7 +17,7 @@ import (
 // pgInsertBaseline measures raw single-row inserts a second into Postgres
 // with conns connections, each insert its own transaction (as a booking is),
 // and the CPU time they took and how many there were.
-func pgInsertBaseline(ctx context.Context, dbURL string, conns int, d time.Duration) (float64, CPUUse, int64, error) {
+func pgInsertBaseline(ctx context.Context, dbURL string, conns int, d time.Duration, ct cpuTargets) (float64, CPUUse, int64, error) {
 	cfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		return 0, CPUUse{}, 0, err
@@ -34,25 +35,29 @@ func pgInsertBaseline(ctx context.Context, dbURL string, conns int, d time.Durat
 	defer pool.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS antrian_load_baseline`)
 	// Open every connection first: the CPU sample must not count their
 	// start-up, and a backend that exits would take its time with it.
-	var conns0 []*pgxpool.Conn
+	held := make([]*pgxpool.Conn, 0, conns)
+	var acquireErr error
 	for range conns {
 		c, err := pool.Acquire(ctx)
 		if err != nil {
-			return 0, CPUUse{}, 0, err
+			acquireErr = err
+			break
 		}
-		conns0 = append(conns0, c)
+		held = append(held, c)
 	}
-	for _, c := range conns0 {
-		c.Release()
+	for _, c := range held {
+		c.Release() // before any return: the deferred DROP needs a connection
 	}
-	db := cfg.ConnConfig.Database
-	before, t0 := sampleCPU(db), time.Now()
+	if acquireErr != nil {
+		return 0, CPUUse{}, 0, fmt.Errorf("open %d connections: %w", conns, acquireErr)
+	}
+	before, t0 := ct.sample(), time.Now()
 	n, rate, err := hammer(ctx, conns, d, func(ctx context.Context, i int64) error {
 		_, err := pool.Exec(ctx, `INSERT INTO antrian_load_baseline (unit, number, name, at) VALUES ($1, $2, $3, now())`,
 			"UMUM", i, "Pasien")
 		return err
 	})
-	return rate, cpuUse(before, sampleCPU(db), time.Since(t0).Seconds()), n, err
+	return rate, cpuUse(before, ct.sample(), time.Since(t0).Seconds()), n, err
 }
 
 // echoBaseline measures an empty echo/v4 handler's requests a second over

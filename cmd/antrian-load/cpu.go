@@ -17,31 +17,33 @@ import (
 // CPU time the service, PostgreSQL, Redis and this tool each used while the
 // load ran, read from /proc. Per booking, against the same per raw insert,
 // it shows what bounds the booking/insert ratio on a machine whose cores
-// every process shares. It works when the service and its databases run on
-// this machine (as make bench runs them) and reads nothing elsewhere.
+// every process shares. It runs only when told the service's pid (the
+// service then runs here, as make bench runs it), and it counts only the
+// processes of this run: the service and Redis by pid, and PostgreSQL's
+// backends of the bench database with the processes of their cluster.
 
 // clockTick is the unit of /proc/*/stat times (USER_HZ), 100 on Linux.
 const clockTick = 100
 
-// cpuGroups names the processes the report separates, by their comm.
-var cpuGroups = map[string]string{
-	"antrian":      "service",
-	"postgres":     "postgres",
-	"redis-server": "redis",
+// cpuTargets says which processes to count.
+type cpuTargets struct {
+	Service, Redis int    // pids; 0: not counted
+	DB             string // the database whose backends count ("": none)
 }
 
 // cpuSample is the CPU time, in clock ticks, each group has used so far.
 type cpuSample map[string]int64
 
-// sampleCPU reads /proc. The tool itself is "tool"; processes of other
-// names are left out, and so are PostgreSQL backends serving a database
-// other than db (when db is not empty): other work on the same server is
-// not the load's. The server's own processes (WAL writer, checkpointer...)
-// count. A process that exits between two samples takes its time with it,
-// so samples bracket spans in which the connections measured stay open.
-func sampleCPU(db string) cpuSample {
-	s := cpuSample{}
-	self := os.Getpid()
+// proc is one process as /proc shows it.
+type proc struct {
+	pid, ppid int
+	comm      string
+	ticks     int64
+	title     string // PostgreSQL's process title (its cmdline)
+}
+
+func readProcs() []proc {
+	var ps []proc
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		pid, err := strconv.Atoi(filepath.Base(d))
@@ -52,70 +54,109 @@ func sampleCPU(db string) cpuSample {
 		if err != nil {
 			continue // gone already
 		}
-		comm, ticks, ok := parseStat(b)
+		comm, ppid, ticks, ok := parseStat(b)
 		if !ok {
 			continue
 		}
-		if pid == self {
-			s["tool"] += ticks
-			continue
-		}
-		g, ok := cpuGroups[comm]
-		if !ok {
-			continue
-		}
-		if g == "postgres" && db != "" {
+		p := proc{pid: pid, ppid: ppid, comm: comm, ticks: ticks}
+		if comm == "postgres" {
 			title, _ := os.ReadFile(d + "/cmdline")
-			if otherDatabase(string(title), db) {
-				continue
-			}
+			p.title = strings.TrimRight(string(title), "\x00 ")
 		}
-		s[g] += ticks
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// sample reads /proc: the tool itself ("tool"), the service and Redis by
+// pid, and PostgreSQL's backends of the database with the processes of
+// their server (postmaster, WAL writer, checkpointer...; not another
+// database's autovacuum worker). A process that exits between two samples
+// takes its time with it, so samples bracket spans in which the
+// connections measured stay open.
+func (ct cpuTargets) sample() cpuSample {
+	s := cpuSample{}
+	if ct.Service == 0 {
+		return s
+	}
+	ps := readProcs()
+	// The server of the database: the parent of its backends.
+	postmaster := 0
+	for _, p := range ps {
+		if ct.DB != "" && p.comm == "postgres" && backendOf(p.title) == ct.DB {
+			postmaster = p.ppid
+			break
+		}
+	}
+	self := os.Getpid()
+	for _, p := range ps {
+		switch {
+		case p.pid == self:
+			s["tool"] += p.ticks
+		case p.pid == ct.Service:
+			s["service"] += p.ticks
+		case p.pid == ct.Redis:
+			s["redis"] += p.ticks
+		case postmaster != 0 && (p.pid == postmaster || p.ppid == postmaster) && ours(p.title, ct.DB):
+			s["postgres"] += p.ticks
+		}
 	}
 	return s
 }
 
-// otherDatabase reports whether a PostgreSQL process title names a backend
-// of a database other than db. A backend's title is "postgres: <cluster>:
-// <user> <database> <client> <state>" (the cluster part only on some
-// systems); the server's own processes have titles without a client
-// address, such as "postgres: 15/main: walwriter".
-func otherDatabase(title, db string) bool {
-	title = strings.TrimRight(title, "\x00 ")
+// backendOf returns the database a PostgreSQL backend's process title
+// names, "" for the server's own processes. A backend's title is
+// "postgres: [<cluster>: ]<user> <database> <client> <state>"; the others
+// have no client address ("postgres: 15/main: walwriter").
+func backendOf(title string) string {
 	rest, ok := strings.CutPrefix(title, "postgres: ")
 	if !ok {
-		return false // the postmaster, with its command line
+		return "" // the postmaster, with its command line
 	}
 	f := strings.Fields(rest)
 	for i := 2; i < len(f); i++ {
 		// The client: host(port) or [local].
 		if strings.HasSuffix(f[i], ")") && strings.Contains(f[i], "(") || f[i] == "[local]" {
-			return f[i-1] != db
+			return f[i-1]
 		}
 	}
-	return false
+	return ""
 }
 
-// parseStat returns the command name and user+system ticks of a
-// /proc/<pid>/stat line. The name is in parentheses and may itself hold
+// ours reports whether a process of the database's server works for db:
+// its backends, and the server's own processes except autovacuum workers
+// of other databases.
+func ours(title, db string) bool {
+	if b := backendOf(title); b != "" {
+		return b == db
+	}
+	if _, worker, ok := strings.Cut(title, "autovacuum worker "); ok {
+		return strings.Fields(worker + " ")[0] == db
+	}
+	return true
+}
+
+// parseStat returns the command name, parent pid and user+system ticks of
+// a /proc/<pid>/stat line. The name is in parentheses and may itself hold
 // spaces and parentheses, so the fields are counted from the last ')'.
-func parseStat(b []byte) (comm string, ticks int64, ok bool) {
+func parseStat(b []byte) (comm string, ppid int, ticks int64, ok bool) {
 	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
 	if open < 0 || end < open {
-		return "", 0, false
+		return "", 0, 0, false
 	}
 	f := strings.Fields(string(b[end+1:]))
-	// After the name: state(0) ppid pgrp session tty tpgid flags minflt
+	// After the name: state(0) ppid(1) pgrp session tty tpgid flags minflt
 	// cminflt majflt cmajflt utime(11) stime(12).
 	if len(f) < 13 {
-		return "", 0, false
+		return "", 0, 0, false
 	}
+	pp, err0 := strconv.Atoi(f[1])
 	u, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return "", 0, false
+	if err0 != nil || err1 != nil || err2 != nil {
+		return "", 0, 0, false
 	}
-	return string(b[open+1 : end]), u + st, true
+	return string(b[open+1 : end]), pp, u + st, true
 }
 
 // CPUUse is the CPU time each group used over a span of wall time, in
@@ -157,13 +198,17 @@ func (u CPUUse) per(w io.Writer, ops float64, what string) {
 	sort.Slice(names, func(i, j int) bool { return order(names[i]) < order(names[j]) })
 	var parts []string
 	for _, g := range names {
-		if us := u.Groups[g] / ops * 1e6; us >= 0.5 { // a process idle meanwhile (a tick or two) is left out
-			parts = append(parts, fmt.Sprintf("%s %.0f", g, us))
+		if u.Groups[g] >= float64(idleTicks)/clockTick { // a process idle meanwhile is left out of the list
+			parts = append(parts, fmt.Sprintf("%s %.0f", g, u.Groups[g]/ops*1e6))
 		}
 	}
 	fmt.Fprintf(w, "  cpu per %s (us): %s; total %.0f (%.1f of %.1f s wall on the machine's cores)\n",
 		what, strings.Join(parts, ", "), u.Total()/ops*1e6, u.Total(), u.Wall)
 }
+
+// idleTicks is the CPU time, in clock ticks, under which a process counts
+// as idle during a span: its background work, not the load's.
+const idleTicks = 3
 
 func order(g string) int {
 	switch g {

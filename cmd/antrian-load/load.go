@@ -391,7 +391,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	// Baselines first, so that they run on a quiet machine like the load.
 	if o.DB != "" {
-		rate, use, n, err := pgInsertBaseline(ctx, o.DB, o.Patients, o.Baseline)
+		rate, use, n, err := pgInsertBaseline(ctx, o.DB, o.Patients, o.Baseline, o.cpuTargets())
 		if err != nil {
 			return r, fmt.Errorf("postgres baseline: %w", err)
 		}
@@ -437,8 +437,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}()
 
-	db := databaseName(o.DB)
-	cpu0, start := sampleCPU(db), time.Now()
+	ct := o.cpuTargets()
+	cpu0, start := ct.sample(), time.Now()
 	var (
 		bookLat, callLat latencies
 		booked           sync.Map // unit/number -> ticket id
@@ -623,11 +623,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}()
 	bookers.Wait()
 	bookEnd := time.Since(start)
-	r.CPU.Bookings = cpuUse(cpu0, sampleCPU(db), bookEnd.Seconds())
+	r.CPU.Bookings = cpuUse(cpu0, ct.sample(), bookEnd.Seconds())
 	bookingsDone.Store(true)
 	callers.Wait()
 	callEnd := time.Since(start)
-	r.CPU.Load = cpuUse(cpu0, sampleCPU(db), callEnd.Seconds())
+	r.CPU.Load = cpuUse(cpu0, ct.sample(), callEnd.Seconds())
 	close(stopSampling)
 	sampler.Wait()
 

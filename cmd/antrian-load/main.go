@@ -36,6 +36,8 @@ type Options struct {
 	Trackers            int           // /ws/tickets clients
 	IdleScreens         int           // extra idle display sockets, for memory per connection
 	DB                  string        // Postgres for the insert baseline ("" skips it)
+	ServicePID          int           // the service's process on this machine, for CPU accounting (0: none)
+	RedisPID            int           // its Redis's process on this machine (0: not counted)
 	Baseline            time.Duration // how long each baseline runs
 	Out                 string        // JSON report file
 	Timeout             time.Duration
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.Trackers, "trackers", 50, "patients' phones (/ws/tickets)")
 	fs.IntVar(&o.IdleScreens, "idle", 0, "idle display sockets to hold open, to measure memory per connection")
 	fs.StringVar(&o.DB, "db", "", "Postgres URL for the raw insert baseline (empty: skip)")
+	fs.IntVar(&o.ServicePID, "service-pid", 0, "pid of the service when it runs on this machine: report CPU time per booking and per insert (with -db and -redis-pid)")
+	fs.IntVar(&o.RedisPID, "redis-pid", 0, "pid of the service's Redis on this machine, for the CPU report")
 	fs.DurationVar(&o.Baseline, "baseline", 3*time.Second, "duration of each baseline")
 	fs.StringVar(&o.Out, "out", "", "write the report as JSON to this file")
 	fs.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "give up after this long")
@@ -123,4 +127,9 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// cpuTargets is what the CPU report counts: nothing without the service's pid.
+func (o Options) cpuTargets() cpuTargets {
+	return cpuTargets{Service: o.ServicePID, Redis: o.RedisPID, DB: databaseName(o.DB)}
 }
