@@ -206,6 +206,14 @@ func (db *DB) CreateChild(ctx context.Context, c bts.Child) (bts.Child, error) {
 	return db.Child(ctx, "", c.ID)
 }
 
+// ChildFacilityByNIK returns the code and name of the Puskesmas where a
+// child with this NIK is registered. bts.ErrNotFound when none is.
+func (db *DB) ChildFacilityByNIK(ctx context.Context, nik string) (code, name string, err error) {
+	err = db.Pool.QueryRow(ctx, `SELECT f.code, f.name FROM bts_children c JOIN facilities f ON f.id = c.facility_id
+		WHERE c.nik = $1 AND c.nik <> ''`, nik).Scan(&code, &name)
+	return code, name, btsErr("child by nik", err)
+}
+
 const childColumns = `c.id, f.code, c.nik, c.name, c.sex, c.birth_date, coalesce(c.birth_weight_kg, 0),
 	coalesce(c.birth_length_cm, 0), c.mother_name, c.mother_nik, c.kk, k.code, d.code, d.name, coalesce(c.posyandu_id, 0),
 	coalesce(p.name, ''), c.rt, c.rw, c.address, c.lat, c.lon, c.poor_basis, k.name, f.name`

@@ -166,6 +166,16 @@ type childJSON struct {
 	PoorBasis string `json:"poor_basis"`
 }
 
+// nikTaken is the answer to registering a NIK already registered: where,
+// and what to do, since a search finds only the facility's own children.
+func (s *Server) nikTaken(ctx context.Context, facility, nik string) error {
+	msg := "NIK anak ini sudah terdaftar. Cari anak dengan NIK ini."
+	if code, name, err := s.db.ChildFacilityByNIK(ctx, nik); err == nil && code != facility {
+		msg = "NIK anak ini sudah terdaftar di " + name + ". Pengukuran dan intervensinya dicatat di sana; hubungi Puskesmas itu bila anak pindah."
+	}
+	return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "nik", Message: msg}
+}
+
 func sexCode(s bts.Sex) string {
 	if s == bts.Female {
 		return "P"
@@ -366,8 +376,7 @@ func (s *Server) btsCreateChild(c echo.Context) error {
 	}
 	child, err = s.db.CreateChild(ctx, child)
 	if errors.Is(err, bts.ErrConflict) { // the only unique key of a child is its NIK
-		return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "nik",
-			Message: "NIK anak ini sudah terdaftar (bisa di Puskesmas lain). Cari anak dengan NIK ini."}
+		return s.nikTaken(ctx, facility, child.NIK)
 	}
 	if err != nil {
 		return err

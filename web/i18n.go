@@ -215,7 +215,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	"con.m.err.nik":                       {"NIK harus 16 angka (boleh kosong untuk bayi baru lahir).", "The NIK must be 16 digits (may be empty for a newborn)."},
 	"con.m.err.name":                      {"Isi nama anak (paling banyak 100 huruf).", "Enter the child's name (at most 100 letters)."},
 	"con.m.err.sex":                       {"Pilih jenis kelamin.", "Choose the sex."},
-	"con.m.err.birth_date":                {"Isi tanggal lahir anak balita, tidak di masa depan.", "Enter the birth date of a child under five, not in the future."},
+	"con.m.err.birth_date":                {"Isi tanggal lahir anak, tidak di masa depan dan tidak lebih dari 7 tahun yang lalu.", "Enter the child's birth date: not in the future and not more than 7 years ago."},
 	"con.m.err.birth_weight_kg":           {"Berat lahir tidak masuk akal.", "The birth weight is implausible."},
 	"con.m.err.birth_length_cm":           {"Panjang lahir tidak masuk akal.", "The birth length is implausible."},
 	"con.m.err.mother_name":               {"Nama ibu terlalu panjang.", "The mother's name is too long."},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/queue"
 	"github.com/chromedp/chromedp"
 )
 
@@ -667,8 +668,38 @@ func TestBTSChildNIKRegisteredTwice(t *testing.T) {
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatal(err)
 	}
-	if st != 409 || got.Error.Code != "conflict" || got.Error.Field != "nik" || !strings.Contains(got.Error.Message, "NIK anak ini sudah terdaftar") {
-		t.Errorf("the same NIK again: %d %s, want 409 conflict on nik", st, raw)
+	if st != 409 || got.Error.Code != "conflict" || got.Error.Field != "nik" || got.Error.Message != "NIK anak ini sudah terdaftar. Cari anak dengan NIK ini." {
+		t.Errorf("the same NIK again: %d %s, want 409 conflict on nik, search for it", st, raw)
+	}
+
+	// At another Puskesmas a search would not find the child: the answer
+	// says where it is registered instead.
+	ctx := context.Background()
+	if _, err := app.DB.CreateFacility(ctx, queue.Facility{Code: "kalipuro", Name: "Puskesmas Kalipuro"}); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := account.HashPassword("rahasia123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DB.CreateUser(ctx, "kalipuro", "petugas2", account.Staff, hash); err != nil {
+		t.Fatal(err)
+	}
+	admin := newClient(t, app.URL())
+	admin.login("admin", "rahasia123")
+	if st, raw := admin.raw("PUT", "/api/v1/bts/desa/kalipuro-desa", map[string]string{"name": "Kalipuro", "kecamatan": "glagah", "facility": "kalipuro"}, nil); st/100 != 2 {
+		t.Fatalf("desa of the second Puskesmas: %d %s", st, raw)
+	}
+	other := newClient(t, app.URL())
+	other.login("petugas2", "rahasia123")
+	child["desa"] = "kalipuro-desa"
+	st, raw = other.raw("POST", "/api/v1/bts/facilities/kalipuro/children", child, nil)
+	got = apiErr{}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if st != 409 || got.Error.Field != "nik" || !strings.Contains(got.Error.Message, "sudah terdaftar di Puskesmas Sobo") {
+		t.Errorf("the NIK at another Puskesmas: %d %s, want 409 on nik naming Puskesmas Sobo", st, raw)
 	}
 	if n := dbCount(t, app, `SELECT count(*) FROM bts_children WHERE nik = '3510010101250009'`); n != 1 {
 		t.Errorf("children with the NIK: %d, want 1", n)

@@ -214,7 +214,14 @@ function mError(id, msg) {
   e.textContent = msg || '';
   e.hidden = !msg;
   if (el.tagName !== 'INPUT' && el.tagName !== 'SELECT') return;
-  if (msg) { el.setAttribute('aria-invalid', 'true'); el.setAttribute('aria-errormessage', id + '-error'); } else el.removeAttribute('aria-invalid');
+  if (msg) {
+    el.setAttribute('aria-invalid', 'true');
+    el.setAttribute('aria-errormessage', id + '-error');
+    el.setAttribute('aria-describedby', id + '-error'); // read out by more screen readers than aria-errormessage
+  } else {
+    el.removeAttribute('aria-invalid');
+    el.removeAttribute('aria-describedby');
+  }
 }
 
 function mNoErrors(fields, form) { for (const id of [...Object.values(fields), form]) mError(id, ''); }
@@ -265,13 +272,19 @@ function mFailed(err) {
   return false;
 }
 
+// Answers that arrive after the current ticket changed belong to the
+// previous visit: the handlers below note the visit before they wait and
+// drop what comes back for another one.
+
 $('m-find').addEventListener('submit', async (ev) => {
   ev.preventDefault();
+  const visit = mTicket;
   let kids;
   try { kids = await api('GET', bts('/children?q=' + encodeURIComponent($('m-q').value.trim()))); } catch (err) {
-    if (!mFailed(err)) $('m-found').textContent = err.message;
+    if (visit === mTicket && !mFailed(err)) $('m-found').textContent = err.message;
     return;
   }
+  if (visit !== mTicket) return;
   $('m-found').textContent = !kids.length ? t('con.m.none') + ' ' + t('con.m.reg.hint') :
     kids.length > 10 ? t('con.m.more', {n: kids.length}) : t('con.m.found', {n: kids.length});
   mKids(kids.slice(0, 10));
@@ -306,14 +319,13 @@ $('m-form').addEventListener('submit', async (ev) => {
   mNoErrors(M_FIELDS, 'm-form');
   const body = {measure: document.querySelector('input[name=m-measure]:checked').value, oedema: $('m-oedema').checked, ticket_id: mine.id};
   if (!mNumbers(M_NUMS, body)) return;
-  const kid = mKid, code = mine.code;
+  const kid = mKid, code = mine.code, visit = mTicket;
   $('m-save').disabled = true;
   try {
     const m = await api('POST', bts('/children/' + encodeURIComponent(kid.id) + '/measurements'), body);
-    mEmpty();
-    mResult(kid, code, m);
+    if (visit === mTicket) { mEmpty(); mResult(kid, code, m); }
   } catch (err) {
-    mShow(err, M_FIELDS, 'm-form');
+    if (visit === mTicket) mShow(err, M_FIELDS, 'm-form');
   }
   $('m-save').disabled = false;
 });
@@ -371,18 +383,22 @@ $('m-reg').addEventListener('submit', async (ev) => {
   // The console asks for the mother's name: it is how a child is found again.
   if (!body.mother_name) { mError('m-mother', t('con.m.err.mother')); $('m-mother').focus(); return; }
   if (!mNumbers(R_NUMS, body)) return;
+  const visit = mTicket;
   $('m-reg-save').disabled = true;
   try {
     const k = await api('POST', bts('/children'), body);
+    if (visit !== mTicket) return; // registered; the next visit finds the child by search
     $('m-q').value = k.name;
     $('m-found').textContent = t('con.m.reg.saved', {name: k.name});
     mKids([k]);
     pick(k);
   } catch (err) {
-    // A NIK registered before (here or at another Puskesmas): say what to do, in the page's language.
-    if (err.status === 409 && err.field === 'nik') { mError('m-nik', t('con.m.reg.dup')); $('m-nik').focus(); } else mShow(err, R_FIELDS, 'm-reg');
+    if (visit !== mTicket) return;
+    // A NIK registered before: the API says where (Indonesian); English pages say it in general.
+    if (err.status === 409 && err.field === 'nik') { mError('m-nik', en() ? t('con.m.reg.dup') : err.message); $('m-nik').focus(); } else mShow(err, R_FIELDS, 'm-reg');
+  } finally {
+    $('m-reg-save').disabled = false;
   }
-  $('m-reg-save').disabled = false;
 });
 
 function mResult(kid, code, m) {
