@@ -134,10 +134,12 @@ const stepTimeout = 20 * time.Second
 
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		t.Errorf("%s: %v", what, err)
+		failed(t, ctx, what)
+		t.FailNow()
 	}
 }
 
@@ -194,12 +196,12 @@ func click(sel string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// typeIn waits until sel is visible, focuses it and types text with the
-// keyboard ("\r" presses Enter).
+// typeIn waits until sel is visible and uncovered (as for click), focuses
+// it and types text with the keyboard ("\r" presses Enter).
 func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		js := fmt.Sprintf(`((sel) => { const e = document.querySelector(sel);
-		  if (!e || !e.getClientRects().length) return false; e.focus(); return document.activeElement === e; })(%q)`, sel)
+		js := fmt.Sprintf(`((sel) => { if (!(`+targetJS+`)) return false;
+		  const e = document.querySelector(sel); e.focus(); return document.activeElement === e; })(%q)`, sel, sel)
 		for {
 			ok, err := chromedp.Evaluate[bool](js)(ctx, tg)
 			if err == nil && ok {
