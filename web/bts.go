@@ -1344,7 +1344,7 @@ var btsPages = sync.OnceValue(func() *template.Template {
 // they can be cached for good.
 var btsAssetVersion = sync.OnceValue(func() string {
 	h := sha256.New()
-	for _, name := range []string{"kader.js", "laporan.js", "verifikasi.js", "bts.css"} {
+	for _, name := range []string{"kader.js", "laporan.js", "verifikasi.js", "session.js", "bts.css"} {
 		b, _ := btsFS.ReadFile("bts/" + name)
 		h.Write(b)
 	}

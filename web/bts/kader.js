@@ -14,33 +14,7 @@ function newClientID() {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-const login = $('login');
-if (login) {
-  login.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    $('login-error').textContent = '';
-    try {
-      const res = await fetch('/api/v1/auth/login', {
-        method: 'POST', credentials: 'same-origin',
-        headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({username: $('username').value.trim(), password: $('password').value}),
-      });
-      if (res.ok) { location.reload(); return; }
-      const body = await res.json().catch(() => null);
-      $('login-error').textContent = (body && body.error && body.error.message) || 'Gagal masuk.';
-    } catch (err) {
-      $('login-error').textContent = 'Tidak ada sambungan. Coba lagi.';
-    }
-  });
-}
-
-const logout = $('logout');
-if (logout) {
-  logout.addEventListener('click', async () => {
-    await fetch('/api/v1/auth/logout', {method: 'POST', credentials: 'same-origin', headers: {'X-CSRF-Token': csrf()}}).catch(() => {});
-    location.reload();
-  });
-}
+// Signing in and out: session.js.
 
 const form = $('lapor');
 if (form) {
