@@ -392,8 +392,13 @@ func TestBrowser(t *testing.T) {
 		do(t, keys, "keys", chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), // GIGI
 			chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("Budi"), chromedp.KeyEvent("\r"))
 		waitFor(t, keys, "the ticket", `document.querySelector('#t-code') && document.querySelector('#t-code').textContent === 'C-001'`, wait)
+		// Live, the page says the patient is next (nobody is ahead); the
+		// notice moves what is below it, so it comes before the taps.
+		waitFor(t, keys, "the ticket live, 'you are next'", `document.body.dataset.online === 'true' && !document.querySelector('#alert').hidden`, wait)
 		// Cancelling asks once more, then the ticket is cancelled and forgotten.
-		do(t, keys, "cancel", click(`#cancel`), click(`#cancel-yes`))
+		do(t, keys, "cancel", click(`#cancel`))
+		waitFor(t, keys, "the question", `!document.querySelector('#confirm').hidden`, wait)
+		do(t, keys, "confirm", click(`#cancel-yes`))
 		waitFor(t, keys, "cancelled", `document.querySelector('#ticket').dataset.status === 'cancelled'`, wait)
 		if n := eval[int](t, keys, `JSON.parse(localStorage.getItem('antrian.tickets') || '[]').length`); n != 0 {
 			t.Errorf("tickets kept after cancelling: %d", n)

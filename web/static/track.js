@@ -90,6 +90,7 @@ function net(up) {
   const n = $('net');
   n.hidden = up;
   n.textContent = up ? '' : t('net.offline');
+  document.body.dataset.online = String(up);
 }
 
 function startLive() {
