@@ -89,7 +89,7 @@ func init() {
 		"POST /api/v1/bts/facilities/:facility/children", "POST /api/v1/bts/facilities/:facility/children/:id/measurements",
 		"POST /api/v1/bts/facilities/:facility/pregnancies", "POST /api/v1/bts/facilities/:facility/enrolments",
 		"POST /api/v1/bts/facilities/:facility/enrolments/:id/exit",
-		"POST /api/v1/bts/facilities/:facility/deliveries/:id/review")
+		"POST /api/v1/bts/facilities/:facility/deliveries/:id/review", "GET /api/v1/bts/facilities/:facility/cadres")
 	allow(account.PermBTSRead, scopeFacility,
 		"GET /api/v1/bts/facilities/:facility/children", "GET /api/v1/bts/facilities/:facility/children/:id",
 		"GET /api/v1/bts/facilities/:facility/children/:id/growth.svg", "GET /api/v1/bts/facilities/:facility/pregnancies",

@@ -57,6 +57,7 @@ func (s *Server) btsRoutes(api *echo.Group) {
 	g.POST("/facilities/:facility/enrolments", s.btsEnrol)
 	g.GET("/facilities/:facility/enrolments", s.btsListEnrolments)
 	g.POST("/facilities/:facility/enrolments/:id/exit", s.btsExitEnrolment)
+	g.GET("/facilities/:facility/cadres", s.btsCadres)
 	g.POST("/facilities/:facility/deliveries", s.btsDeliver) // btsUploadRoute
 	g.GET("/facilities/:facility/deliveries", s.btsListDeliveries)
 	g.GET("/facilities/:facility/deliveries/:id/photo", s.btsPhoto)
@@ -824,6 +825,32 @@ func (s *Server) btsListEnrolments(c echo.Context) error {
 			continue
 		}
 		out = append(out, toEnrolmentJSON(e))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// cadreJSON is a cadre as the enrolment form offers it: the username that
+// btsEnrol's "cadre" takes, and nothing else of the account.
+type cadreJSON struct {
+	Username string `json:"username"`
+}
+
+// btsCadres lists the facility's kader accounts that are not disabled, for
+// assigning a target at enrolment; it is open to those who may enrol.
+func (s *Server) btsCadres(c echo.Context) error {
+	facility := c.Param("facility")
+	if _, err := s.mayBTS(c, facility, btsRecord); err != nil {
+		return err
+	}
+	us, err := s.db.Users(c.Request().Context(), facility)
+	if err != nil {
+		return err
+	}
+	out := make([]cadreJSON, 0, len(us))
+	for _, u := range us {
+		if u.Role == account.Kader && !u.Disabled {
+			out = append(out, cadreJSON{Username: u.Username})
+		}
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -104,6 +104,7 @@ var apiOps = []apiOp{
 	{"GET", "/api/v1/bts/facilities/:facility/pregnancies/:id", tagBTS, "A pregnancy", "", "object", ""},
 	{"GET", "/api/v1/bts/facilities/:facility/enrolments", tagBTS, "Enrolled targets", "", "array", ""},
 	{"POST", "/api/v1/bts/facilities/:facility/enrolments", tagBTS, "Enrol a target", "object", "object", ""},
+	{"GET", "/api/v1/bts/facilities/:facility/cadres", tagBTS, "The facility's cadres (kader usernames) to assign at enrolment", "", "array", ""},
 	{"POST", "/api/v1/bts/facilities/:facility/enrolments/:id/exit", tagBTS, "End an enrolment early (exited_on, exit_reason)", "object", "object", ""},
 	{"GET", "/api/v1/bts/facilities/:facility/deliveries", tagBTS, "Delivery reports", "", "array", ""},
 	{"POST", "/api/v1/bts/facilities/:facility/deliveries", tagBTS, "Report a delivery (multipart with a photo)", "object", "object", ""},

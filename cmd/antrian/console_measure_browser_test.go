@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/postgres"
 	"github.com/chromedp/chromedp"
 )
 
@@ -432,4 +434,234 @@ func TestBrowserConsoleRegisterChild(t *testing.T) {
 		do(t, desk, "cancel", click(`#m-reg-cancel`))
 		waitFor(t, desk, "the form closed", `document.querySelector('#m-reg').hidden && document.activeElement.id === 'm-new'`, wait)
 	})
+}
+
+// TestBrowserConsoleEnrol drives enrolment from the console's measurement
+// section: a measurement that makes a registered child stunted shows the
+// API's suggestion; staff open the form (by keyboard), are refused in
+// place for an end before the start with nothing stored, then enrol the
+// child with kader1, see the confirmation, and find the enrolment stored
+// as entered and on kader1's list. A later measurement says "enrolled".
+func TestBrowserConsoleEnrol(t *testing.T) {
+	b := browser(t)
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	base := app.URL()
+	out := testout(t)
+	const wait = 10 * time.Second
+
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := bts.Date(time.Now(), jakarta)
+	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+	birth := today.AddDate(0, 0, -400)
+	var child struct {
+		ID int64 `json:"id"`
+	}
+	if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/children", map[string]any{
+		"nik": "3510010101240007", "name": "Siti Aminah", "sex": "P", "birth_date": day(birth),
+		"mother_name": "Sri Wahyuni", "desa": "sobo-desa"}, nil); st != 201 {
+		t.Fatalf("register: %d %s", st, raw)
+	} else if err := json.Unmarshal(raw, &child); err != nil {
+		t.Fatal(err)
+	}
+	// 7.2 kg and 68.5 cm lying at 400 days: the bts package must find the
+	// girl stunted and suggest baduta, or the test proves nothing.
+	kid := bts.Child{Sex: bts.Female, BirthDate: birth}
+	m, err := bts.NewMeasurement(kid, bts.MeasurementInput{MeasuredOn: today, WeightKg: 7.2, LenHeiCm: 68.5,
+		Measure: bts.MeasureLying, Place: bts.AtPuskesmas}, bts.MethodDaily, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sug, ok := bts.SuggestChild(kid, m, today)
+	if !m.Result.Stunted() || !ok || sug.Target != bts.Baduta {
+		t.Fatalf("7.2 kg, 68.5 cm at 400 days: stunted %v, suggestion %+v %v; want a baduta suggestion", m.Result.Stunted(), sug, ok)
+	}
+	st, tk := staff.book("KIA", nil)
+	if st != 201 {
+		t.Fatalf("book KIA: %d", st)
+	}
+
+	desk := consoleDesk(t, b, base)
+	chooseUnit(t, desk, "KIA")
+
+	t.Run("a stunting measurement shows the suggestion", func(t *testing.T) {
+		waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('`+tk.Code+`')`, wait)
+		do(t, desk, "call next", click(`#next`))
+		waitFor(t, desk, "the section", `!document.querySelector('#m').hidden && document.querySelector('#m').open`, wait)
+		do(t, desk, "search", typeIn(`#m-q`, "Aminah\r"))
+		waitFor(t, desk, "the child", `document.querySelectorAll('#m-kids button').length === 1`, wait)
+		do(t, desk, "pick", click(`#m-kids button`))
+		waitFor(t, desk, "the form", `!document.querySelector('#m-form').hidden`, wait)
+		if eval[bool](t, desk, `!document.querySelector('#m-enrol').hidden`) {
+			t.Error("enrolment offered before any measurement")
+		}
+		do(t, desk, "measure", typeIn(`#m-weight`, "7,2"), typeIn(`#m-lenhei`, "68,5"), click(`#m-save`))
+		waitFor(t, desk, "the suggestion", `!document.querySelector('#m-enrol').hidden && !document.querySelector('#m-e-open').hidden`, wait)
+		got := text(t, desk, "#m-elig")
+		if !strings.HasPrefix(got, "Memenuhi syarat intervensi BTS: baduta") || !strings.HasSuffix(got, "— "+sug.Reason) {
+			t.Errorf("suggestion: got %q, want baduta — %q", got, sug.Reason)
+		}
+		if got := text(t, desk, "#m-e-open"); got != "Daftarkan ke intervensi" {
+			t.Errorf("button: got %q", got)
+		}
+	})
+
+	t.Run("the form opens by keyboard with the defaults", func(t *testing.T) {
+		do(t, desk, "open", typeIn(`#m-e-open`, "\r"))
+		waitFor(t, desk, "the form", `!document.querySelector('#m-e-form').hidden && document.activeElement.id === 'm-e-start'
+			&& document.querySelector('#m-e-cadre').options.length > 1`, wait)
+		got := eval[[]string](t, desk, `['#m-e-start', '#m-e-end', '#m-e-allowance', '#m-e-cadre', '#m-e-supplier'].map((s) => document.querySelector(s).value)`)
+		// bts.Enrolment.Normalize: a year (both days included), Rp 15,000.
+		want := []string{day(today), day(today.AddDate(0, 0, bts.DefaultDays-1)), fmt.Sprint(bts.DefaultAllowanceRp), "", ""}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("defaults: got %q, want %q", got, want)
+		}
+		if got := eval[string](t, desk, `[...document.querySelector('#m-e-cadre').options].map((o) => o.value).join()`); got != ",kader1" {
+			t.Errorf("cadres offered: got %q, want none and kader1", got)
+		}
+		if got := eval[string](t, desk, `document.querySelector('#m-e-open').getAttribute('aria-expanded')`); got != "true" {
+			t.Errorf("button aria-expanded: got %q", got)
+		}
+	})
+
+	t.Run("an end before the start is refused in place", func(t *testing.T) {
+		e := bts.Enrolment{Target: bts.Baduta, ChildID: child.ID, Start: today, End: today.AddDate(0, 0, -1)}
+		err := e.Normalize()
+		var fe *bts.FieldError
+		if !errors.As(err, &fe) || fe.Field != "end" {
+			t.Fatalf("bts refuses an end before the start with %v, want an end field error", err)
+		}
+		do(t, desk, "end yesterday", setValue(`#m-e-end`, day(today.AddDate(0, 0, -1))), click(`#m-e-save`))
+		waitFor(t, desk, "the error", `!document.querySelector('#m-e-end-error').hidden`, wait)
+		if got := text(t, desk, "#m-e-end-error"); got != fe.Message {
+			t.Errorf("end error: got %q, want %q", got, fe.Message)
+		}
+		if got := eval[string](t, desk, `document.querySelector('#m-e-end').getAttribute('aria-invalid') + ' ' + document.activeElement.id`); got != "true m-e-end" {
+			t.Errorf("end field: aria-invalid and focus %q, want \"true m-e-end\"", got)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM bts_enrolments`); n != 0 {
+			t.Errorf("%d enrolments stored after a refusal, want 0", n)
+		}
+		checkA11y(t, desk, "console enrolment form")
+		shot(t, desk, out, "console-enrol-error")
+	})
+
+	end := today.AddDate(0, 0, 179)
+	t.Run("the child is enrolled with kader1", func(t *testing.T) {
+		do(t, desk, "fill", setValue(`#m-e-end`, day(end)), clear(`#m-e-allowance`), typeIn(`#m-e-allowance`, "12.500"),
+			setValue(`#m-e-cadre`, "kader1"), typeIn(`#m-e-supplier`, "Warung Bu Sri"), click(`#m-e-save`))
+		waitFor(t, desk, "the confirmation", `!document.querySelector('#m-e-done').hidden`, wait)
+		got := text(t, desk, "#m-e-done")
+		if !strings.HasPrefix(got, "Terdaftar di intervensi BTS: baduta") || !strings.HasSuffix(got, "kader kader1.") {
+			t.Errorf("confirmation: got %q, want baduta and kader1", got)
+		}
+		if !eval[bool](t, desk, `document.querySelector('#m-e-form').hidden && document.querySelector('#m-e-open').hidden
+			&& document.querySelector('#m-e-end-error').hidden && document.activeElement.id === 'm-e-done'`) {
+			t.Error("form, button or error still shown, or focus not on the confirmation")
+		}
+
+		type enrolment struct {
+			TargetType  string `json:"target_type"`
+			ChildID     int64  `json:"child_id"`
+			Reason      string `json:"reason"`
+			Start       string `json:"start"`
+			End         string `json:"end"`
+			AllowanceRp int    `json:"allowance_rp"`
+			Cadre       string `json:"cadre"`
+			Supplier    string `json:"supplier"`
+			ExitedOn    string `json:"exited_on"`
+		}
+		want := enrolment{TargetType: "baduta", ChildID: child.ID, Reason: sug.Reason, Start: day(today), End: day(end),
+			AllowanceRp: 12500, Cadre: "kader1", Supplier: "Warung Bu Sri"}
+		var es []enrolment
+		if st := staff.do("GET", "/api/v1/bts/facilities/sobo/enrolments", nil, nil, &es); st != 200 || len(es) != 1 {
+			t.Fatalf("enrolments: %d, %d stored, want 1", st, len(es))
+		}
+		if es[0] != want {
+			t.Errorf("stored enrolment:\n got %+v\nwant %+v", es[0], want)
+		}
+		for _, w := range []string{mDay(today), mDay(end)} {
+			if !strings.Contains(got, w) {
+				t.Errorf("confirmation %q does not show the period (%s)", got, w)
+			}
+		}
+
+		// kader1's list and /kader page carry the new target.
+		kader := newClient(t, base)
+		kader.login("kader1", "rahasia123")
+		es = nil
+		if st := kader.do("GET", "/api/v1/bts/facilities/sobo/enrolments", nil, nil, &es); st != 200 || len(es) != 1 || es[0] != want {
+			t.Errorf("kader1's enrolments: %d %+v, want the new one", st, es)
+		}
+		if st, page := kader.raw("GET", "/kader", nil, nil); st != 200 || !strings.Contains(string(page), "Siti Aminah (baduta") {
+			t.Errorf("/kader for kader1: %d, target not listed", st)
+		}
+		checkA11y(t, desk, "console enrolment done")
+		shot(t, desk, out, "console-enrol")
+	})
+
+	t.Run("a later measurement says the child is enrolled", func(t *testing.T) {
+		do(t, desk, "measure again", typeIn(`#m-weight`, "7,3"), typeIn(`#m-lenhei`, "68,6"), click(`#m-save`))
+		waitFor(t, desk, "the note", `!document.querySelector('#m-enrol').hidden && document.querySelector('#m-elig').textContent.startsWith('Sudah terdaftar')`, wait)
+		if !eval[bool](t, desk, `document.querySelector('#m-e-open').hidden && document.querySelector('#m-e-done').hidden`) {
+			t.Error("enrolment offered again to an enrolled child")
+		}
+	})
+
+	t.Run("a new visit forgets the offer", func(t *testing.T) {
+		do(t, desk, "finish", click(`#finish`))
+		waitFor(t, desk, "no current ticket", `document.querySelector('#m').hidden && document.querySelector('#m-enrol').hidden`, wait)
+	})
+}
+
+// mDay is how the console writes a date in Indonesian (id-ID, short month).
+func mDay(d time.Time) string {
+	months := []string{"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"}
+	return fmt.Sprintf("%d %s %d", d.Day(), months[d.Month()-1], d.Year())
+}
+
+// TestConsoleEnrolCadres proves GET .../cadres lists the facility's kader
+// accounts that are not disabled, usernames only, to those who may enrol,
+// and refuses cadres, the Dinas Kesehatan and anonymous callers.
+func TestConsoleEnrolCadres(t *testing.T) {
+	_, app := btsEnv(t)
+	ctx := context.Background()
+	hash, err := account.HashPassword("rahasia123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"kader2", "kader-lama"} {
+		if _, err := app.DB.CreateUser(ctx, "sobo", name, account.Kader, hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	off := true
+	if err := app.DB.UpdateUser(ctx, "sobo", "kader-lama", postgres.UserChange{Disabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	const path = "/api/v1/bts/facilities/sobo/cadres"
+	for _, who := range []string{"petugas", "admin"} {
+		c := newClient(t, app.URL())
+		c.login(who, "rahasia123")
+		var got []map[string]any
+		if st := c.do("GET", path, nil, nil, &got); st != 200 {
+			t.Fatalf("%s: status %d, want 200", who, st)
+		}
+		if fmt.Sprint(got) != "[map[username:kader1] map[username:kader2]]" {
+			t.Errorf("%s: got %v, want kader1 and kader2, usernames only", who, got)
+		}
+	}
+	for who, want := range map[string]int{"kader1": 403, "dinkes": 403, "": 401} {
+		c := newClient(t, app.URL())
+		if who != "" {
+			c.login(who, "rahasia123")
+		}
+		if st, raw := c.raw("GET", path, nil, nil); st != want {
+			t.Errorf("%q: status %d %s, want %d", who, st, raw, want)
+		}
+	}
 }

@@ -208,6 +208,8 @@ const en = () => document.documentElement.lang === 'en';
 const bts = (p) => '/api/v1/bts/facilities/' + encodeURIComponent(fcode) + p;
 const dec = (z) => en() ? z.toFixed(2) : z.toFixed(2).replace('.', ',');
 const days = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 86400000);
+// mDay shows a yyyy-mm-dd date for people.
+const mDay = (d) => new Date(d + 'T12:00:00Z').toLocaleDateString(en() ? 'en-GB' : 'id-ID', {day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC'});
 
 function mError(id, msg) {
   const e = $(id + '-error'), el = $(id);
@@ -263,6 +265,7 @@ function mReset() {
   $('m-kids').replaceChildren();
   $('m-form').hidden = true;
   $('m-result').hidden = true;
+  mEnrolHide();
   mEmpty();
   mRegClose();
 }
@@ -293,10 +296,9 @@ $('m-find').addEventListener('submit', async (ev) => {
 });
 
 function mKids(kids) {
-  const born = (d) => new Date(d + 'T12:00:00Z').toLocaleDateString(en() ? 'en-GB' : 'id-ID', {day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC'});
   $('m-kids').replaceChildren(...kids.map((k) => h('li', {},
     h('button', {type: 'button', class: 'm-kid', 'data-id': k.id, 'aria-pressed': 'false', onclick: () => pick(k)},
-      h('b', {}, k.name), ' ' + t('con.m.kid', {sex: t('con.m.sex.' + k.sex), born: born(k.birth_date)}) +
+      h('b', {}, k.name), ' ' + t('con.m.kid', {sex: t('con.m.sex.' + k.sex), born: mDay(k.birth_date)}) +
       (k.mother_name ? ' · ' + t('con.m.mother', {name: k.mother_name}) : '')))));
 }
 
@@ -309,6 +311,7 @@ function pick(k) {
   mEmpty();
   mRegClose();
   $('m-result').hidden = true;
+  mEnrolHide();
   $('m-form').hidden = false;
   $('m-weight').focus();
 }
@@ -323,7 +326,7 @@ $('m-form').addEventListener('submit', async (ev) => {
   $('m-save').disabled = true;
   try {
     const m = await api('POST', bts('/children/' + encodeURIComponent(kid.id) + '/measurements'), body);
-    if (visit === mTicket) { mEmpty(); mResult(kid, code, m); }
+    if (visit === mTicket) { mEmpty(); mResult(kid, code, m); mEligible(kid, visit); }
   } catch (err) {
     if (visit === mTicket) mShow(err, M_FIELDS, 'm-form');
   }
@@ -345,6 +348,7 @@ async function mRegOpen(focus) {
   $('m-born').max = dayIn(facility.timezone);
   $('m-form').hidden = true;
   $('m-result').hidden = true;
+  mEnrolHide();
   $('m-reg').hidden = false;
   $('m-new').hidden = true;
   if (focus) $('m-name').focus();
@@ -417,6 +421,126 @@ function mResult(kid, code, m) {
     m.oedema ? h('p', {class: 'm-note'}, t('con.m.oedema.note')) : '');
   $('m-result').hidden = false;
 }
+
+// --- Enrolling the measured child in the intervention when the latest
+// measurement makes it eligible (the API's suggestion) and it is not
+// enrolled already. The nutritionist decides; the console only offers.
+
+// The API's field names and the enrolment form's inputs.
+const E_FIELDS = {start: 'm-e-start', end: 'm-e-end', allowance_rp: 'm-e-allowance', cadre: 'm-e-cadre', supplier: 'm-e-supplier'};
+// The defaults of bts.Enrolment.Normalize (docs/bts.md): a year, Rp 15,000 a day.
+const E_DAYS = 365, E_ALLOWANCE = 15000;
+let mSug = null, mCadres = null, mEndAuto = true;
+const target = (x) => { const k = 'con.m.e.target.' + x; return t(k) === k ? x : t(k); };
+
+// plusDays adds n days to a yyyy-mm-dd date.
+function plusDays(d, n) {
+  const [y, m, day] = d.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, day + n)).toISOString().slice(0, 10);
+}
+
+function mEnrolHide() {
+  mSug = null;
+  $('m-enrol').hidden = true;
+  $('m-e-form').hidden = true;
+  $('m-e-done').hidden = true;
+  $('m-e-open').setAttribute('aria-expanded', 'false');
+}
+
+// mEligible reads the child's suggestion and enrolments after a
+// measurement and offers enrolment when it fits.
+async function mEligible(kid, visit) {
+  mEnrolHide();
+  const today = dayIn(facility.timezone);
+  let c, es;
+  try {
+    // Enrolments still running or yet to start: those ending today or later.
+    [c, es] = await Promise.all([api('GET', bts('/children/' + encodeURIComponent(kid.id))),
+      api('GET', bts('/enrolments?from=' + today + '&to=' + plusDays(today, 5 * 365)))]);
+  } catch (err) {
+    if (visit === mTicket && kid === mKid && !mFailed(err)) { $('m-elig').textContent = err.message; $('m-elig').hidden = false; $('m-e-open').hidden = true; $('m-enrol').hidden = false; }
+    return;
+  }
+  if (visit !== mTicket || kid !== mKid) return;
+  const on = es.find((e) => e.child_id === kid.id && (!e.exited_on || e.exited_on > today));
+  if (on) {
+    $('m-elig').textContent = t('con.m.e.enrolled', {target: target(on.target_type), start: mDay(on.start), end: mDay(on.end)});
+  } else if (c.suggestion) {
+    mSug = c.suggestion;
+    $('m-elig').textContent = t('con.m.e.eligible', {target: target(mSug.target_type), reason: mSug.reason});
+  } else {
+    return;
+  }
+  $('m-elig').hidden = false;
+  $('m-e-open').hidden = !mSug;
+  $('m-enrol').hidden = false;
+}
+
+async function mEnrolOpen() {
+  if (!mSug) return;
+  const today = dayIn(facility.timezone);
+  mNoErrors(E_FIELDS, 'm-e-form');
+  $('m-e-start').value = today;
+  $('m-e-end').value = plusDays(today, E_DAYS - 1); // both days included
+  mEndAuto = true;
+  $('m-e-allowance').value = String(E_ALLOWANCE);
+  $('m-e-supplier').value = '';
+  $('m-e-form').hidden = false;
+  $('m-e-open').setAttribute('aria-expanded', 'true');
+  $('m-e-start').focus();
+  const visit = mTicket;
+  try {
+    mCadres = mCadres || await api('GET', bts('/cadres'));
+  } catch (err) {
+    if (visit === mTicket && !mFailed(err)) mError('m-e-form', err.message);
+    return;
+  }
+  if (visit !== mTicket) return;
+  const was = $('m-e-cadre').value;
+  $('m-e-cadre').replaceChildren(h('option', {value: ''}, t('con.m.e.cadre.none')),
+    ...mCadres.map((k) => h('option', {value: k.username}, k.username)));
+  $('m-e-cadre').value = mCadres.some((k) => k.username === was) ? was : '';
+}
+
+function mEnrolClose() {
+  $('m-e-form').hidden = true;
+  $('m-e-open').setAttribute('aria-expanded', 'false');
+  $('m-e-open').focus();
+}
+
+$('m-e-open').addEventListener('click', mEnrolOpen);
+$('m-e-cancel').addEventListener('click', mEnrolClose);
+// The end follows the start until staff set it themselves.
+$('m-e-start').addEventListener('change', () => { if (mEndAuto && $('m-e-start').value) $('m-e-end').value = plusDays($('m-e-start').value, E_DAYS - 1); });
+$('m-e-end').addEventListener('input', () => { mEndAuto = false; });
+
+$('m-e-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (!mSug || !mKid) return;
+  mNoErrors(E_FIELDS, 'm-e-form');
+  const rp = $('m-e-allowance').value.trim().replace(/[.\s]/g, ''); // 15.000 is how rupiah are written
+  if (!/^-?\d*$/.test(rp)) { mError('m-e-allowance', t('con.m.err.rupiah')); $('m-e-allowance').focus(); return; }
+  const body = {target_type: mSug.target_type, child_id: mKid.id, reason: mSug.reason, start: $('m-e-start').value,
+    end: $('m-e-end').value, allowance_rp: Number(rp) || 0, cadre: $('m-e-cadre').value, supplier: $('m-e-supplier').value.trim()};
+  const kid = mKid, visit = mTicket;
+  $('m-e-save').disabled = true;
+  try {
+    const e = await api('POST', bts('/enrolments'), body);
+    if (visit !== mTicket || kid !== mKid) return; // enrolled; the next measurement says so
+    mSug = null;
+    $('m-e-form').hidden = true;
+    $('m-e-open').hidden = true;
+    $('m-elig').hidden = true;
+    $('m-e-done').textContent = t('con.m.e.done', {target: target(e.target_type), start: mDay(e.start), end: mDay(e.end),
+      cadre: e.cadre || t('con.m.e.nocadre')});
+    $('m-e-done').hidden = false;
+    $('m-e-done').focus();
+  } catch (err) {
+    if (visit === mTicket && kid === mKid) mShow(err, E_FIELDS, 'm-e-form');
+  } finally {
+    $('m-e-save').disabled = false;
+  }
+});
 
 async function screens() {
   const el = $('screens');
