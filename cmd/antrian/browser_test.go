@@ -162,10 +162,12 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 // retry until the deadline. Evaluate always runs in the current document.
 
 // targetJS is the JavaScript that finds sel, scrolls it into view and returns
-// the middle of its box if it is visible and nothing covers it there.
+// the middle of its box if it is enabled, visible and nothing covers it
+// there. A person waits for a greyed-out button; a click on one would be
+// lost, and the test would wait for its effect in vain.
 const targetJS = `((sel) => {
   const e = document.querySelector(sel);
-  if (!e || !e.getClientRects().length) return null;
+  if (!e || e.disabled || e.closest('fieldset[disabled]') || !e.getClientRects().length) return null;
   e.scrollIntoView({block: 'center', inline: 'center'});
   const r = e.getBoundingClientRect();
   const x = r.left + r.width / 2, y = r.top + r.height / 2;
@@ -174,7 +176,7 @@ const targetJS = `((sel) => {
   return [x, y];
 })(%q)`
 
-// click waits until sel is visible, uncovered and still (at the same place
+// click waits until sel is enabled, visible, uncovered and still (at the same place
 // in two looks 50 ms apart: a page still filling in moves what is below),
 // then clicks its middle with the mouse, as a person would.
 func click(sel string) chromedp.Action[chromedp.Void] {
@@ -189,7 +191,7 @@ func click(sel string) chromedp.Action[chromedp.Void] {
 			last = at
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("click %s: not visible and still: %w", sel, ctx.Err())
+				return fmt.Errorf("click %s: never enabled, visible, uncovered and still: %w", sel, ctx.Err())
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
@@ -210,7 +212,7 @@ func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
 			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("type into %s: not visible: %w", sel, ctx.Err())
+				return fmt.Errorf("type into %s: never enabled, visible and uncovered: %w", sel, ctx.Err())
 			case <-time.After(20 * time.Millisecond):
 			}
 		}
