@@ -1363,9 +1363,30 @@ var btsFS embed.FS
 var btsPages = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("").Funcs(template.FuncMap{
 		"asset": btsAssetURL,
-		"rp":    func(v int) string { return strconv.Itoa(v) },
+		"rp":    rupiah,
 	}).ParseFS(btsFS, "bts/*.html"))
 })
+
+// rupiah writes an amount the Indonesian way, thousands apart with dots:
+// 15000 -> "15.000".
+func rupiah(v int) string {
+	s := strconv.Itoa(v)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
 
 // btsAssetVersion is a hash of the BTS assets, put in their URLs so that
 // they can be cached for good.

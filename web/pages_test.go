@@ -269,3 +269,12 @@ func TestQREndpoint(t *testing.T) {
 		t.Errorf("foreign link: status %d, want 400", rec.Code)
 	}
 }
+
+func TestRupiah(t *testing.T) {
+	for v, want := range map[int]string{0: "0", 999: "999", 1000: "1.000", 15000: "15.000", 123456: "123.456",
+		1234567: "1.234.567", -15000: "-15.000"} {
+		if got := rupiah(v); got != want {
+			t.Errorf("rupiah(%d) = %q, want %q", v, got, want)
+		}
+	}
+}

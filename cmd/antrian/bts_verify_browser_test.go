@@ -108,7 +108,7 @@ func TestBTSVerifyPage(t *testing.T) {
 			card(withGPS) + " h3":     "Siti Aminah · " + withGPS.Date,
 			card(withGPS) + " .gps":   "-8.21920, 114.36910",
 			card(withGPS) + " .taken": "2026-03-14 07:15:30",
-			card(withGPS) + " .facts": "telur 2 (Rp 6000), ikan 1 (Rp 9000)",
+			card(withGPS) + " .facts": "telur 2 (Rp 6.000), ikan 1 (Rp 9.000)",
 			card(noEXIF) + " .warn":   "tanpa data EXIF",
 			card(noEXIF) + " .gps":    "tidak ada",
 			"#summary":                "2 menunggu",
@@ -117,7 +117,7 @@ func TestBTSVerifyPage(t *testing.T) {
 				t.Errorf("%s: got %q, want it to contain %q", sel, got, want)
 			}
 		}
-		for _, want := range []string{"kader1", "Rp 15000", "Sisa", "Dimakan separuh"} {
+		for _, want := range []string{"kader1", "Rp 15.000", "Sisa", "Dimakan separuh"} {
 			if got := text(t, ctx, card(withGPS)+" .facts"); !strings.Contains(got, want) {
 				t.Errorf("facts of the first report: %q lacks %q", got, want)
 			}
