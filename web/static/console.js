@@ -411,7 +411,8 @@ function mResult(kid, code, m) {
   const cat = (c) => { if (!c) return '–'; const k = 'con.m.cat.' + c.replace(/ /g, '_'); return t(k) === k ? c : t(k); };
   const flagged = M_INDICES.filter((x) => m[x[2]]).map((x) => ix(x[0]));
   $('m-result').replaceChildren(
-    h('p', {class: 'm-saved'}, t('con.m.saved', {name: kid.name, code, months: m.age_months, days: m.age_days})),
+    // Only the line that says it is saved is announced; the table is read on request.
+    h('p', {class: 'm-saved', role: 'status'}, t('con.m.saved', {name: kid.name, code, months: m.age_months, days: m.age_days})),
     h('table', {}, h('caption', {}, t('con.m.result')),
       h('thead', {}, h('tr', {}, ...['con.m.index', 'con.m.z', 'con.m.category'].map((k) => h('th', {scope: 'col'}, t(k))))),
       h('tbody', {}, ...M_INDICES.map(([c, z, f]) => h('tr', {'data-index': c, class: m[f] ? 'm-flagged' : null},
