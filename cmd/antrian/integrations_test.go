@@ -53,6 +53,28 @@ func (e *env) startFast() *App {
 			e.t.Errorf("close: %v", err)
 		}
 	})
+	outboxDump = func() string {
+		var b strings.Builder
+		rows, err := app.DB.Pool.Query(context.Background(), `SELECT id, ticket_id, target, kind, state, attempts,
+			next_attempt_at, coalesce(locked_until::text, '-'), last_error, now() FROM integration_outbox ORDER BY id`)
+		if err != nil {
+			return err.Error()
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var attempts int
+			var ticket, target, kind, state, locked, lastErr string
+			var next, now time.Time
+			if err := rows.Scan(&id, &ticket, &target, &kind, &state, &attempts, &next, &locked, &lastErr, &now); err != nil {
+				return err.Error()
+			}
+			fmt.Fprintf(&b, "%d %s %s %s %s attempts=%d next=%s locked=%s db-now=%s err=%q\n", id, ticket, target, kind, state,
+				attempts, next.Format(time.RFC3339Nano), locked, now.Format(time.RFC3339Nano), lastErr)
+		}
+		return b.String()
+	}
+	e.t.Cleanup(func() { outboxDump = nil })
 	return app
 }
 
@@ -393,16 +415,28 @@ func adminClient(t *testing.T, app *App, facility, name string) *client {
 }
 
 // waitFor polls cond until it holds or five seconds pass.
+// eventually waits for an outbox delivery to show. The worker polls every
+// 20 ms with retries of at most 100 ms here, so a quiet machine converges
+// in well under a second; the 15 s allow for every package's race tests
+// sharing two cores (a 5 s limit ran out once in a full run). On a timeout
+// the outbox rows are logged, to tell a slow machine from a stuck row.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			t.Errorf("timed out waiting for %s", what)
+			if outboxDump != nil {
+				t.Logf("integration outbox then:\n%s", outboxDump())
+			}
+			t.FailNow()
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// outboxDump, set by startFast, describes the integration outbox's rows.
+var outboxDump func() string
 
 type sendState struct {
 	Summary []string `json:"summary"`
