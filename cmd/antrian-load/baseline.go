@@ -22,7 +22,7 @@ func pgInsertBaseline(ctx context.Context, dbURL string, conns int, d time.Durat
 	if err != nil {
 		return 0, CPUUse{}, 0, err
 	}
-	cfg.MaxConns, cfg.MinConns = int32(conns), int32(conns)
+	cfg.MaxConns = int32(conns)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return 0, CPUUse{}, 0, err

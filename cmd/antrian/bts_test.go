@@ -165,18 +165,18 @@ func btsEnv(t *testing.T) (*env, *App) {
 // enrolledChild registers a stunted girl, measures her at a KIA visit
 // linked to its ticket, and enrols her with kader1. It returns the
 // enrolment id.
-// wibNow is the time in the demo Puskesmas's zone (WIB, UTC+7): its
-// dates are the service's "today". A date taken from UTC is the day
-// before from 17:00 UTC to midnight, when a child born "365 days ago" is
-// 366 days old at the Puskesmas.
-func wibNow() time.Time { return time.Now().In(time.FixedZone("WIB", 7*3600)) }
+// puskesmasToday is today at the demo Puskesmas (Asia/Jakarta, WIB): the
+// service's "today". A date taken from UTC is the day before from 17:00
+// UTC to midnight, when a child born "365 days ago" is 366 days old at
+// the Puskesmas.
+func puskesmasToday(t *testing.T) time.Time { return bts.Date(time.Now(), jakarta(t)) }
 
 func enrolledChild(t *testing.T, app *App, staff *client) int64 {
 	t.Helper()
 	var child struct {
 		ID int64 `json:"id"`
 	}
-	birth := wibNow().AddDate(0, 0, -365).Format(time.DateOnly)
+	birth := puskesmasToday(t).AddDate(0, 0, -365).Format(time.DateOnly)
 	if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/children", map[string]any{
 		"nik": "3510010101250001", "name": "Siti Aminah", "sex": "P", "birth_date": birth,
 		"mother_name": "Ibu Siti", "desa": "sobo-desa", "rt": "001", "rw": "002", "lat": -8.2, "lon": 114.35,
@@ -225,7 +225,7 @@ func enrolledChild(t *testing.T, app *App, staff *client) int64 {
 	}
 	if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/enrolments", map[string]any{
 		"target_type": "baduta", "child_id": child.ID, "cadre": "kader1", "supplier": "Warung Bu Tin",
-		"start": wibNow().AddDate(0, 0, -3).Format(time.DateOnly)}, nil); st != 201 {
+		"start": puskesmasToday(t).AddDate(0, 0, -3).Format(time.DateOnly)}, nil); st != 201 {
 		t.Fatalf("enrol: %d %s", st, raw)
 	} else if err := json.Unmarshal(raw, &e); err != nil {
 		t.Fatal(err)
@@ -517,7 +517,7 @@ func TestBTSEnrolmentExit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	today := wibNow().Format(time.DateOnly)
+	today := puskesmasToday(t).Format(time.DateOnly)
 	planned := func() int {
 		t.Helper()
 		var r struct {
@@ -596,7 +596,7 @@ func TestBTSPregnancies(t *testing.T) {
 	dinkes := newClient(t, app.URL())
 	dinkes.login("dinkes", "rahasia123")
 
-	hpht := wibNow().AddDate(0, 0, -70).Format(time.DateOnly) // 10 weeks
+	hpht := puskesmasToday(t).AddDate(0, 0, -70).Format(time.DateOnly) // 10 weeks
 	type pregnancy struct {
 		ID               int64  `json:"id"`
 		Name             string `json:"name"`
@@ -664,7 +664,7 @@ func TestBTSChildNIKRegisteredTwice(t *testing.T) {
 	staff := newClient(t, app.URL())
 	staff.login("petugas", "rahasia123")
 	child := map[string]any{"nik": "3510010101250009", "name": "Bayu", "sex": "L",
-		"birth_date": wibNow().AddDate(0, 0, -200).Format(time.DateOnly), "mother_name": "Ibu Bayu", "desa": "sobo-desa"}
+		"birth_date": puskesmasToday(t).AddDate(0, 0, -200).Format(time.DateOnly), "mother_name": "Ibu Bayu", "desa": "sobo-desa"}
 	if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/children", child, nil); st != 201 {
 		t.Fatalf("register: %d %s", st, raw)
 	}

@@ -59,11 +59,7 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 	out := testout(t)
 	const wait = 10 * time.Second
 
-	jakarta, err := time.LoadLocation("Asia/Jakarta")
-	if err != nil {
-		t.Fatal(err)
-	}
-	birth := bts.Date(time.Now(), jakarta).AddDate(0, 0, -400)
+	birth := puskesmasToday(t).AddDate(0, 0, -400)
 	register := func(nik, name, mother string) int64 {
 		t.Helper()
 		var c struct {
@@ -127,7 +123,7 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 	})
 
 	t.Run("a measurement without values is refused in place", func(t *testing.T) {
-		today := bts.Date(time.Now(), jakarta)
+		today := puskesmasToday(t)
 		_, err := bts.NewMeasurement(bts.Child{Sex: bts.Female, BirthDate: birth},
 			bts.MeasurementInput{MeasuredOn: today, Place: bts.AtPuskesmas}, bts.MethodDaily, today)
 		var fe *bts.FieldError
@@ -272,11 +268,7 @@ func TestBrowserConsoleRegisterChild(t *testing.T) {
 	out := testout(t)
 	const wait = 10 * time.Second
 
-	jakarta, err := time.LoadLocation("Asia/Jakarta")
-	if err != nil {
-		t.Fatal(err)
-	}
-	today := bts.Date(time.Now(), jakarta)
+	today := puskesmasToday(t)
 	birth := today.AddDate(0, 0, -200)
 	var areas []struct {
 		Code     string `json:"code"`
@@ -451,11 +443,7 @@ func TestBrowserConsoleEnrol(t *testing.T) {
 	out := testout(t)
 	const wait = 10 * time.Second
 
-	jakarta, err := time.LoadLocation("Asia/Jakarta")
-	if err != nil {
-		t.Fatal(err)
-	}
-	today := bts.Date(time.Now(), jakarta)
+	today := puskesmasToday(t)
 	day := func(d time.Time) string { return d.Format(time.DateOnly) }
 	birth := today.AddDate(0, 0, -400)
 	var child struct {

@@ -2,7 +2,7 @@
 // the waiting list kept live. Every change by anyone on the unit arrives
 // over the display socket and triggers a fresh read of the queue, so two
 // staff on one unit never act on stale state.
-import {t, $, h, api, live, waitText, dayIn} from './common.js';
+import {t, $, h, api, live, dayIn} from './common.js';
 import {session, showLogin} from './staff.js';
 
 let me = null, facility = null, fcode = '', socket = null, mine = null, lastSkipped = null;
@@ -83,11 +83,6 @@ async function refresh() {
 }
 
 function prio(p) { return p ? h('span', {class: 'badge'}, t('prio.short.' + p)) : null; }
-
-function since(iso) {
-  const s = (Date.now() - Date.parse(iso)) / 1000;
-  return isFinite(s) ? waitText(Math.max(0, s)) : '';
-}
 
 function render() {
   const c = counter();
