@@ -166,6 +166,9 @@ type Report struct {
 		EchoPerSecond      float64 `json:"echo_empty_per_second"`
 		BookingVsPGInsert  float64 `json:"booking_vs_pg_insert"`
 		BookingVsEcho      float64 `json:"booking_vs_echo"`
+		// Fanout is the floor under call to every screen (runs with 1,000
+		// screens or more).
+		Fanout *FanoutReport `json:"raw_tcp_fanout,omitempty"`
 	} `json:"baselines"`
 	// CPU is the CPU time of the service, PostgreSQL, Redis and the tool
 	// (when they run on this machine) while the bookings ran, while the
@@ -174,8 +177,11 @@ type Report struct {
 		Bookings   CPUUse `json:"bookings"`
 		Load       CPUUse `json:"load"`
 		Deliveries int    `json:"screen_deliveries"`
-		Insert     CPUUse `json:"pg_insert_baseline"`
-		Inserts    int64  `json:"pg_inserts"`
+		// Messages is every event message the screens received during
+		// the run (bookings, calls, finishes): one write each on the server.
+		Messages int64  `json:"screen_messages"`
+		Insert   CPUUse `json:"pg_insert_baseline"`
+		Inserts  int64  `json:"pg_inserts"`
 	} `json:"cpu"`
 	Idle       *IdleReport `json:"idle,omitempty"`
 	Violations []string    `json:"violations"`
@@ -217,10 +223,19 @@ func (r *Report) Print(w io.Writer) {
 	if r.Baselines.EchoPerSecond > 0 {
 		fmt.Fprintf(w, "  baseline: empty echo handler %.0f req/s; booking/echo = %.3f\n", r.Baselines.EchoPerSecond, r.Baselines.BookingVsEcho)
 	}
+	if f := r.Baselines.Fanout; f != nil {
+		fmt.Fprintf(w, "  baseline: raw TCP fan-out, one %d-byte write to each of %d loopback sockets by a goroutine per socket (no WebSocket, JSON or queue), %d rounds:\n",
+			fanoutSize, f.Sockets, f.Rounds)
+		fmt.Fprintf(w, "    to every socket p50 %.1f ms, p99 %.1f ms; to a socket p50 %.1f ms, p99 %.1f ms\n", f.ToEvery.P50, f.ToEvery.P99, f.ToOne.P50, f.ToOne.P99)
+		if f.ToEvery.P99 > 0 && r.CallToAllScreens.N > 0 {
+			fmt.Fprintf(w, "    call to every screen / raw fan-out: p50 %.2fx, p99 %.2fx\n", r.CallToAllScreens.P50/f.ToEvery.P50, r.CallToAllScreens.P99/f.ToEvery.P99)
+		}
+	}
 	r.CPU.Bookings.per(w, float64(r.Bookings.OK), "booking (all work while bookings ran)")
 	r.CPU.Insert.per(w, float64(r.CPU.Inserts), "raw insert (baseline)")
 	if r.Options.Screens >= 1000 {
 		r.CPU.Load.per(w, float64(r.CPU.Deliveries), "call delivered to a screen (all work in the run)")
+		r.CPU.Load.per(w, float64(r.CPU.Messages), "event message to a screen, any kind (all work in the run)")
 	}
 	s := r.Server
 	if s.Before.OK {
@@ -324,6 +339,7 @@ type screen struct {
 	dupes    int
 	gaps     []string
 	closed   error
+	events   int64 // event messages (not snapshots) received
 }
 
 func (s *screen) read() {
@@ -347,6 +363,9 @@ func (s *screen) read() {
 			continue
 		}
 		s.mu.Lock()
+		if ev.Type != "snapshot" {
+			s.events++
+		}
 		if ev.Type != "snapshot" && last >= 0 && ev.Seq != last+1 {
 			s.gaps = append(s.gaps, fmt.Sprintf("seq %d after %d", ev.Seq, last))
 		}
@@ -403,6 +422,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return r, fmt.Errorf("echo baseline: %w", err)
 	}
 	r.Baselines.EchoPerSecond = echoRate
+	if o.Screens >= 1000 {
+		// About the rate of the screens scenario's events.
+		if r.Baselines.Fanout, err = fanoutBaseline(ctx, o.Screens, 30, 330*time.Millisecond); err != nil {
+			return r, err
+		}
+	}
 
 	if o.IdleScreens > 0 {
 		if err := idleMemory(ctx, o, probe, r); err != nil {
@@ -692,6 +717,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if s.dupes > 0 {
 			r.violate("screen %d was told %d calls twice", i, s.dupes)
 		}
+		r.CPU.Messages += s.events
 		if s.closed != nil && !strings.Contains(s.closed.Error(), "use of closed") {
 			r.violate("screen %d was disconnected: %v", i, s.closed)
 		}

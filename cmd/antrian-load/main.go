@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"time"
 )
 
@@ -44,6 +45,9 @@ type Options struct {
 }
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == fanoutChildArg {
+		os.Exit(fanoutChildMain(os.Args[2]))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
@@ -113,6 +117,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("%d invariant violations", len(rep.Violations))
 	}
 	return nil
+}
+
+// fanoutChildMain runs the writing side of the fan-out baseline.
+func fanoutChildMain(n string) int {
+	count, err := strconv.Atoi(n)
+	if err == nil {
+		err = fanoutWriter(count, os.Stdin, os.Stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "antrian-load fan-out writer:", err)
+		return 1
+	}
+	return 0
 }
 
 func splitList(s string) []string {
