@@ -76,9 +76,12 @@ type IdleReport struct {
 	RetainedPerConn float64 `json:"retained_bytes_per_conn"`
 	// RetainedStackPerConn is the goroutine stacks' part of it.
 	RetainedStackPerConn float64 `json:"retained_stack_bytes_per_conn"`
-	GoroutinesBefore     int     `json:"goroutines_before"`
-	GoroutinesOpen       int     `json:"goroutines_open"`
-	GoroutinesAfter      int     `json:"goroutines_after"`
+	// RetainedObjectsPerConn is the heap objects' part (the rest is the
+	// free slots of the spans they sit in).
+	RetainedObjectsPerConn float64 `json:"retained_object_bytes_per_conn"`
+	GoroutinesBefore       int     `json:"goroutines_before"`
+	GoroutinesOpen         int     `json:"goroutines_open"`
+	GoroutinesAfter        int     `json:"goroutines_after"`
 }
 
 // Metrics is what the server says of itself at /metrics.
@@ -86,6 +89,7 @@ type Metrics struct {
 	GCCycles   int     `json:"gc_cycles"`
 	Goroutines int     `json:"goroutines"`
 	HeapInuse  float64 `json:"heap_inuse_bytes"`
+	HeapAlloc  float64 `json:"heap_alloc_bytes"` // the heap's objects; HeapInuse also counts the free slots of their spans
 	StackInuse float64 `json:"stack_inuse_bytes"`
 	RSS        float64 `json:"rss_bytes"`
 	OK         bool    `json:"ok"`
@@ -120,6 +124,8 @@ func scrape(ctx context.Context, c *http.Client, base string) Metrics {
 			m.GCCycles = int(v)
 		case "go_memstats_heap_inuse_bytes":
 			m.HeapInuse = v
+		case "go_memstats_heap_alloc_bytes":
+			m.HeapAlloc = v
 		case "go_memstats_stack_inuse_bytes":
 			m.StackInuse = v
 		case "process_resident_memory_bytes":
@@ -245,8 +251,9 @@ func (r *Report) Print(w io.Writer) {
 			s.Before.RSS/(1<<20), s.During.RSS/(1<<20), s.After.RSS/(1<<20))
 	}
 	if r.Idle != nil {
-		fmt.Fprintf(w, "  idle sockets: %d; server heap+stack each %.1f KiB retained after a GC (stacks %.1f KiB; %.1f KiB just after opening, with handshake garbage); goroutines %d -> %d -> %d\n",
-			r.Idle.Conns, r.Idle.RetainedPerConn/1024, r.Idle.RetainedStackPerConn/1024, r.Idle.BytesPerConn/1024, r.Idle.GoroutinesBefore, r.Idle.GoroutinesOpen, r.Idle.GoroutinesAfter)
+		fmt.Fprintf(w, "  idle sockets: %d; server heap+stack each %.1f KiB retained after a GC (stacks %.1f KiB, heap %.1f KiB of which objects %.1f KiB; %.1f KiB just after opening, with handshake garbage); goroutines %d -> %d -> %d\n",
+			r.Idle.Conns, r.Idle.RetainedPerConn/1024, r.Idle.RetainedStackPerConn/1024, (r.Idle.RetainedPerConn-r.Idle.RetainedStackPerConn)/1024,
+			r.Idle.RetainedObjectsPerConn/1024, r.Idle.BytesPerConn/1024, r.Idle.GoroutinesBefore, r.Idle.GoroutinesOpen, r.Idle.GoroutinesAfter)
 	}
 	if len(r.Errors) > 0 {
 		fmt.Fprintf(w, "  errors: %v\n", r.Errors)
@@ -838,6 +845,7 @@ func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
 		r.Idle.BytesPerConn = math.Round((open.HeapInuse + open.StackInuse - before.HeapInuse - before.StackInuse) / n)
 		r.Idle.RetainedPerConn = math.Round((openGC.HeapInuse + openGC.StackInuse - beforeGC.HeapInuse - beforeGC.StackInuse) / n)
 		r.Idle.RetainedStackPerConn = math.Round((openGC.StackInuse - beforeGC.StackInuse) / n)
+		r.Idle.RetainedObjectsPerConn = math.Round((openGC.HeapAlloc - beforeGC.HeapAlloc) / n)
 	}
 	if after.Goroutines > before.Goroutines+20 {
 		r.violate("goroutines after idle sockets closed: %d, before %d", after.Goroutines, before.Goroutines)
