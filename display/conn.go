@@ -3,8 +3,10 @@ package display
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/antrian/antrian/queue"
@@ -16,16 +18,26 @@ import (
 type frame struct {
 	seq  int64 // the event's seq, or the snapshot's; 0 for ticket messages
 	snap bool
+	ping bool // a ping control frame; no data
 	data []byte
 }
 
+// pingFrame asks a client's writer to send a ping.
+var pingFrame = &frame{ping: true}
+
 // client is one WebSocket connection: a display or a patient's ticket.
+//
+// A connection has one reader goroutine for its whole life and at most one
+// writer at a time. The writer runs only while there is something to send
+// (queued messages, a ping, the close frame) and then ends, so an idle
+// screen, which is most of them most of the day, keeps one goroutine and one
+// stack instead of two. Every write goes through the writer: gorilla allows
+// one concurrent writer.
 type client struct {
 	hub     *Hub
 	conn    *websocket.Conn
-	send    chan *frame
 	display bool
-	last    int64           // a display's last seq sent; owned by whoever writes
+	last    int64           // a display's last seq sent; owned by the writer
 	units   map[string]bool // displays: nil = every unit
 
 	// Ticket sockets; ticket is owned by the facility's run goroutine.
@@ -33,44 +45,143 @@ type client struct {
 	render func(queue.Ticket) any
 	watch  unitDay
 
+	mu      sync.Mutex
+	queue   []*frame // waiting for the writer; at most Options.SendBuffer
+	writing bool     // the writer role is taken (by the setup or a writer goroutine)
+	closed  bool     // a writer has closed the socket: nothing more is written
+	ended   bool     // the reader has finished: no writer starts any more
+
+	nextPing atomic.Int64 // Unix ns when the pinger next pings it; MaxInt64 until set up
+	refs     atomic.Int32 // the reader and the setup goroutine; the last one out cleans up
+	fac      *facility    // where it was attached, for the clean-up; nil if never
+	onEnd    func()       // also called at the clean-up (the display registry)
+
 	once   sync.Once
 	kicked chan struct{}
 	code   int // close code sent when kicked; 0 = none (the peer is gone)
 	reason string
 }
 
+// newClient returns a client whose setup goroutine holds the writer role:
+// its first messages are written before anything queued after them.
 func (h *Hub) newClient(conn *websocket.Conn) *client {
-	return &client{hub: h, conn: conn, send: make(chan *frame, h.opt.SendBuffer), last: -1, kicked: make(chan struct{})}
+	c := &client{hub: h, conn: conn, last: -1, kicked: make(chan struct{}), writing: true}
+	c.nextPing.Store(math.MaxInt64)
+	c.refs.Store(2)
+	return c
 }
 
 func (c *client) wants(unit string) bool { return c.units == nil || c.units[unit] }
 
-// offer queues fr without ever blocking the fan-out. A client whose buffer
-// is full is kicked; it will reconnect with since and resync.
+// offer queues fr and starts a writer if none runs, without ever blocking
+// the fan-out. A client with SendBuffer messages already waiting is kicked;
+// it will reconnect with since and resync.
 func (c *client) offer(fr *frame) bool {
-	select {
-	case c.send <- fr:
-		return true
-	default:
+	c.mu.Lock()
+	if c.closed || c.ended {
+		c.mu.Unlock()
+		return false
+	}
+	if len(c.queue) >= c.hub.opt.SendBuffer {
+		c.mu.Unlock()
 		c.kick(websocket.CloseTryAgainLater, "too slow")
 		return false
 	}
+	c.queue = append(c.queue, fr)
+	start := c.takeWriterLocked()
+	c.mu.Unlock()
+	if start {
+		go c.runWriter()
+	}
+	return true
+}
+
+// takeWriterLocked takes the writer role for a new writer goroutine when
+// the socket still needs one and nobody holds it. c.mu is held.
+func (c *client) takeWriterLocked() bool {
+	if c.writing || c.closed || c.ended {
+		return false
+	}
+	c.writing = true
+	c.hub.conns.Add(1)
+	return true
 }
 
 // kick ends the connection: the writer sends a close frame with code
-// (unless 0) and closes the socket.
+// (unless 0) and closes the socket; the reader then finishes.
 func (c *client) kick(code int, reason string) {
 	c.once.Do(func() {
 		c.code, c.reason = code, reason
 		close(c.kicked)
 	})
+	c.mu.Lock()
+	start := c.takeWriterLocked()
+	c.mu.Unlock()
+	if start {
+		go c.runWriter()
+	}
 }
 
-// readPump reads until the peer goes away or stops answering pings. Clients
+func (c *client) isKicked() bool {
+	select {
+	case <-c.kicked:
+		return true
+	default:
+		return false
+	}
+}
+
+// runWriter is a writer goroutine started for queued work.
+func (c *client) runWriter() {
+	defer c.hub.conns.Done()
+	c.drain()
+}
+
+// drain writes what is queued, in order, then gives the writer role up. A
+// kicked client gets its close frame and its socket closed instead. The
+// caller holds the writer role.
+func (c *client) drain() {
+	for {
+		c.mu.Lock()
+		kicked := c.isKicked()
+		var fr *frame
+		if !kicked && len(c.queue) > 0 {
+			fr = c.queue[0]
+			n := copy(c.queue, c.queue[1:])
+			c.queue[n] = nil
+			c.queue = c.queue[:n]
+		}
+		if kicked {
+			c.closed = true
+			c.queue = nil
+		}
+		if fr == nil {
+			c.writing = false
+		}
+		c.mu.Unlock()
+		if kicked {
+			if c.code != 0 {
+				c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.code, c.reason),
+					time.Now().Add(c.hub.opt.WriteWait))
+			}
+			c.conn.Close()
+			return
+		}
+		if fr == nil {
+			return
+		}
+		if err := c.write(fr); err != nil {
+			c.kick(0, "") // closed at the next turn
+		}
+	}
+}
+
+// readPump reads until the peer goes away, stops answering pings, or the
+// writer closes the socket, then closes the connection for good. Clients
 // send nothing the server needs; the reads serve pongs and close frames.
 func (c *client) readPump(seen func()) {
 	defer c.hub.conns.Done()
-	defer c.kick(0, "")
+	defer c.release()
 	c.conn.SetReadLimit(1024)
 	c.conn.SetReadDeadline(time.Now().Add(c.hub.opt.PongWait))
 	c.conn.SetPongHandler(func(string) error {
@@ -82,15 +193,56 @@ func (c *client) readPump(seen func()) {
 	})
 	for {
 		if _, _, err := c.conn.ReadMessage(); err != nil {
-			return
+			break
 		}
 	}
+	c.mu.Lock()
+	c.ended = true
+	c.queue = nil
+	c.mu.Unlock()
+	c.kick(0, "") // a writer still running stops at its next message
+	c.conn.Close()
 }
+
+// release is called once by the reader and once by the setup goroutine
+// when they finish; the second call takes the connection off everything
+// that lists it.
+func (c *client) release() {
+	if c.refs.Add(-1) != 0 {
+		return
+	}
+	if c.onEnd != nil {
+		c.onEnd()
+	}
+	if c.fac != nil {
+		c.fac.remove(c)
+	}
+	c.hub.untrack(c)
+}
+
+// pingsFromNow schedules the client's pings, and restarts its pong
+// deadline: it counts from when the pings start, however long the first
+// messages took.
+func (c *client) pingsFromNow() {
+	now := time.Now()
+	c.conn.SetReadDeadline(now.Add(c.hub.opt.PongWait))
+	c.nextPing.Store(now.Add(c.hub.pingEvery()).UnixNano())
+}
+
+// pingTick is how often the pinger looks for clients due a ping.
+func (h *Hub) pingTick() time.Duration { return min(time.Second, h.opt.PingPeriod/4) }
+
+// pingEvery is when a client is next due after a ping: one tick early, so
+// that the ping goes out at most PingPeriod after the last one.
+func (h *Hub) pingEvery() time.Duration { return h.opt.PingPeriod - h.pingTick() }
 
 // write sends one frame. A display skips any event it already has (seq at
 // or below what it was last sent), which makes joining during live traffic
 // and repeated snapshots harmless.
 func (c *client) write(fr *frame) error {
+	if fr.ping {
+		return c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.opt.WriteWait))
+	}
 	if c.display {
 		if fr.snap && fr.seq < c.last || !fr.snap && fr.seq <= c.last {
 			return nil
@@ -104,51 +256,49 @@ func (c *client) write(fr *frame) error {
 	return c.conn.WriteMessage(websocket.TextMessage, fr.data)
 }
 
-// writeInitial sends a display's first messages, before its writer starts.
-// When they cannot be made it tells the client to try again and reports
-// false.
+// writeInitial sends a display's first messages; the caller holds the
+// writer role. When they cannot be made it tells the client to try again
+// and reports false.
 func (c *client) writeInitial(frames []frame, err error) bool {
 	if err != nil {
 		c.hub.log.Warn("display: initial state unavailable", "err", err)
-		c.conn.WriteControl(websocket.CloseMessage,
-			websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "try again"), time.Now().Add(c.hub.opt.WriteWait))
+		c.kick(websocket.CloseTryAgainLater, "try again")
 		return false
 	}
 	for i := range frames {
 		if err := c.write(&frames[i]); err != nil {
+			c.kick(0, "")
 			return false
 		}
 	}
 	return true
 }
 
-// writePump is the connection's only writer from the moment it starts:
-// queued frames, pings, and the close frame. It closes the connection when
-// it returns.
-func (c *client) writePump() {
-	defer c.conn.Close()
-	opt := c.hub.opt
-	// The pings start now, however long the first messages took: the
-	// read deadline, set when the reader started, counts from here too.
-	c.conn.SetReadDeadline(time.Now().Add(opt.PongWait))
-	ping := time.NewTicker(opt.PingPeriod)
-	defer ping.Stop()
+// runPinger pings every client once each PingPeriod, through its writer,
+// until ctx ends.
+func (h *Hub) runPinger(ctx context.Context) {
+	t := time.NewTicker(h.pingTick())
+	defer t.Stop()
+	var due []*client
 	for {
 		select {
-		case fr := <-c.send:
-			if err := c.write(fr); err != nil {
-				return
-			}
-		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(opt.WriteWait)); err != nil {
-				return
-			}
-		case <-c.kicked:
-			if c.code != 0 {
-				c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.code, c.reason),
-					time.Now().Add(opt.WriteWait))
-			}
+		case <-ctx.Done():
 			return
+		case now := <-t.C:
+			ns := now.UnixNano()
+			h.mu.Lock()
+			for c := range h.clients {
+				if c.nextPing.Load() <= ns {
+					c.nextPing.Store(now.Add(h.pingEvery()).UnixNano())
+					due = append(due, c)
+				}
+			}
+			h.mu.Unlock()
+			for i, c := range due {
+				c.offer(pingFrame)
+				due[i] = nil
+			}
+			due = due[:0]
 		}
 	}
 }
@@ -191,38 +341,34 @@ func (h *Hub) ServeDisplay(w http.ResponseWriter, r *http.Request, req DisplayRe
 		return nil
 	}
 	// The handler's goroutine returns (its stack grew serving the request);
-	// the connection lives on in two small goroutines of its own.
+	// the connection lives on in goroutines of its own.
 	go h.serveDisplay(f, c, req)
 	return nil
 }
 
+// serveDisplay is a display's setup goroutine: it attaches the display,
+// starts its reader and writes its first messages, then what was queued
+// meanwhile, and ends.
 func (h *Hub) serveDisplay(f *facility, c *client, req DisplayRequest) {
 	f, err := h.attachDisplay(f, req.Facility, c)
 	if err != nil {
-		h.conns.Add(-2) // neither the reader nor the writer starts
+		h.conns.Add(-2) // neither the reader nor this goroutine runs on
 		h.untrack(c)
 		closeGoingAway(c.conn, h.opt.WriteWait)
 		return
 	}
+	defer h.conns.Done()
+	defer c.release()
 	d := h.connected(req)
+	c.fac, c.onEnd = f, func() { h.disconnected(d) }
 	go c.readPump(func() { h.seen(d) })
 	// The first messages (a snapshot read from Postgres, or a replay) are
-	// made and written here, before the writer starts: the writer is a
-	// fresh goroutine whose stack stays small for the hours a screen sits
-	// idle, instead of keeping what reading and writing them grew.
-	ok := c.writeInitial(h.initial(f, c, req))
-	go func() {
-		defer h.conns.Done()
-		defer h.untrack(c)
-		defer f.remove(c)
-		defer h.disconnected(d)
-		if ok {
-			c.writePump()
-		} else {
-			c.conn.Close()
-		}
-		c.kick(0, "")
-	}()
+	// made and written here: a writer started later begins with a fresh
+	// stack instead of keeping what making them grew.
+	if c.writeInitial(h.initial(f, c, req)) {
+		c.pingsFromNow()
+	}
+	c.drain()
 }
 
 // initial is a display's first messages: the events after since when they
@@ -302,19 +448,21 @@ func (h *Hub) ServeTicket(w http.ResponseWriter, r *http.Request, t queue.Ticket
 	return nil
 }
 
+// serveTicket is a ticket socket's setup goroutine: it starts the reader,
+// joins the ticket's facility (which queues the ticket's state), writes
+// what is queued and ends.
 func (h *Hub) serveTicket(f *facility, c *client, facility string) {
 	defer h.conns.Done()
-	defer h.untrack(c)
+	defer c.release()
 	go c.readPump(nil)
 	f, err := h.attachWatcher(f, facility, c)
 	if err != nil {
 		c.kick(websocket.CloseTryAgainLater, "unavailable")
-		c.writePump()
-		return
+	} else {
+		c.fac = f
+		c.pingsFromNow()
 	}
-	defer f.remove(c)
-	c.writePump()
-	c.kick(0, "")
+	c.drain()
 }
 
 func closeGoingAway(conn *websocket.Conn, wait time.Duration) {

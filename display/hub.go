@@ -15,10 +15,10 @@
 // replaced by a fresh snapshot to every screen.
 //
 // Each event is encoded once per facility and the same bytes go to every
-// display subscribed to its unit. Every connection has one reader and one
-// writer goroutine and a bounded send buffer; a client whose buffer is full
-// is disconnected (code 1013, it reconnects and resyncs) rather than
-// slowing the others.
+// display subscribed to its unit. Every connection has one reader goroutine
+// and at most one writer, which runs while there is something to send, and a
+// bounded send buffer; a client whose buffer is full is disconnected (code
+// 1013, it reconnects and resyncs) rather than slowing the others.
 package display
 
 import (
@@ -307,6 +307,11 @@ func (h *Hub) Run(ctx context.Context) error {
 		defer close(flushed)
 		h.runSeenFlusher(ctx)
 	}()
+	pinged := make(chan struct{})
+	go func() {
+		defer close(pinged)
+		h.runPinger(ctx)
+	}()
 
 	h.receive(ctx)
 
@@ -319,6 +324,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	close(stopPublisher)
 	<-published
 	<-flushed
+	<-pinged
 	h.conns.Wait()
 	h.loops.Wait()
 	return nil
@@ -450,7 +456,8 @@ func (h *Hub) attachWatcher(f *facility, code string, c *client) (*facility, err
 	return f, nil
 }
 
-// track registers a connection's two goroutines, unless the hub is closing.
+// track registers a connection's reader and setup goroutines, unless the
+// hub is closing. Writer goroutines add themselves while the reader runs.
 func (h *Hub) track(c *client) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()

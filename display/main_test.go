@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -553,5 +554,50 @@ func TestFacilityRetires(t *testing.T) {
 	hs.hub.Publish(ctx, []queue.Event{e})
 	if m := read(t, conn); m.Seq != e.Seq || m.Code != "B-001" {
 		t.Fatalf("after the restart: %+v, want the call B-001", m)
+	}
+}
+
+// An idle socket keeps one goroutine, its reader: a writer runs while there
+// is something to send and then ends. Events still arrive in order on every
+// socket. (Pings, which go through the same writers, are checked by
+// TestDisplayLastSeen and TestSlowFirstMessages.)
+func TestIdleSocketKeepsOneGoroutine(t *testing.T) {
+	hs := newHarness(t, Options{})
+	first := hs.dial("", nil)
+	read(t, first) // the facility's goroutines run from its first client on
+	settled := func(max int) int {
+		t.Helper()
+		n := runtime.NumGoroutine()
+		for deadline := time.Now().Add(3 * time.Second); n > max && time.Now().Before(deadline); n = runtime.NumGoroutine() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return n
+	}
+	time.Sleep(50 * time.Millisecond)
+	base := runtime.NumGoroutine()
+	const sockets = 20
+	// Slack for Redis pool connections the registry may open meanwhile;
+	// a writer per socket would be 20 more.
+	const slack = 8
+	conns := make([]*websocket.Conn, sockets)
+	for i := range conns {
+		conns[i] = hs.dial("", nil)
+		read(t, conns[i])
+	}
+	if n := settled(base + sockets + slack); n > base+sockets+slack {
+		t.Fatalf("%d goroutines with %d idle sockets, %d before: want about one per socket", n, sockets, base)
+	}
+	for i := range 3 {
+		hs.hub.Publish(context.Background(), []queue.Event{hs.store.add("booked", "UMUM", "B-00"+strconv.Itoa(i+1))})
+	}
+	for i, c := range conns {
+		for want := int64(1); want <= 3; want++ {
+			if m := read(t, c); m.Seq != want {
+				t.Fatalf("socket %d: got %+v, want seq %d", i, m, want)
+			}
+		}
+	}
+	if n := settled(base + sockets + slack); n > base+sockets+slack {
+		t.Fatalf("%d goroutines after the events, %d before: the writers did not end", n, base)
 	}
 }
