@@ -18,12 +18,8 @@ import (
 type frame struct {
 	seq  int64 // the event's seq, or the snapshot's; 0 for ticket messages
 	snap bool
-	ping bool // a ping control frame; no data
 	data []byte
 }
-
-// pingFrame asks a client's writer to send a ping.
-var pingFrame = &frame{ping: true}
 
 // client is one WebSocket connection: a display or a patient's ticket.
 //
@@ -47,11 +43,12 @@ type client struct {
 
 	mu      sync.Mutex
 	queue   []*frame // waiting for the writer; at most Options.SendBuffer
+	pingDue bool     // the writer sends a ping before its next frame
 	writing bool     // the writer role is taken (by the setup or a writer goroutine)
 	closed  bool     // a writer has closed the socket: nothing more is written
 	ended   bool     // the reader has finished: no writer starts any more
 
-	nextPing atomic.Int64 // Unix ns when the pinger next pings it; MaxInt64 until set up
+	nextPing atomic.Int64 // when the pinger next pings it, in ns since the hub's epoch; MaxInt64 until set up
 	refs     atomic.Int32 // the reader and the setup goroutine; the last one out cleans up
 	fac      *facility    // where it was attached, for the clean-up; nil if never
 	onEnd    func()       // also called at the clean-up (the display registry)
@@ -131,50 +128,79 @@ func (c *client) isKicked() bool {
 	}
 }
 
+// ping asks the writer for a ping, starting one if none runs. A ping takes
+// no place in the send buffer.
+func (c *client) ping() {
+	c.mu.Lock()
+	if c.closed || c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.pingDue = true
+	start := c.takeWriterLocked()
+	c.mu.Unlock()
+	if start {
+		go c.runWriter()
+	}
+}
+
 // runWriter is a writer goroutine started for queued work.
 func (c *client) runWriter() {
 	defer c.hub.conns.Done()
 	c.drain()
 }
 
-// drain writes what is queued, in order, then gives the writer role up. A
-// kicked client gets its close frame and its socket closed instead. The
-// caller holds the writer role.
+// drain writes a due ping and what is queued, in order, then gives the
+// writer role up. A kicked client gets its close frame and its socket closed
+// instead. The caller holds the writer role.
 func (c *client) drain() {
 	for {
 		c.mu.Lock()
 		kicked := c.isKicked()
+		ping := !kicked && c.pingDue
 		var fr *frame
-		if !kicked && len(c.queue) > 0 {
+		switch {
+		case kicked:
+			c.closed = true
+			c.queue = nil
+		case ping:
+			c.pingDue = false
+		case len(c.queue) > 0:
 			fr = c.queue[0]
 			n := copy(c.queue, c.queue[1:])
 			c.queue[n] = nil
 			c.queue = c.queue[:n]
-		}
-		if kicked {
-			c.closed = true
-			c.queue = nil
-		}
-		if fr == nil {
+		default:
 			c.writing = false
+			if cap(c.queue) > idleQueue {
+				c.queue = nil // a burst's backing array is not kept while idle
+			}
 		}
 		c.mu.Unlock()
-		if kicked {
+		var err error
+		switch {
+		case kicked:
 			if c.code != 0 {
 				c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.code, c.reason),
 					time.Now().Add(c.hub.opt.WriteWait))
 			}
 			c.conn.Close()
 			return
-		}
-		if fr == nil {
+		case ping:
+			err = c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.opt.WriteWait))
+		case fr != nil:
+			err = c.write(fr)
+		default:
 			return
 		}
-		if err := c.write(fr); err != nil {
+		if err != nil {
 			c.kick(0, "") // closed at the next turn
 		}
 	}
 }
+
+// idleQueue is the send queue capacity a client keeps between bursts.
+const idleQueue = 16
 
 // readPump reads until the peer goes away, stops answering pings, or the
 // writer closes the socket, then closes the connection for good. Clients
@@ -226,23 +252,21 @@ func (c *client) release() {
 func (c *client) pingsFromNow() {
 	now := time.Now()
 	c.conn.SetReadDeadline(now.Add(c.hub.opt.PongWait))
-	c.nextPing.Store(now.Add(c.hub.pingEvery()).UnixNano())
+	c.nextPing.Store(int64(now.Sub(c.hub.epoch) + c.hub.pingEvery()))
 }
 
 // pingTick is how often the pinger looks for clients due a ping.
 func (h *Hub) pingTick() time.Duration { return min(time.Second, h.opt.PingPeriod/4) }
 
-// pingEvery is when a client is next due after a ping: one tick early, so
-// that the ping goes out at most PingPeriod after the last one.
+// pingEvery is when a client is next due after a ping: one tick early. The
+// pinger takes a client due within half a tick, so pings go out between 1.5
+// and 0.5 ticks before PingPeriod is over, and never after it.
 func (h *Hub) pingEvery() time.Duration { return h.opt.PingPeriod - h.pingTick() }
 
 // write sends one frame. A display skips any event it already has (seq at
 // or below what it was last sent), which makes joining during live traffic
 // and repeated snapshots harmless.
 func (c *client) write(fr *frame) error {
-	if fr.ping {
-		return c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.opt.WriteWait))
-	}
 	if c.display {
 		if fr.snap && fr.seq < c.last || !fr.snap && fr.seq <= c.last {
 			return nil
@@ -275,9 +299,12 @@ func (c *client) writeInitial(frames []frame, err error) bool {
 }
 
 // runPinger pings every client once each PingPeriod, through its writer,
-// until ctx ends.
+// until ctx ends. Its schedule is on the monotonic clock (time since the
+// hub's epoch), like the pong deadlines, so a step of the wall clock
+// neither delays every ping nor sends them all at once.
 func (h *Hub) runPinger(ctx context.Context) {
-	t := time.NewTicker(h.pingTick())
+	tick := h.pingTick()
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	var due []*client
 	for {
@@ -285,17 +312,17 @@ func (h *Hub) runPinger(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			ns := now.UnixNano()
+			at := now.Sub(h.epoch)
 			h.mu.Lock()
 			for c := range h.clients {
-				if c.nextPing.Load() <= ns {
-					c.nextPing.Store(now.Add(h.pingEvery()).UnixNano())
+				if c.nextPing.Load() <= int64(at+tick/2) {
+					c.nextPing.Store(int64(at + h.pingEvery()))
 					due = append(due, c)
 				}
 			}
 			h.mu.Unlock()
 			for i, c := range due {
-				c.offer(pingFrame)
+				c.ping()
 				due[i] = nil
 			}
 			due = due[:0]

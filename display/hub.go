@@ -65,7 +65,7 @@ type Options struct {
 	PongWait   time.Duration // a client silent this long (no pong) is dropped (60s)
 	PingPeriod time.Duration // how often clients are pinged; less than PongWait (54s)
 	WriteWait  time.Duration // the longest one write may take (10s)
-	SendBuffer int           // messages queued per client before it is dropped as too slow (16)
+	SendBuffer int           // messages queued per client before it is dropped as too slow (256)
 	GapWait    time.Duration // how long an early event waits for the ones before it (25ms)
 	Poll       time.Duration // how often a facility with clients checks Postgres for missed events (3s)
 	Retire     time.Duration // a facility without clients this long stops its goroutines (10s)
@@ -102,8 +102,13 @@ func (o *Options) defaults() {
 	if o.Prefix == "" {
 		o.Prefix = "antrian:"
 	}
+	// Queued frames are pointers to frames every client shares, so a
+	// full queue costs 2 KiB. It is deep enough that a burst of events
+	// while the CPU is busy does not drop healthy screens (each would
+	// reconnect and read a snapshot, adding to the load); a socket that
+	// stops taking data fails its 10 s write deadline anyway.
 	if o.SendBuffer <= 0 {
-		o.SendBuffer = 16
+		o.SendBuffer = 256
 	}
 	if o.MaxReplay <= 0 {
 		o.MaxReplay = 1000
@@ -128,6 +133,7 @@ type Hub struct {
 	queue    Queue
 	log      *slog.Logger
 	instance string
+	epoch    time.Time // the pinger's schedule counts from here, on the monotonic clock
 	upgrader websocket.Upgrader
 
 	mu         sync.Mutex
@@ -163,7 +169,7 @@ func NewHub(rdb redis.UniversalClient, store Store, q Queue, opt Options) *Hub {
 	opt.defaults()
 	b := make([]byte, 6)
 	rand.Read(b)
-	h := &Hub{opt: opt, rdb: rdb, store: store, queue: q, log: opt.Log, instance: hex.EncodeToString(b),
+	h := &Hub{opt: opt, rdb: rdb, store: store, queue: q, log: opt.Log, instance: hex.EncodeToString(b), epoch: time.Now(),
 		facilities: map[string]*facility{}, clients: map[*client]bool{}, outbox: make(chan []byte, outboxSize),
 		seenAt: map[*displayEntry]time.Time{}}
 	// Thousands of mostly idle screens: write buffers come from a shared
