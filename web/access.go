@@ -68,7 +68,7 @@ func init() {
 
 	// Pages and their assets are public; what they show comes from the API.
 	allow(pub, scopeNone, "GET /", "GET /t/:id", "GET /console", "GET /display", "GET /kiosk", "GET /admin",
-		"GET /static/:version/*", "POST /qr.svg", "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi",
+		"GET /static/:version/*", "POST /qr.svg", "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi", "GET /bts/sasaran",
 		"GET /bts/static/:name",
 		"GET /api/v1/facilities")
 

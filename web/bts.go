@@ -73,6 +73,7 @@ func (s *Server) btsRoutes(api *echo.Group) {
 	s.echo.GET("/kader", s.btsKaderPage, s.optionalAuth)
 	s.echo.GET("/bts/laporan", s.btsReportPage, s.optionalAuth)
 	s.echo.GET("/bts/verifikasi", s.btsVerifyPage, s.optionalAuth)
+	s.echo.GET("/bts/sasaran", s.btsTargetsPage, s.optionalAuth)
 	s.echo.GET("/bts/static/:name", s.btsStatic)
 }
 
@@ -1392,7 +1393,7 @@ func rupiah(v int) string {
 // they can be cached for good.
 var btsAssetVersion = sync.OnceValue(func() string {
 	h := sha256.New()
-	for _, name := range []string{"kader.js", "laporan.js", "verifikasi.js", "session.js", "bts.css"} {
+	for _, name := range []string{"kader.js", "laporan.js", "verifikasi.js", "sasaran.js", "session.js", "bts.css"} {
 		b, _ := btsFS.ReadFile("bts/" + name)
 		h.Write(b)
 	}
@@ -1526,18 +1527,71 @@ func (s *Server) btsReportPage(c echo.Context) error {
 
 // verifyPage is the nutritionist's review page: the facility's delivery
 // reports with their photos and the photos' EXIF.
-type verifyPage struct {
+// staffPage is what the pages of a facility's BTS staff (/bts/verifikasi,
+// /bts/sasaran) share: the signed-in user, the facility shown (a district
+// admin picks one) and the page's message.
+type staffPage struct {
+	Path       string // the page's own path, for its forms
 	User       *userJSON
 	CSRF       string
 	Forbid     bool
 	Error      string
-	Facility   string             // the facility under review ("" until a district admin picks one)
+	Facility   string             // the facility shown ("" until a district admin picks one)
 	Name       string             // its name
 	Facilities []facilityListItem // the district admin's choice
-	Status     string             // pending, verified, rejected or all
-	From, To   string
-	Reports    []verifyItem
-	Pending    int
+}
+
+// staffFacility fills p for the caller of a page for the facility's staff
+// (btsRecord). It returns the facility and its today when the page has one
+// to show, and ok false when the page is to be rendered as p stands: the
+// login form, not allowed, a district admin still to choose, or an unknown
+// facility.
+func (s *Server) staffFacility(c echo.Context, p *staffPage) (f postgres.BTSFacility, today time.Time, ok bool, err error) {
+	u, signedIn := currentUser(c)
+	if !signedIn {
+		return f, today, false, nil
+	}
+	p.User = &userJSON{Username: u.Username, Role: string(u.Role), Facility: u.Facility}
+	p.CSRF, _ = c.Get("antrian.csrf").(string)
+	p.Facility = u.Facility
+	if p.Facility == "" {
+		p.Facility = strings.TrimSpace(c.QueryParam("facility"))
+	}
+	if _, err := s.mayBTS(c, p.Facility, btsRecord); err != nil {
+		p.Forbid = true // cadres report and the Dinas Kesehatan reads: neither manages
+		return f, today, false, nil
+	}
+	ctx := c.Request().Context()
+	if u.Facility == "" {
+		fs, err := s.db.Facilities(ctx)
+		if err != nil {
+			return f, today, false, err
+		}
+		for _, f := range fs {
+			p.Facilities = append(p.Facilities, facilityListItem{f.Code, f.Name})
+		}
+		if p.Facility == "" {
+			return f, today, false, nil
+		}
+	}
+	f, today, err = s.facilityToday(ctx, p.Facility)
+	if errors.Is(err, bts.ErrNotFound) {
+		p.Error, p.Facility = "Puskesmas tidak ditemukan. Pilih dari daftar.", ""
+		return f, today, false, nil
+	}
+	if err != nil {
+		return f, today, false, err
+	}
+	p.Name = f.Name
+	return f, today, true, nil
+}
+
+type verifyPage struct {
+	staffPage
+	Status   string // pending, verified, rejected or all
+	From, To string
+	Reports  []verifyItem
+	Pending  int
 }
 
 // verifyItem is one report as the review page shows it.
@@ -1587,43 +1641,15 @@ func photoWarning(delivered, takenAt string) string {
 // Filters: ?status= (pending by default, or verified, rejected, all),
 // ?from= and ?to=.
 func (s *Server) btsVerifyPage(c echo.Context) error {
-	p := verifyPage{}
-	u, ok := currentUser(c)
-	if !ok {
-		return s.renderBTS(c, "verifikasi.html", p)
-	}
-	p.User = &userJSON{Username: u.Username, Role: string(u.Role), Facility: u.Facility}
-	p.CSRF, _ = c.Get("antrian.csrf").(string)
-	p.Facility = u.Facility
-	if p.Facility == "" {
-		p.Facility = strings.TrimSpace(c.QueryParam("facility"))
-	}
-	if _, err := s.mayBTS(c, p.Facility, btsRecord); err != nil {
-		p.Forbid = true // cadres report, the Dinas Kesehatan reads: neither reviews
-		return s.renderBTS(c, "verifikasi.html", p)
-	}
-	ctx := c.Request().Context()
-	if u.Facility == "" {
-		fs, err := s.db.Facilities(ctx)
-		if err != nil {
-			return err
-		}
-		for _, f := range fs {
-			p.Facilities = append(p.Facilities, facilityListItem{f.Code, f.Name})
-		}
-		if p.Facility == "" {
-			return s.renderBTS(c, "verifikasi.html", p)
-		}
-	}
-	f, today, err := s.facilityToday(ctx, p.Facility)
-	if errors.Is(err, bts.ErrNotFound) {
-		p.Error, p.Facility = "Puskesmas tidak ditemukan. Pilih dari daftar.", ""
-		return s.renderBTS(c, "verifikasi.html", p)
-	}
+	p := verifyPage{staffPage: staffPage{Path: "/bts/verifikasi"}}
+	f, today, ok, err := s.staffFacility(c, &p.staffPage)
 	if err != nil {
 		return err
 	}
-	p.Name = f.Name
+	if !ok {
+		return s.renderBTS(c, "verifikasi.html", p)
+	}
+	ctx := c.Request().Context()
 	p.Status = c.QueryParam("status")
 	if _, ok := statusLabel[p.Status]; !ok && p.Status != "all" {
 		p.Status = string(bts.Pending)
@@ -1680,4 +1706,85 @@ func (s *Server) btsVerifyPage(c echo.Context) error {
 		p.Reports = append(p.Reports, it)
 	}
 	return s.renderBTS(c, "verifikasi.html", p)
+}
+
+// targetsPage is /bts/sasaran: a facility's enrolled targets, and ending an
+// enrolment early.
+type targetsPage struct {
+	staffPage
+	Show    string // "aktif" (default) or "semua"
+	Today   string
+	Targets []targetItem
+	Active  int
+	Reasons []string // suggestions for the exit reason
+}
+
+// targetItem is one enrolment as the targets page shows it.
+type targetItem struct {
+	enrolmentJSON
+	Type       string // readable target type
+	State      string // active, exited, ended or future
+	StateLabel string
+}
+
+var targetTypeLabel = map[bts.TargetType]string{bts.Baduta: "Baduta", bts.Balita: "Balita", bts.BumilRisti: "Ibu hamil risti"}
+
+// exitReasons are the usual reasons for leaving early, offered as
+// suggestions; staff may write another.
+var exitReasons = []string{"Sudah tidak stunting", "Pindah domisili", "Keluarga menolak", "Meninggal dunia", "Sudah melahirkan"}
+
+// btsTargetsPage lists a facility's enrolled targets (those running today,
+// or ?show=semua for every enrolment) with their cadre and allowance, and
+// lets the facility's staff end one early (the form calls the exit API).
+func (s *Server) btsTargetsPage(c echo.Context) error {
+	p := targetsPage{staffPage: staffPage{Path: "/bts/sasaran"}, Reasons: exitReasons}
+	_, today, ok, err := s.staffFacility(c, &p.staffPage)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.renderBTS(c, "sasaran.html", p)
+	}
+	p.Show, p.Today = c.QueryParam("show"), dateString(today)
+	from, to := today, today
+	if p.Show != "semua" {
+		p.Show = "aktif"
+	} else {
+		from, to = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	ctx := c.Request().Context()
+	es, err := s.db.Enrolments(ctx, p.Facility, 0, from, to)
+	if err != nil {
+		return err
+	}
+	desas, _, err := s.db.Desas(ctx, p.Facility)
+	if err != nil {
+		return err
+	}
+	desaName := map[string]string{}
+	for _, d := range desas {
+		desaName[d.Code] = d.Name
+	}
+	for _, e := range es {
+		it := targetItem{enrolmentJSON: toEnrolmentJSON(e), Type: targetTypeLabel[e.Target]}
+		if name := desaName[e.Desa]; name != "" {
+			it.Desa = name // a desa of another Puskesmas's area keeps its code
+		}
+		switch {
+		case !e.ExitedOn.IsZero() && !e.ExitedOn.After(today):
+			it.State, it.StateLabel = "exited", "Keluar sejak "+dateString(e.ExitedOn)+" ("+e.ExitReason+")"
+		case e.End.Before(today):
+			it.State, it.StateLabel = "ended", "Selesai "+dateString(e.End)
+		case e.Start.After(today):
+			it.State, it.StateLabel = "future", "Mulai "+dateString(e.Start)
+		default:
+			it.State, it.StateLabel = "active", "Aktif"
+			p.Active++
+		}
+		if p.Show == "aktif" && it.State != "active" {
+			continue
+		}
+		p.Targets = append(p.Targets, it)
+	}
+	return s.renderBTS(c, "sasaran.html", p)
 }

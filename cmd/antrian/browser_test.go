@@ -267,6 +267,11 @@ func clear(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ''`, sel))
 }
 
+// visible is a waitFor condition: sel is in the document and laid out.
+func visible(sel string) string {
+	return fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0; })()`, sel)
+}
+
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	return strings.TrimSpace(eval[string](t, ctx, fmt.Sprintf(`(document.querySelector(%q)||{}).textContent||''`, sel)))

@@ -444,9 +444,6 @@ func TestKaderReportsFromPhone(t *testing.T) {
 
 	ctx := tab(t, browser(t), 390, 844, true) // the shared headless Chromium of the browser tests
 	const wait = 10 * time.Second
-	visible := func(sel string) string {
-		return fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0; })()`, sel)
-	}
 	do(t, ctx, "open /kader on a phone", chromedp.Navigate(app.URL()+"/kader"))
 	waitFor(t, ctx, "the login form", visible("#login"), wait)
 	do(t, ctx, "log in",

@@ -75,9 +75,6 @@ func TestBTSVerifyPage(t *testing.T) {
 	card := func(d delivery) string { return fmt.Sprintf("#report-%d", d.ID) }
 
 	const wait = 10 * time.Second
-	visible := func(sel string) string {
-		return fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0; })()`, sel)
-	}
 	b := browser(t)
 	ctx := tab(t, b, 360, 780, true)
 
