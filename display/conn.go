@@ -404,12 +404,12 @@ func (h *Hub) initial(f *facility, c *client, req DisplayRequest) ([]frame, erro
 	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
 	defer cancel()
 	now := h.opt.Now()
+	fac, _, err := h.queue.Facility(ctx, req.Facility)
+	if err != nil {
+		return nil, err
+	}
 	if req.HasSince {
 		evs, err := h.store.EventsFrom(ctx, req.Facility, max(req.Since, 1), h.opt.MaxReplay+2)
-		if err != nil {
-			return nil, err
-		}
-		fac, _, err := h.queue.Facility(ctx, req.Facility)
 		if err != nil {
 			return nil, err
 		}
@@ -425,11 +425,11 @@ func (h *Hub) initial(f *facility, c *client, req DisplayRequest) ([]frame, erro
 			return frames, nil
 		}
 	}
-	b, err := h.store.Board(ctx, req.Facility, now, h.opt.Recent)
+	fr, err := f.snapshot(ctx, c, now, fac.Location)
 	if err != nil {
 		return nil, err
 	}
-	return []frame{{seq: b.Seq, snap: true, data: encodeSnapshot(b, c.units)}}, nil
+	return []frame{fr}, nil
 }
 
 // replayable returns the events after since, given the events from since

@@ -29,6 +29,8 @@ type facility struct {
 
 	stop chan struct{} // closed when the facility retires
 
+	boards boardCache // shared by connecting displays
+
 	mu       sync.Mutex
 	retired  bool  // no longer the hub's; clients must attach to a new one
 	next     int64 // the seq to deliver next; written by run under mu
@@ -456,4 +458,46 @@ func (f *facility) checkDay(ctx context.Context, pending map[int64]queue.Event) 
 	if f.hub.opt.Now().In(f.loc).Format(time.DateOnly) != f.today {
 		f.resnapshot(ctx, pending)
 	}
+}
+
+// boardCache is the facility's board as last read for a connecting display,
+// so that a reconnect storm (an instance restarting, a network blip, every
+// screen of a district coming back at once) reads the board once per event
+// instead of once per screen. Its mutex is held across a read: displays
+// connecting meanwhile wait for that read instead of making their own.
+type boardCache struct {
+	mu  sync.Mutex
+	b   queue.Board
+	all []byte    // b encoded for a display of every unit
+	at  time.Time // when b was read; zero: nothing cached
+}
+
+// boardTTL bounds how long a cached board serves: what no event changes (a
+// facility's or unit's name) shows on a new screen at most this late.
+const boardTTL = 5 * time.Second
+
+// snapshot is the snapshot frame for display c, attached to f before the
+// call: a cached board serves while no event has been delivered after it,
+// it is of today (in loc) and younger than boardTTL; else the board is read
+// from the store. Every event the client misses between the board and its
+// attachment has a seq at or below the board's, so it is in the board.
+func (f *facility) snapshot(ctx context.Context, c *client, now time.Time, loc *time.Location) (frame, error) {
+	bc := &f.boards
+	bc.mu.Lock()
+	defer bc.mu.Unlock()
+	f.mu.Lock()
+	delivered := f.next - 1
+	f.mu.Unlock()
+	if bc.at.IsZero() || bc.b.Seq < delivered || time.Since(bc.at) >= boardTTL || bc.b.Date != now.In(loc).Format(time.DateOnly) {
+		b, err := f.hub.store.Board(ctx, f.code, now, f.hub.opt.Recent)
+		if err != nil {
+			return frame{}, err
+		}
+		bc.b, bc.all, bc.at = b, encodeSnapshot(b, nil), time.Now()
+	}
+	data := bc.all
+	if c.units != nil {
+		data = encodeSnapshot(bc.b, c.units)
+	}
+	return frame{seq: bc.b.Seq, snap: true, data: data}, nil
 }

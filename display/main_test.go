@@ -31,6 +31,7 @@ type fakeStore struct {
 	mu         sync.Mutex
 	events     []queue.Event
 	boardDelay time.Duration // how long Board takes
+	boards     int           // Board calls
 }
 
 // add commits an event of today on unit and returns it.
@@ -52,6 +53,7 @@ func (s *fakeStore) Board(ctx context.Context, facility string, now time.Time, r
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	time.Sleep(s.boardDelay)
+	s.boards++
 	b := queue.Board{Facility: facility, Date: now.In(jakarta).Format(time.DateOnly), Seq: int64(len(s.events))}
 	byUnit := map[string]queue.BoardUnit{"UMUM": {Code: "UMUM"}, "GIGI": {Code: "GIGI"}}
 	for _, e := range s.events {
@@ -599,5 +601,75 @@ func TestIdleSocketKeepsOneGoroutine(t *testing.T) {
 	}
 	if n := settled(base + sockets + slack); n > base+sockets+slack {
 		t.Fatalf("%d goroutines after the events, %d before: the writers did not end", n, base)
+	}
+}
+
+// Displays connecting together share one board read (a reconnect storm
+// reads the board once, not once per screen); a display connecting after
+// an event was delivered gets a board with it; a unit filter still applies.
+func TestSnapshotShared(t *testing.T) {
+	hs := newHarness(t, Options{})
+	hs.store.mu.Lock()
+	hs.store.boardDelay = 50 * time.Millisecond // the others arrive while the first reads
+	hs.store.mu.Unlock()
+	boards := func() int {
+		hs.store.mu.Lock()
+		defer hs.store.mu.Unlock()
+		return hs.store.boards
+	}
+	const screens = 10
+	conns := make([]*websocket.Conn, screens)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(hs.srv.URL, "http")+"/?", nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			conns[i] = c
+		}()
+	}
+	wg.Wait()
+	for i, c := range conns {
+		if c == nil {
+			t.FailNow()
+		}
+		t.Cleanup(func() { c.Close() })
+		if m := read(t, c); m.Type != TypeSnapshot || m.Seq != 0 {
+			t.Fatalf("screen %d: %+v, want a snapshot at seq 0", i, m)
+		}
+	}
+	if n := boards(); n != 1 {
+		t.Errorf("%d screens connecting together read the board %d times, want once", screens, n)
+	}
+
+	e := hs.store.add("called", "GIGI", "C-001")
+	hs.hub.Publish(context.Background(), []queue.Event{e})
+	if m := read(t, conns[0]); m.Seq != e.Seq {
+		t.Fatalf("got %+v, want the call at seq %d", m, e.Seq)
+	}
+	late := hs.dial("units=UMUM", nil)
+	_, raw, err := late.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		Type  string `json:"type"`
+		Seq   int64  `json:"seq"`
+		Units []struct {
+			Code string `json:"code"`
+		} `json:"units"`
+	}
+	if err := json.Unmarshal(raw, &snap); err != nil {
+		t.Fatal(err)
+	}
+	if snap.Type != TypeSnapshot || snap.Seq != e.Seq || len(snap.Units) != 1 || snap.Units[0].Code != "UMUM" {
+		t.Errorf("a screen of UMUM connecting after the call: %s, want a snapshot at seq %d of UMUM alone", raw, e.Seq)
+	}
+	if n := boards(); n != 2 {
+		t.Errorf("board read %d times, want twice (once more after the event)", n)
 	}
 }

@@ -79,9 +79,12 @@ type IdleReport struct {
 	// RetainedObjectsPerConn is the heap objects' part (the rest is the
 	// free slots of the spans they sit in).
 	RetainedObjectsPerConn float64 `json:"retained_object_bytes_per_conn"`
-	GoroutinesBefore       int     `json:"goroutines_before"`
-	GoroutinesOpen         int     `json:"goroutines_open"`
-	GoroutinesAfter        int     `json:"goroutines_after"`
+	// OpenSeconds is how long opening them took (64 at a time, each
+	// getting its first snapshot): a reconnect storm of this size.
+	OpenSeconds      float64 `json:"open_seconds"`
+	GoroutinesBefore int     `json:"goroutines_before"`
+	GoroutinesOpen   int     `json:"goroutines_open"`
+	GoroutinesAfter  int     `json:"goroutines_after"`
 }
 
 // Metrics is what the server says of itself at /metrics.
@@ -251,6 +254,7 @@ func (r *Report) Print(w io.Writer) {
 			s.Before.RSS/(1<<20), s.During.RSS/(1<<20), s.After.RSS/(1<<20))
 	}
 	if r.Idle != nil {
+		fmt.Fprintf(w, "  idle sockets: %d opened in %.2f s, 64 at a time, each with its snapshot\n", r.Idle.Conns, r.Idle.OpenSeconds)
 		fmt.Fprintf(w, "  idle sockets: %d; server heap+stack each %.1f KiB retained after a GC (stacks %.1f KiB, heap %.1f KiB of which objects %.1f KiB; %.1f KiB just after opening, with handshake garbage); goroutines %d -> %d -> %d\n",
 			r.Idle.Conns, r.Idle.RetainedPerConn/1024, r.Idle.RetainedStackPerConn/1024, (r.Idle.RetainedPerConn-r.Idle.RetainedStackPerConn)/1024,
 			r.Idle.RetainedObjectsPerConn/1024, r.Idle.BytesPerConn/1024, r.Idle.GoroutinesBefore, r.Idle.GoroutinesOpen, r.Idle.GoroutinesAfter)
@@ -803,6 +807,7 @@ func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
 	var mu sync.Mutex
 	var failed atomic.Int64
 	sem := make(chan struct{}, 64)
+	opening := time.Now()
 	for range o.IdleScreens {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -812,6 +817,13 @@ func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
 			c, err := dial(ctx, o.URL, "/ws/display?facility="+url.QueryEscape(o.Facilities[0]))
 			if err != nil {
 				failed.Add(1)
+				return
+			}
+			// The snapshot is the first message: the socket is open once
+			// it has arrived.
+			if _, _, err := c.ReadMessage(); err != nil {
+				failed.Add(1)
+				c.Close()
 				return
 			}
 			go func() {
@@ -827,6 +839,7 @@ func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
 		}()
 	}
 	wg.Wait()
+	openSeconds := time.Since(opening).Seconds()
 	if n := failed.Load(); n > 0 {
 		r.violate("%d of %d idle sockets failed to connect", n, o.IdleScreens)
 	}
@@ -840,7 +853,7 @@ func idleMemory(ctx context.Context, o Options, probe *api, r *Report) error {
 		return gcErr
 	}
 	after := settle(ctx, probe, o.URL, before.Goroutines)
-	r.Idle = &IdleReport{Conns: len(conns), GoroutinesBefore: before.Goroutines, GoroutinesOpen: open.Goroutines, GoroutinesAfter: after.Goroutines}
+	r.Idle = &IdleReport{Conns: len(conns), OpenSeconds: round2(openSeconds), GoroutinesBefore: before.Goroutines, GoroutinesOpen: open.Goroutines, GoroutinesAfter: after.Goroutines}
 	if n := float64(len(conns)); n > 0 {
 		r.Idle.BytesPerConn = math.Round((open.HeapInuse + open.StackInuse - before.HeapInuse - before.StackInuse) / n)
 		r.Idle.RetainedPerConn = math.Round((openGC.HeapInuse + openGC.StackInuse - beforeGC.HeapInuse - beforeGC.StackInuse) / n)
