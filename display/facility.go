@@ -50,7 +50,7 @@ type watchJob struct {
 func newFacility(h *Hub, code string) *facility {
 	return &facility{hub: h, code: code, inbox: make(chan queue.Event, 1024), poke: make(chan struct{}, 1),
 		join: make(chan *client, 256), ready: make(chan struct{}), work: make(chan watchJob, 4096), stop: make(chan struct{}),
-		displays: map[*client]bool{}, watchers: map[unitDay]map[*client]bool{}}
+		displays: map[*client]bool{}, watchers: map[unitDay]map[*client]bool{}, boards: boardCache{lock: make(chan struct{}, 1)}}
 }
 
 // offer queues an event for the sequencer. A full inbox drops it: the
@@ -463,13 +463,14 @@ func (f *facility) checkDay(ctx context.Context, pending map[int64]queue.Event) 
 // boardCache is the facility's board as last read for a connecting display,
 // so that a reconnect storm (an instance restarting, a network blip, every
 // screen of a district coming back at once) reads the board once per event
-// instead of once per screen. Its mutex is held across a read: displays
-// connecting meanwhile wait for that read instead of making their own.
+// instead of once per screen. Its lock is held across a read: displays
+// connecting meanwhile wait for that read (as long as their context
+// allows) instead of making their own.
 type boardCache struct {
-	mu  sync.Mutex
-	b   queue.Board
-	all []byte    // b encoded for a display of every unit
-	at  time.Time // when b was read; zero: nothing cached
+	lock chan struct{} // a one-slot semaphore; made by newFacility
+	b    queue.Board
+	all  []byte    // b encoded for a display of every unit
+	at   time.Time // when b was read; zero: nothing cached
 }
 
 // boardTTL bounds how long a cached board serves: what no event changes (a
@@ -483,8 +484,12 @@ const boardTTL = 5 * time.Second
 // attachment has a seq at or below the board's, so it is in the board.
 func (f *facility) snapshot(ctx context.Context, c *client, now time.Time, loc *time.Location) (frame, error) {
 	bc := &f.boards
-	bc.mu.Lock()
-	defer bc.mu.Unlock()
+	select {
+	case bc.lock <- struct{}{}:
+	case <-ctx.Done():
+		return frame{}, ctx.Err()
+	}
+	defer func() { <-bc.lock }()
 	f.mu.Lock()
 	delivered := f.next - 1
 	f.mu.Unlock()
