@@ -51,6 +51,7 @@ function unitChanged() {
   store('unit', unit());
   $('w-unit').value = unit();
   $('m').open = MEASURE_UNITS.test(unit());
+  $('p').open = PREGNANCY_UNITS.test(unit());
   $('to').replaceChildren(...facility.units.filter((u) => u.code !== unit()).map((u) => h('option', {value: u.code}, u.name)));
   if (socket) socket.close();
   // The console names its socket so that the list of screens can leave it out.
@@ -98,8 +99,9 @@ function render() {
     $('skip').disabled = mine.status !== 'called';
   }
   $('m').hidden = !mine;
-  // A new current ticket is a new visit: forget the child and the result.
-  if ((mine ? mine.id : '') !== mTicket) { mTicket = mine ? mine.id : ''; mReset(); }
+  $('p').hidden = !mine;
+  // A new current ticket is a new visit: forget the child, the woman and the results.
+  if ((mine ? mine.id : '') !== mTicket) { mTicket = mine ? mine.id : ''; mReset(); pReset(); }
   $('others').replaceChildren(...queue.current.filter((x) => x !== mine).map((x) =>
     h('li', {}, h('b', {}, x.code), ' → ' + (x.counter || '–') + ' · ' + t('status.' + x.status))));
   $('wcount').textContent = queue.waiting.length;
@@ -177,7 +179,7 @@ document.addEventListener('keydown', (ev) => {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || $('app').hidden) return;
   const tag = (ev.target.tagName || '').toLowerCase();
   if (tag === 'input' || tag === 'select' || tag === 'textarea') return;
-  if (ev.target.closest && ev.target.closest('#m')) return; // keys in the measurement belong to it
+  if (ev.target.closest && ev.target.closest('#m, #p')) return; // keys in the BTS sections belong to them
   const k = ev.key.toLowerCase();
   const map = {n: () => callNext(), r: () => $('recall').click(), s: () => $('skip').click(), m: () => $('start').click(),
     f: () => $('finish').click(), t: () => $('to').focus()};
@@ -210,14 +212,19 @@ function mError(id, msg) {
   const e = $(id + '-error'), el = $(id);
   e.textContent = msg || '';
   e.hidden = !msg;
-  if (el.tagName !== 'INPUT' && el.tagName !== 'SELECT') return;
-  if (msg) {
-    el.setAttribute('aria-invalid', 'true');
-    el.setAttribute('aria-errormessage', id + '-error');
-    el.setAttribute('aria-describedby', id + '-error'); // read out by more screen readers than aria-errormessage
-  } else {
-    el.removeAttribute('aria-invalid');
-    el.removeAttribute('aria-describedby');
+  // A group marks each of its text inputs (the blood pressure, the other
+  // risks); radios and check boxes have only the group's error line.
+  const els = el.tagName === 'FIELDSET' ? el.querySelectorAll('input:not([type=radio]):not([type=checkbox])') :
+    el.tagName === 'INPUT' || el.tagName === 'SELECT' ? [el] : [];
+  for (const x of els) {
+    if (msg) {
+      x.setAttribute('aria-invalid', 'true');
+      x.setAttribute('aria-errormessage', id + '-error');
+      x.setAttribute('aria-describedby', id + '-error'); // read out by more screen readers than aria-errormessage
+    } else {
+      x.removeAttribute('aria-invalid');
+      x.removeAttribute('aria-describedby');
+    }
   }
 }
 
@@ -236,11 +243,12 @@ function mNumbers(fields, body) {
 }
 
 // mShow puts an API error under the input of the field it names (or on
-// the form's own line) and focuses that input.
-function mShow(err, fields, form) {
+// the form's own line) and focuses that input. English pages translate
+// the fields they know from the keys prefix + field (default con.m.err.).
+function mShow(err, fields, form, prefix) {
   if (mFailed(err)) return;
   // The API writes Indonesian; English pages translate the fields they know.
-  const id = fields[err.field] || form, key = 'con.m.err.' + err.field;
+  const id = fields[err.field] || form, key = (prefix || 'con.m.err.') + err.field;
   mError(id, en() && t(key) !== key ? t(key) : err.message);
   if (id === form) return;
   const el = $(id);
@@ -347,14 +355,7 @@ async function mRegOpen(focus) {
   $('m-reg').hidden = false;
   $('m-new').hidden = true;
   if (focus) $('m-name').focus();
-  try {
-    mAreas = mAreas || await api('GET', bts('/areas'));
-  } catch (err) {
-    if (!mFailed(err)) mError('m-reg', err.message);
-    return;
-  }
-  $('m-desa').replaceChildren(h('option', {value: ''}, t('con.m.desa.choose')), ...mAreas.map((d) => h('option', {value: d.code}, d.name)));
-  mPosyandu();
+  await mDesas('m', 'm-reg');
 }
 
 function mRegClose() {
@@ -362,15 +363,32 @@ function mRegClose() {
   $('m-new').hidden = false;
 }
 
-function mPosyandu() {
-  const d = (mAreas || []).find((x) => x.code === $('m-desa').value);
-  $('m-posyandu').replaceChildren(h('option', {value: ''}, t('con.m.posyandu.none')),
+// mPosyandu offers the posyandu of the desa chosen in the form whose ids
+// start with pre (m or p).
+function mPosyandu(pre) {
+  const d = (mAreas || []).find((x) => x.code === $(pre + '-desa').value);
+  $(pre + '-posyandu').replaceChildren(h('option', {value: ''}, t('con.m.posyandu.none')),
     ...(d ? d.posyandu : []).map((p) => h('option', {value: p.id}, p.name)));
+}
+
+// mDesas loads the facility's areas once and offers them in the form
+// whose ids start with pre; false when they could not be read (the error
+// is on the form's line).
+async function mDesas(pre, form) {
+  try {
+    mAreas = mAreas || await api('GET', bts('/areas'));
+  } catch (err) {
+    if (!mFailed(err)) mError(form, err.message);
+    return false;
+  }
+  $(pre + '-desa').replaceChildren(h('option', {value: ''}, t('con.m.desa.choose')), ...mAreas.map((d) => h('option', {value: d.code}, d.name)));
+  mPosyandu(pre);
+  return true;
 }
 
 $('m-new').addEventListener('click', () => mRegOpen(true));
 $('m-reg-cancel').addEventListener('click', () => { mRegClose(); $('m-new').focus(); });
-$('m-desa').addEventListener('change', mPosyandu);
+$('m-desa').addEventListener('change', () => mPosyandu('m'));
 
 $('m-reg').addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -422,11 +440,12 @@ function mResult(kid, code, m) {
 // measurement makes it eligible (the API's suggestion) and it is not
 // enrolled already. The nutritionist decides; the console only offers.
 
-// The API's field names and the enrolment form's inputs.
-const E_FIELDS = {start: 'm-e-start', end: 'm-e-end', allowance_rp: 'm-e-allowance', cadre: 'm-e-cadre', supplier: 'm-e-supplier'};
+// The enrolment forms of both sections share their ids after a section
+// letter (m: child, p: pregnant woman): m-e-start, p-e-start, ….
+const eFields = (s) => ({start: s + '-e-start', end: s + '-e-end', allowance_rp: s + '-e-allowance', cadre: s + '-e-cadre', supplier: s + '-e-supplier'});
 // The defaults of bts.Enrolment.Normalize (docs/bts.md): a year, Rp 15,000 a day.
 const E_DAYS = 365, E_ALLOWANCE = 15000;
-let mSug = null, mCadres = null, mEndAuto = true;
+let mSug = null, mCadres = null;
 const target = (x) => { const k = 'con.m.e.target.' + x; return t(k) === k ? x : t(k); };
 
 // plusDays adds n days to a yyyy-mm-dd date.
@@ -435,106 +454,342 @@ function plusDays(d, n) {
   return new Date(Date.UTC(y, m - 1, day + n)).toISOString().slice(0, 10);
 }
 
+// eHide hides section s's offer of enrolment.
+function eHide(s) {
+  $(s + '-enrol').hidden = true;
+  $(s + '-e-form').hidden = true;
+  $(s + '-e-done').hidden = true;
+  $(s + '-e-open').setAttribute('aria-expanded', 'false');
+}
+
 function mEnrolHide() {
   mSug = null;
-  $('m-enrol').hidden = true;
-  $('m-e-form').hidden = true;
-  $('m-e-done').hidden = true;
-  $('m-e-open').setAttribute('aria-expanded', 'false');
+  eHide('m');
+}
+
+// eState shows in section s that the target is enrolled already (on, an
+// enrolment), or offers enrolment (offer), or shows an error (msg).
+function eState(s, on, offer, msg) {
+  $(s + '-elig').textContent = on ? t('con.m.e.enrolled', {target: target(on.target_type), start: mDay(on.start), end: mDay(on.end)}) : msg || '';
+  $(s + '-elig').hidden = !on && !msg;
+  $(s + '-e-open').hidden = !offer;
+  $(s + '-enrol').hidden = false;
+}
+
+// enrolments reads the facility's enrolments running today or later and
+// returns the first for which which(e) holds, or null.
+async function enrolments(which) {
+  const today = dayIn(facility.timezone);
+  // Enrolments still running or yet to start: those ending today or later.
+  const es = await api('GET', bts('/enrolments?from=' + today + '&to=' + plusDays(today, 5 * 365)));
+  return es.find((e) => which(e) && (!e.exited_on || e.exited_on > today)) || null;
 }
 
 // mEligible reads the child's suggestion and enrolments after a
 // measurement and offers enrolment when it fits.
 async function mEligible(kid, visit) {
   mEnrolHide();
-  const today = dayIn(facility.timezone);
-  let c, es;
+  let c, on;
   try {
-    // Enrolments still running or yet to start: those ending today or later.
-    [c, es] = await Promise.all([api('GET', bts('/children/' + encodeURIComponent(kid.id))),
-      api('GET', bts('/enrolments?from=' + today + '&to=' + plusDays(today, 5 * 365)))]);
+    [c, on] = await Promise.all([api('GET', bts('/children/' + encodeURIComponent(kid.id))), enrolments((e) => e.child_id === kid.id)]);
   } catch (err) {
-    if (visit === mTicket && kid === mKid && !mFailed(err)) { $('m-elig').textContent = err.message; $('m-elig').hidden = false; $('m-e-open').hidden = true; $('m-enrol').hidden = false; }
+    if (visit === mTicket && kid === mKid && !mFailed(err)) eState('m', null, false, err.message);
     return;
   }
   if (visit !== mTicket || kid !== mKid) return;
-  const on = es.find((e) => e.child_id === kid.id && (!e.exited_on || e.exited_on > today));
   if (on) {
-    $('m-elig').textContent = t('con.m.e.enrolled', {target: target(on.target_type), start: mDay(on.start), end: mDay(on.end)});
+    eState('m', on, false);
   } else if (c.suggestion) {
     mSug = c.suggestion;
-    $('m-elig').textContent = t('con.m.e.eligible', {target: target(mSug.target_type), reason: mSug.reason});
-  } else {
-    return;
+    eState('m', null, true, t('con.m.e.eligible', {target: target(mSug.target_type), reason: mSug.reason}));
   }
-  $('m-elig').hidden = false;
-  $('m-e-open').hidden = !mSug;
-  $('m-enrol').hidden = false;
 }
 
-async function mEnrolOpen() {
-  if (!mSug) return;
-  const today = dayIn(facility.timezone);
-  mNoErrors(E_FIELDS, 'm-e-form');
-  $('m-e-start').value = today;
-  $('m-e-end').value = plusDays(today, E_DAYS - 1); // both days included
-  mEndAuto = true;
-  $('m-e-allowance').value = String(E_ALLOWANCE);
-  $('m-e-supplier').value = '';
-  $('m-e-form').hidden = false;
-  $('m-e-open').setAttribute('aria-expanded', 'true');
-  $('m-e-start').focus();
+// eOpen shows section s's enrolment form with the defaults, and the
+// facility's cadres to choose from.
+async function eOpen(s) {
+  const today = dayIn(facility.timezone), e = (x) => $(s + '-e-' + x);
+  mNoErrors(eFields(s), s + '-e-form');
+  e('start').value = today;
+  e('end').value = plusDays(today, E_DAYS - 1); // both days included
+  e('end').dataset.auto = 'y'; // the end follows the start until staff set it themselves
+  e('allowance').value = String(E_ALLOWANCE);
+  e('supplier').value = '';
+  e('form').hidden = false;
+  e('open').setAttribute('aria-expanded', 'true');
+  e('start').focus();
   const visit = mTicket;
   try {
     mCadres = mCadres || await api('GET', bts('/cadres'));
   } catch (err) {
-    if (visit === mTicket && !mFailed(err)) mError('m-e-form', err.message);
+    if (visit === mTicket && !mFailed(err)) mError(s + '-e-form', err.message);
     return;
   }
   if (visit !== mTicket) return;
-  const was = $('m-e-cadre').value;
-  $('m-e-cadre').replaceChildren(h('option', {value: ''}, t('con.m.e.cadre.none')),
+  const was = e('cadre').value;
+  e('cadre').replaceChildren(h('option', {value: ''}, t('con.m.e.cadre.none')),
     ...mCadres.map((k) => h('option', {value: k.username}, k.username)));
-  $('m-e-cadre').value = mCadres.some((k) => k.username === was) ? was : '';
+  e('cadre').value = mCadres.some((k) => k.username === was) ? was : '';
 }
 
-function mEnrolClose() {
-  $('m-e-form').hidden = true;
-  $('m-e-open').setAttribute('aria-expanded', 'false');
-  $('m-e-open').focus();
+function eClose(s) {
+  $(s + '-e-form').hidden = true;
+  $(s + '-e-open').setAttribute('aria-expanded', 'false');
+  $(s + '-e-open').focus();
 }
 
-$('m-e-open').addEventListener('click', mEnrolOpen);
-$('m-e-cancel').addEventListener('click', mEnrolClose);
-// The end follows the start until staff set it themselves.
-$('m-e-start').addEventListener('change', () => { if (mEndAuto && $('m-e-start').value) $('m-e-end').value = plusDays($('m-e-start').value, E_DAYS - 1); });
-$('m-e-end').addEventListener('input', () => { mEndAuto = false; });
+// eBody reads section s's enrolment form for a target of suggestion sug;
+// null, with the error shown, when the allowance is not in rupiah.
+function eBody(s, sug) {
+  const e = (x) => $(s + '-e-' + x);
+  mNoErrors(eFields(s), s + '-e-form');
+  const rp = e('allowance').value.trim().replace(/[.\s]/g, ''); // 15.000 is how rupiah are written
+  if (!/^-?\d*$/.test(rp)) { mError(s + '-e-allowance', t('con.m.err.rupiah')); e('allowance').focus(); return null; }
+  return {target_type: sug.target_type, reason: sug.reason, start: e('start').value, end: e('end').value,
+    allowance_rp: Number(rp) || 0, cadre: e('cadre').value, supplier: e('supplier').value.trim()};
+}
+
+// eDone shows the stored enrolment in place of section s's offer.
+function eDone(s, e) {
+  $(s + '-e-form').hidden = true;
+  $(s + '-e-open').hidden = true;
+  $(s + '-elig').hidden = true;
+  $(s + '-e-done').textContent = t('con.m.e.done', {target: target(e.target_type), start: mDay(e.start), end: mDay(e.end),
+    cadre: e.cadre || t('con.m.e.nocadre')});
+  $(s + '-e-done').hidden = false;
+  $(s + '-e-done').focus();
+}
+
+for (const s of ['m', 'p']) {
+  $(s + '-e-cancel').addEventListener('click', () => eClose(s));
+  // The end follows the start until staff set it themselves.
+  $(s + '-e-start').addEventListener('change', () => {
+    if ($(s + '-e-end').dataset.auto && $(s + '-e-start').value) $(s + '-e-end').value = plusDays($(s + '-e-start').value, E_DAYS - 1);
+  });
+  $(s + '-e-end').addEventListener('input', () => { delete $(s + '-e-end').dataset.auto; });
+}
+$('m-e-open').addEventListener('click', () => mSug && eOpen('m'));
 
 $('m-e-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   if (!mSug || !mKid) return;
-  mNoErrors(E_FIELDS, 'm-e-form');
-  const rp = $('m-e-allowance').value.trim().replace(/[.\s]/g, ''); // 15.000 is how rupiah are written
-  if (!/^-?\d*$/.test(rp)) { mError('m-e-allowance', t('con.m.err.rupiah')); $('m-e-allowance').focus(); return; }
-  const body = {target_type: mSug.target_type, child_id: mKid.id, reason: mSug.reason, start: $('m-e-start').value,
-    end: $('m-e-end').value, allowance_rp: Number(rp) || 0, cadre: $('m-e-cadre').value, supplier: $('m-e-supplier').value.trim()};
+  const body = eBody('m', mSug);
+  if (!body) return;
+  body.child_id = mKid.id;
   const kid = mKid, visit = mTicket;
   $('m-e-save').disabled = true;
   try {
     const e = await api('POST', bts('/enrolments'), body);
     if (visit !== mTicket || kid !== mKid) return; // enrolled; the next measurement says so
     mSug = null;
-    $('m-e-form').hidden = true;
-    $('m-e-open').hidden = true;
-    $('m-elig').hidden = true;
-    $('m-e-done').textContent = t('con.m.e.done', {target: target(e.target_type), start: mDay(e.start), end: mDay(e.end),
-      cadre: e.cadre || t('con.m.e.nocadre')});
-    $('m-e-done').hidden = false;
-    $('m-e-done').focus();
+    eDone('m', e);
   } catch (err) {
-    if (visit === mTicket && kid === mKid) mShow(err, E_FIELDS, 'm-e-form');
+    if (visit === mTicket && kid === mKid) mShow(err, eFields('m'), 'm-e-form');
   } finally {
     $('m-e-save').disabled = false;
+  }
+});
+
+// --- Pregnant women (BTS) at this visit: find her or register her, see
+// her weeks of gestation and the bumil-risti suggestion with its reasons,
+// and enrol her when she is eligible and not enrolled yet. Answers that
+// arrive for another visit (mTicket) or woman (pWoman) are dropped.
+
+// The units whose staff see pregnant women: the section opens by itself there.
+const PREGNANCY_UNITS = /^KIA$/i;
+// The API's field names and the registration form's inputs
+// (bts.Pregnancy.Validate names these fields). The API names "systolic"
+// for any implausible blood pressure: both halves share one error line.
+const P_TEXTS = {name: 'p-name', nik: 'p-nik', birth_date: 'p-born', hpht: 'p-hpht', desa: 'p-desa',
+  posyandu_id: 'p-posyandu', rt: 'p-rt', rw: 'p-rw', address: 'p-street', poor_basis: 'p-poor'};
+const P_NUMS = {height_cm: 'p-height', lila_cm: 'p-lila', hb_g_dl: 'p-hb'};
+const P_INTS = {gravida: 'p-gravida', parity: 'p-parity', systolic: 'p-sys', diastolic: 'p-dia'};
+const P_FIELDS = Object.assign({}, P_TEXTS, P_NUMS, P_INTS, {systolic: 'p-bp', diastolic: 'p-bp', risks: 'p-risks'});
+// The reasons bts.Pregnancy.RiskReasons writes, and the risks the form
+// records, as English pages name them (con.p.why.*).
+const P_WHY = {'usia < 20 tahun': 'young', 'usia > 35 tahun': 'old', 'paritas >= 4': 'parity', 'tinggi < 145 cm': 'short',
+  'KEK (LiLA < 23,5 cm)': 'kek', 'anemia (Hb < 11 g/dL)': 'anaemia', 'hipertensi': 'hypertension',
+  'riwayat obstetri buruk': 'obstetri', 'penyakit kronis': 'kronis', 'jarak kehamilan < 2 tahun': 'jarak', 'kehamilan ganda': 'ganda'};
+// The usual length of a pregnancy from the HPHT (Naegele): the due date.
+const P_TERM_DAYS = 280;
+let pWoman = null, pSug = null;
+
+// why writes a suggestion's reasons in the page's language; reasons it
+// does not know (recorded by a midwife) stay as written.
+const why = (reason) => !en() ? reason : reason.split(', ').map((x) => P_WHY[x] ? t('con.p.why.' + P_WHY[x]) : x).join(', ');
+
+// years is the age in completed years on day of someone born on born.
+function years(born, day) {
+  const [by, bm, bd] = born.split('-').map(Number), [y, m, d] = day.split('-').map(Number);
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+function pReset() {
+  pWoman = null;
+  $('p-q').value = '';
+  $('p-found').textContent = '';
+  $('p-list').replaceChildren();
+  pUnpick();
+  pRegClose();
+}
+
+function pUnpick() {
+  pWoman = null;
+  pSug = null;
+  $('p-info').hidden = true;
+  eHide('p');
+}
+
+$('p-find').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const visit = mTicket;
+  let ws;
+  try { ws = await api('GET', bts('/pregnancies?q=' + encodeURIComponent($('p-q').value.trim()))); } catch (err) {
+    if (visit === mTicket && !mFailed(err)) $('p-found').textContent = err.message;
+    return;
+  }
+  if (visit !== mTicket) return;
+  $('p-found').textContent = !ws.length ? t('con.p.none') + ' ' + t('con.p.reg.hint') :
+    ws.length > 10 ? t('con.p.more', {n: ws.length}) : ws.length === 1 ? t('con.p.found.one') : t('con.p.found', {n: ws.length});
+  pUnpick();
+  pList(ws.slice(0, 10));
+  // Nobody found: she is new here; register her right away.
+  if (ws.length) pRegClose(); else pRegOpen(false);
+});
+
+const pWeeks = (w) => w.hpht ? t('con.p.weeks', {n: w.gestational_weeks}) : t('con.p.nohpht');
+
+function pList(ws) {
+  $('p-list').replaceChildren(...ws.map((w) => h('li', {},
+    h('button', {type: 'button', class: 'm-kid', 'data-id': w.id, 'aria-pressed': 'false', onclick: () => pPick(w)},
+      h('b', {}, w.name), ' · ' + pWeeks(w) + (w.desa_name ? ' · ' + w.desa_name : '') + ' ',
+      w.suggestion ? h('span', {class: 'badge'}, t('con.p.risti')) : null))));
+}
+
+function pPick(w) {
+  pWoman = w;
+  for (const b of $('p-list').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.id === String(w.id)));
+  pRegClose();
+  const today = dayIn(facility.timezone);
+  $('p-who').textContent = t('con.p.for', {name: w.name, code: mine ? mine.code : ''});
+  $('p-weeks').textContent = w.hpht ? t('con.p.weeks.long', {n: w.gestational_weeks, hpht: mDay(w.hpht), hpl: mDay(plusDays(w.hpht, P_TERM_DAYS))}) :
+    t('con.p.nohpht');
+  $('p-facts').textContent = [w.birth_date ? t('con.p.age', {n: years(w.birth_date, today)}) : '',
+    w.gravida ? t('con.p.gp', {g: w.gravida, p: w.parity}) : ''].filter(Boolean).join(' · ');
+  $('p-facts').hidden = !$('p-facts').textContent;
+  $('p-sug').textContent = w.suggestion ? t('con.p.sug', {reason: why(w.suggestion.reason)}) : t('con.p.nosug');
+  $('p-sug').className = w.suggestion ? 'm-elig' : 'm-note';
+  $('p-info').hidden = false;
+  pEligible(w, mTicket);
+}
+
+// pEligible says whether the woman is enrolled already, or offers
+// enrolment when the suggestion says she is a bumil risti.
+async function pEligible(w, visit) {
+  pSug = null;
+  eHide('p');
+  let on;
+  try { on = await enrolments((e) => e.pregnancy_id === w.id); } catch (err) {
+    if (visit === mTicket && w === pWoman && !mFailed(err)) eState('p', null, false, err.message);
+    return;
+  }
+  if (visit !== mTicket || w !== pWoman) return;
+  if (on) eState('p', on, false);
+  else if (w.suggestion) { pSug = w.suggestion; eState('p', null, true); }
+}
+
+$('p-e-open').addEventListener('click', () => pSug && eOpen('p'));
+
+$('p-e-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (!pSug || !pWoman) return;
+  const body = eBody('p', pSug);
+  if (!body) return;
+  body.pregnancy_id = pWoman.id;
+  const w = pWoman, visit = mTicket;
+  $('p-e-save').disabled = true;
+  try {
+    const e = await api('POST', bts('/enrolments'), body);
+    if (visit !== mTicket || w !== pWoman) return; // enrolled; picking her again says so
+    pSug = null;
+    eDone('p', e);
+  } catch (err) {
+    if (visit === mTicket && w === pWoman) mShow(err, eFields('p'), 'p-e-form');
+  } finally {
+    $('p-e-save').disabled = false;
+  }
+});
+
+// Registering a pregnant woman that the search did not find.
+
+// pRegOpen shows the registration form, the search text taken as the
+// name (or as the NIK when it is all digits); focus moves there when
+// staff asked for the form.
+async function pRegOpen(focus) {
+  const q = $('p-q').value.trim(), today = dayIn(facility.timezone);
+  for (const id of [...Object.values(P_TEXTS), ...Object.values(P_NUMS), ...Object.values(P_INTS), 'p-risk-other']) $(id).value = '';
+  for (const c of document.querySelectorAll('input[name=p-risk]')) c.checked = false;
+  mNoErrors(P_FIELDS, 'p-reg');
+  $(/^\d+$/.test(q) ? 'p-nik' : 'p-name').value = q;
+  $('p-born').max = today;
+  $('p-hpht').max = today;
+  $('p-hpht').min = plusDays(today, -300); // bts.Pregnancy.Validate
+  pUnpick();
+  $('p-reg').hidden = false;
+  $('p-new').hidden = true;
+  if (focus) $('p-name').focus();
+  await mDesas('p', 'p-reg');
+}
+
+function pRegClose() {
+  $('p-reg').hidden = true;
+  $('p-new').hidden = false;
+}
+
+$('p-new').addEventListener('click', () => pRegOpen(true));
+$('p-reg-cancel').addEventListener('click', () => { pRegClose(); $('p-new').focus(); });
+$('p-desa').addEventListener('change', () => mPosyandu('p'));
+
+// pRisks lists the risks recorded: the boxes ticked and the others typed,
+// separated by semicolons (a comma is a decimal point here).
+function pRisks() {
+  const r = [...document.querySelectorAll('input[name=p-risk]:checked')].map((c) => c.value);
+  for (const x of $('p-risk-other').value.split(';')) if (x.trim() && !r.includes(x.trim())) r.push(x.trim());
+  return r;
+}
+
+// pInts reads the whole-number inputs into body; it shows the error and
+// returns false when one is not a whole number.
+function pInts(body) {
+  for (const f in P_INTS) {
+    const el = $(P_INTS[f]), s = el.value.trim();
+    if (!s) continue;
+    if (!/^\d{1,3}$/.test(s)) { mError(P_FIELDS[f], t('con.p.err.int')); el.focus(); return false; }
+    body[f] = Number(s);
+  }
+  return true;
+}
+
+$('p-reg').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  mNoErrors(P_FIELDS, 'p-reg');
+  const body = {risks: pRisks()};
+  for (const f in P_TEXTS) body[f] = $(P_TEXTS[f]).value.trim();
+  body.posyandu_id = Number(body.posyandu_id) || 0;
+  if (!mNumbers(P_NUMS, body) || !pInts(body)) return;
+  const visit = mTicket;
+  $('p-reg-save').disabled = true;
+  try {
+    const w = await api('POST', bts('/pregnancies'), body);
+    if (visit !== mTicket) return; // registered; the next visit finds her by search
+    $('p-q').value = w.name;
+    $('p-found').textContent = t('con.p.reg.saved', {name: w.name});
+    pList([w]);
+    pPick(w);
+  } catch (err) {
+    if (visit === mTicket) mShow(err, P_FIELDS, 'p-reg', 'con.p.err.');
+  } finally {
+    $('p-reg-save').disabled = false;
   }
 });
 
