@@ -425,7 +425,7 @@ func (h *Hub) initial(f *facility, c *client, req DisplayRequest) ([]frame, erro
 			return frames, nil
 		}
 	}
-	fr, err := f.snapshot(ctx, c, now, fac.Location)
+	fr, err := f.snapshot(ctx, c, fac.Location)
 	if err != nil {
 		return nil, err
 	}

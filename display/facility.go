@@ -478,11 +478,15 @@ type boardCache struct {
 const boardTTL = 5 * time.Second
 
 // snapshot is the snapshot frame for display c, attached to f before the
-// call: a cached board serves while no event has been delivered after it,
-// it is of today (in loc) and younger than boardTTL; else the board is read
-// from the store. Every event the client misses between the board and its
-// attachment has a seq at or below the board's, so it is in the board.
-func (f *facility) snapshot(ctx context.Context, c *client, now time.Time, loc *time.Location) (frame, error) {
+// call: a cached board serves when it covers every event delivered when the
+// call began (all that c may not have queued: those after are in its
+// queue), it is of today (in loc) and younger than boardTTL; else the board
+// is read from the store. A display that waited for another's read takes
+// that board when it covers its events.
+func (f *facility) snapshot(ctx context.Context, c *client, loc *time.Location) (frame, error) {
+	f.mu.Lock()
+	need := f.next - 1
+	f.mu.Unlock()
 	bc := &f.boards
 	select {
 	case bc.lock <- struct{}{}:
@@ -490,10 +494,8 @@ func (f *facility) snapshot(ctx context.Context, c *client, now time.Time, loc *
 		return frame{}, ctx.Err()
 	}
 	defer func() { <-bc.lock }()
-	f.mu.Lock()
-	delivered := f.next - 1
-	f.mu.Unlock()
-	if bc.at.IsZero() || bc.b.Seq < delivered || time.Since(bc.at) >= boardTTL || bc.b.Date != now.In(loc).Format(time.DateOnly) {
+	now := f.hub.opt.Now()
+	if bc.at.IsZero() || bc.b.Seq < need || time.Since(bc.at) >= boardTTL || bc.b.Date != now.In(loc).Format(time.DateOnly) {
 		b, err := f.hub.store.Board(ctx, f.code, now, f.hub.opt.Recent)
 		if err != nil {
 			return frame{}, err

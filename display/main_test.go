@@ -357,6 +357,22 @@ func TestNewDay(t *testing.T) {
 	if m := read(t, conn); m.Type != TypeSnapshot || m.Seq != first.Seq {
 		t.Fatalf("on a new day: %+v, want a snapshot at seq %d", m, first.Seq)
 	}
+	// A screen connecting now, within seconds of the first one's board,
+	// gets the new day's board, not the cached one of yesterday.
+	late := hs.dial("", nil)
+	_, raw, err := late.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		Date string `json:"date"`
+	}
+	if err := json.Unmarshal(raw, &snap); err != nil {
+		t.Fatal(err)
+	}
+	if want := clock().In(jakarta).Format(time.DateOnly); snap.Date != want {
+		t.Errorf("a screen connecting on the new day got the board of %s, want %s", snap.Date, want)
+	}
 }
 
 // A screen's pongs refresh its last-seen time in the registry, and once it
