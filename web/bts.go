@@ -1725,6 +1725,9 @@ type targetItem struct {
 	Type       string // readable target type
 	State      string // active, exited, ended or future
 	StateLabel string
+	// The exit form's day: its default and range (an enrolment not started
+	// yet can only leave on its start day).
+	ExitDay, ExitMin, ExitMax string
 }
 
 var targetTypeLabel = map[bts.TargetType]string{bts.Baduta: "Baduta", bts.Balita: "Balita", bts.BumilRisti: "Ibu hamil risti"}
@@ -1771,14 +1774,16 @@ func (s *Server) btsTargetsPage(c echo.Context) error {
 			it.Desa = name // a desa of another Puskesmas's area keeps its code
 		}
 		switch {
-		case !e.ExitedOn.IsZero() && !e.ExitedOn.After(today):
+		case !e.ExitedOn.IsZero(): // a future enrolment that left never starts
 			it.State, it.StateLabel = "exited", "Keluar sejak "+dateString(e.ExitedOn)+" ("+e.ExitReason+")"
 		case e.End.Before(today):
 			it.State, it.StateLabel = "ended", "Selesai "+dateString(e.End)
 		case e.Start.After(today):
 			it.State, it.StateLabel = "future", "Mulai "+dateString(e.Start)
+			it.ExitDay, it.ExitMin, it.ExitMax = it.Start, it.Start, it.Start
 		default:
 			it.State, it.StateLabel = "active", "Aktif"
+			it.ExitDay, it.ExitMin, it.ExitMax = p.Today, it.Start, p.Today
 			p.Active++
 		}
 		if p.Show == "aktif" && it.State != "active" {

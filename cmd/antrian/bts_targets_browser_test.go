@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/queue"
 	"github.com/chromedp/chromedp"
 )
 
@@ -144,6 +148,82 @@ func TestBTSTargetsPage(t *testing.T) {
 			if st != 200 || !bytes.Contains(page, []byte(r.want)) {
 				t.Errorf("GET /bts/sasaran%s: %d, want a page with %s", r.query, st, r.want)
 			}
+		}
+	})
+
+	t.Run("an enrolment not started yet is cancelled on its start day", func(t *testing.T) {
+		var kid struct {
+			ID int64 `json:"id"`
+		}
+		if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/children", map[string]any{
+			"nik": "3510010101250002", "name": "Rahmat Hidayat", "sex": "L", "birth_date": today.AddDate(0, 0, -400).Format(time.DateOnly),
+			"mother_name": "Ibu Rahmat", "desa": "sobo-desa", "poor_basis": "DTKS"}, nil); st != 201 {
+			t.Fatalf("register: %d %s", st, raw)
+		} else if err := json.Unmarshal(raw, &kid); err != nil {
+			t.Fatal(err)
+		}
+		start := today.AddDate(0, 0, 10).Format(time.DateOnly)
+		var e stored
+		if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/enrolments", map[string]any{
+			"target_type": "baduta", "child_id": kid.ID, "cadre": "kader1", "start": start}, nil); st != 201 {
+			t.Fatalf("enrol: %d %s", st, raw)
+		} else if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
+		future := fmt.Sprintf("#target-%d", e.ID)
+		do(t, ctx, "open every target", chromedp.Navigate(app.URL()+"/bts/sasaran?show=semua"))
+		waitFor(t, ctx, "the future target", visible(future), wait)
+		if got := text(t, ctx, future+" .state"); !strings.Contains(got, "Mulai "+start) {
+			t.Errorf("status: %q, want it to start on %s", got, start)
+		}
+		if got := eval[string](t, ctx, `(() => { const i = document.querySelector('`+future+` input[name=exited_on]'); return i.value + ' ' + i.min + ' ' + i.max; })()`); got != start+" "+start+" "+start {
+			t.Errorf("exit day, min, max: %q, want the start day for all three", got)
+		}
+		do(t, ctx, "cancel it",
+			click(future+" details.exit summary"),
+			typeIn(future+" input[name=exit_reason]", "Keluarga menolak"),
+			click(future+" form.exit-form button"))
+		waitFor(t, ctx, "the target left", fmt.Sprintf(`document.querySelector(%q).dataset.state === 'exited'`, future), wait)
+		if got := text(t, ctx, "#active-count"); got != "0" {
+			t.Errorf("active count %q after cancelling a target that had not started, want 0", got)
+		}
+		var list []stored
+		staff.do("GET", "/api/v1/bts/facilities/sobo/enrolments?from="+start+"&to="+start, nil, nil, &list)
+		var got *stored
+		for i := range list {
+			if list[i].ID == e.ID {
+				got = &list[i]
+			}
+		}
+		if got == nil || got.ExitedOn != start || got.ExitReason != "Keluarga menolak" {
+			t.Errorf("stored: %+v, want enrolment %d left on its start day %s", list, e.ID, start)
+		}
+		if _, page := staff.raw("GET", "/bts/sasaran?show=semua", nil, nil); !bytes.Contains(page, []byte("Keluar sejak "+start+" (Keluarga menolak)")) {
+			t.Errorf("after a reload the cancelled target does not show as left on %s", start)
+		}
+	})
+
+	t.Run("another Puskesmas's staff see their own", func(t *testing.T) {
+		ctx := context.Background()
+		if _, err := app.DB.CreateFacility(ctx, queue.Facility{Code: "kalipuro", Name: "Puskesmas Kalipuro"}); err != nil {
+			t.Fatal(err)
+		}
+		hash, err := account.HashPassword("rahasia123")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.DB.CreateUser(ctx, "kalipuro", "petugas2", account.Staff, hash); err != nil {
+			t.Fatal(err)
+		}
+		other := newClient(t, app.URL())
+		other.login("petugas2", "rahasia123")
+		st, page := other.raw("GET", "/bts/sasaran?facility=sobo&show=semua", nil, nil)
+		if st != 200 || !bytes.Contains(page, []byte("Puskesmas Kalipuro")) || bytes.Contains(page, []byte(card[1:])) {
+			t.Errorf("GET /bts/sasaran?facility=sobo as Kalipuro's staff: %d, want Kalipuro's (empty) list", st)
+		}
+		if st := other.do("POST", fmt.Sprintf("/api/v1/bts/facilities/sobo/enrolments/%d/exit", enrolment),
+			map[string]string{"exit_reason": "x"}, nil, nil); st != 403 {
+			t.Errorf("Kalipuro's staff ending Sobo's enrolment: %d, want 403", st)
 		}
 	})
 

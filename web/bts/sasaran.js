@@ -30,6 +30,8 @@ if (list) {
       field(name).focus();
     };
     const body = {exited_on: field('exited_on').value, exit_reason: field('exit_reason').value.trim()};
+    // An empty day would mean today to the API: ask for it instead.
+    if (!body.exited_on) { fail('exited_on', 'Isi tanggal keluar.'); return; }
     if (!body.exit_reason) { fail('exit_reason', 'Isi alasan keluar (mis. sudah tidak stunting, pindah).'); return; }
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
@@ -41,7 +43,8 @@ if (list) {
         body: JSON.stringify(body),
       });
       const data = await res.json().catch(() => null);
-      if (res.ok) { left(card, data); return; }
+      if (res.ok && data) { left(card, data); return; }
+      if (res.ok) { location.reload(); return; } // stored; the answer was unreadable
       const err = (data && data.error) || {};
       fail(err.field, res.status === 409 ? 'Sasaran ini sudah keluar. Muat ulang halaman.'
         : res.status === 401 ? 'Sesi berakhir. Muat ulang halaman dan masuk lagi.'
@@ -54,6 +57,7 @@ if (list) {
 
   // left shows that the target left: its new status, one fewer active.
   function left(card, e) {
+    const wasActive = card.dataset.state === 'active';
     card.dataset.state = 'exited';
     const state = card.querySelector('.state');
     const span = document.createElement('span');
@@ -62,7 +66,7 @@ if (list) {
     state.replaceChildren('Status: ', span);
     card.querySelector('details.exit').remove();
     const count = $('active-count');
-    count.textContent = String(Math.max(0, Number(count.textContent) - 1));
+    if (wasActive) count.textContent = String(Math.max(0, Number(count.textContent) - 1));
     state.focus();
   }
 }
