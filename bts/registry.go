@@ -1,6 +1,7 @@
 package bts
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -129,6 +130,11 @@ type Pregnancy struct {
 	PoorBasis string
 }
 
+// MaxGestationDays is the longest a pregnancy is taken to last, counted
+// from the HPHT: a pregnancy registered with an older HPHT is refused, and
+// one whose HPHT is older is over.
+const MaxGestationDays = 300
+
 // Validate checks a pregnancy's fields. It returns a *FieldError.
 func (p Pregnancy) Validate(today time.Time) error {
 	switch {
@@ -136,8 +142,8 @@ func (p Pregnancy) Validate(today time.Time) error {
 		return invalid("nik", "NIK harus 16 angka.")
 	case !validName(p.Name):
 		return invalid("name", "Isi nama ibu (paling banyak 100 huruf).")
-	case !p.HPHT.IsZero() && (dateOf(p.HPHT).After(dateOf(today)) || AgeDays(p.HPHT, today) > 300):
-		return invalid("hpht", "HPHT harus dalam 300 hari terakhir.")
+	case !p.HPHT.IsZero() && (dateOf(p.HPHT).After(dateOf(today)) || AgeDays(p.HPHT, today) > MaxGestationDays):
+		return invalid("hpht", fmt.Sprintf("HPHT harus dalam %d hari terakhir.", MaxGestationDays))
 	case p.Parity < 0 || p.Parity > 20 || p.Gravida < 0 || p.Gravida > 25:
 		return invalid("parity", "Paritas tidak masuk akal.")
 	case !(p.HeightCm >= 0 && p.HeightCm < 220):

@@ -214,6 +214,18 @@ func (db *DB) ChildFacilityByNIK(ctx context.Context, nik string) (code, name st
 	return code, name, btsErr("child by nik", err)
 }
 
+// OngoingPregnancyByNIK returns the facility of a pregnancy registered with
+// nik that may be the one with hpht (zero: unknown): a pregnancy whose HPHT
+// is after since (or, unknown, that was registered after since) and, when
+// both HPHTs are known, within 60 days of hpht. Errors: bts.ErrNotFound.
+func (db *DB) OngoingPregnancyByNIK(ctx context.Context, nik string, hpht, since time.Time) (code, name string, err error) {
+	err = db.Pool.QueryRow(ctx, `SELECT f.code, f.name FROM bts_pregnancies p JOIN facilities f ON f.id = p.facility_id
+		WHERE p.nik = $1 AND p.nik <> '' AND (p.hpht > $3 OR (p.hpht IS NULL AND p.created_at > $3))
+			AND ($2::date IS NULL OR p.hpht IS NULL OR abs(p.hpht - $2::date) <= 60)
+		ORDER BY p.id DESC LIMIT 1`, nik, nzd(hpht), since).Scan(&code, &name)
+	return code, name, btsErr("pregnancy by nik", err)
+}
+
 const childColumns = `c.id, f.code, c.nik, c.name, c.sex, c.birth_date, coalesce(c.birth_weight_kg, 0),
 	coalesce(c.birth_length_cm, 0), c.mother_name, c.mother_nik, c.kk, k.code, d.code, d.name, coalesce(c.posyandu_id, 0),
 	coalesce(p.name, ''), c.rt, c.rw, c.address, c.lat, c.lon, c.poor_basis, k.name, f.name`

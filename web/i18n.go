@@ -213,6 +213,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	"con.m.reg.dup":                       {"NIK anak ini sudah terdaftar (bisa di Puskesmas lain). Cari anak dengan NIK ini.", "This NIK is already registered (perhaps at another Puskesmas). Search for the child by this NIK."},
 	"con.m.err.mother":                    {"Isi nama ibu.", "Enter the mother's name."},
 	"con.m.err.nik":                       {"NIK harus 16 angka (boleh kosong untuk bayi baru lahir).", "The NIK must be 16 digits (may be empty for a newborn)."},
+	"con.err.nik_taken":                   {"NIK ini sudah terdaftar. Cari dengan NIK ini.", "This NIK is already registered. Search for it by its NIK; the Indonesian page says where."},
 	"con.m.err.name":                      {"Isi nama anak (paling banyak 100 huruf).", "Enter the child's name (at most 100 letters)."},
 	"con.m.err.sex":                       {"Pilih jenis kelamin.", "Choose the sex."},
 	"con.m.err.birth_date":                {"Isi tanggal lahir anak, tidak di masa depan dan tidak lebih dari 7 tahun yang lalu.", "Enter the child's birth date: not in the future and not more than 7 years ago."},

@@ -2,15 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/antrian/antrian/account"
-	"github.com/antrian/antrian/queue"
 	"github.com/chromedp/chromedp"
 )
 
@@ -204,19 +201,7 @@ func TestBTSTargetsPage(t *testing.T) {
 	})
 
 	t.Run("another Puskesmas's staff see their own", func(t *testing.T) {
-		ctx := context.Background()
-		if _, err := app.DB.CreateFacility(ctx, queue.Facility{Code: "kalipuro", Name: "Puskesmas Kalipuro"}); err != nil {
-			t.Fatal(err)
-		}
-		hash, err := account.HashPassword("rahasia123")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := app.DB.CreateUser(ctx, "kalipuro", "petugas2", account.Staff, hash); err != nil {
-			t.Fatal(err)
-		}
-		other := newClient(t, app.URL())
-		other.login("petugas2", "rahasia123")
+		other := secondPuskesmas(t, app)
 		st, page := other.raw("GET", "/bts/sasaran?facility=sobo&show=semua", nil, nil)
 		if st != 200 || !bytes.Contains(page, []byte("Puskesmas Kalipuro")) || bytes.Contains(page, []byte(card[1:])) {
 			t.Errorf("GET /bts/sasaran?facility=sobo as Kalipuro's staff: %d, want Kalipuro's (empty) list", st)

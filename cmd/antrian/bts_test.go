@@ -656,6 +656,79 @@ func TestBTSPregnancies(t *testing.T) {
 
 // A NIK registered once is refused the second time, on the nik field, with
 // a message that says what to do; nothing is stored twice.
+// secondPuskesmas adds Puskesmas Kalipuro (btsEnv has Sobo) with a desa,
+// kalipuro-desa, and a staff member, petugas2, whose client it returns.
+func secondPuskesmas(t *testing.T, app *App) *client {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := app.DB.CreateFacility(ctx, queue.Facility{Code: "kalipuro", Name: "Puskesmas Kalipuro"}); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := account.HashPassword("rahasia123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DB.CreateUser(ctx, "kalipuro", "petugas2", account.Staff, hash); err != nil {
+		t.Fatal(err)
+	}
+	admin := newClient(t, app.URL())
+	admin.login("admin", "rahasia123")
+	if st, raw := admin.raw("PUT", "/api/v1/bts/desa/kalipuro-desa", map[string]string{"name": "Kalipuro", "kecamatan": "glagah", "facility": "kalipuro"}, nil); st/100 != 2 {
+		t.Fatalf("desa of the second Puskesmas: %d %s", st, raw)
+	}
+	other := newClient(t, app.URL())
+	other.login("petugas2", "rahasia123")
+	return other
+}
+
+// The same pregnancy is registered once: the same NIK again with an HPHT
+// within 60 days, or with either HPHT unknown, is 409 on nik (naming the
+// Puskesmas when it is another), and nothing is stored; the same woman's
+// next pregnancy is registered.
+func TestBTSPregnancyRegisteredTwice(t *testing.T) {
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	today := puskesmasToday(t)
+	day := func(n int) string { return today.AddDate(0, 0, n).Format(time.DateOnly) }
+	register := func(c *client, facility, desa, hpht string) (int, apiErr) {
+		t.Helper()
+		body := map[string]any{"nik": "3510014101950003", "name": "Sari Dewi", "desa": desa}
+		if hpht != "" {
+			body["hpht"] = hpht
+		}
+		st, raw := c.raw("POST", "/api/v1/bts/facilities/"+facility+"/pregnancies", body, nil)
+		var got apiErr
+		if st != 201 {
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatalf("%d %s", st, raw)
+			}
+		}
+		return st, got
+	}
+	if st, got := register(staff, "sobo", "sobo-desa", day(-250)); st != 201 {
+		t.Fatalf("register: %d %+v", st, got)
+	}
+	for _, hpht := range []string{day(-240), ""} {
+		st, got := register(staff, "sobo", "sobo-desa", hpht)
+		if st != 409 || got.Error.Code != "conflict" || got.Error.Field != "nik" || !strings.Contains(got.Error.Message, "Cari dengan NIK ini") {
+			t.Errorf("the same pregnancy again (HPHT %q): %d %+v, want 409 on nik, search for her", hpht, st, got)
+		}
+	}
+	other := secondPuskesmas(t, app)
+	if st, got := register(other, "kalipuro", "kalipuro-desa", day(-245)); st != 409 || got.Error.Field != "nik" ||
+		!strings.Contains(got.Error.Message, "sudah terdaftar di Puskesmas Sobo") {
+		t.Errorf("the same pregnancy at another Puskesmas: %d %+v, want 409 on nik naming Puskesmas Sobo", st, got)
+	}
+	if n := dbCount(t, app, `SELECT count(*) FROM bts_pregnancies WHERE nik = '3510014101950003'`); n != 1 {
+		t.Errorf("pregnancies with the NIK: %d, want 1", n)
+	}
+	// Her next pregnancy: an HPHT more than 60 days after the first's.
+	if st, got := register(staff, "sobo", "sobo-desa", day(-20)); st != 201 {
+		t.Errorf("the next pregnancy: %d %+v, want 201", st, got)
+	}
+}
+
 func TestBTSChildNIKRegisteredTwice(t *testing.T) {
 	_, app := btsEnv(t)
 	staff := newClient(t, app.URL())
@@ -677,24 +750,7 @@ func TestBTSChildNIKRegisteredTwice(t *testing.T) {
 
 	// At another Puskesmas a search would not find the child: the answer
 	// says where it is registered instead.
-	ctx := context.Background()
-	if _, err := app.DB.CreateFacility(ctx, queue.Facility{Code: "kalipuro", Name: "Puskesmas Kalipuro"}); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := account.HashPassword("rahasia123")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.DB.CreateUser(ctx, "kalipuro", "petugas2", account.Staff, hash); err != nil {
-		t.Fatal(err)
-	}
-	admin := newClient(t, app.URL())
-	admin.login("admin", "rahasia123")
-	if st, raw := admin.raw("PUT", "/api/v1/bts/desa/kalipuro-desa", map[string]string{"name": "Kalipuro", "kecamatan": "glagah", "facility": "kalipuro"}, nil); st/100 != 2 {
-		t.Fatalf("desa of the second Puskesmas: %d %s", st, raw)
-	}
-	other := newClient(t, app.URL())
-	other.login("petugas2", "rahasia123")
+	other := secondPuskesmas(t, app)
 	child["desa"] = "kalipuro-desa"
 	st, raw = other.raw("POST", "/api/v1/bts/facilities/kalipuro/children", child, nil)
 	got = apiErr{}

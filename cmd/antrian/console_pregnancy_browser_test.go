@@ -476,6 +476,13 @@ func TestBrowserConsolePregnancyRegisterEnrol(t *testing.T) {
 		if got := text(t, desk, "#p-name-error"); got != "Enter her name (at most 100 letters)." {
 			t.Errorf("name error: got %q", got)
 		}
+		// Her pregnancy registered a second time: refused on the NIK, in English.
+		do(t, desk, "save her again", typeIn(`#p-name`, sari.Name), typeIn(`#p-nik`, sari.NIK),
+			setValue(`#p-hpht`, day(sari.HPHT)), setValue(`#p-desa`, "sobo-desa"), click(`#p-reg-save`))
+		waitFor(t, desk, "the NIK error", `!document.querySelector('#p-nik-error').hidden`, wait)
+		if got := text(t, desk, "#p-nik-error"); !strings.HasPrefix(got, "This NIK is already registered.") {
+			t.Errorf("NIK error: got %q", got)
+		}
 		if n := dbCount(t, app, `SELECT count(*) FROM bts_pregnancies`); n != 1 {
 			t.Errorf("%d pregnancies stored, want 1", n)
 		}

@@ -247,8 +247,10 @@ function mNumbers(fields, body) {
 // the fields they know from the keys prefix + field (default con.m.err.).
 function mShow(err, fields, form, prefix) {
   if (mFailed(err)) return;
-  // The API writes Indonesian; English pages translate the fields they know.
-  const id = fields[err.field] || form, key = (prefix || 'con.m.err.') + err.field;
+  // The API writes Indonesian; English pages translate the rules of the
+  // fields they know, and a NIK already registered in general terms.
+  const id = fields[err.field] || form,
+    key = err.code === 'conflict' && err.field === 'nik' ? 'con.err.nik_taken' : (prefix || 'con.m.err.') + err.field;
   mError(id, en() && t(key) !== key ? t(key) : err.message);
   if (id === form) return;
   const el = $(id);
