@@ -140,6 +140,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	"con.m.q":                             {"Cari anak terdaftar (nama atau NIK)", "Find a registered child (name or NIK)"},
 	"con.m.search":                        {"Cari", "Search"},
 	"con.m.found":                         {"{n} anak ditemukan. Pilih satu.", "{n} children found. Choose one."},
+	"con.m.found.one":                     {"1 anak ditemukan.", "1 child found."},
 	"con.m.more":                          {"{n} anak ditemukan; 10 pertama ditampilkan. Perjelas pencarian.", "{n} children found; the first 10 are shown. Narrow the search."},
 	"con.m.none":                          {"Tidak ada anak terdaftar yang cocok.", "No registered child matches."},
 	"con.m.kid":                           {"{sex} · lahir {born}", "{sex} · born {born}"},

@@ -238,6 +238,9 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 		}
 		do(t, desk, "search", typeIn(`#m-q`, "Aminah\r"))
 		waitFor(t, desk, "one child", `document.querySelectorAll('#m-kids button').length === 1`, wait)
+		if got := text(t, desk, "#m-found"); got != "1 child found." {
+			t.Errorf("search result: got %q", got)
+		}
 		do(t, desk, "pick and save nothing", click(`#m-kids button`), click(`#m-save`))
 		waitFor(t, desk, "the error", `!document.querySelector('#m-weight-error').hidden`, wait)
 		if got := text(t, desk, "#m-weight-error"); !strings.HasPrefix(got, "Enter a weight") {

@@ -294,7 +294,7 @@ $('m-find').addEventListener('submit', async (ev) => {
   }
   if (visit !== mTicket) return;
   $('m-found').textContent = !kids.length ? t('con.m.none') + ' ' + t('con.m.reg.hint') :
-    kids.length > 10 ? t('con.m.more', {n: kids.length}) : t('con.m.found', {n: kids.length});
+    kids.length > 10 ? t('con.m.more', {n: kids.length}) : kids.length === 1 ? t('con.m.found.one') : t('con.m.found', {n: kids.length});
   mKids(kids.slice(0, 10));
   // Nobody found: the child is new here; register it right away.
   if (kids.length) mRegClose(); else mRegOpen(false);
