@@ -57,6 +57,13 @@ func TestBTSTargetsPage(t *testing.T) {
 		click("#login button[type=submit]"))
 	waitFor(t, ctx, "the list of targets", visible("#targets"), wait)
 
+	t.Run("the staff pages link each other", func(t *testing.T) {
+		got := eval[string](t, ctx, `[...document.querySelectorAll('header nav a')].map((a) => a.getAttribute('href') + (a.getAttribute('aria-current') ? '*' : '')).join(' ')`)
+		if got != "/bts/verifikasi?facility=sobo /bts/sasaran?facility=sobo* /bts/laporan" {
+			t.Errorf("navigation: %q", got)
+		}
+	})
+
 	t.Run("the target is listed", func(t *testing.T) {
 		for sel, want := range map[string]string{
 			card + " h3":     "Siti Aminah · Baduta",
