@@ -135,6 +135,11 @@ type Pregnancy struct {
 // one whose HPHT is older is over.
 const MaxGestationDays = 300
 
+// SamePregnancyDays is how far apart two HPHTs of one woman may be and
+// still be taken for the same pregnancy: a later pregnancy, even after an
+// early miscarriage, starts well over this after the one before.
+const SamePregnancyDays = 45
+
 // Validate checks a pregnancy's fields. It returns a *FieldError.
 func (p Pregnancy) Validate(today time.Time) error {
 	switch {
@@ -144,7 +149,11 @@ func (p Pregnancy) Validate(today time.Time) error {
 		return invalid("name", "Isi nama ibu (paling banyak 100 huruf).")
 	case !p.HPHT.IsZero() && (dateOf(p.HPHT).After(dateOf(today)) || AgeDays(p.HPHT, today) > MaxGestationDays):
 		return invalid("hpht", fmt.Sprintf("HPHT harus dalam %d hari terakhir.", MaxGestationDays))
-	case p.Parity < 0 || p.Parity > 20 || p.Gravida < 0 || p.Gravida > 25:
+	case !p.BirthDate.IsZero() && (dateOf(p.BirthDate).After(dateOf(today)) || AgeDays(p.BirthDate, today) < 10*365 || AgeDays(p.BirthDate, today) > 60*366):
+		return invalid("birth_date", "Tanggal lahir ibu tidak masuk akal (umur 10 sampai 60 tahun).")
+	case p.Gravida < 0 || p.Gravida > 25:
+		return invalid("gravida", "Kehamilan ke- tidak masuk akal.")
+	case p.Parity < 0 || p.Parity > 20:
 		return invalid("parity", "Paritas tidak masuk akal.")
 	case !(p.HeightCm >= 0 && p.HeightCm < 220):
 		return invalid("height_cm", "Tinggi badan tidak masuk akal.")

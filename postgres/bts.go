@@ -214,17 +214,19 @@ func (db *DB) ChildFacilityByNIK(ctx context.Context, nik string) (code, name st
 	return code, name, btsErr("child by nik", err)
 }
 
-// OngoingPregnancyByNIK returns the facility of a pregnancy registered with
-// nik that may be the one with hpht (zero: unknown): a pregnancy whose HPHT
-// is after since (or, unknown, that was registered after since) and, when
-// both HPHTs are known, within 60 days of hpht. Errors: bts.ErrNotFound.
-func (db *DB) OngoingPregnancyByNIK(ctx context.Context, nik string, hpht, since time.Time) (code, name string, err error) {
-	err = db.Pool.QueryRow(ctx, `SELECT f.code, f.name FROM bts_pregnancies p JOIN facilities f ON f.id = p.facility_id
-		WHERE p.nik = $1 AND p.nik <> '' AND (p.hpht > $3 OR (p.hpht IS NULL AND p.created_at > $3))
-			AND ($2::date IS NULL OR p.hpht IS NULL OR abs(p.hpht - $2::date) <= 60)
-		ORDER BY p.id DESC LIMIT 1`, nik, nzd(hpht), since).Scan(&code, &name)
-	return code, name, btsErr("pregnancy by nik", err)
+// PregnancyTakenError is CreatePregnancy's answer when the same pregnancy
+// is registered already: the woman's NIK with an HPHT within
+// bts.SamePregnancyDays of a pregnancy still running. It wraps
+// bts.ErrConflict.
+type PregnancyTakenError struct {
+	Facility, Name string // where it is registered
 }
+
+func (e *PregnancyTakenError) Error() string {
+	return "pregnancy registered at " + e.Facility + ": " + bts.ErrConflict.Error()
+}
+
+func (e *PregnancyTakenError) Unwrap() error { return bts.ErrConflict }
 
 const childColumns = `c.id, f.code, c.nik, c.name, c.sex, c.birth_date, coalesce(c.birth_weight_kg, 0),
 	coalesce(c.birth_length_cm, 0), c.mother_name, c.mother_nik, c.kk, k.code, d.code, d.name, coalesce(c.posyandu_id, 0),
@@ -269,8 +271,32 @@ func (db *DB) Children(ctx context.Context, facility, q string, limit int) ([]bt
 }
 
 // CreatePregnancy registers a pregnant woman.
-func (db *DB) CreatePregnancy(ctx context.Context, p bts.Pregnancy) (bts.Pregnancy, error) {
+//
+// A woman's NIK comes back with each pregnancy, so it is not unique; the
+// same pregnancy is what is refused (*PregnancyTakenError): with both HPHTs
+// known, one within bts.SamePregnancyDays of a pregnancy whose HPHT is at
+// most bts.MaxGestationDays before today. Registrations of one NIK are
+// serialised, so two at once cannot both pass. A pregnancy whose HPHT is
+// unknown is not compared: without a way to end a pregnancy, a guess would
+// block a woman's next one.
+func (db *DB) CreatePregnancy(ctx context.Context, p bts.Pregnancy, today time.Time) (bts.Pregnancy, error) {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if p.NIK != "" && !p.HPHT.IsZero() {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('bts pregnancy ' || $1))`, p.NIK); err != nil {
+				return err
+			}
+			var taken PregnancyTakenError
+			err := tx.QueryRow(ctx, `SELECT f.code, f.name FROM bts_pregnancies p JOIN facilities f ON f.id = p.facility_id
+				WHERE p.nik = $1 AND p.hpht >= $3 AND abs(p.hpht - $2::date) <= $4
+				ORDER BY p.id DESC LIMIT 1`, p.NIK, p.HPHT, today.AddDate(0, 0, -bts.MaxGestationDays), bts.SamePregnancyDays).
+				Scan(&taken.Facility, &taken.Name)
+			switch {
+			case err == nil:
+				return &taken
+			case !errors.Is(err, pgx.ErrNoRows):
+				return err
+			}
+		}
 		desaID, posyanduID, err := resolveAddress(ctx, tx, p.Address)
 		if err != nil {
 			return err

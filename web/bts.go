@@ -644,22 +644,16 @@ func (s *Server) btsCreatePregnancy(c echo.Context) error {
 	if err := p.Validate(today); err != nil {
 		return err
 	}
-	// A woman's NIK comes back with each pregnancy, so it is not unique;
-	// the same pregnancy registered twice would count twice in reports.
-	if p.NIK != "" {
-		code, name, err := s.db.OngoingPregnancyByNIK(ctx, p.NIK, p.HPHT, today.AddDate(0, 0, -bts.MaxGestationDays))
-		switch {
-		case err == nil:
-			msg := "Kehamilan ibu dengan NIK ini sudah terdaftar. Cari dengan NIK ini."
-			if code != facility {
-				msg = "Kehamilan ibu dengan NIK ini sudah terdaftar di " + name + "; pencatatan dan intervensinya ada di sana."
-			}
-			return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "nik", Message: msg}
-		case !errors.Is(err, bts.ErrNotFound):
-			return err
+	// The same pregnancy registered twice would count twice in reports.
+	p, err = s.db.CreatePregnancy(ctx, p, today)
+	if taken := (*postgres.PregnancyTakenError)(nil); errors.As(err, &taken) {
+		msg := "Kehamilan ini sudah terdaftar (NIK sama, HPHT berdekatan). Cari dengan NIK ini."
+		if taken.Facility != facility {
+			msg = "Kehamilan ini sudah terdaftar di " + taken.Name + " (NIK sama, HPHT berdekatan); pencatatan dan intervensinya ada di sana."
 		}
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "nik", Message: msg}
 	}
-	if p, err = s.db.CreatePregnancy(ctx, p); err != nil {
+	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, toPregnancyJSON(p, today))

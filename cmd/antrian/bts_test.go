@@ -654,8 +654,6 @@ func TestBTSPregnancies(t *testing.T) {
 	}
 }
 
-// A NIK registered once is refused the second time, on the nik field, with
-// a message that says what to do; nothing is stored twice.
 // secondPuskesmas adds Puskesmas Kalipuro (btsEnv has Sobo) with a desa,
 // kalipuro-desa, and a staff member, petugas2, whose client it returns.
 func secondPuskesmas(t *testing.T, app *App) *client {
@@ -682,18 +680,19 @@ func secondPuskesmas(t *testing.T, app *App) *client {
 }
 
 // The same pregnancy is registered once: the same NIK again with an HPHT
-// within 60 days, or with either HPHT unknown, is 409 on nik (naming the
-// Puskesmas when it is another), and nothing is stored; the same woman's
-// next pregnancy is registered.
+// within 45 days of a pregnancy still running (HPHT at most 300 days ago)
+// is 409 on nik, naming the Puskesmas when it is another, and nothing is
+// stored. An HPHT 46 days away, a first pregnancy over 300 days ago, and an
+// unknown HPHT (nothing to compare) are registered.
 func TestBTSPregnancyRegisteredTwice(t *testing.T) {
 	_, app := btsEnv(t)
 	staff := newClient(t, app.URL())
 	staff.login("petugas", "rahasia123")
 	today := puskesmasToday(t)
 	day := func(n int) string { return today.AddDate(0, 0, n).Format(time.DateOnly) }
-	register := func(c *client, facility, desa, hpht string) (int, apiErr) {
+	register := func(c *client, facility, nik, hpht string) (int, apiErr) {
 		t.Helper()
-		body := map[string]any{"nik": "3510014101950003", "name": "Sari Dewi", "desa": desa}
+		body := map[string]any{"nik": nik, "name": "Sari Dewi", "desa": facility + "-desa"}
 		if hpht != "" {
 			body["hpht"] = hpht
 		}
@@ -706,29 +705,49 @@ func TestBTSPregnancyRegisteredTwice(t *testing.T) {
 		}
 		return st, got
 	}
-	if st, got := register(staff, "sobo", "sobo-desa", day(-250)); st != 201 {
+	const a, b, c = "3510014101950003", "3510014101950004", "3510014101950005"
+	taken := func(st int, got apiErr, where string) bool {
+		return st == 409 && got.Error.Code == "conflict" && got.Error.Field == "nik" && strings.Contains(got.Error.Message, where)
+	}
+	if st, got := register(staff, "sobo", a, day(-250)); st != 201 {
 		t.Fatalf("register: %d %+v", st, got)
 	}
-	for _, hpht := range []string{day(-240), ""} {
-		st, got := register(staff, "sobo", "sobo-desa", hpht)
-		if st != 409 || got.Error.Code != "conflict" || got.Error.Field != "nik" || !strings.Contains(got.Error.Message, "Cari dengan NIK ini") {
-			t.Errorf("the same pregnancy again (HPHT %q): %d %+v, want 409 on nik, search for her", hpht, st, got)
-		}
+	if st, got := register(staff, "sobo", a, day(-205)); !taken(st, got, "Cari dengan NIK ini") {
+		t.Errorf("the same pregnancy again (HPHT 45 days later): %d %+v, want 409 on nik, search for her", st, got)
 	}
 	other := secondPuskesmas(t, app)
-	if st, got := register(other, "kalipuro", "kalipuro-desa", day(-245)); st != 409 || got.Error.Field != "nik" ||
-		!strings.Contains(got.Error.Message, "sudah terdaftar di Puskesmas Sobo") {
+	if st, got := register(other, "kalipuro", a, day(-245)); !taken(st, got, "sudah terdaftar di Puskesmas Sobo") {
 		t.Errorf("the same pregnancy at another Puskesmas: %d %+v, want 409 on nik naming Puskesmas Sobo", st, got)
 	}
-	if n := dbCount(t, app, `SELECT count(*) FROM bts_pregnancies WHERE nik = '3510014101950003'`); n != 1 {
+	if n := dbCount(t, app, `SELECT count(*) FROM bts_pregnancies WHERE nik = '`+a+`'`); n != 1 {
 		t.Errorf("pregnancies with the NIK: %d, want 1", n)
 	}
-	// Her next pregnancy: an HPHT more than 60 days after the first's.
-	if st, got := register(staff, "sobo", "sobo-desa", day(-20)); st != 201 {
-		t.Errorf("the next pregnancy: %d %+v, want 201", st, got)
+	for _, r := range []struct{ what, nik, hpht string }{
+		{"her next pregnancy", a, day(-20)},
+		{"an HPHT unknown", a, ""},
+		{"a first pregnancy", b, day(-250)},
+		{"an HPHT 46 days from the first", b, day(-204)},
+		{"a pregnancy whose HPHT is 300 days ago", c, day(-300)},
+	} {
+		if st, got := register(staff, "sobo", r.nik, r.hpht); st != 201 {
+			t.Errorf("%s: %d %+v, want 201", r.what, st, got)
+		}
+	}
+	// On its 300th day a pregnancy still runs; from the 301st it is over.
+	if st, got := register(staff, "sobo", c, day(-290)); !taken(st, got, "Cari dengan NIK ini") {
+		t.Errorf("a pregnancy 10 days from one on its 300th day: %d %+v, want 409", st, got)
+	}
+	if _, err := app.DB.Pool.Exec(context.Background(), `UPDATE bts_pregnancies SET hpht = $2 WHERE nik = $1`, c, today.AddDate(0, 0, -301)); err != nil {
+		t.Fatal(err)
+	}
+	if st, got := register(staff, "sobo", c, day(-295)); st != 201 {
+		t.Errorf("a pregnancy 6 days from one over (301 days): %d %+v, want 201", st, got)
 	}
 }
 
+// A child's NIK registered once is refused the second time, on the nik
+// field, with a message that says what to do (naming the Puskesmas when it
+// is another); nothing is stored twice.
 func TestBTSChildNIKRegisteredTwice(t *testing.T) {
 	_, app := btsEnv(t)
 	staff := newClient(t, app.URL())

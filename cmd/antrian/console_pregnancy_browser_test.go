@@ -126,6 +126,9 @@ func TestBrowserConsolePregnancyFind(t *testing.T) {
 			t.Errorf("suggestion: got %q, want %q", got, want)
 		}
 		waitFor(t, desk, "the offer", `!document.querySelector('#p-enrol').hidden && !document.querySelector('#p-e-open').hidden`, wait)
+		if got := text(t, desk, "#p-elig"); got != "Dapat didaftarkan ke intervensi BTS sebagai ibu hamil risiko tinggi." {
+			t.Errorf("the offer's announcement: got %q", got)
+		}
 		if got := eval[string](t, desk, `document.querySelector('#p-list button[aria-pressed=true]').dataset.id`); got != fmt.Sprint(susanti) {
 			t.Errorf("pressed button: id %q, want %d", got, susanti)
 		}
@@ -142,7 +145,7 @@ func TestBrowserConsolePregnancyFind(t *testing.T) {
 		if got := text(t, desk, "#p-weeks"); !strings.HasPrefix(got, "Usia kehamilan 21 minggu") {
 			t.Errorf("weeks: got %q, want 21", got)
 		}
-		time.Sleep(300 * time.Millisecond) // the enrolments' answer
+		waitFor(t, desk, "the enrolment check for her", fmt.Sprintf(`document.querySelector('#p-enrol').dataset.checked === '%d'`, wulandari), wait)
 		if eval[bool](t, desk, `!document.querySelector('#p-enrol').hidden`) {
 			t.Error("enrolment offered to a woman without risk")
 		}
@@ -480,7 +483,7 @@ func TestBrowserConsolePregnancyRegisterEnrol(t *testing.T) {
 		do(t, desk, "save her again", typeIn(`#p-name`, sari.Name), typeIn(`#p-nik`, sari.NIK),
 			setValue(`#p-hpht`, day(sari.HPHT)), setValue(`#p-desa`, "sobo-desa"), click(`#p-reg-save`))
 		waitFor(t, desk, "the NIK error", `!document.querySelector('#p-nik-error').hidden`, wait)
-		if got := text(t, desk, "#p-nik-error"); !strings.HasPrefix(got, "This NIK is already registered.") {
+		if got := text(t, desk, "#p-nik-error"); !strings.HasPrefix(got, "This pregnancy is already registered") {
 			t.Errorf("NIK error: got %q", got)
 		}
 		if n := dbCount(t, app, `SELECT count(*) FROM bts_pregnancies`); n != 1 {

@@ -250,7 +250,7 @@ function mShow(err, fields, form, prefix) {
   // The API writes Indonesian; English pages translate the rules of the
   // fields they know, and a NIK already registered in general terms.
   const id = fields[err.field] || form,
-    key = err.code === 'conflict' && err.field === 'nik' ? 'con.err.nik_taken' : (prefix || 'con.m.err.') + err.field;
+    key = (prefix || 'con.m.err.') + (err.code === 'conflict' && err.field === 'nik' ? 'nik_taken' : err.field);
   mError(id, en() && t(key) !== key ? t(key) : err.message);
   if (id === form) return;
   const el = $(id);
@@ -697,7 +697,8 @@ async function pEligible(w, visit) {
   }
   if (visit !== mTicket || w !== pWoman) return;
   if (on) eState('p', on, false);
-  else if (w.suggestion) { pSug = w.suggestion; eState('p', null, true); }
+  else if (w.suggestion) { pSug = w.suggestion; eState('p', null, true, t('con.p.e.offer')); }
+  $('p-enrol').dataset.checked = String(w.id); // whom the section has decided for
 }
 
 $('p-e-open').addEventListener('click', () => pSug && eOpen('p'));
