@@ -15,6 +15,23 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// btsSection is a waitFor condition: the console's BTS section id (m: a
+// child, p: a pregnant woman) is shown and open.
+func btsSection(id string) string {
+	return fmt.Sprintf(`!document.querySelector('#%s').hidden && document.querySelector('#%s').open`, id, id)
+}
+
+// callVisit calls ticket code from the console desk once it is on the
+// waiting list, and waits for the BTS section (btsSection) to open for the
+// visit.
+func callVisit(t *testing.T, desk context.Context, code, section string) {
+	t.Helper()
+	const wait = 10 * time.Second
+	waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('`+code+`')`, wait)
+	do(t, desk, "call next", click(`#next`))
+	waitFor(t, desk, "the section", btsSection(section), wait)
+}
+
 // consoleDesk opens the console in a new tab and logs in as petugas.
 func consoleDesk(t *testing.T, b context.Context, base string) context.Context {
 	t.Helper()
@@ -107,7 +124,7 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 		waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('`+tk.Code+`')`, wait)
 		do(t, desk, "call next", click(`#next`))
 		waitFor(t, desk, "the current ticket", `document.querySelector('#cur-code').textContent === '`+tk.Code+`'`, wait)
-		waitFor(t, desk, "the section", `!document.querySelector('#m').hidden && document.querySelector('#m').open`, wait)
+		waitFor(t, desk, "the section", btsSection("m"), wait)
 		do(t, desk, "search", typeIn(`#m-q`, "Siti\r"))
 		waitFor(t, desk, "two children", `document.querySelectorAll('#m-kids button').length === 2`, wait)
 		// By keyboard: focus the child and press Enter; the weight is next.
@@ -232,7 +249,7 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 
 	t.Run("English errors through the language switch", func(t *testing.T) {
 		do(t, desk, "reload in English", chromedp.Navigate(base+"/console?lang=en"))
-		waitFor(t, desk, "the section", `!document.querySelector('#m').hidden && document.querySelector('#m').open`, wait)
+		waitFor(t, desk, "the section", btsSection("m"), wait)
 		if got := text(t, desk, "#m summary"); got != "Child measurement (BTS)" {
 			t.Errorf("summary: got %q", got)
 		}
@@ -292,9 +309,7 @@ func TestBrowserConsoleRegisterChild(t *testing.T) {
 	chooseUnit(t, desk, "KIA")
 
 	t.Run("a search that finds nobody offers the form", func(t *testing.T) {
-		waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('`+tk.Code+`')`, wait)
-		do(t, desk, "call next", click(`#next`))
-		waitFor(t, desk, "the section", `!document.querySelector('#m').hidden && document.querySelector('#m').open`, wait)
+		callVisit(t, desk, tk.Code, "m")
 		do(t, desk, "search", typeIn(`#m-q`, "Bayu Pratama\r"))
 		waitFor(t, desk, "the form", `!document.querySelector('#m-reg').hidden && document.querySelector('#m-desa').options.length > 1`, wait)
 		if got := text(t, desk, "#m-found"); !strings.HasPrefix(got, "Tidak ada anak terdaftar") {
@@ -480,9 +495,7 @@ func TestBrowserConsoleEnrol(t *testing.T) {
 	chooseUnit(t, desk, "KIA")
 
 	t.Run("a stunting measurement shows the suggestion", func(t *testing.T) {
-		waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('`+tk.Code+`')`, wait)
-		do(t, desk, "call next", click(`#next`))
-		waitFor(t, desk, "the section", `!document.querySelector('#m').hidden && document.querySelector('#m').open`, wait)
+		callVisit(t, desk, tk.Code, "m")
 		do(t, desk, "search", typeIn(`#m-q`, "Aminah\r"))
 		waitFor(t, desk, "the child", `document.querySelectorAll('#m-kids button').length === 1`, wait)
 		do(t, desk, "pick", click(`#m-kids button`))

@@ -91,9 +91,7 @@ func TestBrowserConsolePregnancyFind(t *testing.T) {
 	})
 
 	t.Run("picking a woman shows her weeks and the suggestion", func(t *testing.T) {
-		waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('`+tks[0].Code+`')`, wait)
-		do(t, desk, "call next", click(`#next`))
-		waitFor(t, desk, "the section", `!document.querySelector('#p').hidden && document.querySelector('#p').open`, wait)
+		callVisit(t, desk, tks[0].Code, "p")
 		if got := text(t, desk, "#p summary"); got != "Ibu hamil (BTS)" {
 			t.Errorf("summary: got %q", got)
 		}
@@ -236,9 +234,7 @@ func TestBrowserConsolePregnancyRegisterEnrol(t *testing.T) {
 	chooseUnit(t, desk, "KIA")
 
 	t.Run("a search that finds nobody offers the form", func(t *testing.T) {
-		waitFor(t, desk, "the waiting list", `document.querySelector('#wlist').textContent.includes('`+tk.Code+`')`, wait)
-		do(t, desk, "call next", click(`#next`))
-		waitFor(t, desk, "the section", `!document.querySelector('#p').hidden && document.querySelector('#p').open`, wait)
+		callVisit(t, desk, tk.Code, "p")
 		do(t, desk, "search", typeIn(`#p-q`, "Sari Dewi\r"))
 		waitFor(t, desk, "the form", `!document.querySelector('#p-reg').hidden && document.querySelector('#p-desa').options.length > 1`, wait)
 		if got := text(t, desk, "#p-found"); !strings.HasPrefix(got, "Tidak ada ibu hamil terdaftar") {
@@ -440,7 +436,7 @@ func TestBrowserConsolePregnancyRegisterEnrol(t *testing.T) {
 
 	t.Run("the English page says it in English", func(t *testing.T) {
 		do(t, desk, "reload in English", chromedp.Navigate(base+"/console?lang=en"))
-		waitFor(t, desk, "the section", `!document.querySelector('#p').hidden && document.querySelector('#p').open`, wait)
+		waitFor(t, desk, "the section", btsSection("p"), wait)
 		if got := text(t, desk, "#p summary"); got != "Pregnant women (BTS)" {
 			t.Errorf("summary: got %q", got)
 		}

@@ -570,27 +570,33 @@ for (const s of ['m', 'p']) {
   });
   $(s + '-e-end').addEventListener('input', () => { delete $(s + '-e-end').dataset.auto; });
 }
-$('m-e-open').addEventListener('click', () => mSug && eOpen('m'));
-
-$('m-e-form').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  if (!mSug || !mKid) return;
-  const body = eBody('m', mSug);
-  if (!body) return;
-  body.child_id = mKid.id;
-  const kid = mKid, visit = mTicket;
-  $('m-e-save').disabled = true;
-  try {
-    const e = await api('POST', bts('/enrolments'), body);
-    if (visit !== mTicket || kid !== mKid) return; // enrolled; the next measurement says so
-    mSug = null;
-    eDone('m', e);
-  } catch (err) {
-    if (visit === mTicket && kid === mKid) mShow(err, eFields('m'), 'm-e-form');
-  } finally {
-    $('m-e-save').disabled = false;
-  }
-});
+// eBind wires section s's enrolment offer: sug and who read the section's
+// suggestion and target (the child or the woman), idField names the target
+// in the request, and clearSug forgets the suggestion once enrolled.
+function eBind(s, sug, who, idField, clearSug) {
+  $(s + '-e-open').addEventListener('click', () => sug() && eOpen(s));
+  $(s + '-e-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const x = who(), g = sug();
+    if (!g || !x) return;
+    const body = eBody(s, g);
+    if (!body) return;
+    body[idField] = x.id;
+    const visit = mTicket;
+    $(s + '-e-save').disabled = true;
+    try {
+      const e = await api('POST', bts('/enrolments'), body);
+      if (visit !== mTicket || x !== who()) return; // enrolled; the section says so next time
+      clearSug();
+      eDone(s, e);
+    } catch (err) {
+      if (visit === mTicket && x === who()) mShow(err, eFields(s), s + '-e-form');
+    } finally {
+      $(s + '-e-save').disabled = false;
+    }
+  });
+}
+eBind('m', () => mSug, () => mKid, 'child_id', () => { mSug = null; });
 
 // --- Pregnant women (BTS) at this visit: find her or register her, see
 // her weeks of gestation and the bumil-risti suggestion with its reasons,
@@ -701,27 +707,7 @@ async function pEligible(w, visit) {
   $('p-enrol').dataset.checked = String(w.id); // whom the section has decided for
 }
 
-$('p-e-open').addEventListener('click', () => pSug && eOpen('p'));
-
-$('p-e-form').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  if (!pSug || !pWoman) return;
-  const body = eBody('p', pSug);
-  if (!body) return;
-  body.pregnancy_id = pWoman.id;
-  const w = pWoman, visit = mTicket;
-  $('p-e-save').disabled = true;
-  try {
-    const e = await api('POST', bts('/enrolments'), body);
-    if (visit !== mTicket || w !== pWoman) return; // enrolled; picking her again says so
-    pSug = null;
-    eDone('p', e);
-  } catch (err) {
-    if (visit === mTicket && w === pWoman) mShow(err, eFields('p'), 'p-e-form');
-  } finally {
-    $('p-e-save').disabled = false;
-  }
-});
+eBind('p', () => pSug, () => pWoman, 'pregnancy_id', () => { pSug = null; });
 
 // Registering a pregnant woman that the search did not find.
 
