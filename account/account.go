@@ -7,21 +7,13 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"golang.org/x/crypto/argon2"
-)
-
-// Errors.
-var (
-	ErrInvalid         = errors.New("invalid")
-	ErrNotFound        = errors.New("not found")
-	ErrUnauthenticated = errors.New("unauthenticated")
-	ErrExists          = errors.New("already exists")
 )
 
 // Role is what a staff account may do.
@@ -41,7 +33,7 @@ func ParseRole(s string) (Role, error) {
 	case Admin, Staff, Kader, Dinkes:
 		return r, nil
 	}
-	return "", fmt.Errorf("role %q: %w (admin, staff, kader, dinkes)", s, ErrInvalid)
+	return "", fmt.Errorf("role %q: %w (admin, staff, kader, dinkes)", s, fault.ErrInvalid)
 }
 
 // User is a staff account.
@@ -79,10 +71,10 @@ const (
 // HashPassword returns an encoded argon2id hash of password.
 func HashPassword(password string) (string, error) {
 	if len(password) < 8 {
-		return "", fmt.Errorf("password: %w: at least 8 characters", ErrInvalid)
+		return "", fmt.Errorf("password: %w: at least 8 characters", fault.ErrInvalid)
 	}
 	if len(password) > 1024 {
-		return "", fmt.Errorf("password: %w: at most 1024 characters", ErrInvalid)
+		return "", fmt.Errorf("password: %w: at most 1024 characters", fault.ErrInvalid)
 	}
 	salt := make([]byte, 16)
 	rand.Read(salt)

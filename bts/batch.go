@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // batchInputHeader is the header ConvertCSV requires, in this order.
@@ -44,7 +46,7 @@ var batchOutputColumns = []string{
 // on errw naming its line; line 1 is the header. Bad rows do not stop the
 // conversion; bad counts them.
 //
-// ConvertCSV returns an error wrapping ErrInvalid when the input is empty or
+// ConvertCSV returns an error wrapping fault.ErrInvalid when the input is empty or
 // its header is wrong (nothing is written then), and any
 // error from reading in or writing out or errw.
 func ConvertCSV(in io.Reader, out, errw io.Writer) (bad int, err error) {
@@ -54,13 +56,13 @@ func ConvertCSV(in io.Reader, out, errw io.Writer) (bad int, err error) {
 	switch {
 	case errors.Is(err, io.EOF):
 		return 0, fmt.Errorf("bts: convert CSV: empty input, want header %s: %w",
-			strings.Join(batchInputHeader, ","), ErrInvalid)
+			strings.Join(batchInputHeader, ","), fault.ErrInvalid)
 	case err != nil:
 		return 0, fmt.Errorf("bts: convert CSV: header: %w", err)
 	}
 	if !isBatchHeader(header) {
 		return 0, fmt.Errorf("bts: convert CSV: header %q, want %s: %w",
-			strings.Join(header, ","), strings.Join(batchInputHeader, ","), ErrInvalid)
+			strings.Join(header, ","), strings.Join(batchInputHeader, ","), fault.ErrInvalid)
 	}
 
 	w := csv.NewWriter(out)

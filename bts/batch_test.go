@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/antrian/antrian/fault"
 )
 
 const batchHeader = "sex,age_days,weight_kg,lenhei_cm,measure,oedema"
@@ -191,8 +193,8 @@ func TestConvertCSVHeader(t *testing.T) {
 			var out, errw bytes.Buffer
 			_, err := ConvertCSV(strings.NewReader(tt.input), &out, &errw)
 			if tt.wantErr {
-				if !errors.Is(err, ErrInvalid) {
-					t.Errorf("got error %v, want ErrInvalid", err)
+				if !errors.Is(err, fault.ErrInvalid) {
+					t.Errorf("got error %v, want fault.ErrInvalid", err)
 				}
 				if out.Len() != 0 {
 					t.Errorf("got output %q, want none", out.String())

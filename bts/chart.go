@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // ChartIndicator selects the growth chart drawn.
@@ -44,10 +46,10 @@ func ChartPoints(ms []Measurement, ind ChartIndicator) []ChartPoint {
 // GrowthChartSVG draws the WHO curves at -3, -2, 0, +2 and +3 SD (and ±1
 // lightly) for sex and indicator ind from 0 to 60 months, with the child's
 // points, as a self-contained SVG document. Labels are in Bahasa
-// Indonesia. It returns a *FieldError for an unknown sex or indicator.
+// Indonesia. It returns a *fault.Error for an unknown sex or indicator.
 func GrowthChartSVG(sex Sex, ind ChartIndicator, points []ChartPoint) ([]byte, error) {
 	if sex != Male && sex != Female {
-		return nil, invalid("sex", "Jenis kelamin tidak dikenal.")
+		return nil, fault.Invalid("sex", "Jenis kelamin tidak dikenal.")
 	}
 	t := tables()
 	var g *grid
@@ -58,7 +60,7 @@ func GrowthChartSVG(sex Sex, ind ChartIndicator, points []ChartPoint) ([]byte, e
 	case ChartWeight:
 		g, title, unit = &t.weiDaily, "Berat Badan menurut Umur (BB/U)", "kg"
 	default:
-		return nil, invalid("indicator", "Grafik harus lhfa atau wfa.")
+		return nil, fault.Invalid("indicator", "Grafik harus lhfa atau wfa.")
 	}
 	const (
 		w, h                   = 720.0, 480.0

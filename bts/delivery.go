@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"time"
 	"unicode/utf8"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // ItemKind is a kind of animal protein delivered.
@@ -83,37 +85,37 @@ var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
 
 // Validate checks a new report against its enrolment on the facility's day
 // today. The day must be one the target is enrolled on, not in the future,
-// and at most MaxLateDays ago. It fills TotalRp. It returns a *FieldError.
+// and at most MaxLateDays ago. It fills TotalRp. It returns a *fault.Error.
 func (d *Delivery) Validate(e Enrolment, today time.Time) error {
 	switch {
 	case !clientIDPattern.MatchString(d.ClientID):
-		return invalid("client_id", "client_id harus 8-64 huruf, angka, - atau _.")
+		return fault.Invalid("client_id", "client_id harus 8-64 huruf, angka, - atau _.")
 	case d.DeliveredOn.IsZero() || dateOf(d.DeliveredOn).After(dateOf(today)):
-		return invalid("date", "Tanggal tidak boleh kosong atau di masa depan.")
+		return fault.Invalid("date", "Tanggal tidak boleh kosong atau di masa depan.")
 	case AgeDays(d.DeliveredOn, today) > MaxLateDays:
-		return invalid("date", "Laporan lebih dari 30 hari yang lalu tidak bisa dikirim.")
+		return fault.Invalid("date", "Laporan lebih dari 30 hari yang lalu tidak bisa dikirim.")
 	case !e.ActiveOn(d.DeliveredOn):
-		return invalid("date", "Sasaran tidak terdaftar intervensi pada tanggal itu.")
+		return fault.Invalid("date", "Sasaran tidak terdaftar intervensi pada tanggal itu.")
 	case len(d.Items) == 0:
-		return invalid("items", "Isi paling sedikit satu bahan pangan.")
+		return fault.Invalid("items", "Isi paling sedikit satu bahan pangan.")
 	case len(d.Items) > 10:
-		return invalid("items", "Terlalu banyak baris bahan pangan.")
+		return fault.Invalid("items", "Terlalu banyak baris bahan pangan.")
 	case d.Consumption != Habis && d.Consumption != Sisa && d.Consumption != TidakDimakan:
-		return invalid("consumption", "Pilih habis, sisa atau tidak dimakan.")
+		return fault.Invalid("consumption", "Pilih habis, sisa atau tidak dimakan.")
 	case utf8.RuneCountInString(d.Notes) > 500:
-		return invalid("notes", "Catatan paling banyak 500 huruf.")
+		return fault.Invalid("notes", "Catatan paling banyak 500 huruf.")
 	}
 	d.TotalRp = 0
 	for _, it := range d.Items {
 		switch {
 		case !validKind(it.Kind):
-			return invalid("items", "Jenis bahan pangan tidak dikenal: "+string(it.Kind)+".")
+			return fault.Invalid("items", "Jenis bahan pangan tidak dikenal: "+string(it.Kind)+".")
 		case !(it.Qty > 0 && it.Qty <= 100):
-			return invalid("items", "Jumlah harus lebih dari 0.")
+			return fault.Invalid("items", "Jumlah harus lebih dari 0.")
 		case it.PriceRp < 0 || it.PriceRp > 1_000_000:
-			return invalid("items", "Harga tidak masuk akal.")
+			return fault.Invalid("items", "Harga tidak masuk akal.")
 		case utf8.RuneCountInString(it.Note) > 100:
-			return invalid("items", "Keterangan bahan terlalu panjang.")
+			return fault.Invalid("items", "Keterangan bahan terlalu panjang.")
 		}
 		d.TotalRp += it.PriceRp
 	}
@@ -139,17 +141,17 @@ func (d Delivery) Late(loc *time.Location) bool {
 
 // Review returns the delivery with the nutritionist's verdict. Only a
 // pending report can be reviewed, and a rejection needs a note; it returns
-// ErrConflict or a *FieldError otherwise.
+// fault.ErrConflict or a *fault.Error otherwise.
 func (d Delivery) Review(verdict Status, note, by string, at time.Time) (Delivery, error) {
 	switch {
 	case verdict != Verified && verdict != Rejected:
-		return d, invalid("status", "Status harus verified atau rejected.")
+		return d, fault.Invalid("status", "Status harus verified atau rejected.")
 	case verdict == Rejected && note == "":
-		return d, invalid("note", "Tulis alasan penolakan.")
+		return d, fault.Invalid("note", "Tulis alasan penolakan.")
 	case utf8.RuneCountInString(note) > 300:
-		return d, invalid("note", "Catatan terlalu panjang.")
+		return d, fault.Invalid("note", "Catatan terlalu panjang.")
 	case d.Status != Pending:
-		return d, ErrConflict
+		return d, fault.ErrConflict
 	}
 	d.Status, d.ReviewNote, d.ReviewedBy, d.ReviewedAt = verdict, note, by, &at
 	return d, nil

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // TargetType is the kind of target of the daily protein intervention.
@@ -45,7 +47,7 @@ type Enrolment struct {
 }
 
 // Normalize fills the defaults: End = Start + DefaultDays - 1 and the
-// default allowance. It returns a *FieldError when a field is wrong.
+// default allowance. It returns a *fault.Error when a field is wrong.
 func (e *Enrolment) Normalize() error {
 	if e.End.IsZero() && !e.Start.IsZero() {
 		e.End = dateOf(e.Start).AddDate(0, 0, DefaultDays-1)
@@ -55,19 +57,19 @@ func (e *Enrolment) Normalize() error {
 	}
 	switch {
 	case e.Target != Baduta && e.Target != Balita && e.Target != BumilRisti:
-		return invalid("target_type", "Jenis sasaran harus baduta, balita atau bumil_risti.")
+		return fault.Invalid("target_type", "Jenis sasaran harus baduta, balita atau bumil_risti.")
 	case (e.Target == BumilRisti) != (e.PregnancyID != 0) || (e.Target != BumilRisti) != (e.ChildID != 0):
-		return invalid("target_type", "Baduta/balita untuk anak, bumil_risti untuk ibu hamil.")
+		return fault.Invalid("target_type", "Baduta/balita untuk anak, bumil_risti untuk ibu hamil.")
 	case e.Start.IsZero():
-		return invalid("start", "Isi tanggal mulai.")
+		return fault.Invalid("start", "Isi tanggal mulai.")
 	case dateOf(e.End).Before(dateOf(e.Start)):
-		return invalid("end", "Tanggal selesai sebelum tanggal mulai.")
+		return fault.Invalid("end", "Tanggal selesai sebelum tanggal mulai.")
 	case AgeDays(e.Start, e.End) > 2*366:
-		return invalid("end", "Intervensi paling lama dua tahun.")
+		return fault.Invalid("end", "Intervensi paling lama dua tahun.")
 	case e.AllowanceRp < 0 || e.AllowanceRp > 1_000_000:
-		return invalid("allowance_rp", "Uang harian tidak masuk akal.")
+		return fault.Invalid("allowance_rp", "Uang harian tidak masuk akal.")
 	case utf8.RuneCountInString(e.Supplier) > 100 || utf8.RuneCountInString(e.Reason) > 300:
-		return invalid("supplier", "Isian terlalu panjang.")
+		return fault.Invalid("supplier", "Isian terlalu panjang.")
 	}
 	return nil
 }
@@ -75,8 +77,8 @@ func (e *Enrolment) Normalize() error {
 // Exit ends the enrolment early: the target recovered, moved away, died,
 // or the family declined. on is the first day without deliveries, from the
 // start to today (or the start, for an enrolment that has not started);
-// zero means today, or the start if later. It returns a *FieldError when
-// reason is empty or too long or on is out of that range, and ErrConflict
+// zero means today, or the start if later. It returns a *fault.Error when
+// reason is empty or too long or on is out of that range, and fault.ErrConflict
 // when the target has already left.
 func (e Enrolment) Exit(on time.Time, reason string, today time.Time) (Enrolment, error) {
 	reason = strings.TrimSpace(reason)
@@ -89,15 +91,15 @@ func (e Enrolment) Exit(on time.Time, reason string, today time.Time) (Enrolment
 	}
 	switch {
 	case !e.ExitedOn.IsZero():
-		return e, fmt.Errorf("enrolment %d left on %s: %w", e.ID, e.ExitedOn.Format(time.DateOnly), ErrConflict)
+		return e, fmt.Errorf("enrolment %d left on %s: %w", e.ID, e.ExitedOn.Format(time.DateOnly), fault.ErrConflict)
 	case reason == "":
-		return e, invalid("exit_reason", "Isi alasan keluar (mis. sudah tidak stunting, pindah).")
+		return e, fault.Invalid("exit_reason", "Isi alasan keluar (mis. sudah tidak stunting, pindah).")
 	case utf8.RuneCountInString(reason) > 300:
-		return e, invalid("exit_reason", "Alasan keluar paling panjang 300 huruf.")
+		return e, fault.Invalid("exit_reason", "Alasan keluar paling panjang 300 huruf.")
 	case dateOf(on).Before(dateOf(e.Start)):
-		return e, invalid("exited_on", "Tanggal keluar sebelum tanggal mulai.")
+		return e, fault.Invalid("exited_on", "Tanggal keluar sebelum tanggal mulai.")
 	case dateOf(on).After(dateOf(latest)):
-		return e, invalid("exited_on", "Tanggal keluar tidak boleh setelah hari ini.")
+		return e, fault.Invalid("exited_on", "Tanggal keluar tidak boleh setelah hari ini.")
 	}
 	e.ExitedOn, e.ExitReason = dateOf(on), reason
 	return e, nil

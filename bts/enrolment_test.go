@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 func TestEnrolmentExit(t *testing.T) {
@@ -30,8 +32,8 @@ func TestEnrolmentExit(t *testing.T) {
 	if d, err := e.Exit(time.Time{}, "Pindah", today); err != nil || !d.ExitedOn.Equal(today) {
 		t.Errorf("exit without a date: %v %v, want today", d.ExitedOn, err)
 	}
-	if _, err := left.Exit(today, "lagi", today); !errors.Is(err, ErrConflict) {
-		t.Errorf("a second exit: %v, want ErrConflict", err)
+	if _, err := left.Exit(today, "lagi", today); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("a second exit: %v, want fault.ErrConflict", err)
 	}
 	for _, tc := range []struct {
 		on     time.Time
@@ -44,7 +46,7 @@ func TestEnrolmentExit(t *testing.T) {
 		{day("2026-10-31"), "Pindah", "exited_on"},
 		{day("2026-11-28"), "Pindah", "exited_on"},
 	} {
-		var fe *FieldError
+		var fe *fault.Error
 		if _, err := e.Exit(tc.on, tc.reason, today); !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("Exit(%s, %.10q): %v, want an error on %s", tc.on.Format(time.DateOnly), tc.reason, err, tc.field)
 		}

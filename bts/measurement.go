@@ -4,6 +4,8 @@ import (
 	"math"
 	"time"
 	"unicode/utf8"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // Place is where a measurement was taken.
@@ -42,33 +44,33 @@ type Measurement struct {
 }
 
 // NewMeasurement checks in against the child and computes the result with
-// method m, which the child's facility chooses. It returns a *FieldError
-// (ErrInvalid) when a field is wrong: a date before birth or after today,
+// method m, which the child's facility chooses. It returns a *fault.Error
+// (fault.ErrInvalid) when a field is wrong: a date before birth or after today,
 // nothing measured, absurd values, a ticket at a posyandu.
 func NewMeasurement(c Child, in MeasurementInput, m Method, today time.Time) (Measurement, error) {
 	switch {
 	case in.MeasuredOn.IsZero() || dateOf(in.MeasuredOn).After(dateOf(today)):
-		return Measurement{}, invalid("measured_on", "Tanggal ukur tidak boleh kosong atau di masa depan.")
+		return Measurement{}, fault.Invalid("measured_on", "Tanggal ukur tidak boleh kosong atau di masa depan.")
 	case dateOf(in.MeasuredOn).Before(dateOf(c.BirthDate)):
-		return Measurement{}, invalid("measured_on", "Tanggal ukur sebelum tanggal lahir.")
+		return Measurement{}, fault.Invalid("measured_on", "Tanggal ukur sebelum tanggal lahir.")
 	case in.WeightKg == 0 && in.LenHeiCm == 0:
-		return Measurement{}, invalid("weight_kg", "Isi berat atau panjang/tinggi badan.")
+		return Measurement{}, fault.Invalid("weight_kg", "Isi berat atau panjang/tinggi badan.")
 	case !plausibleAmount(in.WeightKg, 0.2, 60):
-		return Measurement{}, invalid("weight_kg", "Berat badan harus antara 0,2 dan 60 kg.")
+		return Measurement{}, fault.Invalid("weight_kg", "Berat badan harus antara 0,2 dan 60 kg.")
 	case !plausibleAmount(in.LenHeiCm, 30, 150):
-		return Measurement{}, invalid("lenhei_cm", "Panjang/tinggi badan harus antara 30 dan 150 cm.")
+		return Measurement{}, fault.Invalid("lenhei_cm", "Panjang/tinggi badan harus antara 30 dan 150 cm.")
 	case !plausibleAmount(in.LiLACm, 5, 40):
-		return Measurement{}, invalid("lila_cm", "LiLA harus antara 5 dan 40 cm.")
+		return Measurement{}, fault.Invalid("lila_cm", "LiLA harus antara 5 dan 40 cm.")
 	case !plausibleAmount(in.HeadCm, 20, 70):
-		return Measurement{}, invalid("head_cm", "Lingkar kepala harus antara 20 dan 70 cm.")
+		return Measurement{}, fault.Invalid("head_cm", "Lingkar kepala harus antara 20 dan 70 cm.")
 	case in.Measure < MeasureUnknown || in.Measure > MeasureStanding:
-		return Measurement{}, invalid("measure", "Cara ukur harus terlentang (l) atau berdiri (h).")
+		return Measurement{}, fault.Invalid("measure", "Cara ukur harus terlentang (l) atau berdiri (h).")
 	case in.Place != AtPuskesmas && in.Place != AtPosyandu:
-		return Measurement{}, invalid("place", "Tempat ukur harus puskesmas atau posyandu.")
+		return Measurement{}, fault.Invalid("place", "Tempat ukur harus puskesmas atau posyandu.")
 	case in.Place == AtPosyandu && in.TicketID != "":
-		return Measurement{}, invalid("ticket_id", "Pengukuran di posyandu tidak punya tiket antrean.")
+		return Measurement{}, fault.Invalid("ticket_id", "Pengukuran di posyandu tidak punya tiket antrean.")
 	case utf8.RuneCountInString(in.MeasuredBy) > 100:
-		return Measurement{}, invalid("measured_by", "Nama pengukur terlalu panjang.")
+		return Measurement{}, fault.Invalid("measured_by", "Nama pengukur terlalu panjang.")
 	}
 	r, err := Compute(Input{
 		Sex:      c.Sex,
@@ -89,7 +91,7 @@ func plausibleAmount(v, lo, hi float64) bool {
 	return v == 0 || (v >= lo && v <= hi && !math.IsNaN(v))
 }
 
-// ParseMethod parses "daily" or "monthly". It returns ErrInvalid otherwise.
+// ParseMethod parses "daily" or "monthly". It returns fault.ErrInvalid otherwise.
 func ParseMethod(s string) (Method, error) {
 	switch s {
 	case "daily", "":
@@ -97,7 +99,7 @@ func ParseMethod(s string) (Method, error) {
 	case "monthly":
 		return MethodMonthly, nil
 	}
-	return 0, invalid("method", "Metode harus daily atau monthly.")
+	return 0, fault.Invalid("method", "Metode harus daily atau monthly.")
 }
 
 // ParseMeasure parses "l" (lying), "h" (standing) or "" (unknown).
@@ -110,7 +112,7 @@ func ParseMeasure(s string) (Measure, error) {
 	case "h":
 		return MeasureStanding, nil
 	}
-	return 0, invalid("measure", "Cara ukur harus l (terlentang) atau h (berdiri).")
+	return 0, fault.Invalid("measure", "Cara ukur harus l (terlentang) atau h (berdiri).")
 }
 
 // Code returns "l", "h" or "" for m, the form stored and sent.

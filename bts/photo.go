@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/antrian/antrian/fault"
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
 )
@@ -44,18 +45,21 @@ type Photo struct {
 	Meta PhotoMeta
 }
 
+// ErrPhotoTooLarge is a photo over MaxPhotoBytes or MaxPhotoPixels.
+var ErrPhotoTooLarge = fault.New(fault.ErrTooLarge, "", "Foto terlalu besar.")
+
 // ProcessPhoto checks an upload and makes the image to serve. The type is
 // decided by the content, never by the name or the declared type.
 //
-// It returns an error wrapping ErrTooLarge when the file is over
-// MaxPhotoBytes or the image over MaxPhotoPixels, and a *FieldError
-// (ErrInvalid) for field "photo" when the content is not a whole JPEG, PNG
+// It returns an error wrapping fault.ErrTooLarge when the file is over
+// MaxPhotoBytes or the image over MaxPhotoPixels, and a *fault.Error
+// (fault.ErrInvalid) for field "photo" when the content is not a whole JPEG, PNG
 // or WebP image.
 func ProcessPhoto(b []byte) (Photo, error) {
 	if len(b) > MaxPhotoBytes {
-		return Photo{}, fmt.Errorf("photo of %d bytes: %w", len(b), ErrTooLarge)
+		return Photo{}, fmt.Errorf("photo of %d bytes: %w", len(b), ErrPhotoTooLarge)
 	}
-	notImage := invalid("photo", "Foto harus berupa gambar JPEG, PNG atau WebP.")
+	notImage := fault.Invalid("photo", "Foto harus berupa gambar JPEG, PNG atau WebP.")
 	var p Photo
 	var decodeConfig func([]byte) (image.Config, error)
 	var decode func([]byte) (image.Image, error)
@@ -80,7 +84,7 @@ func ProcessPhoto(b []byte) (Photo, error) {
 		return Photo{}, notImage
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > MaxPhotoPixels {
-		return Photo{}, fmt.Errorf("photo of %dx%d pixels: %w", cfg.Width, cfg.Height, ErrTooLarge)
+		return Photo{}, fmt.Errorf("photo of %dx%d pixels: %w", cfg.Width, cfg.Height, ErrPhotoTooLarge)
 	}
 	img, err := decode(b)
 	if err != nil {
@@ -176,10 +180,10 @@ type PhotoStore struct {
 
 func (s PhotoStore) path(hash string) (string, error) {
 	if len(hash) != 64 {
-		return "", fmt.Errorf("photo %q: %w", hash, ErrNotFound)
+		return "", fmt.Errorf("photo %q: %w", hash, fault.ErrNotFound)
 	}
 	if _, err := hex.DecodeString(hash); err != nil {
-		return "", fmt.Errorf("photo %q: %w", hash, ErrNotFound)
+		return "", fmt.Errorf("photo %q: %w", hash, fault.ErrNotFound)
 	}
 	return filepath.Join(s.Dir, hash[:2], hash+".jpg"), nil
 }
@@ -218,7 +222,7 @@ func (s PhotoStore) Put(p Photo) error {
 	return nil
 }
 
-// Open opens the stored photo with hash. It returns ErrNotFound when there
+// Open opens the stored photo with hash. It returns fault.ErrNotFound when there
 // is none.
 func (s PhotoStore) Open(hash string) (*os.File, error) {
 	name, err := s.path(hash)
@@ -227,7 +231,7 @@ func (s PhotoStore) Open(hash string) (*os.File, error) {
 	}
 	f, err := os.Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("photo %s: %w", hash, ErrNotFound)
+		return nil, fmt.Errorf("photo %s: %w", hash, fault.ErrNotFound)
 	}
 	return f, err
 }

@@ -15,6 +15,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // exifBlock builds a TIFF block with an orientation, DateTimeOriginal with
@@ -232,21 +234,21 @@ func TestProcessPhotoRejects(t *testing.T) {
 		in   []byte
 		want error
 	}{
-		{"text", []byte("bukan foto, hanya teks"), ErrInvalid},
-		{"empty", nil, ErrInvalid},
-		{"gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), ErrInvalid},
-		{"truncated jpeg", good[:len(good)/2], ErrInvalid},
-		{"html named .jpg", []byte("<html><script>alert(1)</script>"), ErrInvalid},
-		{"too many bytes", append(append([]byte{}, good...), make([]byte, MaxPhotoBytes)...), ErrTooLarge},
-		{"too many pixels", hugePNGHeader(), ErrTooLarge},
+		{"text", []byte("bukan foto, hanya teks"), fault.ErrInvalid},
+		{"empty", nil, fault.ErrInvalid},
+		{"gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), fault.ErrInvalid},
+		{"truncated jpeg", good[:len(good)/2], fault.ErrInvalid},
+		{"html named .jpg", []byte("<html><script>alert(1)</script>"), fault.ErrInvalid},
+		{"too many bytes", append(append([]byte{}, good...), make([]byte, MaxPhotoBytes)...), fault.ErrTooLarge},
+		{"too many pixels", hugePNGHeader(), fault.ErrTooLarge},
 	} {
 		_, err := ProcessPhoto(tc.in)
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 		}
-		var fe *FieldError
-		if tc.want == ErrInvalid && (!errors.As(err, &fe) || fe.Field != "photo") {
-			t.Errorf("%s: got %v, want a FieldError for photo", tc.name, err)
+		var fe *fault.Error
+		if tc.want == fault.ErrInvalid && (!errors.As(err, &fe) || fe.Field != "photo") {
+			t.Errorf("%s: got %v, want a fault.Error for photo", tc.name, err)
 		}
 	}
 }
@@ -279,8 +281,8 @@ func TestPhotoStore(t *testing.T) {
 	}
 	f.Close()
 	for _, h := range []string{"../../etc/passwd", strings.Repeat("0", 64)} {
-		if _, err := s.Open(h); !errors.Is(err, ErrNotFound) {
-			t.Errorf("Open(%q): got %v, want ErrNotFound", h, err)
+		if _, err := s.Open(h); !errors.Is(err, fault.ErrNotFound) {
+			t.Errorf("Open(%q): got %v, want fault.ErrNotFound", h, err)
 		}
 	}
 	if _, err := os.Stat(s.Dir + "/" + p.Hash[:2] + "/" + p.Hash + ".jpg"); err != nil {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // Kecamatan is a sub-district. Each has a TPPS team and one or more
@@ -63,29 +65,29 @@ type Child struct {
 }
 
 // Validate checks a child's fields on the day today. It returns a
-// *FieldError (ErrInvalid) naming the first field at fault.
+// *fault.Error (fault.ErrInvalid) naming the first field at fault.
 func (c Child) Validate(today time.Time) error {
 	switch {
 	case !validNIK(c.NIK, true):
-		return invalid("nik", "NIK harus 16 angka (boleh kosong untuk bayi baru lahir).")
+		return fault.Invalid("nik", "NIK harus 16 angka (boleh kosong untuk bayi baru lahir).")
 	case !validName(c.Name):
-		return invalid("name", "Isi nama anak (paling banyak 100 huruf).")
+		return fault.Invalid("name", "Isi nama anak (paling banyak 100 huruf).")
 	case c.Sex != Male && c.Sex != Female:
-		return invalid("sex", "Jenis kelamin harus L atau P.")
+		return fault.Invalid("sex", "Jenis kelamin harus L atau P.")
 	case c.BirthDate.IsZero() || dateOf(c.BirthDate).After(dateOf(today)):
-		return invalid("birth_date", "Tanggal lahir tidak boleh kosong atau di masa depan.")
+		return fault.Invalid("birth_date", "Tanggal lahir tidak boleh kosong atau di masa depan.")
 	case AgeDays(c.BirthDate, today) > 7*366:
-		return invalid("birth_date", "Tanggal lahir lebih dari 7 tahun yang lalu; periksa kembali.")
+		return fault.Invalid("birth_date", "Tanggal lahir lebih dari 7 tahun yang lalu; periksa kembali.")
 	case !(c.BirthWeightKg >= 0 && c.BirthWeightKg < 8):
-		return invalid("birth_weight_kg", "Berat lahir tidak masuk akal.")
+		return fault.Invalid("birth_weight_kg", "Berat lahir tidak masuk akal.")
 	case !(c.BirthLengthCm >= 0 && c.BirthLengthCm < 70):
-		return invalid("birth_length_cm", "Panjang lahir tidak masuk akal.")
+		return fault.Invalid("birth_length_cm", "Panjang lahir tidak masuk akal.")
 	case utf8.RuneCountInString(c.MotherName) > 100:
-		return invalid("mother_name", "Nama ibu terlalu panjang.")
+		return fault.Invalid("mother_name", "Nama ibu terlalu panjang.")
 	case !validNIK(c.MotherNIK, true):
-		return invalid("mother_nik", "NIK ibu harus 16 angka.")
+		return fault.Invalid("mother_nik", "NIK ibu harus 16 angka.")
 	case !validNIK(c.KK, true):
-		return invalid("kk", "Nomor KK harus 16 angka.")
+		return fault.Invalid("kk", "Nomor KK harus 16 angka.")
 	}
 	return c.Address.validate()
 }
@@ -93,17 +95,17 @@ func (c Child) Validate(today time.Time) error {
 func (a Address) validate() error {
 	switch {
 	case a.Desa == "":
-		return invalid("desa", "Pilih desa/kelurahan.")
+		return fault.Invalid("desa", "Pilih desa/kelurahan.")
 	case len(a.RT) > 5 || len(a.RW) > 5:
-		return invalid("rt", "RT/RW terlalu panjang.")
+		return fault.Invalid("rt", "RT/RW terlalu panjang.")
 	case utf8.RuneCountInString(a.Street) > 200:
-		return invalid("address", "Alamat terlalu panjang.")
+		return fault.Invalid("address", "Alamat terlalu panjang.")
 	case (a.Lat == nil) != (a.Lon == nil):
-		return invalid("lat", "Isi lintang dan bujur bersama.")
+		return fault.Invalid("lat", "Isi lintang dan bujur bersama.")
 	case a.Lat != nil && !(*a.Lat >= -90 && *a.Lat <= 90):
-		return invalid("lat", "Lintang harus antara -90 dan 90.")
+		return fault.Invalid("lat", "Lintang harus antara -90 dan 90.")
 	case a.Lon != nil && !(*a.Lon >= -180 && *a.Lon <= 180):
-		return invalid("lon", "Bujur harus antara -180 dan 180.")
+		return fault.Invalid("lon", "Bujur harus antara -180 dan 180.")
 	}
 	return nil
 }
@@ -140,31 +142,31 @@ const MaxGestationDays = 300
 // early miscarriage, starts well over this after the one before.
 const SamePregnancyDays = 45
 
-// Validate checks a pregnancy's fields. It returns a *FieldError.
+// Validate checks a pregnancy's fields. It returns a *fault.Error.
 func (p Pregnancy) Validate(today time.Time) error {
 	switch {
 	case !validNIK(p.NIK, true):
-		return invalid("nik", "NIK harus 16 angka.")
+		return fault.Invalid("nik", "NIK harus 16 angka.")
 	case !validName(p.Name):
-		return invalid("name", "Isi nama ibu (paling banyak 100 huruf).")
+		return fault.Invalid("name", "Isi nama ibu (paling banyak 100 huruf).")
 	case !p.HPHT.IsZero() && (dateOf(p.HPHT).After(dateOf(today)) || AgeDays(p.HPHT, today) > MaxGestationDays):
-		return invalid("hpht", fmt.Sprintf("HPHT harus dalam %d hari terakhir.", MaxGestationDays))
+		return fault.Invalid("hpht", fmt.Sprintf("HPHT harus dalam %d hari terakhir.", MaxGestationDays))
 	case !p.BirthDate.IsZero() && (dateOf(p.BirthDate).After(dateOf(today)) || AgeDays(p.BirthDate, today) < 10*365 || AgeDays(p.BirthDate, today) > 60*366):
-		return invalid("birth_date", "Tanggal lahir ibu tidak masuk akal (umur 10 sampai 60 tahun).")
+		return fault.Invalid("birth_date", "Tanggal lahir ibu tidak masuk akal (umur 10 sampai 60 tahun).")
 	case p.Gravida < 0 || p.Gravida > 25:
-		return invalid("gravida", "Kehamilan ke- tidak masuk akal.")
+		return fault.Invalid("gravida", "Kehamilan ke- tidak masuk akal.")
 	case p.Parity < 0 || p.Parity > 20:
-		return invalid("parity", "Paritas tidak masuk akal.")
+		return fault.Invalid("parity", "Paritas tidak masuk akal.")
 	case !(p.HeightCm >= 0 && p.HeightCm < 220):
-		return invalid("height_cm", "Tinggi badan tidak masuk akal.")
+		return fault.Invalid("height_cm", "Tinggi badan tidak masuk akal.")
 	case !(p.LiLACm >= 0 && p.LiLACm < 60):
-		return invalid("lila_cm", "LiLA tidak masuk akal.")
+		return fault.Invalid("lila_cm", "LiLA tidak masuk akal.")
 	case !(p.HbGdL >= 0 && p.HbGdL < 25):
-		return invalid("hb_g_dl", "Hb tidak masuk akal.")
+		return fault.Invalid("hb_g_dl", "Hb tidak masuk akal.")
 	case p.Systolic < 0 || p.Systolic > 300 || p.Diastolic < 0 || p.Diastolic > 200:
-		return invalid("systolic", "Tekanan darah tidak masuk akal.")
+		return fault.Invalid("systolic", "Tekanan darah tidak masuk akal.")
 	case len(p.Risks) > 20:
-		return invalid("risks", "Terlalu banyak kriteria risiko.")
+		return fault.Invalid("risks", "Terlalu banyak kriteria risiko.")
 	}
 	return p.Address.validate()
 }

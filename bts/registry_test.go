@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // Pregnancy.Validate names the field at fault: the one the console marks.
@@ -30,7 +32,7 @@ func TestPregnancyValidate(t *testing.T) {
 	} {
 		p := ok
 		tc.edit(&p)
-		var fe *FieldError
+		var fe *fault.Error
 		if err := p.Validate(today); !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("%s: got %v, want an error on %s", tc.name, err, tc.field)
 		}

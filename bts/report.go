@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // Observation is one measurement of one child, with the names of the areas
@@ -27,7 +29,7 @@ const (
 	LevelDistrict  Level = "kabupaten"
 )
 
-// ParseLevel parses a Level; it returns a *FieldError for field "by".
+// ParseLevel parses a Level; it returns a *fault.Error for field "by".
 func ParseLevel(s string) (Level, error) {
 	switch l := Level(s); l {
 	case LevelDesa, LevelFacility, LevelKecamatan, LevelDistrict:
@@ -35,7 +37,7 @@ func ParseLevel(s string) (Level, error) {
 	case "":
 		return LevelDistrict, nil
 	}
-	return "", invalid("by", "Tingkat harus desa, puskesmas, kecamatan atau kabupaten.")
+	return "", fault.Invalid("by", "Tingkat harus desa, puskesmas, kecamatan atau kabupaten.")
 }
 
 // Indicator is a nutrition problem counted in prevalence.
@@ -53,13 +55,13 @@ const (
 // Indicators lists the indicators in report order.
 var Indicators = []Indicator{Stunting, Wasting, Underweight}
 
-// ParseIndicator parses an Indicator; it returns a *FieldError.
+// ParseIndicator parses an Indicator; it returns a *fault.Error.
 func ParseIndicator(s string) (Indicator, error) {
 	switch i := Indicator(s); i {
 	case Stunting, Wasting, Underweight:
 		return i, nil
 	}
-	return "", invalid("indicator", "Indikator harus stunting, wasting atau underweight.")
+	return "", fault.Invalid("indicator", "Indikator harus stunting, wasting atau underweight.")
 }
 
 // AgeGroup is a band of completed months.

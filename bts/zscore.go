@@ -1,17 +1,13 @@
 package bts
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
-)
 
-// ErrInvalid reports an input that cannot be a measurement: an unknown sex,
-// measure or method, a negative age, or a weight or length/height that is
-// negative or not a finite number.
-var ErrInvalid = errors.New("invalid")
+	"github.com/antrian/antrian/fault"
+)
 
 // Sex is the child's sex as the WHO tables code it.
 type Sex int
@@ -187,7 +183,7 @@ type Result struct {
 // weight-for-length/height needs an adjusted length within the table
 // (45-110 cm below 731 days, 65-120 cm from 731). None of these is an error.
 //
-// Compute returns an error wrapping ErrInvalid when in.Sex, in.Measure or m
+// Compute returns an error wrapping fault.ErrInvalid when in.Sex, in.Measure or m
 // is unknown, in.AgeDays is negative, or a weight or length is negative,
 // NaN or infinite.
 func Compute(in Input, m Method) (Result, error) {
@@ -275,17 +271,17 @@ func Compute(in Input, m Method) (Result, error) {
 func (in Input) validate(m Method) error {
 	switch {
 	case in.Sex != Male && in.Sex != Female:
-		return fmt.Errorf("sex %d: %w", in.Sex, ErrInvalid)
+		return fmt.Errorf("sex %d: %w", in.Sex, fault.ErrInvalid)
 	case in.AgeDays < 0:
-		return fmt.Errorf("age %d days: %w", in.AgeDays, ErrInvalid)
+		return fmt.Errorf("age %d days: %w", in.AgeDays, fault.ErrInvalid)
 	case in.Measure < MeasureUnknown || in.Measure > MeasureStanding:
-		return fmt.Errorf("measure %d: %w", in.Measure, ErrInvalid)
+		return fmt.Errorf("measure %d: %w", in.Measure, fault.ErrInvalid)
 	case m != MethodDaily && m != MethodMonthly:
-		return fmt.Errorf("method %d: %w", m, ErrInvalid)
+		return fmt.Errorf("method %d: %w", m, fault.ErrInvalid)
 	case !(in.WeightKg >= 0) || math.IsInf(in.WeightKg, 0):
-		return fmt.Errorf("weight %v kg: %w", in.WeightKg, ErrInvalid)
+		return fmt.Errorf("weight %v kg: %w", in.WeightKg, fault.ErrInvalid)
 	case !(in.LenHeiCm >= 0) || math.IsInf(in.LenHeiCm, 0):
-		return fmt.Errorf("length/height %v cm: %w", in.LenHeiCm, ErrInvalid)
+		return fmt.Errorf("length/height %v cm: %w", in.LenHeiCm, fault.ErrInvalid)
 	}
 	return nil
 }

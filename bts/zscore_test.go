@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // vector is one row of testdata/test-vectors.csv, checked cases computed
@@ -448,8 +450,8 @@ func TestComputeInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Compute(tt.in(ok), tt.m)
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("got error %v, want ErrInvalid", err)
+			if !errors.Is(err, fault.ErrInvalid) {
+				t.Errorf("got error %v, want fault.ErrInvalid", err)
 			}
 		})
 	}

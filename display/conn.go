@@ -341,7 +341,7 @@ type DisplayRequest struct {
 }
 
 // ServeDisplay upgrades r to a display socket and serves it until either
-// side closes. Before the upgrade it returns queue.ErrUnavailable (wrapping
+// side closes. Before the upgrade it returns fault.ErrUnavailable (wrapping
 // ErrClosed when the hub is not running); after it, nil.
 func (h *Hub) ServeDisplay(w http.ResponseWriter, r *http.Request, req DisplayRequest) error {
 	f, err := h.facility(req.Facility)

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/gorilla/websocket"
 )
@@ -79,7 +80,7 @@ func (f *facility) waitReady(ctx context.Context) error {
 	case <-f.ready:
 		return nil
 	case <-ctx.Done():
-		return queue.ErrUnavailable
+		return fault.ErrUnavailable
 	}
 }
 

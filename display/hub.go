@@ -35,6 +35,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/gorilla/websocket"
 	"github.com/redis/go-redis/v9"
@@ -414,7 +415,7 @@ func (h *Hub) facility(code string) (*facility, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ctx == nil || h.closing {
-		return nil, fmt.Errorf("display %s: %w: %w", code, queue.ErrUnavailable, ErrClosed)
+		return nil, fmt.Errorf("display %s: %w: %w", code, fault.ErrUnavailable, ErrClosed)
 	}
 	f := h.facilities[code]
 	if f == nil {

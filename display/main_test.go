@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/gorilla/websocket"
 	"github.com/redis/go-redis/v9"
@@ -86,13 +87,13 @@ type fakeQueue struct{}
 
 func (fakeQueue) Facility(ctx context.Context, code string) (queue.Facility, []queue.Unit, error) {
 	if code != "sobo" {
-		return queue.Facility{}, nil, queue.ErrNotFound
+		return queue.Facility{}, nil, fault.ErrNotFound
 	}
 	return queue.Facility{Code: code, Location: jakarta}, []queue.Unit{{Code: "UMUM"}, {Code: "GIGI"}}, nil
 }
 
 func (fakeQueue) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
-	return queue.Ticket{}, queue.ErrNotFound
+	return queue.Ticket{}, fault.ErrNotFound
 }
 
 func (fakeQueue) Positions(ctx context.Context, facility, unit, date string) (map[string]queue.Place, error) {

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/antrian/antrian/queue"
+	"github.com/antrian/antrian/fault"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -183,17 +183,17 @@ func (h *Hub) saveDisplay(d *displayEntry) {
 }
 
 // Displays lists the screens of a facility seen within Keep, on any
-// instance, most recently seen first. Errors: queue.ErrUnavailable.
+// instance, most recently seen first. Errors: fault.ErrUnavailable.
 func (h *Hub) Displays(ctx context.Context, facility string) ([]Display, error) {
 	set, _ := h.displayKeys(facility, "")
 	now := h.opt.Now()
 	cut := strconv.FormatInt(now.Add(-h.opt.Keep).UnixMilli(), 10)
 	if err := h.rdb.ZRemRangeByScore(ctx, set, "-inf", "("+cut).Err(); err != nil {
-		return nil, fmt.Errorf("list displays: %w: %w", queue.ErrUnavailable, err)
+		return nil, fmt.Errorf("list displays: %w: %w", fault.ErrUnavailable, err)
 	}
 	ids, err := h.rdb.ZRevRange(ctx, set, 0, -1).Result()
 	if err != nil {
-		return nil, fmt.Errorf("list displays: %w: %w", queue.ErrUnavailable, err)
+		return nil, fmt.Errorf("list displays: %w: %w", fault.ErrUnavailable, err)
 	}
 	out := []Display{}
 	if len(ids) == 0 {
@@ -205,7 +205,7 @@ func (h *Hub) Displays(ctx context.Context, facility string) ([]Display, error) 
 	}
 	vals, err := h.rdb.MGet(ctx, keys...).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("list displays: %w: %w", queue.ErrUnavailable, err)
+		return nil, fmt.Errorf("list displays: %w: %w", fault.ErrUnavailable, err)
 	}
 	for _, v := range vals {
 		s, ok := v.(string)

@@ -29,10 +29,6 @@ var (
 	// ErrPermanent marks a send that retrying cannot fix; the row is
 	// dead-lettered at once for an admin to see and retry.
 	ErrPermanent = errors.New("permanent failure")
-	// ErrNotFound reports a missing outbox row or setting.
-	ErrNotFound = errors.New("not found")
-	// ErrInvalid reports a bad setting, with a message for admins.
-	ErrInvalid = errors.New("invalid")
 )
 
 // Targets.

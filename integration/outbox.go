@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -70,16 +71,16 @@ func Failed(ctx context.Context, pool *pgxpool.Pool, facility string, limit int)
 	return recs, nil
 }
 
-// Get returns one row. Errors wrap ErrNotFound.
+// Get returns one row. Errors wrap fault.ErrNotFound.
 func Get(ctx context.Context, pool *pgxpool.Pool, id string) (Record, error) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
-		return Record{}, fmt.Errorf("integration row %q: %w", id, ErrNotFound)
+		return Record{}, fmt.Errorf("integration row %q: %w", id, fault.ErrNotFound)
 	}
 	rows, _ := pool.Query(ctx, `SELECT `+recordColumns+` FROM integration_outbox WHERE id = $1`, n)
 	r, err := pgx.CollectExactlyOneRow(rows, scanRecord)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Record{}, fmt.Errorf("integration row %d: %w", n, ErrNotFound)
+		return Record{}, fmt.Errorf("integration row %d: %w", n, fault.ErrNotFound)
 	}
 	if err != nil {
 		return Record{}, fmt.Errorf("integration row %d: %w", n, err)
@@ -88,7 +89,7 @@ func Get(ctx context.Context, pool *pgxpool.Pool, id string) (Record, error) {
 }
 
 // Retry puts a dead row back in the queue with a fresh attempt budget, for
-// an admin who fixed the cause. Errors wrap ErrNotFound if id is not dead.
+// an admin who fixed the cause. Errors wrap fault.ErrNotFound if id is not dead.
 func Retry(ctx context.Context, pool *pgxpool.Pool, id int64) error {
 	tag, err := pool.Exec(ctx, `UPDATE integration_outbox SET state = 'pending', attempts = 0, next_attempt_at = now(),
 		locked_until = NULL, locked_by = '', updated_at = now() WHERE id = $1 AND state = 'dead'`, id)
@@ -96,7 +97,7 @@ func Retry(ctx context.Context, pool *pgxpool.Pool, id int64) error {
 		return fmt.Errorf("integration retry %d: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("integration retry %d: %w", id, ErrNotFound)
+		return fmt.Errorf("integration retry %d: %w", id, fault.ErrNotFound)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/bpjs"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/satusehat"
 	"github.com/jackc/pgx/v5"
@@ -38,7 +39,7 @@ type bpjsTicket struct {
 // Send implements Sender.
 func (s *BPJSSender) Send(ctx context.Context, d Delivery) error {
 	set, err := LoadBPJS(ctx, s.Pool, d.Facility)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return permanent("BPJS belum dikonfigurasi untuk faskes ini")
 	}
 	if err != nil {
@@ -142,7 +143,7 @@ type encounterTicket struct {
 // Send implements Sender.
 func (s *SATUSEHATSender) Send(ctx context.Context, d Delivery) error {
 	set, err := LoadSATUSEHAT(ctx, s.Pool, d.Facility)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return permanent("SATUSEHAT belum dikonfigurasi untuk faskes ini")
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/antrian/antrian/bpjs"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/satusehat"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -32,7 +33,7 @@ func (s BPJSSettings) Config() bpjs.Config {
 		PCareUser: s.PCareUser, PCarePassword: s.PCarePassword}
 }
 
-func invalid(msg string) error { return fmt.Errorf("%w: %s", ErrInvalid, msg) }
+func invalid(msg string) error { return fault.Invalid("", msg) }
 
 func checkURL(u string) error {
 	p, err := url.Parse(u)
@@ -42,14 +43,14 @@ func checkURL(u string) error {
 	return nil
 }
 
-// LoadBPJS returns a facility's BPJS settings. Errors wrap ErrNotFound.
+// LoadBPJS returns a facility's BPJS settings. Errors wrap fault.ErrNotFound.
 func LoadBPJS(ctx context.Context, q Querier, facility string) (BPJSSettings, error) {
 	var s BPJSSettings
 	err := q.QueryRow(ctx, `SELECT enabled, base_url, cons_id, secret, user_key, pcare_user, pcare_password
 		FROM bpjs_settings WHERE facility = $1`, facility).
 		Scan(&s.Enabled, &s.BaseURL, &s.ConsID, &s.Secret, &s.UserKey, &s.PCareUser, &s.PCarePassword)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, fmt.Errorf("bpjs settings of %s: %w", facility, ErrNotFound)
+		return s, fmt.Errorf("bpjs settings of %s: %w", facility, fault.ErrNotFound)
 	}
 	if err != nil {
 		return s, fmt.Errorf("bpjs settings of %s: %w", facility, err)
@@ -66,7 +67,7 @@ func LoadBPJS(ctx context.Context, q Querier, facility string) (BPJSSettings, er
 }
 
 // SaveBPJS stores a facility's BPJS settings. Empty secrets keep the
-// stored ones. Errors wrap ErrInvalid with a message for admins.
+// stored ones. Errors wrap fault.ErrInvalid with a message for admins.
 func SaveBPJS(ctx context.Context, pool *pgxpool.Pool, facility string, s BPJSSettings) error {
 	switch s.Environment {
 	case "development", "":
@@ -87,7 +88,7 @@ func SaveBPJS(ctx context.Context, pool *pgxpool.Pool, facility string, s BPJSSe
 		return invalid("Cons ID wajib diisi.")
 	}
 	old, err := LoadBPJS(ctx, pool, facility)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
 	keep := func(v *string, o string) {
@@ -144,14 +145,14 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// LoadSATUSEHAT returns a facility's SATUSEHAT settings. Errors wrap ErrNotFound.
+// LoadSATUSEHAT returns a facility's SATUSEHAT settings. Errors wrap fault.ErrNotFound.
 func LoadSATUSEHAT(ctx context.Context, q Querier, facility string) (SATUSEHATSettings, error) {
 	var s SATUSEHATSettings
 	err := q.QueryRow(ctx, `SELECT enabled, environment, base_url, client_id, client_secret, organization_id
 		FROM satusehat_settings WHERE facility = $1`, facility).
 		Scan(&s.Enabled, &s.Environment, &s.BaseURL, &s.ClientID, &s.ClientSecret, &s.OrganizationID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, fmt.Errorf("satusehat settings of %s: %w", facility, ErrNotFound)
+		return s, fmt.Errorf("satusehat settings of %s: %w", facility, fault.ErrNotFound)
 	}
 	if err != nil {
 		return s, fmt.Errorf("satusehat settings of %s: %w", facility, err)
@@ -170,7 +171,7 @@ func LoadSATUSEHAT(ctx context.Context, q Querier, facility string) (SATUSEHATSe
 
 // SaveSATUSEHAT stores a facility's SATUSEHAT settings and replaces its
 // locations. An empty client secret keeps the stored one. Errors wrap
-// ErrInvalid with a message for admins.
+// fault.ErrInvalid with a message for admins.
 func SaveSATUSEHAT(ctx context.Context, pool *pgxpool.Pool, facility string, s SATUSEHATSettings) error {
 	if s.Environment == "custom" {
 		if err := checkURL(s.BaseURL); err != nil {
@@ -184,7 +185,7 @@ func SaveSATUSEHAT(ctx context.Context, pool *pgxpool.Pool, facility string, s S
 	}
 	if s.ClientSecret == "" {
 		old, err := LoadSATUSEHAT(ctx, pool, facility)
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil && !errors.Is(err, fault.ErrNotFound) {
 			return err
 		}
 		if s.ClientSecret = old.ClientSecret; s.ClientSecret == "" {

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 )
 
@@ -66,7 +67,7 @@ type Day struct {
 }
 
 // Store is the storage the service needs; postgres.DB implements it.
-// Lookups of something missing return an error wrapping queue.ErrNotFound.
+// Lookups of something missing return an error wrapping fault.ErrNotFound.
 type Store interface {
 	JKNAccount(ctx context.Context, facility string) (username, passwordHash string, err error)
 	SaveJKNAccount(ctx context.Context, facility, username, passwordHash string) error
@@ -108,7 +109,7 @@ func (s *Service) Auth(ctx context.Context, facility, username, password string)
 		return "", errBadLogin
 	}
 	user, hash, err := s.Store.JKNAccount(ctx, facility)
-	if errors.Is(err, queue.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		account.CheckDummy(password)
 		return "", errBadLogin
 	}
@@ -159,7 +160,7 @@ func (s *Service) poli(ctx context.Context, facility, kodepoli string) (queue.Fa
 		}
 	}
 	f, units, err := s.Queue.FacilityWithUnits(ctx, facility, want...)
-	if errors.Is(err, queue.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return f, queue.Unit{}, Poli{}, fail("Faskes tidak ditemukan.")
 	}
 	if err != nil {
@@ -215,7 +216,7 @@ func checkNIK(nik string) error {
 }
 
 func fieldMessage(err error) string {
-	var fe *queue.FieldError
+	var fe *fault.Error
 	if errors.As(err, &fe) {
 		return fe.Message
 	}
@@ -309,9 +310,9 @@ func (s *Service) Book(ctx context.Context, facility string, r BookRequest) (Boo
 	}
 	p, err := s.Store.JKNPatient(ctx, facility, r.NomorKartu)
 	switch {
-	case errors.Is(err, queue.ErrNotFound) && r.NoRM == "":
+	case errors.Is(err, fault.ErrNotFound) && r.NoRM == "":
 		return Booked{}, &Error{Code: CodeNewPatient, Message: "Pasien baru: data peserta belum terdaftar di faskes. Silakan daftarkan melalui peserta."}
-	case errors.Is(err, queue.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 	case err != nil:
 		return Booked{}, err
 	case p.NIK != r.NIK:
@@ -319,7 +320,7 @@ func (s *Service) Book(ctx context.Context, facility string, r BookRequest) (Boo
 	}
 	if _, err := s.Store.JKNTicket(ctx, facility, u.Code, r.TanggalPeriksa, r.NomorKartu); err == nil {
 		return Booked{}, errDuplicate
-	} else if !errors.Is(err, queue.ErrNotFound) {
+	} else if !errors.Is(err, fault.ErrNotFound) {
 		return Booked{}, err
 	}
 	// nohp is not kept: BPJS has it, Mobile JKN tells the patient, and
@@ -334,7 +335,7 @@ func (s *Service) Book(ctx context.Context, facility string, r BookRequest) (Boo
 		return Booked{}, fail("Kuota antrean poli pada tanggal tersebut sudah penuh.")
 	case errors.Is(err, queue.ErrClosed):
 		return Booked{}, fail("Poli tutup pada tanggal tersebut.")
-	case errors.Is(err, queue.ErrInvalid):
+	case errors.Is(err, fault.ErrInvalid):
 		return Booked{}, fail(fieldMessage(err))
 	case err != nil:
 		return Booked{}, err
@@ -431,7 +432,7 @@ func (s *Service) Remaining(ctx context.Context, facility, card, kodepoli, date 
 
 func (s *Service) ticket(ctx context.Context, facility, unit, date, card string) (queue.Ticket, error) {
 	id, err := s.Store.JKNTicket(ctx, facility, unit, date, card)
-	if errors.Is(err, queue.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return queue.Ticket{}, fail("Antrean tidak ditemukan.")
 	}
 	if err != nil {
@@ -473,7 +474,7 @@ func (s *Service) Cancel(ctx context.Context, facility string, r CancelRequest) 
 		return fail("Antrean tidak dapat dibatalkan karena sudah dipanggil atau dilayani.")
 	}
 	_, err = s.Queue.CancelByPatient(ctx, t.ID, s.Queue.Token(t.ID))
-	if errors.Is(err, queue.ErrConflict) {
+	if errors.Is(err, fault.ErrConflict) {
 		return fail("Antrean tidak dapat dibatalkan karena sudah dipanggil atau dilayani.")
 	}
 	return err
@@ -542,7 +543,7 @@ func (s *Service) Register(ctx context.Context, facility string, p Peserta) (Reg
 			return Registered{}, fail(f.name + " terlalu panjang.")
 		}
 	}
-	if _, _, err := s.Queue.Facility(ctx, facility); errors.Is(err, queue.ErrNotFound) {
+	if _, _, err := s.Queue.Facility(ctx, facility); errors.Is(err, fault.ErrNotFound) {
 		return Registered{}, fail("Faskes tidak ditemukan.")
 	} else if err != nil {
 		return Registered{}, err
@@ -568,7 +569,7 @@ type Settings struct {
 func (s *Service) Settings(ctx context.Context, facility string) (Settings, error) {
 	var st Settings
 	user, _, err := s.Store.JKNAccount(ctx, facility)
-	if err != nil && !errors.Is(err, queue.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return st, err
 	}
 	st.Username = user
@@ -578,8 +579,8 @@ func (s *Service) Settings(ctx context.Context, facility string) (Settings, erro
 
 // Configure sets the credentials BPJS uses to call the facility and the
 // mapping of PCare poli codes to units (replacing the previous mapping).
-// An empty password keeps the current one. Errors wrap queue.ErrNotFound
-// for an unknown facility and queue.ErrInvalid (a *queue.FieldError) for
+// An empty password keeps the current one. Errors wrap fault.ErrNotFound
+// for an unknown facility and fault.ErrInvalid (a *fault.Error) for
 // a bad username, password, poli code or unit.
 func (s *Service) Configure(ctx context.Context, facility, username, password string, polis []Poli) error {
 	want := make([]string, 0, len(polis))
@@ -591,37 +592,37 @@ func (s *Service) Configure(ctx context.Context, facility, username, password st
 		return err
 	}
 	if username == "" || len(username) > 100 || strings.ContainsAny(username, " \t\r\n") {
-		return queue.Invalid("username", "Username Mobile JKN wajib diisi, tanpa spasi.")
+		return fault.Invalid("username", "Username Mobile JKN wajib diisi, tanpa spasi.")
 	}
 	hash := ""
 	if password != "" {
 		if hash, err = account.HashPassword(password); err != nil {
-			return queue.Invalid("password", "Password Mobile JKN minimal 8 karakter.")
+			return fault.Invalid("password", "Password Mobile JKN minimal 8 karakter.")
 		}
 	} else if _, _, err := s.Store.JKNAccount(ctx, facility); err != nil {
-		if errors.Is(err, queue.ErrNotFound) {
-			return queue.Invalid("password", "Password Mobile JKN wajib diisi.")
+		if errors.Is(err, fault.ErrNotFound) {
+			return fault.Invalid("password", "Password Mobile JKN wajib diisi.")
 		}
 		return err
 	}
 	seenCode, seenUnit := map[string]bool{}, map[string]bool{}
 	for _, p := range polis {
 		if p.KodePoli == "" || len(p.KodePoli) > 10 || strings.Trim(p.KodePoli, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != "" {
-			return queue.Invalid("poli", fmt.Sprintf("Kode poli %q tidak valid.", p.KodePoli))
+			return fault.Invalid("poli", fmt.Sprintf("Kode poli %q tidak valid.", p.KodePoli))
 		}
 		found := false
 		for _, u := range units {
 			found = found || u.Code == p.Unit
 		}
 		if !found {
-			return queue.Invalid("poli", fmt.Sprintf("Unit %q tidak ada di faskes ini.", p.Unit))
+			return fault.Invalid("poli", fmt.Sprintf("Unit %q tidak ada di faskes ini.", p.Unit))
 		}
 		if seenCode[p.KodePoli] || seenUnit[p.Unit] {
-			return queue.Invalid("poli", "Setiap kode poli dan setiap unit hanya boleh dipetakan sekali.")
+			return fault.Invalid("poli", "Setiap kode poli dan setiap unit hanya boleh dipetakan sekali.")
 		}
 		seenCode[p.KodePoli], seenUnit[p.Unit] = true, true
 		if utf8.RuneCountInString(p.NamaDokter) > 100 || len(p.JamPraktek) > 20 || p.KodeDokter < 0 {
-			return queue.Invalid("poli", "Data dokter tidak valid.")
+			return fault.Invalid("poli", "Data dokter tidak valid.")
 		}
 	}
 	if err := s.Store.SaveJKNAccount(ctx, facility, username, hash); err != nil {
@@ -631,7 +632,7 @@ func (s *Service) Configure(ctx context.Context, facility, username, password st
 }
 
 // ParsePoli reads a CLI mapping such as "001=UMUM,002=GIGI".
-// Errors wrap queue.ErrInvalid.
+// Errors wrap fault.ErrInvalid.
 func ParsePoli(s string) ([]Poli, error) {
 	var out []Poli
 	for _, part := range strings.Split(s, ",") {
@@ -641,7 +642,7 @@ func ParsePoli(s string) ([]Poli, error) {
 		}
 		code, unit, ok := strings.Cut(part, "=")
 		if !ok || code == "" || unit == "" {
-			return nil, queue.Invalid("poli", fmt.Sprintf("%q: want KODEPOLI=UNIT", part))
+			return nil, fault.Invalid("poli", fmt.Sprintf("%q: want KODEPOLI=UNIT", part))
 		}
 		out = append(out, Poli{KodePoli: strings.TrimSpace(code), Unit: strings.TrimSpace(unit)})
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 )
 
@@ -14,7 +15,7 @@ func TestParsePoli(t *testing.T) {
 		t.Errorf("got %+v, %v", ps, err)
 	}
 	for _, bad := range []string{"001", "=UMUM", "001="} {
-		if _, err := ParsePoli(bad); !errors.Is(err, queue.ErrInvalid) {
+		if _, err := ParsePoli(bad); !errors.Is(err, fault.ErrInvalid) {
 			t.Errorf("%q: got %v, want ErrInvalid", bad, err)
 		}
 	}

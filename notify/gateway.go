@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // Phone formats a gateway expects in its recipient field.
@@ -86,7 +88,7 @@ func PresetNames() []string {
 // adjust (URL of a Wablas server, Graph API version and phone number id).
 // Sources: the providers' public API documentation and public clients; the
 // success answers of Wablas, StarSender and Zenziva are not confirmed against
-// official documents. It returns an error wrapping ErrInvalid for an unknown name.
+// official documents. It returns an error wrapping fault.ErrInvalid for an unknown name.
 func Preset(name string) (GatewayPreset, error) {
 	var p GatewayPreset
 	switch name {
@@ -133,7 +135,7 @@ func Preset(name string) (GatewayPreset, error) {
 			Success: SuccessTest{Field: "messages.0.id", ReasonField: "error.message"},
 		}
 	default:
-		return GatewayPreset{}, fmt.Errorf("gateway preset %q: %w", name, ErrInvalid)
+		return GatewayPreset{}, fmt.Errorf("gateway preset %q: %w", name, fault.ErrInvalid)
 	}
 	p.Name = name
 	return p, nil
@@ -153,17 +155,17 @@ type HTTPGateway struct {
 }
 
 // NewHTTPGateway returns a channel for preset with credentials. A nil client
-// means one with a 10 s timeout. It returns an error wrapping ErrInvalid if
+// means one with a 10 s timeout. It returns an error wrapping fault.ErrInvalid if
 // the preset lacks a URL, recipient or text field, or names an unknown format.
 func NewHTTPGateway(preset GatewayPreset, cred GatewayCredentials, client *http.Client) (*HTTPGateway, error) {
 	if preset.URL == "" || preset.ToField == "" || preset.TextField == "" {
-		return nil, fmt.Errorf("gateway %s: url, to field and text field are required: %w", preset.Name, ErrInvalid)
+		return nil, fmt.Errorf("gateway %s: url, to field and text field are required: %w", preset.Name, fault.ErrInvalid)
 	}
 	if preset.Format != FormatForm && preset.Format != FormatJSON {
-		return nil, fmt.Errorf("gateway %s: format %q: %w", preset.Name, preset.Format, ErrInvalid)
+		return nil, fmt.Errorf("gateway %s: format %q: %w", preset.Name, preset.Format, fault.ErrInvalid)
 	}
 	if _, err := url.Parse(preset.URL); err != nil {
-		return nil, fmt.Errorf("gateway %s: url: %v: %w", preset.Name, err, ErrInvalid)
+		return nil, fmt.Errorf("gateway %s: url: %v: %w", preset.Name, err, fault.ErrInvalid)
 	}
 	r := strings.NewReplacer("{token}", cred.Token, "{secret}", cred.Secret)
 	p := preset
@@ -326,7 +328,7 @@ func getPath(doc any, path string) (any, bool) {
 // formatPhone turns a stored E.164 number into a gateway's format.
 func formatPhone(e164, format string) (string, error) {
 	if !strings.HasPrefix(e164, "+62") {
-		return "", fmt.Errorf("recipient is not an Indonesian E.164 number: %w", ErrInvalid)
+		return "", fmt.Errorf("recipient is not an Indonesian E.164 number: %w", fault.ErrInvalid)
 	}
 	switch format {
 	case PhoneE164:

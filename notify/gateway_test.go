@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/notify"
 )
 
@@ -106,8 +107,8 @@ func TestGatewayPresets(t *testing.T) {
 			tt.check(t, got)
 		})
 	}
-	if _, err := notify.Preset("pigeon"); !errors.Is(err, notify.ErrInvalid) {
-		t.Errorf("Preset(pigeon) = %v, want ErrInvalid", err)
+	if _, err := notify.Preset("pigeon"); !errors.Is(err, fault.ErrInvalid) {
+		t.Errorf("Preset(pigeon) = %v, want fault.ErrInvalid", err)
 	}
 }
 
@@ -144,8 +145,8 @@ func TestGatewayFailures(t *testing.T) {
 			}
 		})
 	}
-	if _, err := notify.NewHTTPGateway(notify.GatewayPreset{Name: "x"}, notify.GatewayCredentials{}, nil); !errors.Is(err, notify.ErrInvalid) {
-		t.Errorf("NewHTTPGateway(empty preset) = %v, want ErrInvalid", err)
+	if _, err := notify.NewHTTPGateway(notify.GatewayPreset{Name: "x"}, notify.GatewayCredentials{}, nil); !errors.Is(err, fault.ErrInvalid) {
+		t.Errorf("NewHTTPGateway(empty preset) = %v, want fault.ErrInvalid", err)
 	}
 }
 

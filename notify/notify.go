@@ -16,8 +16,6 @@ package notify
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 )
 
@@ -27,12 +25,6 @@ var (
 	// answer, an invalid number at the gateway). Channels wrap it; the worker
 	// dead-letters the message at once. Any other Send error is retried.
 	ErrPermanent = errors.New("permanent delivery failure")
-	// ErrInvalid reports a malformed argument: an unknown kind or channel, a
-	// phone number that is not Indonesian, a template that does not parse.
-	ErrInvalid = errors.New("invalid")
-	// ErrNotFound reports that the addressed outbox row does not exist (or is
-	// not in the state the operation needs).
-	ErrNotFound = errors.New("not found")
 )
 
 // Kind says which event a message tells the patient about.
@@ -141,46 +133,4 @@ type Delivery struct {
 // Send must honour ctx for cancellation and deadlines.
 type Channel interface {
 	Send(ctx context.Context, d Delivery) error
-}
-
-// NormalizePhone turns an Indonesian phone number in any usual form ("0812-3456-789",
-// "62812...", "+62 812...", "812...") into E.164 ("+62812...").
-// It returns an error wrapping ErrInvalid for anything else, foreign numbers included.
-func NormalizePhone(s string) (string, error) {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(s) {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && i == 0:
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
-		default:
-			return "", fmt.Errorf("normalise phone: unexpected character %q: %w", r, ErrInvalid)
-		}
-	}
-	d := b.String()
-	var national string
-	switch {
-	case strings.HasPrefix(d, "+62"):
-		national = d[3:]
-	case strings.HasPrefix(d, "+"):
-		return "", fmt.Errorf("normalise phone: not an Indonesian number: %w", ErrInvalid)
-	case strings.HasPrefix(d, "0062"):
-		national = d[4:]
-	case strings.HasPrefix(d, "62"):
-		national = d[2:]
-	case strings.HasPrefix(d, "0"):
-		national = d[1:]
-	case strings.HasPrefix(d, "8"):
-		national = d
-	default:
-		return "", fmt.Errorf("normalise phone: not an Indonesian number: %w", ErrInvalid)
-	}
-	// Indonesian subscriber numbers have 7 to 12 digits after the country code
-	// (landlines like 21-xxxxxxx up to mobiles like 812-3456-78901), never a leading 0.
-	if len(national) < 7 || len(national) > 12 || national[0] == '0' {
-		return "", fmt.Errorf("normalise phone: wrong length or prefix: %w", ErrInvalid)
-	}
-	return "+62" + national, nil
 }

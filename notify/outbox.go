@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/queue"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -27,18 +29,18 @@ const (
 // message with the same dedupe key was already enqueued: booked, near and
 // cancelled are sent once per ticket and channel; called and skipped, which can
 // repeat, once per m.Event (every time if m.Event is empty).
-// It returns an error wrapping ErrInvalid for an unknown kind or channel, a
+// It returns an error wrapping fault.ErrInvalid for an unknown kind or channel, a
 // missing ticket id or text, or a phone number that is not Indonesian, and the
 // database error otherwise.
 func Enqueue(ctx context.Context, tx pgx.Tx, m Message) error {
 	if !validKind(m.Kind) {
-		return fmt.Errorf("notify enqueue: kind %q: %w", m.Kind, ErrInvalid)
+		return fmt.Errorf("notify enqueue: kind %q: %w", m.Kind, fault.ErrInvalid)
 	}
 	if !validChannel(m.Channel) {
-		return fmt.Errorf("notify enqueue: channel %q: %w", m.Channel, ErrInvalid)
+		return fmt.Errorf("notify enqueue: channel %q: %w", m.Channel, fault.ErrInvalid)
 	}
 	if m.TicketID == "" || m.Text == "" {
-		return fmt.Errorf("notify enqueue: ticket id and text are required: %w", ErrInvalid)
+		return fmt.Errorf("notify enqueue: ticket id and text are required: %w", fault.ErrInvalid)
 	}
 	if m.Channel == ChannelPush {
 		m.To = ""
@@ -56,11 +58,11 @@ func Enqueue(ctx context.Context, tx pgx.Tx, m Message) error {
 		if !m.OptIn {
 			return nil
 		}
-		to, err := NormalizePhone(m.To)
+		to, err := queue.NormalizePhone(m.To)
 		if err != nil {
 			return fmt.Errorf("notify enqueue %s: %w", m.Kind, err)
 		}
-		m.To = to
+		m.To = "+" + to // E.164
 	}
 	var createdAt *time.Time
 	if !m.CreatedAt.IsZero() {
@@ -119,7 +121,7 @@ func DeadLetters(ctx context.Context, pool *pgxpool.Pool, facility string, limit
 	return recs, nil
 }
 
-// Get returns one outbox row. It returns an error wrapping ErrNotFound if
+// Get returns one outbox row. It returns an error wrapping fault.ErrNotFound if
 // there is no row with that id (or the id is not a UUID).
 func Get(ctx context.Context, pool *pgxpool.Pool, id string) (Record, error) {
 	rows, err := pool.Query(ctx, `SELECT `+recordColumns+` FROM notify_outbox WHERE id = $1`, id)
@@ -136,7 +138,7 @@ func Get(ctx context.Context, pool *pgxpool.Pool, id string) (Record, error) {
 // Retry puts a dead letter back in the queue with a fresh attempt budget, for
 // an admin who fixed the cause (a gateway token, a quota). Its age still
 // counts from the original event, so a message that is stale by now is
-// dropped rather than sent late. It returns an error wrapping ErrNotFound if
+// dropped rather than sent late. It returns an error wrapping fault.ErrNotFound if
 // id is not a dead letter.
 func Retry(ctx context.Context, pool *pgxpool.Pool, id string) error {
 	tag, err := pool.Exec(ctx, `UPDATE notify_outbox
@@ -147,7 +149,7 @@ func Retry(ctx context.Context, pool *pgxpool.Pool, id string) error {
 		return fmt.Errorf("notify retry %s: %w", id, translate(err))
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("notify retry %s: %w", id, ErrNotFound)
+		return fmt.Errorf("notify retry %s: %w", id, fault.ErrNotFound)
 	}
 	return nil
 }
@@ -155,11 +157,11 @@ func Retry(ctx context.Context, pool *pgxpool.Pool, id string) error {
 // translate maps driver errors to this package's errors at the storage edge.
 func translate(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return ErrNotFound
+		return fault.ErrNotFound
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "22P02" { // invalid_text_representation: not a UUID
-		return ErrNotFound
+		return fault.ErrNotFound
 	}
 	return err
 }

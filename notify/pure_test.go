@@ -1,44 +1,11 @@
 package notify_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/antrian/antrian/notify"
 )
-
-func TestNormalizePhone(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"081234567890", "+6281234567890", true},
-		{"0812-3456-7890", "+6281234567890", true},
-		{"+62 812 3456 7890", "+6281234567890", true},
-		{"6281234567890", "+6281234567890", true},
-		{"006281234567890", "+6281234567890", true},
-		{"81234567890", "+6281234567890", true},
-		{"(021) 5551234", "+62215551234", true},
-		{" 0812.3456.789 ", "+628123456789", true},
-		{"", "", false},
-		{"+6581234567", "", false},       // Singapore
-		{"0812", "", false},              // too short
-		{"08123456789012345", "", false}, // too long
-		{"0812345678a", "", false},
-		{"+62 0812345678", "", false},
-		{"12345678", "", false},
-	}
-	for _, tt := range tests {
-		got, err := notify.NormalizePhone(tt.in)
-		if tt.ok && (err != nil || got != tt.want) {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-		if !tt.ok && !errors.Is(err, notify.ErrInvalid) {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want ErrInvalid", tt.in, got, err)
-		}
-	}
-}
 
 func TestBackoff(t *testing.T) {
 	base, max := time.Second, 10*time.Second

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
+	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -26,17 +27,17 @@ type PushSubscription struct {
 
 // SavePushSubscription stores a browser's push subscription for a ticket, the
 // patient's opt-in to web push for it. Saving the same endpoint again replaces
-// it. It returns an error wrapping ErrInvalid if sub is not a subscription
+// it. It returns an error wrapping fault.ErrInvalid if sub is not a subscription
 // with an https (or, for tests, http) endpoint and both keys.
 func SavePushSubscription(ctx context.Context, pool *pgxpool.Pool, ticketID string, sub json.RawMessage) error {
 	var s PushSubscription
 	if err := json.Unmarshal(sub, &s); err != nil {
-		return fmt.Errorf("save push subscription: %v: %w", err, ErrInvalid)
+		return fmt.Errorf("save push subscription: %v: %w", err, fault.ErrInvalid)
 	}
 	u, err := url.Parse(s.Endpoint)
 	if ticketID == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
 		s.Keys.P256dh == "" || s.Keys.Auth == "" {
-		return fmt.Errorf("save push subscription: need ticket, endpoint and keys: %w", ErrInvalid)
+		return fmt.Errorf("save push subscription: need ticket, endpoint and keys: %w", fault.ErrInvalid)
 	}
 	clean, err := json.Marshal(s)
 	if err != nil {
@@ -116,10 +117,10 @@ type PushPayload struct {
 }
 
 // NewPush returns the web push channel. It returns an error wrapping
-// ErrInvalid if a VAPID key is missing.
+// fault.ErrInvalid if a VAPID key is missing.
 func NewPush(pool *pgxpool.Pool, opts PushOptions) (*Push, error) {
 	if opts.VAPIDPublicKey == "" || opts.VAPIDPrivateKey == "" {
-		return nil, fmt.Errorf("web push: VAPID keys are required: %w", ErrInvalid)
+		return nil, fmt.Errorf("web push: VAPID keys are required: %w", fault.ErrInvalid)
 	}
 	if opts.TTL <= 0 {
 		opts.TTL = 15 * time.Minute

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/notify"
 )
 
@@ -66,8 +67,8 @@ func TestPush(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := notify.SavePushSubscription(ctx, pool, "P1", json.RawMessage(`{"endpoint":"ftp://x"}`)); !errors.Is(err, notify.ErrInvalid) {
-		t.Errorf("SavePushSubscription(bad) = %v, want ErrInvalid", err)
+	if err := notify.SavePushSubscription(ctx, pool, "P1", json.RawMessage(`{"endpoint":"ftp://x"}`)); !errors.Is(err, fault.ErrInvalid) {
+		t.Errorf("SavePushSubscription(bad) = %v, want fault.ErrInvalid", err)
 	}
 
 	priv, pub, err := notify.GenerateVAPIDKeys()

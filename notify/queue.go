@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/jackc/pgx/v5"
 )
@@ -114,7 +115,7 @@ func (h *QueueHook) send(ctx context.Context, tx pgx.Tx, kind Kind, e queue.Even
 	for _, ch := range channels {
 		m.Channel, m.To, m.OptIn = ch, t.Phone, t.Notify
 		if err := Enqueue(ctx, tx, m); err != nil {
-			if errors.Is(err, ErrInvalid) {
+			if errors.Is(err, fault.ErrInvalid) {
 				h.Log.Warn("notification not queued", "ticket", t.ID, "kind", kind, "err", err)
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"text/template"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -59,7 +60,7 @@ func NewTemplates(db DB) *Templates {
 
 // Render returns the text of a kind of message for facility, and whether that
 // kind is enabled there. Disabled kinds return enabled false and no text;
-// callers then enqueue nothing. It returns an error wrapping ErrInvalid for an
+// callers then enqueue nothing. It returns an error wrapping fault.ErrInvalid for an
 // unknown kind or a stored template that fails, and the database error otherwise.
 func (t *Templates) Render(ctx context.Context, facility string, kind string, data TemplateData) (text string, enabled bool, err error) {
 	return t.RenderIn(ctx, t.db, facility, kind, data)
@@ -70,7 +71,7 @@ func (t *Templates) Render(ctx context.Context, facility string, kind string, da
 func (t *Templates) RenderIn(ctx context.Context, db DB, facility string, kind string, data TemplateData) (text string, enabled bool, err error) {
 	def, ok := DefaultTemplates[kind]
 	if !ok {
-		return "", false, fmt.Errorf("render %s: unknown kind: %w", kind, ErrInvalid)
+		return "", false, fmt.Errorf("render %s: unknown kind: %w", kind, fault.ErrInvalid)
 	}
 	body, enabled := def, true
 	var stored string
@@ -109,7 +110,7 @@ func (t *Templates) execute(body string, data TemplateData) (string, error) {
 	}
 	var b strings.Builder
 	if err := tpl.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("%w: %w", err, ErrInvalid)
+		return "", fmt.Errorf("%w: %w", err, fault.ErrInvalid)
 	}
 	return strings.TrimSpace(b.String()), nil
 }
@@ -117,7 +118,7 @@ func (t *Templates) execute(body string, data TemplateData) (string, error) {
 func parseTemplate(body string) (*template.Template, error) {
 	tpl, err := template.New("message").Option("missingkey=error").Parse(body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", err, ErrInvalid)
+		return nil, fmt.Errorf("%w: %w", err, fault.ErrInvalid)
 	}
 	return tpl, nil
 }
@@ -126,10 +127,10 @@ func parseTemplate(body string) (*template.Template, error) {
 // text (empty keeps it) and enabled switches the kind on or off there. The
 // body is checked by rendering sample data, so a broken template is refused
 // here rather than failing patients' messages later. It returns an error
-// wrapping ErrInvalid for an unknown kind or a template that does not render.
+// wrapping fault.ErrInvalid for an unknown kind or a template that does not render.
 func SetTemplate(ctx context.Context, db DB, facility, kind, body string, enabled bool) error {
 	if !validKind(kind) {
-		return fmt.Errorf("set template %s: unknown kind: %w", kind, ErrInvalid)
+		return fmt.Errorf("set template %s: unknown kind: %w", kind, fault.ErrInvalid)
 	}
 	if strings.TrimSpace(body) != "" {
 		tpl, err := parseTemplate(body)
@@ -139,7 +140,7 @@ func SetTemplate(ctx context.Context, db DB, facility, kind, body string, enable
 		sample := TemplateData{Code: "B-013", UnitName: "Poli Umum", FacilityName: "Puskesmas Sobo",
 			Date: "Senin, 3 Maret 2025", Counter: "Ruang 2", Ahead: 3, Link: "https://example.org/t/1"}
 		if err := tpl.Execute(&strings.Builder{}, sample); err != nil {
-			return fmt.Errorf("set template %s: %w: %w", kind, err, ErrInvalid)
+			return fmt.Errorf("set template %s: %w: %w", kind, err, fault.ErrInvalid)
 		}
 	}
 	_, err := db.Exec(ctx, `INSERT INTO notify_templates (facility, kind, body, enabled) VALUES ($1, $2, $3, $4)
@@ -173,10 +174,10 @@ func NearAhead(ctx context.Context, db DB, facility, unit string) (int, error) {
 }
 
 // SetNearAhead stores the unit's "near" threshold. It returns an error
-// wrapping ErrInvalid unless 1 <= n <= 100.
+// wrapping fault.ErrInvalid unless 1 <= n <= 100.
 func SetNearAhead(ctx context.Context, db DB, facility, unit string, n int) error {
 	if n < 1 || n > 100 {
-		return fmt.Errorf("set near ahead %s/%s: %d: %w", facility, unit, n, ErrInvalid)
+		return fmt.Errorf("set near ahead %s/%s: %d: %w", facility, unit, n, fault.ErrInvalid)
 	}
 	_, err := db.Exec(ctx, `INSERT INTO notify_unit_settings (facility, unit, near_ahead) VALUES ($1, $2, $3)
 		ON CONFLICT (facility, unit) DO UPDATE SET near_ahead = EXCLUDED.near_ahead`, facility, unit, n)

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/notify"
 )
 
@@ -362,11 +363,11 @@ func TestPermanentFailureIsDeadLettered(t *testing.T) {
 		t.Fatalf("Retry: %v", err)
 	}
 	waitFor(t, "requeued message sent", func() bool { return states(t, pool)[notify.StateSent] == 1 })
-	if err := notify.Retry(ctx, pool, dead[0].ID); !errors.Is(err, notify.ErrNotFound) {
-		t.Errorf("Retry of a sent message = %v, want ErrNotFound", err)
+	if err := notify.Retry(ctx, pool, dead[0].ID); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("Retry of a sent message = %v, want fault.ErrNotFound", err)
 	}
-	if err := notify.Retry(ctx, pool, "not-a-uuid"); !errors.Is(err, notify.ErrNotFound) {
-		t.Errorf("Retry(not-a-uuid) = %v, want ErrNotFound", err)
+	if err := notify.Retry(ctx, pool, "not-a-uuid"); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("Retry(not-a-uuid) = %v, want fault.ErrNotFound", err)
 	}
 }
 
@@ -611,8 +612,8 @@ func TestEnqueue(t *testing.T) {
 		for i, f := range bad {
 			m := msg("E1", notify.KindBooked)
 			f(&m)
-			if err := try(m); !errors.Is(err, notify.ErrInvalid) {
-				t.Errorf("case %d: Enqueue = %v, want ErrInvalid", i, err)
+			if err := try(m); !errors.Is(err, fault.ErrInvalid) {
+				t.Errorf("case %d: Enqueue = %v, want fault.ErrInvalid", i, err)
 			}
 		}
 	})
@@ -665,8 +666,8 @@ func TestNearAhead(t *testing.T) {
 	if n, err := notify.NearAhead(ctx, pool, "sobo", "UMUM"); err != nil || n != 5 {
 		t.Errorf("NearAhead = %d, %v; want 5", n, err)
 	}
-	if err := notify.SetNearAhead(ctx, pool, "sobo", "UMUM", 0); !errors.Is(err, notify.ErrInvalid) {
-		t.Errorf("SetNearAhead(0) = %v, want ErrInvalid", err)
+	if err := notify.SetNearAhead(ctx, pool, "sobo", "UMUM", 0); !errors.Is(err, fault.ErrInvalid) {
+		t.Errorf("SetNearAhead(0) = %v, want fault.ErrInvalid", err)
 	}
 }
 
@@ -709,12 +710,12 @@ func TestTemplates(t *testing.T) {
 	})
 	t.Run("broken templates are refused", func(t *testing.T) {
 		for _, body := range []string{"{{.Code", "{{.Nomor}}"} {
-			if err := notify.SetTemplate(ctx, pool, "sobo", notify.KindBooked, body, true); !errors.Is(err, notify.ErrInvalid) {
-				t.Errorf("SetTemplate(%q) = %v, want ErrInvalid", body, err)
+			if err := notify.SetTemplate(ctx, pool, "sobo", notify.KindBooked, body, true); !errors.Is(err, fault.ErrInvalid) {
+				t.Errorf("SetTemplate(%q) = %v, want fault.ErrInvalid", body, err)
 			}
 		}
-		if _, _, err := tpl.Render(ctx, "sobo", "reminder", data); !errors.Is(err, notify.ErrInvalid) {
-			t.Errorf("Render(unknown kind) = %v, want ErrInvalid", err)
+		if _, _, err := tpl.Render(ctx, "sobo", "reminder", data); !errors.Is(err, fault.ErrInvalid) {
+			t.Errorf("Render(unknown kind) = %v, want fault.ErrInvalid", err)
 		}
 	})
 }

@@ -7,37 +7,29 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 )
 
-func accountErr(op string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("%s: %w", op, account.ErrNotFound)
-	case isCode(err, "23505"):
-		return fmt.Errorf("%s: %w", op, account.ErrExists)
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
-
 // CreateUser adds a staff account. facility "" makes a district account.
-// account.ErrNotFound for an unknown facility, account.ErrExists for a
+// fault.ErrNotFound for an unknown facility, fault.ErrConflict for a
 // username in use.
 func (db *DB) CreateUser(ctx context.Context, facility, username string, role account.Role, passwordHash string) (account.User, error) {
 	var facilityID *int64
 	if facility != "" {
 		var id int64
 		if err := db.Pool.QueryRow(ctx, `SELECT id FROM facilities WHERE code = $1`, facility).Scan(&id); err != nil {
-			return account.User{}, accountErr("facility "+facility, err)
+			return account.User{}, interpret("facility "+facility, err)
 		}
 		facilityID = &id
 	}
 	u := account.User{Username: username, Role: role, Facility: facility}
 	err := db.Pool.QueryRow(ctx, `INSERT INTO users (facility_id, username, role, password_hash) VALUES ($1, $2, $3, $4)
 		RETURNING id`, facilityID, username, role, passwordHash).Scan(&u.ID)
-	return u, accountErr("create user "+username, err)
+	if isCode(err, "23505") {
+		return u, fmt.Errorf("create user: %w", fault.Conflict("username", "Nama pengguna sudah dipakai."))
+	}
+	return u, interpret("create user "+username, err)
 }
 
 // UserByName returns an account and its password hash.
@@ -47,18 +39,18 @@ func (db *DB) UserByName(ctx context.Context, username string) (account.User, st
 	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, coalesce(f.code, ''), u.disabled, u.password_hash
 		FROM users u LEFT JOIN facilities f ON f.id = u.facility_id WHERE u.username = $1`, username).
 		Scan(&u.ID, &u.Username, &u.Role, &u.Facility, &u.Disabled, &hash)
-	return u, hash, accountErr("user", err)
+	return u, hash, interpret("user", err)
 }
 
 // CreateSession stores a new session for user under the hash of its id.
 func (db *DB) CreateSession(ctx context.Context, idHash []byte, userID int64, csrf string, now time.Time) error {
 	_, err := db.Pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, seen_at) VALUES ($1, $2, $3, $4, $4)`,
 		idHash, userID, csrf, now)
-	return accountErr("create session", err)
+	return interpret("create session", err)
 }
 
 // Session returns the live session with id hash idHash and marks it seen,
-// or account.ErrUnauthenticated if it is unknown, idle longer than idle or
+// or fault.ErrUnauthenticated if it is unknown, idle longer than idle or
 // older than absolute.
 func (db *DB) Session(ctx context.Context, idHash []byte, now time.Time, idle, absolute time.Duration) (account.Session, error) {
 	var s account.Session
@@ -70,19 +62,19 @@ func (db *DB) Session(ctx context.Context, idHash []byte, now time.Time, idle, a
 		idHash, now, now.Add(-idle), now.Add(-absolute)).
 		Scan(&s.User.ID, &s.User.Username, &s.User.Role, &s.User.Facility, &s.CSRFToken, &s.CreatedAt, &s.SeenAt, &s.User.Units)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, fmt.Errorf("session: %w", account.ErrUnauthenticated)
+		return s, fmt.Errorf("session: %w", fault.ErrUnauthenticated)
 	}
-	return s, accountErr("session", err)
+	return s, interpret("session", err)
 }
 
 // DeleteSession ends one session.
 func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
 	_, err := db.Pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
-	return accountErr("delete session", err)
+	return interpret("delete session", err)
 }
 
 // DeleteUserSessions ends every session of a user (logout everywhere).
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
 	_, err := db.Pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
-	return accountErr("delete sessions", err)
+	return interpret("delete sessions", err)
 }

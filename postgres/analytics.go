@@ -11,7 +11,7 @@ import (
 )
 
 // Analytics reads the queue's history for the dashboards and the live
-// state for the metrics. Errors are wrapped queue.ErrUnavailable (the
+// state for the metrics. Errors are wrapped fault.ErrUnavailable (the
 // database failed) unless said otherwise.
 
 // LiveUnit is the live state of one unit with people in it today.
@@ -110,7 +110,7 @@ type AnalyticsUnit struct {
 }
 
 // AnalyticsFacilities lists the facilities (all when code is "") with
-// their units, by name. queue.ErrNotFound for an unknown code.
+// their units, by name. fault.ErrNotFound for an unknown code.
 func (db *DB) AnalyticsFacilities(ctx context.Context, code string) ([]AnalyticsFacility, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT f.id, f.code, f.name, f.timezone, u.id, u.code, u.name
 		FROM facilities f JOIN units u ON u.facility_id = f.id

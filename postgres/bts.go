@@ -9,33 +9,9 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/bts"
-	"github.com/antrian/antrian/queue"
+	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 )
-
-// btsErr translates driver errors for the BTS queries: no rows is
-// bts.ErrNotFound, a unique violation bts.ErrConflict, a foreign-key or
-// check violation bts.ErrInvalid, and a failure to reach the database
-// queue.ErrUnavailable.
-func btsErr(op string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("%s: %w", op, bts.ErrNotFound)
-	case errors.Is(err, bts.ErrNotFound), errors.Is(err, bts.ErrConflict), errors.Is(err, bts.ErrInvalid):
-		return fmt.Errorf("%s: %w", op, err)
-	case isCode(err, "23505"):
-		return fmt.Errorf("%s: %w: %w", op, bts.ErrConflict, err)
-	case isCode(err, "23503"), isCode(err, "23514"), isCode(err, "22007"), isCode(err, "22008"):
-		return fmt.Errorf("%s: %w: %w", op, bts.ErrInvalid, err)
-	}
-	var pgErr interface{ SQLState() string }
-	if errors.As(err, &pgErr) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return fmt.Errorf("%s: %w: %w", op, queue.ErrUnavailable, err)
-}
 
 // BTSFacility is a facility as BTS sees it.
 type BTSFacility struct {
@@ -48,7 +24,7 @@ type BTSFacility struct {
 	Method        bts.Method
 }
 
-// BTSFacility returns the facility with code. bts.ErrNotFound when there is
+// BTSFacility returns the facility with code. fault.ErrNotFound when there is
 // none.
 func (db *DB) BTSFacility(ctx context.Context, code string) (BTSFacility, error) {
 	var f BTSFacility
@@ -58,7 +34,7 @@ func (db *DB) BTSFacility(ctx context.Context, code string) (BTSFacility, error)
 		FROM facilities f LEFT JOIN bts_facilities b ON b.facility_id = f.id LEFT JOIN bts_kecamatan k ON k.id = b.kecamatan_id
 		WHERE f.code = $1`, code).Scan(&f.ID, &f.Code, &f.Name, &tz, &f.Kecamatan, &f.KecamatanName, &method)
 	if err != nil {
-		return f, btsErr("facility "+code, err)
+		return f, interpret("facility "+code, err)
 	}
 	if f.Location, err = time.LoadLocation(tz); err != nil {
 		return f, fmt.Errorf("facility %s: time zone %q: %w", code, tz, err)
@@ -72,11 +48,11 @@ func (db *DB) SaveKecamatan(ctx context.Context, k bts.Kecamatan) (int64, error)
 	var id int64
 	err := db.Pool.QueryRow(ctx, `INSERT INTO bts_kecamatan (code, name) VALUES ($1, $2)
 		ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id`, k.Code, k.Name).Scan(&id)
-	return id, btsErr("save kecamatan "+k.Code, err)
+	return id, interpret("save kecamatan "+k.Code, err)
 }
 
 // SetBTSFacility places a facility in a kecamatan and sets its method.
-// bts.ErrNotFound for an unknown facility or kecamatan.
+// fault.ErrNotFound for an unknown facility or kecamatan.
 func (db *DB) SetBTSFacility(ctx context.Context, facility, kecamatan string, m bts.Method) error {
 	tag, err := db.Pool.Exec(ctx, `INSERT INTO bts_facilities (facility_id, kecamatan_id, method)
 		SELECT f.id, k.id, $3 FROM facilities f, bts_kecamatan k WHERE f.code = $1 AND k.code = $2
@@ -85,10 +61,10 @@ func (db *DB) SetBTSFacility(ctx context.Context, facility, kecamatan string, m 
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return btsErr("set BTS facility "+facility, err)
+	return interpret("set BTS facility "+facility, err)
 }
 
-// SaveDesa adds a desa or updates it (by code). bts.ErrNotFound for an
+// SaveDesa adds a desa or updates it (by code). fault.ErrNotFound for an
 // unknown kecamatan or facility.
 func (db *DB) SaveDesa(ctx context.Context, d bts.Desa) (int64, error) {
 	var id int64
@@ -97,7 +73,7 @@ func (db *DB) SaveDesa(ctx context.Context, d bts.Desa) (int64, error) {
 		ON CONFLICT (code) DO UPDATE SET kecamatan_id = EXCLUDED.kecamatan_id, facility_id = EXCLUDED.facility_id,
 			name = EXCLUDED.name
 		RETURNING id`, d.Kecamatan, d.Facility, d.Code, d.Name).Scan(&id)
-	return id, btsErr("save desa "+d.Code, err)
+	return id, interpret("save desa "+d.Code, err)
 }
 
 // SavePosyandu adds a posyandu to a desa (or finds it by name).
@@ -106,7 +82,7 @@ func (db *DB) SavePosyandu(ctx context.Context, p bts.Posyandu) (int64, error) {
 	err := db.Pool.QueryRow(ctx, `INSERT INTO bts_posyandu (desa_id, name)
 		SELECT d.id, $2 FROM bts_desa d WHERE d.code = $1
 		ON CONFLICT (desa_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id`, p.Desa, p.Name).Scan(&id)
-	return id, btsErr("save posyandu", err)
+	return id, interpret("save posyandu", err)
 }
 
 // Desas returns the desa of a facility's working area ("" = all), with
@@ -120,7 +96,7 @@ func (db *DB) Desas(ctx context.Context, facility string) ([]bts.Desa, []bts.Pos
 		return d, r.Scan(&d.ID, &d.Code, &d.Name, &d.Kecamatan, &d.Facility)
 	})
 	if err != nil {
-		return nil, nil, btsErr("desa list", err)
+		return nil, nil, interpret("desa list", err)
 	}
 	rows, _ = db.Pool.Query(ctx, `SELECT p.id, d.code, p.name FROM bts_posyandu p JOIN bts_desa d ON d.id = p.desa_id
 		JOIN facilities f ON f.id = d.facility_id WHERE $1 = '' OR f.code = $1 ORDER BY p.name`, facility)
@@ -128,16 +104,16 @@ func (db *DB) Desas(ctx context.Context, facility string) ([]bts.Desa, []bts.Pos
 		var p bts.Posyandu
 		return p, r.Scan(&p.ID, &p.Desa, &p.Name)
 	})
-	return ds, ps, btsErr("posyandu list", err)
+	return ds, ps, interpret("posyandu list", err)
 }
 
 // resolveAddress finds the desa id of a.Desa and checks that the posyandu
-// (if any) lies in it. A *bts.FieldError when either does not fit.
+// (if any) lies in it. A *fault.Error when either does not fit.
 func resolveAddress(ctx context.Context, q querier, a bts.Address) (int64, *int64, error) {
 	var desaID int64
 	if err := q.QueryRow(ctx, `SELECT id FROM bts_desa WHERE code = $1`, a.Desa).Scan(&desaID); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return 0, nil, &bts.FieldError{Field: "desa", Message: "Desa tidak dikenal."}
+			return 0, nil, &fault.Error{Field: "desa", Message: "Desa tidak dikenal."}
 		}
 		return 0, nil, err
 	}
@@ -150,7 +126,7 @@ func resolveAddress(ctx context.Context, q querier, a bts.Address) (int64, *int6
 		return 0, nil, err
 	}
 	if !ok {
-		return 0, nil, &bts.FieldError{Field: "posyandu_id", Message: "Posyandu tidak ada di desa itu."}
+		return 0, nil, &fault.Error{Field: "posyandu_id", Message: "Posyandu tidak ada di desa itu."}
 	}
 	p := a.PosyanduID
 	return desaID, &p, nil
@@ -184,8 +160,8 @@ func nzid(v int64) *int64 {
 	return &v
 }
 
-// CreateChild registers a child. bts.ErrConflict when the NIK is already
-// registered; a *bts.FieldError for an unknown desa or posyandu.
+// CreateChild registers a child. fault.ErrConflict when the NIK is already
+// registered; a *fault.Error for an unknown desa or posyandu.
 func (db *DB) CreateChild(ctx context.Context, c bts.Child) (bts.Child, error) {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		desaID, posyanduID, err := resolveAddress(ctx, tx, c.Address)
@@ -201,32 +177,32 @@ func (db *DB) CreateChild(ctx context.Context, c bts.Child) (bts.Child, error) {
 			c.Address.Lat, c.Address.Lon, c.PoorBasis).Scan(&c.ID)
 	})
 	if err != nil {
-		return c, btsErr("create child", err)
+		return c, interpret("create child", err)
 	}
 	return db.Child(ctx, "", c.ID)
 }
 
 // ChildFacilityByNIK returns the code and name of the Puskesmas where a
-// child with this NIK is registered. bts.ErrNotFound when none is.
+// child with this NIK is registered. fault.ErrNotFound when none is.
 func (db *DB) ChildFacilityByNIK(ctx context.Context, nik string) (code, name string, err error) {
 	err = db.Pool.QueryRow(ctx, `SELECT f.code, f.name FROM bts_children c JOIN facilities f ON f.id = c.facility_id
 		WHERE c.nik = $1 AND c.nik <> ''`, nik).Scan(&code, &name)
-	return code, name, btsErr("child by nik", err)
+	return code, name, interpret("child by nik", err)
 }
 
 // PregnancyTakenError is CreatePregnancy's answer when the same pregnancy
 // is registered already: the woman's NIK with an HPHT within
 // bts.SamePregnancyDays of a pregnancy still running. It wraps
-// bts.ErrConflict.
+// fault.ErrConflict.
 type PregnancyTakenError struct {
 	Facility, Name string // where it is registered
 }
 
 func (e *PregnancyTakenError) Error() string {
-	return "pregnancy registered at " + e.Facility + ": " + bts.ErrConflict.Error()
+	return "pregnancy registered at " + e.Facility + ": " + fault.ErrConflict.Error()
 }
 
-func (e *PregnancyTakenError) Unwrap() error { return bts.ErrConflict }
+func (e *PregnancyTakenError) Unwrap() error { return fault.ErrConflict }
 
 const childColumns = `c.id, f.code, c.nik, c.name, c.sex, c.birth_date, coalesce(c.birth_weight_kg, 0),
 	coalesce(c.birth_length_cm, 0), c.mother_name, c.mother_nik, c.kk, k.code, d.code, d.name, coalesce(c.posyandu_id, 0),
@@ -249,12 +225,12 @@ func scanChild(r pgx.Row, kec, fac *string) (bts.Child, error) {
 }
 
 // Child returns a child registered at facility ("" = any facility).
-// bts.ErrNotFound when there is none.
+// fault.ErrNotFound when there is none.
 func (db *DB) Child(ctx context.Context, facility string, id int64) (bts.Child, error) {
 	var kec, fac string
 	c, err := scanChild(db.Pool.QueryRow(ctx, `SELECT `+childColumns+childFrom+
 		` WHERE c.id = $1 AND ($2 = '' OR f.code = $2)`, id, facility), &kec, &fac)
-	return c, btsErr(fmt.Sprintf("child %d", id), err)
+	return c, interpret(fmt.Sprintf("child %d", id), err)
 }
 
 // Children lists the children of a facility ("" = all), at most limit,
@@ -267,7 +243,7 @@ func (db *DB) Children(ctx context.Context, facility, q string, limit int) ([]bt
 		var kec, fac string
 		return scanChild(r, &kec, &fac)
 	})
-	return cs, btsErr("children", err)
+	return cs, interpret("children", err)
 }
 
 // CreatePregnancy registers a pregnant woman.
@@ -314,7 +290,7 @@ func (db *DB) CreatePregnancy(ctx context.Context, p bts.Pregnancy, today time.T
 			p.Address.RT, p.Address.RW, p.Address.Street, p.Address.Lat, p.Address.Lon, p.PoorBasis).Scan(&p.ID)
 	})
 	if err != nil {
-		return p, btsErr("create pregnancy", err)
+		return p, interpret("create pregnancy", err)
 	}
 	return db.Pregnancy(ctx, "", p.ID)
 }
@@ -351,7 +327,7 @@ func scanPregnancy(r pgx.Row) (bts.Pregnancy, error) {
 func (db *DB) Pregnancy(ctx context.Context, facility string, id int64) (bts.Pregnancy, error) {
 	p, err := scanPregnancy(db.Pool.QueryRow(ctx, `SELECT `+pregnancyColumns+pregnancyFrom+
 		`WHERE p.id = $1 AND ($2 = '' OR f.code = $2)`, id, facility))
-	return p, btsErr(fmt.Sprintf("pregnancy %d", id), err)
+	return p, interpret(fmt.Sprintf("pregnancy %d", id), err)
 }
 
 // Pregnancies lists the pregnant women registered at facility ("" = all)
@@ -362,7 +338,7 @@ func (db *DB) Pregnancies(ctx context.Context, facility, q string, limit int) ([
 		WHERE ($1 = '' OR f.code = $1) AND ($2 = '' OR p.name ILIKE '%' || $2 || '%' OR p.nik LIKE $2 || '%')
 		ORDER BY p.name, p.id LIMIT $3`, facility, likeText(q), limit)
 	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bts.Pregnancy, error) { return scanPregnancy(r) })
-	return ps, btsErr("pregnancies", err)
+	return ps, interpret("pregnancies", err)
 }
 
 func zcol(s bts.Score) *float64 {
@@ -373,7 +349,7 @@ func zcol(s bts.Score) *float64 {
 }
 
 // AddMeasurement stores a computed measurement. A ticket, when given, must
-// be one of the measurement's facility (a *bts.FieldError otherwise).
+// be one of the measurement's facility (a *fault.Error otherwise).
 func (db *DB) AddMeasurement(ctx context.Context, m bts.Measurement) (bts.Measurement, error) {
 	r := m.Result
 	var ticket *string
@@ -389,7 +365,7 @@ func (db *DB) AddMeasurement(ctx context.Context, m bts.Measurement) (bts.Measur
 				return err
 			}
 			if !ok {
-				return &bts.FieldError{Field: "ticket_id", Message: "Tiket antrean tidak ditemukan di fasilitas ini."}
+				return &fault.Error{Field: "ticket_id", Message: "Tiket antrean tidak ditemukan di fasilitas ini."}
 			}
 		}
 		return tx.QueryRow(ctx, `INSERT INTO bts_measurements (child_id, facility_id, measured_on, weight_kg, lenhei_cm,
@@ -403,7 +379,7 @@ func (db *DB) AddMeasurement(ctx context.Context, m bts.Measurement) (bts.Measur
 			r.AgeDays, r.AgeMonths, nz(r.AdjustedLenHei), nz(r.BMI), zcol(r.ZLen), zcol(r.ZWei), zcol(r.ZWFL), zcol(r.ZBMI),
 			r.FLen, r.FWei, r.FWFL, r.FBMI, r.FMeasure, string(r.TBU), string(r.BBU), string(r.BBTB), string(r.IMTU)).Scan(&m.ID)
 	})
-	return m, btsErr("add measurement", err)
+	return m, interpret("add measurement", err)
 }
 
 const measurementColumns = `m.id, m.child_id, mf.code, m.measured_on, coalesce(m.weight_kg, 0), coalesce(m.lenhei_cm, 0),
@@ -443,7 +419,7 @@ func (db *DB) Measurements(ctx context.Context, childID int64) ([]bts.Measuremen
 	rows, _ := db.Pool.Query(ctx, `SELECT `+measurementColumns+` FROM bts_measurements m
 		JOIN facilities mf ON mf.id = m.facility_id WHERE m.child_id = $1 ORDER BY m.measured_on, m.id`, childID)
 	ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bts.Measurement, error) { return scanMeasurement(r) })
-	return ms, btsErr("measurements", err)
+	return ms, interpret("measurements", err)
 }
 
 // Observations returns every measurement taken from..to (dates, included)
@@ -466,12 +442,12 @@ func (db *DB) Observations(ctx context.Context, facility string, from, to time.T
 		o.Child, o.Measurement = c, m
 		return o, err
 	})
-	return obs, btsErr("observations", err)
+	return obs, interpret("observations", err)
 }
 
 // CreateEnrolment enrols a target. The cadre (by username, optional) must
 // be a kader account of the same facility; the child or pregnancy must be
-// registered there. *bts.FieldError or bts.ErrNotFound otherwise.
+// registered there. *fault.Error or fault.ErrNotFound otherwise.
 func (db *DB) CreateEnrolment(ctx context.Context, e bts.Enrolment) (bts.Enrolment, error) {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var cadre *int64
@@ -480,7 +456,7 @@ func (db *DB) CreateEnrolment(ctx context.Context, e bts.Enrolment) (bts.Enrolme
 			err := tx.QueryRow(ctx, `SELECT u.id FROM users u JOIN facilities f ON f.id = u.facility_id
 				WHERE u.username = $1 AND u.role = 'kader' AND f.code = $2`, e.Cadre, e.Facility).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return &bts.FieldError{Field: "cadre", Message: "Kader tidak ditemukan di fasilitas ini."}
+				return &fault.Error{Field: "cadre", Message: "Kader tidak ditemukan di fasilitas ini."}
 			} else if err != nil {
 				return err
 			}
@@ -495,7 +471,7 @@ func (db *DB) CreateEnrolment(ctx context.Context, e bts.Enrolment) (bts.Enrolme
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("target: %w", bts.ErrNotFound)
+			return fmt.Errorf("target: %w", fault.ErrNotFound)
 		}
 		return tx.QueryRow(ctx, `INSERT INTO bts_enrolments (facility_id, target_type, child_id, pregnancy_id, reason,
 				start_date, end_date, allowance_rp, cadre_id, supplier)
@@ -504,24 +480,24 @@ func (db *DB) CreateEnrolment(ctx context.Context, e bts.Enrolment) (bts.Enrolme
 			e.AllowanceRp, cadre, e.Supplier).Scan(&e.ID)
 	})
 	if err != nil {
-		return e, btsErr("create enrolment", err)
+		return e, interpret("create enrolment", err)
 	}
 	return db.Enrolment(ctx, e.Facility, e.ID)
 }
 
 // ExitEnrolment records that enrolment id of facility ended early (see
-// bts.Enrolment.Exit, which validates). bts.ErrNotFound, or bts.ErrConflict
+// bts.Enrolment.Exit, which validates). fault.ErrNotFound, or fault.ErrConflict
 // when it has already ended.
 func (db *DB) ExitEnrolment(ctx context.Context, facility string, id int64, on time.Time, reason string) (bts.Enrolment, error) {
 	tag, err := db.Pool.Exec(ctx, `UPDATE bts_enrolments e SET exited_on = $3, exit_reason = $4
 		FROM facilities f WHERE e.id = $1 AND f.id = e.facility_id AND f.code = $2 AND e.exited_on IS NULL`,
 		id, facility, on, reason)
 	if err != nil {
-		return bts.Enrolment{}, btsErr("exit enrolment", err)
+		return bts.Enrolment{}, interpret("exit enrolment", err)
 	}
 	e, err := db.Enrolment(ctx, facility, id)
 	if err == nil && tag.RowsAffected() == 0 {
-		err = fmt.Errorf("enrolment %d has already ended: %w", id, bts.ErrConflict)
+		err = fmt.Errorf("enrolment %d has already ended: %w", id, fault.ErrConflict)
 	}
 	return e, err
 }
@@ -552,7 +528,7 @@ func scanEnrolment(r pgx.Row) (bts.Enrolment, error) {
 func (db *DB) Enrolment(ctx context.Context, facility string, id int64) (bts.Enrolment, error) {
 	e, err := scanEnrolment(db.Pool.QueryRow(ctx, `SELECT `+enrolmentColumns+enrolmentFrom+
 		` WHERE e.id = $1 AND ($2 = '' OR f.code = $2)`, id, facility))
-	return e, btsErr(fmt.Sprintf("enrolment %d", id), err)
+	return e, interpret(fmt.Sprintf("enrolment %d", id), err)
 }
 
 // Enrolments lists the enrolments of facility ("" = all) that overlap
@@ -562,7 +538,7 @@ func (db *DB) Enrolments(ctx context.Context, facility string, cadreID int64, fr
 		WHERE ($1 = '' OR f.code = $1) AND ($2 = 0 OR e.cadre_id = $2) AND e.start_date <= $4 AND e.end_date >= $3
 		ORDER BY coalesce(c.name, p.name), e.id`, facility, cadreID, from, to)
 	es, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bts.Enrolment, error) { return scanEnrolment(r) })
-	return es, btsErr("enrolments", err)
+	return es, interpret("enrolments", err)
 }
 
 const deliveryColumns = `d.id, d.client_id, d.enrolment_id, f.code, d.delivered_on, d.cadre_id, cu.username, d.items,
@@ -587,22 +563,24 @@ func scanDelivery(r pgx.Row) (bts.Delivery, error) {
 }
 
 // DeliveryByClientID returns the report made with a client id.
-// bts.ErrNotFound when there is none.
+// fault.ErrNotFound when there is none.
 func (db *DB) DeliveryByClientID(ctx context.Context, clientID string) (bts.Delivery, error) {
 	d, err := scanDelivery(db.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+deliveryFrom+` WHERE d.client_id = $1`, clientID))
-	return d, btsErr("delivery", err)
+	return d, interpret("delivery", err)
 }
 
 // Delivery returns a report of facility ("" = any).
 func (db *DB) Delivery(ctx context.Context, facility string, id int64) (bts.Delivery, error) {
 	d, err := scanDelivery(db.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+deliveryFrom+
 		` WHERE d.id = $1 AND ($2 = '' OR f.code = $2)`, id, facility))
-	return d, btsErr(fmt.Sprintf("delivery %d", id), err)
+	return d, interpret(fmt.Sprintf("delivery %d", id), err)
 }
+
+var errDeliveredThatDay = fault.Conflict("date", "Sudah ada laporan sasaran ini untuk tanggal itu.")
 
 // CreateDelivery stores a delivery report once. When a report with the same
 // client id exists it is returned with created false and nothing changes
-// (a retried upload); bts.ErrConflict when that report is for another
+// (a retried upload); fault.ErrConflict when that report is for another
 // target or day, or when the target already has a report for the day.
 func (db *DB) CreateDelivery(ctx context.Context, d bts.Delivery) (bts.Delivery, bool, error) {
 	items, err := json.Marshal(d.Items)
@@ -622,12 +600,15 @@ func (db *DB) CreateDelivery(ctx context.Context, d bts.Delivery) (bts.Delivery,
 			return d, false, err
 		}
 		if prev.EnrolmentID != d.EnrolmentID || !prev.DeliveredOn.Equal(d.DeliveredOn) {
-			return prev, false, fmt.Errorf("delivery %s: client id reused for another report: %w", d.ClientID, bts.ErrConflict)
+			return prev, false, fmt.Errorf("delivery %s: client id reused for another report: %w", d.ClientID, fault.ErrConflict)
 		}
 		return prev, false, nil
 	}
+	if isCode(err, "23505") { // the target's report of that day
+		return d, false, fmt.Errorf("create delivery: %w", errDeliveredThatDay)
+	}
 	if err != nil {
-		return d, false, btsErr("create delivery", err)
+		return d, false, interpret("create delivery", err)
 	}
 	out, err := db.Delivery(ctx, "", id)
 	return out, true, err
@@ -641,11 +622,11 @@ func (db *DB) Deliveries(ctx context.Context, facility string, cadreID int64, st
 			AND d.delivered_on BETWEEN $4 AND $5
 		ORDER BY d.delivered_on DESC, d.id DESC`, facility, cadreID, string(status), from, to)
 	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bts.Delivery, error) { return scanDelivery(r) })
-	return ds, btsErr("deliveries", err)
+	return ds, interpret("deliveries", err)
 }
 
 // ReviewDelivery records the nutritionist's verdict on a pending report of
-// facility ("" = any). bts.ErrConflict when it was already reviewed.
+// facility ("" = any). fault.ErrConflict when it was already reviewed.
 func (db *DB) ReviewDelivery(ctx context.Context, facility string, id int64, verdict bts.Status, note string, reviewerID int64, at time.Time) (bts.Delivery, error) {
 	var out bts.Delivery
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
@@ -662,7 +643,7 @@ func (db *DB) ReviewDelivery(ctx context.Context, facility string, id int64, ver
 		return err
 	})
 	if err != nil {
-		return out, btsErr(fmt.Sprintf("review delivery %d", id), err)
+		return out, interpret(fmt.Sprintf("review delivery %d", id), err)
 	}
 	return db.Delivery(ctx, facility, id)
 }
@@ -674,7 +655,7 @@ func (db *DB) ChildMeasurements(ctx context.Context, childIDs []int64) (map[int6
 		JOIN facilities mf ON mf.id = m.facility_id WHERE m.child_id = ANY($1) ORDER BY m.measured_on, m.id`, childIDs)
 	ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bts.Measurement, error) { return scanMeasurement(r) })
 	if err != nil {
-		return nil, btsErr("measurements", err)
+		return nil, interpret("measurements", err)
 	}
 	out := map[int64][]bts.Measurement{}
 	for _, m := range ms {

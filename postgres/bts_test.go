@@ -9,6 +9,7 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/internal/testenv"
 	"github.com/antrian/antrian/queue"
 )
@@ -232,7 +233,7 @@ func TestDeliveryOnce(t *testing.T) {
 		t.Fatalf("retry: got id %d created %v err %v, want id %d not created", again.ID, created, err, first.ID)
 	}
 	d.ClientID = "client-0002"
-	if _, _, err := db.CreateDelivery(ctx, d); !errors.Is(err, bts.ErrConflict) {
+	if _, _, err := db.CreateDelivery(ctx, d); !errors.Is(err, fault.ErrConflict) {
 		t.Errorf("second report for the same day: got %v, want ErrConflict", err)
 	}
 	if first.Photo.Meta.Lat == nil || *first.Photo.Meta.Lat != lat {
@@ -242,10 +243,10 @@ func TestDeliveryOnce(t *testing.T) {
 	if err != nil || r.Status != bts.Verified {
 		t.Fatalf("review: %v %v", r.Status, err)
 	}
-	if _, err := db.ReviewDelivery(ctx, "sobo", first.ID, bts.Rejected, "x", kader.ID, time.Now()); !errors.Is(err, bts.ErrConflict) {
+	if _, err := db.ReviewDelivery(ctx, "sobo", first.ID, bts.Rejected, "x", kader.ID, time.Now()); !errors.Is(err, fault.ErrConflict) {
 		t.Errorf("second review: got %v, want ErrConflict", err)
 	}
-	if _, err := db.ReviewDelivery(ctx, "kabat", first.ID, bts.Rejected, "x", kader.ID, time.Now()); !errors.Is(err, bts.ErrNotFound) {
+	if _, err := db.ReviewDelivery(ctx, "kabat", first.ID, bts.Rejected, "x", kader.ID, time.Now()); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("review from another facility: got %v, want ErrNotFound", err)
 	}
 }

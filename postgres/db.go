@@ -95,11 +95,6 @@ func ensureDatabase(ctx context.Context, cc *pgx.ConnConfig) error {
 	return nil
 }
 
-func isCode(err error, code string) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == code
-}
-
 // Migrate applies every embedded migration that has not been applied yet, in
 // order, each in its own transaction, under an advisory lock.
 func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {

@@ -13,7 +13,7 @@ import (
 // facility's date, and the latest recent calls of that date. It reads in one
 // REPEATABLE READ transaction, and every queue write moves event_seq in the
 // transaction that changes the tickets, so the board includes exactly the
-// events up to its Seq. Errors: queue.ErrNotFound, queue.ErrUnavailable.
+// events up to its Seq. Errors: fault.ErrNotFound, fault.ErrUnavailable.
 func (db *DB) Board(ctx context.Context, facility string, now time.Time, recent int) (queue.Board, error) {
 	b := queue.Board{Facility: facility}
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
@@ -56,7 +56,7 @@ func (db *DB) Board(ctx context.Context, facility string, now time.Time, recent 
 }
 
 // EventsFrom returns the events of facility with seq >= from, in seq order,
-// at most limit of them. Errors: queue.ErrUnavailable.
+// at most limit of them. Errors: fault.ErrUnavailable.
 func (db *DB) EventsFrom(ctx context.Context, facility string, from int64, limit int) ([]queue.Event, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT `+eventColumns+eventFrom+`
 		WHERE e.facility_id = (SELECT id FROM facilities WHERE code = $1) AND e.seq >= $2
@@ -66,7 +66,7 @@ func (db *DB) EventsFrom(ctx context.Context, facility string, from int64, limit
 }
 
 // EventSeq returns the seq of the last event of facility (0 before any).
-// Errors: queue.ErrNotFound, queue.ErrUnavailable.
+// Errors: fault.ErrNotFound, fault.ErrUnavailable.
 func (db *DB) EventSeq(ctx context.Context, facility string) (int64, error) {
 	var seq int64
 	err := db.Pool.QueryRow(ctx, `SELECT event_seq FROM facilities WHERE code = $1`, facility).Scan(&seq)

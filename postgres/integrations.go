@@ -11,7 +11,7 @@ import (
 )
 
 // JKNAccount returns the Mobile JKN username and password hash of a
-// facility. queue.ErrNotFound before the facility is configured.
+// facility. fault.ErrNotFound before the facility is configured.
 func (db *DB) JKNAccount(ctx context.Context, facility string) (string, string, error) {
 	var user, hash string
 	err := db.Pool.QueryRow(ctx, `SELECT username, password_hash FROM jkn_accounts WHERE facility = $1`, facility).Scan(&user, &hash)
@@ -99,7 +99,7 @@ func (db *DB) JKNDay(ctx context.Context, facility, unit, date string) (jkn.Day,
 }
 
 // JKNTicket returns the id of the latest ticket of a card in a unit on
-// date that was not cancelled. queue.ErrNotFound if there is none.
+// date that was not cancelled. fault.ErrNotFound if there is none.
 func (db *DB) JKNTicket(ctx context.Context, facility, unit, date, card string) (string, error) {
 	var id string
 	err := db.Pool.QueryRow(ctx, `SELECT t.id FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id
@@ -109,7 +109,7 @@ func (db *DB) JKNTicket(ctx context.Context, facility, unit, date, card string) 
 }
 
 // JKNPatient returns a patient registered through peserta.
-// queue.ErrNotFound if the card is not registered at the facility.
+// fault.ErrNotFound if the card is not registered at the facility.
 func (db *DB) JKNPatient(ctx context.Context, facility, card string) (jkn.Patient, error) {
 	p := jkn.Patient{NomorKartu: card}
 	err := db.Pool.QueryRow(ctx, `SELECT nik, nama, norm FROM jkn_patients WHERE facility = $1 AND nomorkartu = $2`,
@@ -171,7 +171,7 @@ func scanReferral(row pgx.CollectableRow) (Referral, error) {
 }
 
 // ReferralTo returns the referral that created ticket id.
-// queue.ErrNotFound if the ticket was not referred.
+// fault.ErrNotFound if the ticket was not referred.
 func (db *DB) ReferralTo(ctx context.Context, ticketID string) (Referral, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referrals r
 		LEFT JOIN facilities f ON f.code = r.from_facility WHERE r.to_ticket_id = $1`, ticketID)

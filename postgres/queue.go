@@ -7,26 +7,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/jackc/pgx/v5"
 )
-
-// interpret translates driver errors at the storage edge.
-func interpret(op string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("%s: %w", op, queue.ErrNotFound)
-	case errors.Is(err, queue.ErrNotFound), errors.Is(err, queue.ErrConflict),
-		errors.Is(err, queue.ErrQuotaFull), errors.Is(err, queue.ErrDuplicate),
-		errors.Is(err, queue.ErrInvalid), errors.Is(err, queue.ErrClosed):
-		return fmt.Errorf("%s: %w", op, err)
-	case isCode(err, "23505"):
-		return fmt.Errorf("%s: %w: %w", op, queue.ErrConflict, err)
-	}
-	return fmt.Errorf("%s: %w: %w", op, queue.ErrUnavailable, err)
-}
 
 // Facility returns a facility and its units by code.
 func (db *DB) Facility(ctx context.Context, code string) (queue.Facility, []queue.Unit, error) {
@@ -276,7 +260,8 @@ func (db *DB) book(ctx context.Context, nt queue.NewTicket, now time.Time) (t qu
 			err := br.QueryRow().Scan(&hash, &replay)
 			switch {
 			case err == nil && !bytes.Equal(hash, nt.RequestHash):
-				return fmt.Errorf("idempotency key reused with another request: %w", queue.ErrConflict)
+				return fmt.Errorf("idempotency key reused with another request: %w",
+					fault.Conflict("", "Idempotency-Key ini sudah dipakai untuk permintaan lain."))
 			case err != nil && !errors.Is(err, pgx.ErrNoRows):
 				return err
 			}
@@ -393,7 +378,7 @@ var actionSQL = map[queue.Action]struct {
 func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Time) (queue.Ticket, []queue.Event, error) {
 	q, ok := actionSQL[c.Action]
 	if !ok {
-		return queue.Ticket{}, nil, fmt.Errorf("apply %s: %w", c.Action, queue.ErrInvalid)
+		return queue.Ticket{}, nil, fmt.Errorf("apply %s: %w", c.Action, fault.ErrInvalid)
 	}
 	var t queue.Ticket
 	var ev *events
@@ -411,7 +396,7 @@ func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Tim
 			return err
 		}
 		if (c.Unit != "" && cur.Unit != c.Unit) || (c.Date != "" && cur.ServiceDate != c.Date) || !queue.Allowed(c.Action, cur.Status) {
-			return fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, queue.ErrConflict)
+			return fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, queue.ErrTransition)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tickets SET `+q.set+` WHERE id = $1`, append([]any{id}, q.args(c, now)...)...); err != nil {
 			return err
@@ -445,7 +430,7 @@ func (db *DB) Transfer(ctx context.Context, id string, nt queue.NewTicket, actor
 			return err
 		}
 		if !queue.Allowed(queue.ActionTransfer, cur.Status) {
-			return fmt.Errorf("transfer ticket %s in status %s: %w", id, cur.Status, queue.ErrConflict)
+			return fmt.Errorf("transfer ticket %s in status %s: %w", id, cur.Status, queue.ErrTransition)
 		}
 		n, _, err := nextNumber(ctx, tx, nt.UnitID, nt.ServiceDate, 0)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -15,7 +16,7 @@ func (db *DB) SetUserUnits(ctx context.Context, username string, units []string)
 	return db.inTx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = $1`, username).Scan(&id); err != nil {
-			return accountErr("user "+username, err)
+			return interpret("user "+username, err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM user_units WHERE user_id = $1`, id); err != nil {
 			return err
@@ -27,7 +28,7 @@ func (db *DB) SetUserUnits(ctx context.Context, username string, units []string)
 			return err
 		}
 		if int(tag.RowsAffected()) != len(units) {
-			return fmt.Errorf("units %v: %w: not all are units of the account's facility", units, account.ErrInvalid)
+			return fmt.Errorf("units %v: %w: not all are units of the account's facility", units, fault.ErrInvalid)
 		}
 		return nil
 	})
@@ -51,7 +52,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, facility, name string, role ac
 	err := db.Pool.QueryRow(ctx, `INSERT INTO api_tokens (facility_id, name, role, token_hash, created_by, created_at)
 		VALUES ((SELECT id FROM facilities WHERE code = $1), $2, $3, $4, $5, $6) RETURNING id`,
 		facility, name, role, hash, by, now).Scan(&t.ID)
-	return t, accountErr("create token", err)
+	return t, interpret("create token", err)
 }
 
 // APITokens lists a facility's tokens.
@@ -63,24 +64,24 @@ func (db *DB) APITokens(ctx context.Context, facility string) ([]APIToken, error
 		err := r.Scan(&t.ID, &t.Name, &t.Role, &t.Facility, &t.CreatedBy, &t.CreatedAt, &t.LastUsed, &t.Revoked)
 		return t, err
 	})
-	return ts, accountErr("tokens", err)
+	return ts, interpret("tokens", err)
 }
 
-// RevokeAPIToken revokes a facility's token. account.ErrNotFound if there is none.
+// RevokeAPIToken revokes a facility's token. fault.ErrNotFound if there is none.
 func (db *DB) RevokeAPIToken(ctx context.Context, facility string, id int64, now time.Time) error {
 	tag, err := db.Pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = $3 WHERE id = $2 AND revoked_at IS NULL
 		AND facility_id = (SELECT id FROM facilities WHERE code = $1)`, facility, id, now)
 	if err != nil {
-		return accountErr("revoke token", err)
+		return interpret("revoke token", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("token %d: %w", id, account.ErrNotFound)
+		return fmt.Errorf("token %d: %w", id, fault.ErrNotFound)
 	}
 	return nil
 }
 
 // TokenUser returns the machine identity of a live token, or
-// account.ErrUnauthenticated.
+// fault.ErrUnauthenticated.
 func (db *DB) TokenUser(ctx context.Context, hash []byte, now time.Time) (account.User, error) {
 	var u account.User
 	err := db.Pool.QueryRow(ctx, `UPDATE api_tokens t SET last_used = $2
@@ -88,10 +89,10 @@ func (db *DB) TokenUser(ctx context.Context, hash []byte, now time.Time) (accoun
 		RETURNING t.id, 'token:' || t.name, t.role, coalesce((SELECT code FROM facilities WHERE id = t.facility_id), '')`, hash, now).
 		Scan(&u.ID, &u.Username, &u.Role, &u.Facility)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return u, fmt.Errorf("token: %w", account.ErrUnauthenticated)
+		return u, fmt.Errorf("token: %w", fault.ErrUnauthenticated)
 	}
 	u.Token = true
-	return u, accountErr("token", err)
+	return u, interpret("token", err)
 }
 
 // AuditEntry is one staff or admin action.
@@ -110,7 +111,7 @@ type AuditEntry struct {
 func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
 	_, err := db.Pool.Exec(ctx, `INSERT INTO audit_log (at, actor, role, facility, action, target, status, address)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.At, e.Actor, e.Role, e.Facility, e.Action, e.Target, e.Status, e.Address)
-	return accountErr("audit", err)
+	return interpret("audit", err)
 }
 
 // AuditLog returns a facility's latest audit entries, newest first.
@@ -118,7 +119,7 @@ func (db *DB) AuditLog(ctx context.Context, facility string, limit int) ([]Audit
 	rows, _ := db.Pool.Query(ctx, `SELECT at, actor, role, facility, action, target, status, address FROM audit_log
 		WHERE facility = $1 ORDER BY at DESC, id DESC LIMIT $2`, facility, limit)
 	es, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEntry])
-	return es, accountErr("audit log", err)
+	return es, interpret("audit log", err)
 }
 
 // ForgetPersonalData blanks the name, phone, NIK and BPJS number of tickets

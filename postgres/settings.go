@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Facilities returns every facility, by name. queue.ErrUnavailable when
+// Facilities returns every facility, by name. fault.ErrUnavailable when
 // the database fails.
 func (db *DB) Facilities(ctx context.Context) ([]queue.Facility, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT id, code, name, kind, timezone, booking_window, show_names, announcement
@@ -30,7 +30,7 @@ type FacilitySettings struct {
 	Announcement  string
 }
 
-// UpdateFacility changes a facility's settings. queue.ErrNotFound if the
+// UpdateFacility changes a facility's settings. fault.ErrNotFound if the
 // facility does not exist.
 func (db *DB) UpdateFacility(ctx context.Context, code string, s FacilitySettings) error {
 	tag, err := db.Pool.Exec(ctx, `UPDATE facilities SET name = $2, booking_window = $3, show_names = $4, announcement = $5
@@ -42,7 +42,7 @@ func (db *DB) UpdateFacility(ctx context.Context, code string, s FacilitySetting
 }
 
 // SetAnnouncement changes the running text of a facility's screens.
-// queue.ErrNotFound if the facility does not exist.
+// fault.ErrNotFound if the facility does not exist.
 func (db *DB) SetAnnouncement(ctx context.Context, code, text string) error {
 	tag, err := db.Pool.Exec(ctx, `UPDATE facilities SET announcement = $2 WHERE code = $1`, code, text)
 	if err == nil && tag.RowsAffected() == 0 {
@@ -51,7 +51,7 @@ func (db *DB) SetAnnouncement(ctx context.Context, code, text string) error {
 	return interpret("set announcement "+code, err)
 }
 
-// FacilityID returns the id of a facility. queue.ErrNotFound if unknown.
+// FacilityID returns the id of a facility. fault.ErrNotFound if unknown.
 func (db *DB) FacilityID(ctx context.Context, code string) (int64, error) {
 	var id int64
 	err := db.Pool.QueryRow(ctx, `SELECT id FROM facilities WHERE code = $1`, code).Scan(&id)
@@ -65,7 +65,7 @@ type Counter struct {
 }
 
 // Counters returns the counters of a facility in their set order (none for
-// an unknown facility). queue.ErrUnavailable when the database fails.
+// an unknown facility). fault.ErrUnavailable when the database fails.
 func (db *DB) Counters(ctx context.Context, facility string) ([]Counter, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT c.name, c.unit_code FROM counters c JOIN facilities f ON f.id = c.facility_id
 		WHERE f.code = $1 ORDER BY c.position, c.id`, facility)
@@ -78,7 +78,7 @@ func (db *DB) Counters(ctx context.Context, facility string) ([]Counter, error) 
 }
 
 // SaveCounters replaces the counters of a facility, in order. It returns
-// queue.ErrNotFound for an unknown facility and queue.ErrConflict for a name
+// fault.ErrNotFound for an unknown facility and fault.ErrConflict for a name
 // given twice.
 func (db *DB) SaveCounters(ctx context.Context, facility string, cs []Counter) error {
 	return db.inTx(ctx, func(tx pgx.Tx) error {
@@ -110,7 +110,7 @@ func (db *DB) Users(ctx context.Context, facility string) ([]account.User, error
 		err := r.Scan(&u.ID, &u.Username, &u.Role, &u.Facility, &u.Disabled)
 		return u, err
 	})
-	return us, accountErr("users of "+facility, err)
+	return us, interpret("users of "+facility, err)
 }
 
 // UserChange is an admin's change to an account; nil fields stay as they are.
@@ -121,7 +121,7 @@ type UserChange struct {
 }
 
 // UpdateUser changes an account of facility. Disabling an account or
-// changing its password ends its sessions. account.ErrNotFound if the
+// changing its password ends its sessions. fault.ErrNotFound if the
 // facility has no such user.
 func (db *DB) UpdateUser(ctx context.Context, facility, username string, ch UserChange) error {
 	return db.inTx(ctx, func(tx pgx.Tx) error {
@@ -137,11 +137,11 @@ func (db *DB) UpdateUser(ctx context.Context, facility, username string, ch User
 			WHERE x.id = u.id AND u.username = $2 AND coalesce(f.code, '') = $1 RETURNING u.id`,
 			facility, username, role, ch.Disabled, ch.PasswordHash).Scan(&id)
 		if err != nil {
-			return accountErr("update user "+username, err)
+			return interpret("update user "+username, err)
 		}
 		if (ch.Disabled != nil && *ch.Disabled) || ch.PasswordHash != "" {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
-				return accountErr("end sessions", err)
+				return interpret("end sessions", err)
 			}
 		}
 		return nil

@@ -4,39 +4,31 @@
 //
 // Postgres (through the Store interface) is the source of truth; the Redis
 // index is derived from it and can be rebuilt at any time.
+//
+// Errors wrap the kinds of package fault (fault.ErrInvalid with a
+// *fault.Error naming the field, fault.ErrNotFound, fault.ErrConflict,
+// fault.ErrUnavailable); the refinements below keep their own codes.
 package queue
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/antrian/antrian/fault"
 )
 
-// Sentinel errors. Every error returned by this package wraps one of them so
-// that the HTTP layer maps it to a status in one table.
+// Refinements of fault.ErrConflict that callers tell apart. Every error of
+// this package wraps a fault kind, and these wrap fault.ErrConflict.
 var (
-	ErrInvalid     = errors.New("invalid")
-	ErrNotFound    = errors.New("not found")
-	ErrConflict    = errors.New("conflict")
-	ErrDuplicate   = errors.New("duplicate")
-	ErrQuotaFull   = errors.New("quota full")
-	ErrClosed      = errors.New("closed")
-	ErrUnavailable = errors.New("unavailable")
+	// ErrTransition: the ticket's status does not allow the action.
+	ErrTransition = fault.New(fault.ErrConflict, "conflict", "Tindakan ini tidak bisa dilakukan pada status antrean sekarang.")
+	// ErrDuplicate: the person already holds an active ticket for the
+	// unit and date (a *DuplicateError carries it).
+	ErrDuplicate = fault.New(fault.ErrConflict, "duplicate", "Anda sudah memiliki antrean aktif di unit ini pada tanggal tersebut.")
+	// ErrQuotaFull: the unit's quota for the date is used up.
+	ErrQuotaFull = fault.New(fault.ErrConflict, "quota_full", "Kuota antrean unit ini untuk tanggal tersebut sudah penuh.")
+	// ErrClosed: the unit does not serve at that time.
+	ErrClosed = fault.New(fault.ErrConflict, "closed", "Unit layanan tutup pada waktu tersebut.")
 )
-
-// FieldError is an ErrInvalid about one input field. Message is for people
-// and is written in Bahasa Indonesia.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Message) }
-
-// Unwrap makes errors.Is(err, ErrInvalid) true.
-func (e *FieldError) Unwrap() error { return ErrInvalid }
-
-// Invalid returns a FieldError for field with a message in Bahasa Indonesia.
-func Invalid(field, message string) error { return &FieldError{Field: field, Message: message} }
 
 // DuplicateError reports that the person already holds an active ticket for
 // the unit and date; Existing is that ticket.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // FuzzNewTicket: whatever a patient sends, validation either builds a
@@ -23,7 +25,7 @@ func FuzzNewTicket(f *testing.F) {
 		nt, err := s.newTicket(fac, unit, BookRequest{Facility: "sobo", Unit: "UMUM", ServiceDate: date, Name: name,
 			Phone: phone, NIK: nik, BPJS: bpjs, Priority: priority, Channel: channel, Notify: notify}, now)
 		if err != nil {
-			var fe *FieldError
+			var fe *fault.Error
 			if !errors.As(err, &fe) && !errors.Is(err, ErrClosed) {
 				t.Errorf("error %v is neither a field error nor closed", err)
 			}

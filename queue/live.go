@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -82,7 +83,7 @@ func (l *Live) AddRead(ctx context.Context, facility, unit, date string, e Entry
 	k := l.keys(facility, unit, date)
 	res, err := addScript.Run(ctx, l.rdb, k[:], e.ID, e.Key, lane.String(), ttl(date, now), "read").Result()
 	if err != nil {
-		return Lanes{}, fmt.Errorf("live add: %w: %w", ErrUnavailable, err)
+		return Lanes{}, fmt.Errorf("live add: %w: %w", fault.ErrUnavailable, err)
 	}
 	return lanesOf(res)
 }
@@ -148,7 +149,7 @@ func (l *Live) Next(ctx context.Context, facility, unit, date string, p Policy, 
 	k := l.keys(facility, unit, date)
 	res, err := nextScript.Run(ctx, l.rdb, k[:], string(p.Mode), p.Every, p.MaxWait*1000, now.UnixMilli()).Result()
 	if err != nil {
-		return "", fmt.Errorf("live next: %w: %w", ErrUnavailable, err)
+		return "", fmt.Errorf("live next: %w: %w", fault.ErrUnavailable, err)
 	}
 	switch v := res.(type) {
 	case int64:
@@ -181,7 +182,7 @@ func (l *Live) Read(ctx context.Context, facility, unit, date string) (Lanes, er
 	k := l.keys(facility, unit, date)
 	res, err := readScript.Run(ctx, l.rdb, k[:]).Result()
 	if err != nil {
-		return Lanes{}, fmt.Errorf("live read: %w: %w", ErrUnavailable, err)
+		return Lanes{}, fmt.Errorf("live read: %w: %w", fault.ErrUnavailable, err)
 	}
 	return lanesOf(res)
 }
@@ -252,7 +253,7 @@ func (l *Live) Rebuild(ctx context.Context, facility, unit, date string, waiting
 	}
 	n, err := rebuildScript.Run(ctx, l.rdb, k[:], args...).Int()
 	if err != nil {
-		return false, fmt.Errorf("live rebuild: %w: %w", ErrUnavailable, err)
+		return false, fmt.Errorf("live rebuild: %w: %w", fault.ErrUnavailable, err)
 	}
 	return n == 1, nil
 }
@@ -260,7 +261,7 @@ func (l *Live) Rebuild(ctx context.Context, facility, unit, date string, waiting
 func (l *Live) run(ctx context.Context, s *redis.Script, keys []string, args ...any) error {
 	n, err := s.Run(ctx, l.rdb, keys, args...).Int()
 	if err != nil {
-		return fmt.Errorf("live: %w: %w", ErrUnavailable, err)
+		return fmt.Errorf("live: %w: %w", fault.ErrUnavailable, err)
 	}
 	if n == -1 {
 		return errLost
@@ -274,7 +275,7 @@ func (l *Live) Present(ctx context.Context, facility, unit, date string) (bool, 
 	k := l.keys(facility, unit, date)
 	n, err := l.rdb.Exists(ctx, k[0]).Result()
 	if err != nil {
-		return false, fmt.Errorf("live present: %w: %w", ErrUnavailable, err)
+		return false, fmt.Errorf("live present: %w: %w", fault.ErrUnavailable, err)
 	}
 	return n == 1, nil
 }
@@ -285,7 +286,7 @@ func (l *Live) Present(ctx context.Context, facility, unit, date string) (bool, 
 func (l *Live) Invalidate(ctx context.Context, facility, unit, date string) error {
 	k := l.keys(facility, unit, date)
 	if err := l.rdb.Del(ctx, k[0]).Err(); err != nil {
-		return fmt.Errorf("live invalidate: %w: %w", ErrUnavailable, err)
+		return fmt.Errorf("live invalidate: %w: %w", fault.ErrUnavailable, err)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package queue
 import (
 	"strings"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // provinces are the two-digit province codes (Kemendagri) a NIK can start with.
@@ -28,10 +30,10 @@ func allDigits(s string) bool {
 
 // ValidateNIK checks a Nomor Induk Kependudukan: 16 digits, a known province
 // code, a regency and district code, a birth date DDMMYY (day + 40 for
-// women) that exists, and a non-zero serial. The error is an ErrInvalid for
+// women) that exists, and a non-zero serial. The error is an fault.ErrInvalid for
 // field "nik".
 func ValidateNIK(nik string) error {
-	bad := func(msg string) error { return Invalid("nik", msg) }
+	bad := func(msg string) error { return fault.Invalid("nik", msg) }
 	if len(nik) != 16 || !allDigits(nik) {
 		return bad("NIK harus 16 angka.")
 	}
@@ -59,24 +61,49 @@ func ValidateNIK(nik string) error {
 // ValidateBPJS checks a JKN-KIS card number: 13 digits.
 func ValidateBPJS(no string) error {
 	if len(no) != 13 || !allDigits(no) {
-		return Invalid("bpjs", "Nomor kartu BPJS harus 13 angka.")
+		return fault.Invalid("bpjs", "Nomor kartu BPJS harus 13 angka.")
 	}
 	return nil
 }
 
-// NormalizePhone turns an Indonesian mobile number written as 08..., +628...
-// or 628... (spaces and dashes allowed) into digits 628... It returns an
-// ErrInvalid for field "phone" otherwise.
+// NormalizePhone is the service's one reading of a phone number: an
+// Indonesian mobile number written in any usual form ("0812-3456-7890",
+// "+62 812 3456 7890", "62812...", "0062812...", "812...", with spaces,
+// dashes, dots or brackets) becomes its canonical form, the digits 628...
+// Tickets store that form, person keys hash it, and messages go to "+" and
+// it (E.164), so the same patient is one person however the number was
+// typed. Landlines and foreign numbers are refused: messages go out by
+// WhatsApp or SMS. It returns a *fault.Error for field "phone" otherwise.
 func NormalizePhone(s string) (string, error) {
-	s = strings.NewReplacer(" ", "", "-", "", ".", "").Replace(s)
+	bad := fault.Invalid("phone", "Nomor HP harus nomor Indonesia, misalnya 0812xxxxxxx.")
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9', r == '+' && i == 0:
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", bad
+		}
+	}
+	d := b.String()
+	var national string
 	switch {
-	case strings.HasPrefix(s, "+62"):
-		s = s[1:]
-	case strings.HasPrefix(s, "08"):
-		s = "62" + s[1:]
+	case strings.HasPrefix(d, "+62"):
+		national = d[3:]
+	case strings.HasPrefix(d, "0062"):
+		national = d[4:]
+	case strings.HasPrefix(d, "62"):
+		national = d[2:]
+	case strings.HasPrefix(d, "0"):
+		national = d[1:]
+	default:
+		national = d // "812...", or something that fails below
 	}
-	if !strings.HasPrefix(s, "628") || !allDigits(s) || len(s) < 10 || len(s) > 15 {
-		return "", Invalid("phone", "Nomor HP harus nomor Indonesia, misalnya 0812xxxxxxx.")
+	// Mobile subscriber numbers start with 8 and have 8 to 13 digits after
+	// the country code.
+	if !strings.HasPrefix(national, "8") || !allDigits(national) || len(national) < 8 || len(national) > 13 {
+		return "", bad
 	}
-	return s, nil
+	return "62" + national, nil
 }

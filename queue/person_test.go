@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/antrian/antrian/fault"
 )
 
 func TestValidateNIK(t *testing.T) {
@@ -33,8 +35,8 @@ func TestValidateNIK(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("ValidateNIK(%q) = %v, want ok %v", tc.nik, err, tc.ok)
 		}
-		var fe *FieldError
-		if err != nil && (!errors.As(err, &fe) || fe.Field != "nik" || !errors.Is(err, ErrInvalid)) {
+		var fe *fault.Error
+		if err != nil && (!errors.As(err, &fe) || fe.Field != "nik" || !errors.Is(err, fault.ErrInvalid)) {
 			t.Errorf("ValidateNIK(%q): %v is not an invalid-nik field error", tc.nik, err)
 		}
 	}
@@ -46,6 +48,15 @@ func TestNormalizePhone(t *testing.T) {
 		{"0812-3456-7890", "6281234567890"},
 		{"+62 812 3456 7890", "6281234567890"},
 		{"6281234567890", "6281234567890"},
+		{"006281234567890", "6281234567890"},
+		{"81234567890", "6281234567890"},
+		{" 0812.3456.789 ", "628123456789"},
+		{"(0812) 3456-7890", "6281234567890"},
+		{"+62 0812345678", ""}, // a national number never starts with 0
+		{"+6581234567", ""},    // Singapore
+		{"+8123456789", ""},    // a plus without a country code
+		{"(021) 5551234", ""},  // a landline
+		{"12345678", ""},
 		{"0812345", ""},           // too short
 		{"+15551234567", ""},      // not Indonesian
 		{"0212345678", ""},        // a landline is not a mobile (WhatsApp) number
@@ -57,6 +68,32 @@ func TestNormalizePhone(t *testing.T) {
 		got, err := NormalizePhone(tc.in)
 		if got != tc.want || (err == nil) != (tc.want != "") {
 			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+// TestPhoneOnePerson: every way of writing a number is one person, and the
+// stored forms (tickets keep 628..., messages go to +628...) read back as
+// themselves, so numbers stored before are still matched.
+func TestPhoneOnePerson(t *testing.T) {
+	s := &Service{Secret: []byte("0123456789abcdef0123456789abcdef")}
+	forms := []string{"081234567890", "+62 812-3456-7890", "6281234567890", "006281234567890", "81234567890", "(0812) 3456 7890"}
+	var keys []string
+	for _, f := range forms {
+		p, err := NormalizePhone(f)
+		if err != nil {
+			t.Fatalf("NormalizePhone(%q): %v", f, err)
+		}
+		keys = append(keys, s.PersonKey("phone", p))
+	}
+	for i, k := range keys {
+		if k != keys[0] {
+			t.Errorf("%q is another person than %q", forms[i], forms[0])
+		}
+	}
+	for _, stored := range []string{"6281234567890", "+6281234567890"} {
+		if got, err := NormalizePhone(stored); err != nil || got != "6281234567890" {
+			t.Errorf("stored %q reads as %q, %v; want 6281234567890", stored, got, err)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // Board is what a facility's screens show at one point of its event
@@ -37,7 +39,7 @@ type Place struct {
 // Positions returns the place of every ticket waiting in a unit on date,
 // keyed by ticket id. It reads the unit's order once, so that one change can
 // be shown to every patient watching that unit at the cost of one read.
-// Errors: ErrNotFound (facility or unit), ErrUnavailable.
+// Errors: fault.ErrNotFound (facility or unit), fault.ErrUnavailable.
 func (s *Service) Positions(ctx context.Context, facility, unit, date string) (map[string]Place, error) {
 	f, units, err := s.Facility(ctx, facility)
 	if err != nil {
@@ -45,7 +47,7 @@ func (s *Service) Positions(ctx context.Context, facility, unit, date string) (m
 	}
 	u, ok := findUnit(units, unit)
 	if !ok {
-		return nil, fmt.Errorf("positions of unit %s: %w", unit, ErrNotFound)
+		return nil, fmt.Errorf("positions of unit %s: %w", unit, fault.ErrNotFound)
 	}
 	now := s.Now()
 	ls, err := s.lanes(ctx, f, u, date, now)

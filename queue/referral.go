@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // Referral says where a ticket booked for a hospital comes from.
@@ -52,9 +54,9 @@ type ReferRequest struct {
 // the patient's name, contacts, priority and consent to messages, and
 // records where it came from. It returns the finished ticket, the new
 // ticket and the new ticket's token (for the patient's tracking link).
-// Errors: ErrNotFound (ticket or hospital), ErrInvalid (not a Puskesmas
+// Errors: fault.ErrNotFound (ticket or hospital), fault.ErrInvalid (not a Puskesmas
 // ticket, not a hospital, no reason, and every booking rule of Book),
-// ErrConflict (the ticket is not being served or done), and Book's errors.
+// ErrTransition (the ticket is not being served or done), and Book's errors.
 func (s *Service) Refer(ctx context.Context, fromID string, r ReferRequest) (Ticket, Ticket, string, error) {
 	from, err := s.Store.Ticket(ctx, fromID)
 	if err != nil {
@@ -63,28 +65,28 @@ func (s *Service) Refer(ctx context.Context, fromID string, r ReferRequest) (Tic
 	switch from.Status {
 	case Called, Serving, Done:
 	default:
-		return Ticket{}, Ticket{}, "", fmt.Errorf("refer ticket %s in status %s: %w", fromID, from.Status, ErrConflict)
+		return Ticket{}, Ticket{}, "", fmt.Errorf("refer ticket %s in status %s: %w", fromID, from.Status, ErrTransition)
 	}
 	reason := strings.TrimSpace(r.Reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 500 || strings.ContainsAny(reason, "<>\x00") {
-		return Ticket{}, Ticket{}, "", Invalid("reason", "Isi alasan rujukan (maksimal 500 huruf).")
+		return Ticket{}, Ticket{}, "", fault.Invalid("reason", "Isi alasan rujukan (maksimal 500 huruf).")
 	}
 	src, _, err := s.Facility(ctx, from.Facility)
 	if err != nil {
 		return Ticket{}, Ticket{}, "", err
 	}
 	if src.Kind != KindPuskesmas {
-		return Ticket{}, Ticket{}, "", Invalid("ticket", "Rujukan hanya dari Puskesmas.")
+		return Ticket{}, Ticket{}, "", fault.Invalid("ticket", "Rujukan hanya dari Puskesmas.")
 	}
 	dst, _, err := s.Facility(ctx, r.Facility)
-	if errors.Is(err, ErrNotFound) {
-		return Ticket{}, Ticket{}, "", Invalid("facility", "Rumah sakit tujuan tidak ditemukan.")
+	if errors.Is(err, fault.ErrNotFound) {
+		return Ticket{}, Ticket{}, "", fault.Invalid("facility", "Rumah sakit tujuan tidak ditemukan.")
 	}
 	if err != nil {
 		return Ticket{}, Ticket{}, "", err
 	}
 	if dst.Kind != KindRumahSakit {
-		return Ticket{}, Ticket{}, "", Invalid("facility", "Faskes tujuan bukan rumah sakit.")
+		return Ticket{}, Ticket{}, "", fault.Invalid("facility", "Faskes tujuan bukan rumah sakit.")
 	}
 	ctx = WithReferral(ctx, Referral{FromTicket: from.ID, FromFacility: from.Facility, FromUnit: from.Unit,
 		Reason: reason, Actor: r.Actor})

@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/antrian/antrian/fault"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -68,7 +69,7 @@ type Change struct {
 
 // Store is the durable history the service needs. The postgres package
 // implements it. Every write method commits the change and its events in one
-// transaction, and returns ErrConflict, changing nothing, when the ticket's
+// transaction, and returns ErrTransition, changing nothing, when the ticket's
 // status does not allow the action.
 type Store interface {
 	Facility(ctx context.Context, code string) (Facility, []Unit, error)
@@ -129,7 +130,7 @@ type waitEntry struct {
 // facilityTTL bounds how long an edited facility or unit takes to show.
 const facilityTTL = 5 * time.Second
 
-// Facility returns a facility and its units. ErrNotFound if unknown.
+// Facility returns a facility and its units. fault.ErrNotFound if unknown.
 func (s *Service) Facility(ctx context.Context, code string) (Facility, []Unit, error) {
 	now := time.Now()
 	s.mu.Lock()
@@ -213,16 +214,16 @@ type BookRequest struct {
 
 // Book validates r and issues a ticket. It returns the ticket with its
 // token, and created=false when an earlier request with the same
-// idempotency key already made it. Errors: ErrNotFound (facility),
-// ErrInvalid (a FieldError), *DuplicateError, ErrQuotaFull, ErrClosed,
-// ErrConflict (idempotency key reused with another body), ErrUnavailable.
+// idempotency key already made it. Errors: fault.ErrNotFound (facility),
+// fault.ErrInvalid (a fault.Error), *DuplicateError, ErrQuotaFull, ErrClosed,
+// fault.ErrConflict (idempotency key reused with another body), fault.ErrUnavailable.
 func (s *Service) Book(ctx context.Context, r BookRequest) (Ticket, string, bool, error) {
 	f, u, ok, err := s.unit(ctx, r.Facility, r.Unit)
 	if err != nil {
 		return Ticket{}, "", false, err
 	}
 	if !ok {
-		return Ticket{}, "", false, Invalid("unit", "Unit layanan tidak ditemukan.")
+		return Ticket{}, "", false, fault.Invalid("unit", "Unit layanan tidak ditemukan.")
 	}
 	now := s.Now()
 	nt, err := s.newTicket(f, u, r, now)
@@ -258,14 +259,14 @@ func (s *Service) newTicket(f Facility, u Unit, r BookRequest, now time.Time) (N
 	}
 	d, err := time.ParseInLocation(time.DateOnly, date, f.Location)
 	if err != nil {
-		return NewTicket{}, Invalid("service_date", "Tanggal harus berformat yyyy-mm-dd.")
+		return NewTicket{}, fault.Invalid("service_date", "Tanggal harus berformat yyyy-mm-dd.")
 	}
 	t0, _ := time.ParseInLocation(time.DateOnly, today, f.Location)
 	switch {
 	case d.Before(t0):
-		return NewTicket{}, Invalid("service_date", "Tanggal layanan tidak boleh sebelum hari ini.")
+		return NewTicket{}, fault.Invalid("service_date", "Tanggal layanan tidak boleh sebelum hari ini.")
 	case d.After(t0.AddDate(0, 0, f.BookingWindow)):
-		return NewTicket{}, Invalid("service_date", fmt.Sprintf("Pendaftaran hanya bisa paling lambat %d hari ke depan.", f.BookingWindow))
+		return NewTicket{}, fault.Invalid("service_date", fmt.Sprintf("Pendaftaran hanya bisa paling lambat %d hari ke depan.", f.BookingWindow))
 	}
 	if !u.OpenOn(d) {
 		return NewTicket{}, fmt.Errorf("book %s on %s: %w", u.Code, date, ErrClosed)
@@ -276,7 +277,7 @@ func (s *Service) newTicket(f Facility, u Unit, r BookRequest, now time.Time) (N
 	}
 	name := strings.TrimSpace(r.Name)
 	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > 100 || strings.ContainsAny(name, "<>\x00") {
-		return NewTicket{}, Invalid("name", "Nama maksimal 100 huruf dan tanpa tanda < >.")
+		return NewTicket{}, fault.Invalid("name", "Nama maksimal 100 huruf dan tanpa tanda < >.")
 	}
 	pr, err := ParsePriority(r.Priority)
 	if err != nil {
@@ -308,10 +309,10 @@ func (s *Service) newTicket(f Facility, u Unit, r BookRequest, now time.Time) (N
 		nt.BPJSHash = s.personHash("bpjs", r.BPJS)
 	}
 	if r.Notify && nt.Phone == "" {
-		return NewTicket{}, Invalid("phone", "Isi nomor WhatsApp untuk menerima pemberitahuan.")
+		return NewTicket{}, fault.Invalid("phone", "Isi nomor WhatsApp untuk menerima pemberitahuan.")
 	}
 	if len(r.IdempotencyKey) > 200 {
-		return NewTicket{}, Invalid("Idempotency-Key", "Idempotency-Key terlalu panjang.")
+		return NewTicket{}, fault.Invalid("Idempotency-Key", "Idempotency-Key terlalu panjang.")
 	}
 	nt.ID = NewID()
 	nt.VisitID = nt.ID
@@ -364,7 +365,7 @@ func NewID() string {
 	return idEncoding.EncodeToString(b)
 }
 
-// Ticket returns a ticket with its live position. ErrNotFound if unknown.
+// Ticket returns a ticket with its live position. fault.ErrNotFound if unknown.
 func (s *Service) Ticket(ctx context.Context, id string) (Ticket, error) {
 	t, err := s.Store.Ticket(ctx, id)
 	if err != nil {
@@ -384,23 +385,23 @@ func (s *Service) Ticket(ctx context.Context, id string) (Ticket, error) {
 }
 
 // CancelByPatient cancels a waiting ticket for the holder of its token.
-// ErrNotFound for a wrong token, ErrConflict once called.
+// fault.ErrNotFound for a wrong token, ErrTransition once called.
 func (s *Service) CancelByPatient(ctx context.Context, id, token string) (Ticket, error) {
 	if !s.CheckToken(id, token) {
-		return Ticket{}, fmt.Errorf("ticket %s: %w", id, ErrNotFound)
+		return Ticket{}, fmt.Errorf("ticket %s: %w", id, fault.ErrNotFound)
 	}
 	return s.Act(ctx, id, Change{Action: ActionPatientDrop, Actor: "patient"})
 }
 
 // Act applies a staff action (call out of order, recall, start, finish,
-// skip, requeue, cancel) to ticket id. ErrNotFound, ErrConflict.
+// skip, requeue, cancel) to ticket id. fault.ErrNotFound, ErrTransition.
 func (s *Service) Act(ctx context.Context, id string, c Change) (Ticket, error) {
 	cur, err := s.Store.Ticket(ctx, id)
 	if err != nil {
 		return Ticket{}, err
 	}
 	if !Allowed(c.Action, cur.Status) {
-		return Ticket{}, fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, ErrConflict)
+		return Ticket{}, fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, ErrTransition)
 	}
 	f, units, err := s.Facility(ctx, cur.Facility)
 	if err != nil {
@@ -460,15 +461,15 @@ func (s *Service) requeueKey(ctx context.Context, f Facility, u Unit, t Ticket, 
 // CallNext calls the next ticket of a unit to counter, and reports
 // found=false when nobody is waiting. Exactly one caller gets each ticket,
 // however many call at once: Redis hands each id out once, and Postgres
-// commits the call only from status waiting. ErrNotFound for an unknown
-// facility or unit, ErrUnavailable when Redis or Postgres is down.
+// commits the call only from status waiting. fault.ErrNotFound for an unknown
+// facility or unit, fault.ErrUnavailable when Redis or Postgres is down.
 func (s *Service) CallNext(ctx context.Context, facility, unit, counter, actor string) (Ticket, bool, error) {
 	f, u, ok, err := s.unit(ctx, facility, unit)
 	if err != nil {
 		return Ticket{}, false, err
 	}
 	if !ok {
-		return Ticket{}, false, fmt.Errorf("unit %s: %w", unit, ErrNotFound)
+		return Ticket{}, false, fmt.Errorf("unit %s: %w", unit, fault.ErrNotFound)
 	}
 	now := s.Now()
 	date := f.Today(now)
@@ -487,7 +488,7 @@ func (s *Service) CallNext(ctx context.Context, facility, unit, counter, actor s
 			return Ticket{}, false, nil
 		}
 		t, events, err := s.Store.Apply(ctx, id, Change{Action: ActionCall, Counter: counter, Actor: actor, Unit: u.Code, Date: date}, now)
-		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+		if errors.Is(err, fault.ErrConflict) || errors.Is(err, fault.ErrNotFound) {
 			continue // a stale index entry: the ticket was called, cancelled or moved meanwhile
 		}
 		if err != nil {
@@ -500,7 +501,7 @@ func (s *Service) CallNext(ctx context.Context, facility, unit, counter, actor s
 		s.publish(ctx, events)
 		return t, true, nil
 	}
-	return Ticket{}, false, fmt.Errorf("call next %s: too many stale entries: %w", u.Code, ErrUnavailable)
+	return Ticket{}, false, fmt.Errorf("call next %s: too many stale entries: %w", u.Code, fault.ErrUnavailable)
 }
 
 // Transfer moves a called or serving ticket to another unit of the same
@@ -515,13 +516,13 @@ func (s *Service) Transfer(ctx context.Context, id, toUnit, actor string) (Ticke
 		return Ticket{}, Ticket{}, err
 	}
 	if !ok {
-		return Ticket{}, Ticket{}, Invalid("unit", "Unit tujuan tidak ditemukan.")
+		return Ticket{}, Ticket{}, fault.Invalid("unit", "Unit tujuan tidak ditemukan.")
 	}
 	if u.Code == cur.Unit {
-		return Ticket{}, Ticket{}, Invalid("unit", "Unit tujuan sama dengan unit sekarang.")
+		return Ticket{}, Ticket{}, fault.Invalid("unit", "Unit tujuan sama dengan unit sekarang.")
 	}
 	if !Allowed(ActionTransfer, cur.Status) {
-		return Ticket{}, Ticket{}, fmt.Errorf("transfer ticket %s in status %s: %w", id, cur.Status, ErrConflict)
+		return Ticket{}, Ticket{}, fmt.Errorf("transfer ticket %s in status %s: %w", id, cur.Status, ErrTransition)
 	}
 	now := s.Now()
 	nt := NewTicket{Prefix: u.Prefix}
@@ -554,7 +555,7 @@ func (s *Service) Queue(ctx context.Context, facility, unit string) ([]Ticket, [
 		return nil, nil, err
 	}
 	if !ok {
-		return nil, nil, fmt.Errorf("unit %s: %w", unit, ErrNotFound)
+		return nil, nil, fmt.Errorf("unit %s: %w", unit, fault.ErrNotFound)
 	}
 	now := s.Now()
 	date := f.Today(now)

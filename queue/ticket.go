@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // Status is where a ticket is in its lifecycle.
@@ -48,7 +50,7 @@ func ParsePriority(s string) (Priority, error) {
 	case PriorityNone, PriorityLansia, PriorityHamil, PriorityDisabilitas, PriorityBalita:
 		return p, nil
 	}
-	return "", Invalid("priority", "Kelompok prioritas tidak dikenal (lansia, hamil, disabilitas, balita).")
+	return "", fault.Invalid("priority", "Kelompok prioritas tidak dikenal (lansia, hamil, disabilitas, balita).")
 }
 
 // Channel is how a ticket was taken.
@@ -70,7 +72,7 @@ func ParseChannel(s string) (Channel, error) {
 	case ChannelOnline, ChannelKiosk, ChannelDesk, ChannelJKN:
 		return c, nil
 	}
-	return "", Invalid("channel", "Saluran tidak dikenal (online, kiosk, desk, jkn).")
+	return "", fault.Invalid("channel", "Saluran tidak dikenal (online, kiosk, desk, jkn).")
 }
 
 // Ticket is one patient's place in one unit's queue on one service date.
@@ -150,11 +152,11 @@ var transitions = map[Action]struct {
 }
 
 // Transition returns the statuses action a may be applied from and the
-// status it leads to. It returns ErrInvalid for an unknown action.
+// status it leads to. It returns fault.ErrInvalid for an unknown action.
 func Transition(a Action) (from []Status, to Status, err error) {
 	t, ok := transitions[a]
 	if !ok {
-		return nil, "", fmt.Errorf("transition %q: %w", a, ErrInvalid)
+		return nil, "", fmt.Errorf("transition %q: %w", a, fault.ErrInvalid)
 	}
 	return t.from, t.to, nil
 }

@@ -3,6 +3,8 @@ package queue
 import (
 	"fmt"
 	"time"
+
+	"github.com/antrian/antrian/fault"
 )
 
 // Facility is a Puskesmas (or a hospital) served by the deployment.
@@ -101,13 +103,13 @@ func (p Policy) Validate() error {
 	switch p.Mode {
 	case FIFO, Ratio, Strict:
 	default:
-		return Invalid("policy.mode", "Mode prioritas harus fifo, ratio atau strict.")
+		return fault.Invalid("policy.mode", "Mode prioritas harus fifo, ratio atau strict.")
 	}
 	if p.Every < 1 && p.Mode == Ratio {
-		return Invalid("policy.every", "Rasio harus minimal 1.")
+		return fault.Invalid("policy.every", "Rasio harus minimal 1.")
 	}
 	if p.MaxWait < 0 || p.RequeueAhead < 0 {
-		return Invalid("policy", "Nilai kebijakan tidak boleh negatif.")
+		return fault.Invalid("policy", "Nilai kebijakan tidak boleh negatif.")
 	}
 	return nil
 }

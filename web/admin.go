@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
@@ -91,10 +92,10 @@ var (
 func text(field, v string, max int, required bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if required && v == "" {
-		return "", errInvalid(field, "Isian ini wajib diisi.")
+		return "", fault.Invalid(field, "Isian ini wajib diisi.")
 	}
 	if utf8.RuneCountInString(v) > max || strings.ContainsAny(v, "<>\x00") {
-		return "", errInvalid(field, "Isian terlalu panjang atau memuat tanda < >.")
+		return "", fault.Invalid(field, "Isian terlalu panjang atau memuat tanda < >.")
 	}
 	return v, nil
 }
@@ -115,7 +116,7 @@ func (s *Server) createFacility(c echo.Context) error {
 		return err
 	}
 	if !facilityCodeRe.MatchString(req.Code) {
-		return errInvalid("code", "Kode fasilitas: huruf kecil, angka, - atau _, maksimal 40.")
+		return fault.Invalid("code", "Kode fasilitas: huruf kecil, angka, - atau _, maksimal 40.")
 	}
 	name, err := text("name", req.Name, 100, true)
 	if err != nil {
@@ -125,10 +126,10 @@ func (s *Server) createFacility(c echo.Context) error {
 		req.Timezone = "Asia/Jakarta"
 	}
 	if _, err := time.LoadLocation(req.Timezone); err != nil {
-		return errInvalid("timezone", "Zona waktu tidak dikenal (contoh: Asia/Jakarta).")
+		return fault.Invalid("timezone", "Zona waktu tidak dikenal (contoh: Asia/Jakarta).")
 	}
 	if req.BookingWindow < 0 || req.BookingWindow > 90 {
-		return errInvalid("booking_window", "Batas hari pemesanan 0 sampai 90.")
+		return fault.Invalid("booking_window", "Batas hari pemesanan 0 sampai 90.")
 	}
 	if _, err := s.db.CreateFacility(c.Request().Context(), queue.Facility{Code: req.Code, Name: name,
 		Timezone: req.Timezone, BookingWindow: req.BookingWindow}); err != nil {
@@ -167,7 +168,7 @@ func parseClock(field, v string) (int, error) {
 	}
 	t, err := time.Parse("15:04", v)
 	if err != nil {
-		return 0, errInvalid(field, "Jam harus berbentuk JJ:MM, contoh 07:30.")
+		return 0, fault.Invalid(field, "Jam harus berbentuk JJ:MM, contoh 07:30.")
 	}
 	return t.Hour()*60 + t.Minute(), nil
 }
@@ -244,7 +245,7 @@ func (s *Server) putSettings(c echo.Context) error {
 		return err
 	}
 	if req.BookingWindow < 0 || req.BookingWindow > 90 {
-		return errInvalid("booking_window", "Batas hari pemesanan 0 sampai 90.")
+		return fault.Invalid("booking_window", "Batas hari pemesanan 0 sampai 90.")
 	}
 	if err := s.db.UpdateFacility(c.Request().Context(), code, postgres.FacilitySettings{Name: name,
 		BookingWindow: req.BookingWindow, ShowNames: req.ShowNames, Announcement: ann}); err != nil {
@@ -289,17 +290,17 @@ func (s *Server) putUnit(c echo.Context) error {
 	}
 	req.Code = c.Param("unit")
 	if !unitCodeRe.MatchString(req.Code) {
-		return errInvalid("code", "Kode unit: huruf besar, angka atau _, maksimal 20.")
+		return fault.Invalid("code", "Kode unit: huruf besar, angka atau _, maksimal 20.")
 	}
 	name, err := text("name", req.Name, 60, true)
 	if err != nil {
 		return err
 	}
 	if !prefixRe.MatchString(req.Prefix) {
-		return errInvalid("prefix", "Awalan nomor satu huruf besar A-Z.")
+		return fault.Invalid("prefix", "Awalan nomor satu huruf besar A-Z.")
 	}
 	if req.DailyQuota < 1 || req.DailyQuota > 9999 {
-		return errInvalid("daily_quota", "Kuota harian 1 sampai 9999.")
+		return fault.Invalid("daily_quota", "Kuota harian 1 sampai 9999.")
 	}
 	opens, err := parseClock("opens", req.Opens)
 	if err != nil {
@@ -310,7 +311,7 @@ func (s *Server) putUnit(c echo.Context) error {
 		return err
 	}
 	if req.OpenDays < 0 || req.OpenDays > postgres.AllDays {
-		return errInvalid("open_days", "Hari buka tidak valid.")
+		return fault.Invalid("open_days", "Hari buka tidak valid.")
 	}
 	if req.DefaultServiceS <= 0 {
 		req.DefaultServiceS = 300
@@ -357,7 +358,7 @@ func (s *Server) putCounters(c echo.Context) error {
 		return err
 	}
 	if len(req) > 100 {
-		return errInvalid("", "Paling banyak 100 ruang/loket.")
+		return fault.Invalid("", "Paling banyak 100 ruang/loket.")
 	}
 	seen := map[string]bool{}
 	cs := make([]postgres.Counter, 0, len(req))
@@ -367,11 +368,11 @@ func (s *Server) putCounters(c echo.Context) error {
 			return err
 		}
 		if seen[name] {
-			return errInvalid("name", "Nama ruang/loket "+name+" dipakai dua kali.")
+			return fault.Invalid("name", "Nama ruang/loket "+name+" dipakai dua kali.")
 		}
 		seen[name] = true
 		if ct.Unit != "" && !unitCodeRe.MatchString(ct.Unit) {
-			return errInvalid("unit", "Kode unit tidak valid.")
+			return fault.Invalid("unit", "Kode unit tidak valid.")
 		}
 		cs = append(cs, postgres.Counter{Name: name, Unit: ct.Unit})
 	}
@@ -392,7 +393,7 @@ type createUserRequest struct {
 func roleFor(field, v string) (account.Role, error) {
 	r, err := account.ParseRole(v)
 	if err != nil || r == account.Dinkes {
-		return "", errInvalid(field, "Peran harus admin, staff atau kader.")
+		return "", fault.Invalid(field, "Peran harus admin, staff atau kader.")
 	}
 	return r, nil
 }
@@ -407,7 +408,7 @@ func (s *Server) createUser(c echo.Context) error {
 		return err
 	}
 	if !usernameRe.MatchString(req.Username) {
-		return errInvalid("username", "Nama pengguna 3-40 huruf, angka, titik, - atau _.")
+		return fault.Invalid("username", "Nama pengguna 3-40 huruf, angka, titik, - atau _.")
 	}
 	role, err := roleFor("role", req.Role)
 	if err != nil {
@@ -415,7 +416,7 @@ func (s *Server) createUser(c echo.Context) error {
 	}
 	hash, err := account.HashPassword(req.Password)
 	if err != nil {
-		return errInvalid("password", "Kata sandi minimal 8 karakter.")
+		return fault.Invalid("password", "Kata sandi minimal 8 karakter.")
 	}
 	u, err := s.db.CreateUser(c.Request().Context(), code, req.Username, role, hash)
 	if err != nil {
@@ -451,12 +452,12 @@ func (s *Server) patchUser(c echo.Context) error {
 	if req.Password != "" {
 		hash, err := account.HashPassword(req.Password)
 		if err != nil {
-			return errInvalid("password", "Kata sandi minimal 8 karakter.")
+			return fault.Invalid("password", "Kata sandi minimal 8 karakter.")
 		}
 		ch.PasswordHash = hash
 	}
 	if me, _ := currentUser(c); me.Username == c.Param("username") && (ch.Role != nil && *ch.Role != account.Admin || req.Disabled != nil && *req.Disabled) {
-		return errInvalid("role", "Anda tidak bisa mencabut hak admin akun Anda sendiri.")
+		return fault.Invalid("role", "Anda tidak bisa mencabut hak admin akun Anda sendiri.")
 	}
 	if err := s.db.UpdateUser(c.Request().Context(), code, c.Param("username"), ch); err != nil {
 		return err

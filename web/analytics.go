@@ -16,6 +16,7 @@ import (
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/analytics"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/postgres"
 	"github.com/labstack/echo/v4"
 )
@@ -99,19 +100,19 @@ func reportPeriod(c echo.Context, today time.Time) (time.Time, time.Time, error)
 	var err error
 	if v := c.QueryParam("from"); v != "" {
 		if from, err = time.Parse(time.DateOnly, v); err != nil {
-			return from, to, errInvalid("from", "Tanggal awal harus yyyy-mm-dd.")
+			return from, to, fault.Invalid("from", "Tanggal awal harus yyyy-mm-dd.")
 		}
 	}
 	if v := c.QueryParam("to"); v != "" {
 		if to, err = time.Parse(time.DateOnly, v); err != nil {
-			return from, to, errInvalid("to", "Tanggal akhir harus yyyy-mm-dd.")
+			return from, to, fault.Invalid("to", "Tanggal akhir harus yyyy-mm-dd.")
 		}
 	}
 	if to.Before(from) {
-		return from, to, errInvalid("to", "Tanggal akhir sebelum tanggal awal.")
+		return from, to, fault.Invalid("to", "Tanggal akhir sebelum tanggal awal.")
 	}
 	if to.Sub(from) > maxReportDays*24*time.Hour {
-		return from, to, errInvalid("from", fmt.Sprintf("Periode paling lama %d hari.", maxReportDays))
+		return from, to, fault.Invalid("from", fmt.Sprintf("Periode paling lama %d hari.", maxReportDays))
 	}
 	return from, to, nil
 }
@@ -275,7 +276,7 @@ func (s *Server) districtReport(c echo.Context, lang string) (*report, error) {
 	if v := c.QueryParam("month"); v != "" {
 		m, err := time.Parse("2006-01", v)
 		if err != nil {
-			return nil, errInvalid("month", "Bulan harus yyyy-mm.")
+			return nil, fault.Invalid("month", "Bulan harus yyyy-mm.")
 		}
 		month = m
 	}
@@ -601,7 +602,7 @@ func sendTable(c echo.Context, r *report, stem string) error {
 		return c.JSON(http.StatusOK, tableJSON(tables[0]))
 	case "csv":
 		if len(tables) != 1 {
-			return errInvalid("format", "CSV memuat satu tabel; pilih tabelnya atau format xlsx.")
+			return fault.Invalid("format", "CSV memuat satu tabel; pilih tabelnya atau format xlsx.")
 		}
 		buf.WriteString("\ufeff") // so that spreadsheets read UTF-8
 		if err := tables[0].WriteCSV(&buf); err != nil {
@@ -616,7 +617,7 @@ func sendTable(c echo.Context, r *report, stem string) error {
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": file + ".xlsx"}))
 		return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 	}
-	return errInvalid("format", "Format harus json, csv atau xlsx.")
+	return fault.Invalid("format", "Format harus json, csv atau xlsx.")
 }
 
 // --- pages --------------------------------------------------------------

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/ratelimit"
 	"github.com/labstack/echo/v4"
 )
@@ -41,7 +42,7 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	if req.Username == "" || req.Password == "" || len(req.Username) > 100 || len(req.Password) > 1024 {
-		return errInvalid("username", "Isi nama pengguna dan kata sandi.")
+		return fault.Invalid("username", "Isi nama pengguna dan kata sandi.")
 	}
 	ctx := c.Request().Context()
 	if err := s.limit(c, "login-addr:"+c.RealIP(), loginPerAddress, false); err != nil {
@@ -53,7 +54,7 @@ func (s *Server) login(c echo.Context) error {
 	}
 	u, hash, err := s.db.UserByName(ctx, req.Username)
 	switch {
-	case errors.Is(err, account.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 		account.CheckDummy(req.Password)
 		s.limit(c, accountKey, loginPerAccount, false)
 		return errBadLogin
@@ -78,7 +79,7 @@ func (s *Server) login(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"user": userJSON{u.Username, string(u.Role), u.Facility, nil}, "csrf_token": csrf})
 }
 
-var errBadLogin = &apiError{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "Nama pengguna atau kata sandi salah."}
+var errBadLogin = fault.New(fault.ErrUnauthenticated, "", "Nama pengguna atau kata sandi salah.")
 
 // limit counts an event against lim (or only looks, with peek) and answers
 // 429 rate_limited with Retry-After when it is over. When Redis is down the
@@ -166,8 +167,8 @@ func (s *Server) authenticate(c echo.Context, lenient bool) (account.User, bool,
 			return account.User{}, false, errUnauthenticated
 		}
 		u, err := s.db.TokenUser(ctx, account.HashSecret(token), s.now())
-		if errors.Is(err, account.ErrUnauthenticated) {
-			return u, false, &apiError{Status: 401, Code: "unauthenticated", Message: "Token API tidak dikenal atau sudah dicabut."}
+		if errors.Is(err, fault.ErrUnauthenticated) {
+			return u, false, fault.New(fault.ErrUnauthenticated, "", "Token API tidak dikenal atau sudah dicabut.")
 		}
 		if err != nil {
 			return u, false, err
@@ -180,7 +181,7 @@ func (s *Server) authenticate(c echo.Context, lenient bool) (account.User, bool,
 		return account.User{}, false, nil
 	}
 	sess, err := s.db.Session(ctx, account.HashSecret(ck.Value), s.now(), s.cfg.SessionIdle, s.cfg.SessionAbsolute)
-	if errors.Is(err, account.ErrUnauthenticated) {
+	if errors.Is(err, fault.ErrUnauthenticated) {
 		return account.User{}, false, nil
 	}
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/analytics"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/postgres"
 	"github.com/labstack/echo/v4"
 )
@@ -175,7 +176,7 @@ func (s *Server) nikTaken(ctx context.Context, facility, nik string) error {
 	if code, name, err := s.db.ChildFacilityByNIK(ctx, nik); err == nil && code != facility {
 		msg = "NIK anak ini sudah terdaftar di " + name + ". Pengukuran dan intervensinya dicatat di sana; hubungi Puskesmas itu bila anak pindah."
 	}
-	return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "nik", Message: msg}
+	return fault.Conflict("nik", msg)
 }
 
 func sexCode(s bts.Sex) string {
@@ -198,7 +199,7 @@ func parseDate(field, s string) (time.Time, error) {
 	}
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return d, errInvalid(field, "Tanggal harus berbentuk yyyy-mm-dd.")
+		return d, fault.Invalid(field, "Tanggal harus berbentuk yyyy-mm-dd.")
 	}
 	return d, nil
 }
@@ -239,7 +240,7 @@ func (s *Server) btsSaveKecamatan(c echo.Context) error {
 		return err
 	}
 	if strings.TrimSpace(req.Name) == "" {
-		return errInvalid("name", "Isi nama kecamatan.")
+		return fault.Invalid("name", "Isi nama kecamatan.")
 	}
 	id, err := s.db.SaveKecamatan(c.Request().Context(), bts.Kecamatan{Code: c.Param("code"), Name: req.Name})
 	if err != nil {
@@ -257,7 +258,7 @@ func (s *Server) btsSaveDesa(c echo.Context) error {
 		return err
 	}
 	if strings.TrimSpace(req.Name) == "" {
-		return errInvalid("name", "Isi nama desa.")
+		return fault.Invalid("name", "Isi nama desa.")
 	}
 	d := bts.Desa{Code: c.Param("code"), Name: req.Name, Kecamatan: req.Kecamatan, Facility: req.Facility}
 	id, err := s.db.SaveDesa(c.Request().Context(), d)
@@ -276,7 +277,7 @@ func (s *Server) btsAddPosyandu(c echo.Context) error {
 		return err
 	}
 	if strings.TrimSpace(req.Name) == "" {
-		return errInvalid("name", "Isi nama posyandu.")
+		return fault.Invalid("name", "Isi nama posyandu.")
 	}
 	id, err := s.db.SavePosyandu(c.Request().Context(), bts.Posyandu{Desa: c.Param("code"), Name: req.Name})
 	if err != nil {
@@ -377,7 +378,7 @@ func (s *Server) btsCreateChild(c echo.Context) error {
 		return err
 	}
 	child, err = s.db.CreateChild(ctx, child)
-	if errors.Is(err, bts.ErrConflict) { // the only unique key of a child is its NIK
+	if errors.Is(err, fault.ErrConflict) { // the only unique key of a child is its NIK
 		return s.nikTaken(ctx, facility, child.NIK)
 	}
 	if err != nil {
@@ -651,7 +652,7 @@ func (s *Server) btsCreatePregnancy(c echo.Context) error {
 		if taken.Facility != facility {
 			msg = "Kehamilan ini sudah terdaftar di " + taken.Name + " (NIK sama, HPHT berdekatan); pencatatan dan intervensinya ada di sana."
 		}
-		return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "nik", Message: msg}
+		return fault.Conflict("nik", msg)
 	}
 	if err != nil {
 		return err
@@ -883,7 +884,7 @@ func period(c echo.Context, today time.Time, months int) (time.Time, time.Time, 
 		from = time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -months, 0)
 	}
 	if to.Before(from) || to.Sub(from) > 5*366*24*time.Hour {
-		return from, to, errInvalid("from", "Periode tidak valid (paling lama 5 tahun).")
+		return from, to, fault.Invalid("from", "Periode tidak valid (paling lama 5 tahun).")
 	}
 	return from, to, nil
 }
@@ -953,9 +954,9 @@ func (s *Server) btsDeliver(c echo.Context) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &apiError{Status: 413, Code: "too_large", Message: "Foto terlalu besar."}
+			return bts.ErrPhotoTooLarge
 		}
-		return errInvalid("", "Kirim laporan sebagai multipart/form-data.")
+		return fault.Invalid("", "Kirim laporan sebagai multipart/form-data.")
 	}
 	defer form.RemoveAll()
 	field := func(name string) string {
@@ -969,14 +970,14 @@ func (s *Server) btsDeliver(c echo.Context) error {
 	// A retry: answer with the first report before reading the photo again.
 	if prev, err := s.db.DeliveryByClientID(ctx, d.ClientID); err == nil {
 		if prev.Facility != facility {
-			return fmt.Errorf("client id of another facility: %w", bts.ErrConflict)
+			return fmt.Errorf("client id of another facility: %w", fault.ErrConflict)
 		}
 		return c.JSON(http.StatusOK, toDeliveryJSON(prev, f.Location, u.Role != account.Kader))
-	} else if !errors.Is(err, bts.ErrNotFound) {
+	} else if !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
 	if d.EnrolmentID, err = strconv.ParseInt(field("enrolment_id"), 10, 64); err != nil {
-		return errInvalid("enrolment_id", "Pilih sasaran.")
+		return fault.Invalid("enrolment_id", "Pilih sasaran.")
 	}
 	if d.DeliveredOn, err = parseDate("date", field("date")); err != nil {
 		return err
@@ -985,7 +986,7 @@ func (s *Server) btsDeliver(c echo.Context) error {
 		d.DeliveredOn = today
 	}
 	if err := json.Unmarshal([]byte(field("items")), &d.Items); err != nil {
-		return errInvalid("items", "Daftar bahan pangan tidak valid.")
+		return fault.Invalid("items", "Daftar bahan pangan tidak valid.")
 	}
 	e, err := s.db.Enrolment(ctx, facility, d.EnrolmentID)
 	if err != nil {
@@ -996,7 +997,7 @@ func (s *Server) btsDeliver(c echo.Context) error {
 	}
 	files := form.File["photo"]
 	if len(files) == 0 {
-		return errInvalid("photo", "Foto wajib dilampirkan.")
+		return fault.Invalid("photo", "Foto wajib dilampirkan.")
 	}
 	file, err := files[0].Open()
 	if err != nil {
@@ -1227,7 +1228,7 @@ func (s *Server) btsExport(c echo.Context) error {
 		name += ".xlsx"
 		contentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	default:
-		return errInvalid("format", "Format ekspor harus csv atau xlsx.")
+		return fault.Invalid("format", "Format ekspor harus csv atau xlsx.")
 	}
 	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	c.Response().Header().Set("Cache-Control", "no-store")
@@ -1584,7 +1585,7 @@ func (s *Server) staffFacility(c echo.Context, p *staffPage) (f postgres.BTSFaci
 		}
 	}
 	f, today, err = s.facilityToday(ctx, p.Facility)
-	if errors.Is(err, bts.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		p.Error, p.Facility = "Puskesmas tidak ditemukan. Pilih dari daftar.", ""
 		return f, today, false, nil
 	}

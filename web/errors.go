@@ -1,14 +1,14 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 
-	"github.com/antrian/antrian/account"
-	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
 )
@@ -23,36 +23,28 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
-func errInvalid(field, msg string) error {
-	return &apiError{Status: http.StatusBadRequest, Code: "invalid", Message: msg, Field: field}
-}
-
 var (
-	errUnauthenticated = &apiError{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "Silakan masuk terlebih dahulu."}
-	errForbidden       = &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "Anda tidak berhak melakukan ini."}
-	errCSRF            = &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "Token CSRF tidak ada atau salah. Muat ulang halaman."}
-	errNotFound        = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "Tidak ditemukan."}
+	errUnauthenticated = fault.New(fault.ErrUnauthenticated, "", "Silakan masuk terlebih dahulu.")
+	errForbidden       = fault.New(fault.ErrForbidden, "", "Anda tidak berhak melakukan ini.")
+	errCSRF            = fault.New(fault.ErrForbidden, "", "Token CSRF tidak ada atau salah. Muat ulang halaman.")
+	errNotFound        = fault.New(fault.ErrNotFound, "", "Tidak ditemukan.")
+	errTooLarge        = fault.New(fault.ErrTooLarge, "", "Permintaan terlalu besar.")
 )
 
-// errorTable maps the domain's sentinel errors to HTTP, in one place.
-var errorTable = []struct {
-	err error
-	api apiError
+// kindTable maps the kinds of package fault to HTTP, in one place: the
+// status, the code programs see and the message people see when the error
+// itself carries none.
+var kindTable = []struct {
+	kind error
+	api  apiError
 }{
-	{queue.ErrNotFound, apiError{Status: 404, Code: "not_found", Message: "Tidak ditemukan."}},
-	{account.ErrNotFound, apiError{Status: 404, Code: "not_found", Message: "Tidak ditemukan."}},
-	{queue.ErrConflict, apiError{Status: 409, Code: "conflict", Message: "Tindakan ini tidak bisa dilakukan pada status antrean sekarang."}},
-	{queue.ErrQuotaFull, apiError{Status: 409, Code: "quota_full", Message: "Kuota antrean unit ini untuk tanggal tersebut sudah penuh."}},
-	{queue.ErrClosed, apiError{Status: 409, Code: "closed", Message: "Unit layanan tutup pada waktu tersebut."}},
-	{account.ErrUnauthenticated, apiError{Status: 401, Code: "unauthenticated", Message: "Silakan masuk terlebih dahulu."}},
-	{account.ErrInvalid, apiError{Status: 400, Code: "invalid", Message: "Data tidak valid."}},
-	{account.ErrExists, apiError{Status: 409, Code: "conflict", Message: "Sudah ada."}},
-	{queue.ErrInvalid, apiError{Status: 400, Code: "invalid", Message: "Data tidak valid."}},
-	{queue.ErrUnavailable, apiError{Status: 503, Code: "unavailable", Message: "Layanan sedang terganggu. Coba lagi sebentar lagi."}},
-	{bts.ErrNotFound, apiError{Status: 404, Code: "not_found", Message: "Tidak ditemukan."}},
-	{bts.ErrConflict, apiError{Status: 409, Code: "conflict", Message: "Data bertentangan dengan yang sudah tersimpan (mis. sudah ada laporan sasaran ini untuk tanggal itu)."}},
-	{bts.ErrTooLarge, apiError{Status: 413, Code: "too_large", Message: "Foto terlalu besar."}},
-	{bts.ErrInvalid, apiError{Status: 400, Code: "invalid", Message: "Data tidak valid."}},
+	{fault.ErrInvalid, apiError{Status: 400, Code: "invalid", Message: "Data tidak valid."}},
+	{fault.ErrUnauthenticated, apiError{Status: 401, Code: "unauthenticated", Message: "Silakan masuk terlebih dahulu."}},
+	{fault.ErrForbidden, apiError{Status: 403, Code: "forbidden", Message: "Anda tidak berhak melakukan ini."}},
+	{fault.ErrNotFound, apiError{Status: 404, Code: "not_found", Message: "Tidak ditemukan."}},
+	{fault.ErrConflict, apiError{Status: 409, Code: "conflict", Message: "Data bertentangan dengan yang sudah tersimpan."}},
+	{fault.ErrTooLarge, apiError{Status: 413, Code: "too_large", Message: "Permintaan terlalu besar."}},
+	{fault.ErrUnavailable, apiError{Status: 503, Code: "unavailable", Message: "Layanan sedang terganggu. Coba lagi sebentar lagi."}},
 }
 
 // handleError renders every error the same way and logs the detail once.
@@ -89,29 +81,28 @@ func (s *Server) handleError(err error, c echo.Context) {
 }
 
 // apiErrorOf maps an error to the answer the contract gives for it: the one
-// table of error to status and code (the audit trail records the same).
+// table of error to status and code (the audit trail records the same). A
+// *fault.Error's code, message and field refine its kind's defaults.
 func apiErrorOf(err error) apiError {
 	var he *echo.HTTPError
-	var fe *queue.FieldError
-	var bfe *bts.FieldError
-	var dup *queue.DuplicateError
 	var api *apiError
 	switch {
 	case errors.As(err, &api):
 		return *api
-	case errors.As(err, &dup):
-		return apiError{Status: 409, Code: "duplicate", Message: "Anda sudah memiliki antrean aktif di unit ini pada tanggal tersebut."}
-	case errors.As(err, &fe):
-		return apiError{Status: 400, Code: "invalid", Message: fe.Message, Field: fe.Field}
-	case errors.As(err, &bfe):
-		return apiError{Status: 400, Code: "invalid", Message: bfe.Message, Field: bfe.Field}
 	case errors.As(err, &he):
 		return httpError(he)
 	}
-	for _, m := range errorTable {
-		if errors.Is(err, m.err) {
-			return m.api
+	for _, m := range kindTable {
+		if !errors.Is(err, m.kind) {
+			continue
 		}
+		out := m.api
+		if fe, ok := fault.As(err); ok && fe.Kind == m.kind {
+			out.Code = cmp.Or(fe.Code, out.Code)
+			out.Message = cmp.Or(fe.Message, out.Message)
+			out.Field = fe.Field
+		}
+		return out
 	}
 	return apiError{Status: 500, Code: "internal", Message: "Terjadi kesalahan pada server."}
 }
@@ -128,9 +119,9 @@ func httpError(he *echo.HTTPError) apiError {
 	case http.StatusTooManyRequests:
 		return apiError{Status: 429, Code: "rate_limited", Message: "Terlalu banyak permintaan. Coba lagi nanti."}
 	case http.StatusUnauthorized:
-		return *errUnauthenticated
+		return apiErrorOf(errUnauthenticated)
 	case http.StatusForbidden:
-		return *errForbidden
+		return apiErrorOf(errForbidden)
 	}
 	if he.Code >= 400 && he.Code < 500 {
 		return apiError{Status: he.Code, Code: "invalid", Message: "Permintaan tidak valid."}
@@ -147,7 +138,7 @@ func decode(c echo.Context, v any) error {
 	}
 	ct := req.Header.Get("Content-Type")
 	if ct != "" && !isJSON(ct) {
-		return errInvalid("", "Isi permintaan harus JSON (Content-Type: application/json).")
+		return fault.Invalid("", "Isi permintaan harus JSON (Content-Type: application/json).")
 	}
 	dec := json.NewDecoder(req.Body)
 	if err := dec.Decode(v); err != nil {
@@ -155,17 +146,17 @@ func decode(c echo.Context, v any) error {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			return &apiError{Status: 413, Code: "too_large", Message: "Permintaan terlalu besar."}
+			return errTooLarge
 		case errors.As(err, &te):
-			return errInvalid(te.Field, "Jenis data isian "+te.Field+" salah.")
+			return fault.Invalid(te.Field, "Jenis data isian "+te.Field+" salah.")
 		}
 		if he := new(echo.HTTPError); errors.As(err, &he) {
 			return he
 		}
-		return errInvalid("", "JSON tidak valid.")
+		return fault.Invalid("", "JSON tidak valid.")
 	}
 	if dec.More() {
-		return errInvalid("", "JSON tidak valid: ada data setelah objek.")
+		return fault.Invalid("", "JSON tidak valid: ada data setelah objek.")
 	}
 	return nil
 }

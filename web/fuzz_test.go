@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -35,8 +34,7 @@ func FuzzDecodeTicketRequest(f *testing.F) {
 		req.Body = http.MaxBytesReader(rec, req.Body, 64<<10)
 		var r createTicketRequest
 		err := decode(e.NewContext(req, rec), &r)
-		var ae *apiError
-		if err != nil && (!errors.As(err, &ae) || ae.Status < 400 || ae.Status >= 500) {
+		if ae := apiErrorOf(err); err != nil && (ae.Status < 400 || ae.Status >= 500) {
 			t.Errorf("decode(%q, %q) = %v, want nil or a 4xx apiError", ct, body, err)
 		}
 	})
@@ -57,8 +55,7 @@ func FuzzDisplayQuery(f *testing.F) {
 		}
 		req, err := parseDisplayQuery(q, units)
 		if err != nil {
-			var ae *apiError
-			if !errors.As(err, &ae) || ae.Status != 400 || ae.Field == "" {
+			if ae := apiErrorOf(err); ae.Status != 400 || ae.Field == "" {
 				t.Errorf("parseDisplayQuery(%q) = %v, want a 400 naming the field", raw, err)
 			}
 			return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bpjs"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/integration"
 	"github.com/antrian/antrian/jkn"
 	"github.com/antrian/antrian/queue"
@@ -86,17 +87,6 @@ type satusehatSettingsJSON struct {
 	SecretSet      bool           `json:"secret_set"`
 }
 
-// integrationErr maps the integration package's errors for admins.
-func integrationErr(err error) error {
-	switch {
-	case errors.Is(err, integration.ErrInvalid):
-		return errInvalid("", strings.TrimPrefix(err.Error(), integration.ErrInvalid.Error()+": "))
-	case errors.Is(err, integration.ErrNotFound):
-		return errNotFound
-	}
-	return err
-}
-
 // getIntegrations shows a facility's settings; secrets are never shown.
 func (s *Server) getIntegrations(c echo.Context) error {
 	facility := c.Param("facility")
@@ -120,7 +110,7 @@ func (s *Server) getIntegrations(c echo.Context) error {
 	if b, err := integration.LoadBPJS(ctx, s.db.Pool, facility); err == nil {
 		out["bpjs"] = bpjsSettingsJSON{Enabled: b.Enabled, Environment: b.Environment, BaseURL: b.BaseURL, ConsID: b.ConsID,
 			PCareUser: b.PCareUser, SecretSet: b.Secret != ""}
-	} else if !errors.Is(err, integration.ErrNotFound) {
+	} else if !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
 	out["satusehat"] = nil
@@ -131,7 +121,7 @@ func (s *Server) getIntegrations(c echo.Context) error {
 			j.Locations = append(j.Locations, locationJSON(l))
 		}
 		out["satusehat"] = j
-	} else if !errors.Is(err, integration.ErrNotFound) {
+	} else if !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
@@ -172,7 +162,7 @@ func (s *Server) putBPJS(c echo.Context) error {
 		Environment: req.Environment, BaseURL: req.BaseURL, ConsID: req.ConsID, Secret: req.Secret, UserKey: req.UserKey,
 		PCareUser: req.PCareUser, PCarePassword: req.PCarePassword})
 	if err != nil {
-		return integrationErr(err)
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -202,12 +192,12 @@ func (s *Server) putSATUSEHAT(c echo.Context) error {
 			known = known || u.Code == l.Unit
 		}
 		if !known {
-			return errInvalid("locations", "Unit "+l.Unit+" tidak ada di faskes ini.")
+			return fault.Invalid("locations", "Unit "+l.Unit+" tidak ada di faskes ini.")
 		}
 		set.Locations = append(set.Locations, integration.Location(l))
 	}
 	if err := integration.SaveSATUSEHAT(c.Request().Context(), s.db.Pool, facility, set); err != nil {
-		return integrationErr(err)
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -219,8 +209,8 @@ func (s *Server) bpjsClient(c echo.Context) (*bpjs.Client, error) {
 		return nil, err
 	}
 	set, err := integration.LoadBPJS(c.Request().Context(), s.db.Pool, facility)
-	if errors.Is(err, integration.ErrNotFound) {
-		return nil, &apiError{Status: 409, Code: "conflict", Message: "Simpan pengaturan BPJS terlebih dahulu."}
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil, fault.Conflict("", "Simpan pengaturan BPJS terlebih dahulu.")
 	}
 	if err != nil {
 		return nil, err
@@ -235,7 +225,7 @@ func bpjsErr(err error) error {
 	if errors.As(err, &be) && !errors.Is(err, bpjs.ErrTemporary) {
 		return &apiError{Status: http.StatusBadGateway, Code: "upstream", Message: "BPJS menolak: " + be.Message}
 	}
-	return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "BPJS tidak dapat dihubungi: " + err.Error()}
+	return fault.New(fault.ErrUnavailable, "", "BPJS tidak dapat dihubungi: "+err.Error())
 }
 
 func (s *Server) refDate(c echo.Context) (string, error) {
@@ -248,7 +238,7 @@ func (s *Server) refDate(c echo.Context) (string, error) {
 		return f.Today(s.now()), nil
 	}
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
-		return "", errInvalid("date", "Tanggal harus berformat yyyy-mm-dd.")
+		return "", fault.Invalid("date", "Tanggal harus berformat yyyy-mm-dd.")
 	}
 	return date, nil
 }
@@ -283,7 +273,7 @@ func (s *Server) bpjsRefDokter(c echo.Context) error {
 	}
 	kodepoli := c.QueryParam("kodepoli")
 	if kodepoli == "" || strings.ContainsAny(kodepoli, "/?#") {
-		return errInvalid("kodepoli", "Isi kode poli.")
+		return fault.Invalid("kodepoli", "Isi kode poli.")
 	}
 	docs, err := cl.RefDokter(c.Request().Context(), kodepoli, date)
 	if err != nil {
@@ -357,14 +347,14 @@ func (s *Server) retryIntegration(c echo.Context) error {
 	ctx := c.Request().Context()
 	rec, err := integration.Get(ctx, s.db.Pool, c.Param("id"))
 	if err != nil {
-		return integrationErr(err)
+		return err
 	}
 	if err := s.mayAdmin(c, rec.Facility); err != nil {
 		return err
 	}
 	if err := integration.Retry(ctx, s.db.Pool, rec.ID); err != nil {
-		if errors.Is(err, integration.ErrNotFound) {
-			return &apiError{Status: 409, Code: "conflict", Message: "Hanya pengiriman yang gagal yang bisa diulang."}
+		if errors.Is(err, fault.ErrNotFound) {
+			return fault.Conflict("", "Hanya pengiriman yang gagal yang bisa diulang.")
 		}
 		return err
 	}
@@ -388,7 +378,7 @@ func (s *Server) refer(c echo.Context) error {
 		return err
 	}
 	if req.Facility == "" || req.Unit == "" {
-		return errInvalid("facility", "Pilih rumah sakit dan unit tujuan.")
+		return fault.Invalid("facility", "Pilih rumah sakit dan unit tujuan.")
 	}
 	user, _ := currentUser(c)
 	from, to, token, err := s.queue.Refer(c.Request().Context(), c.Param("id"), queue.ReferRequest{Facility: req.Facility,
@@ -440,7 +430,7 @@ func (s *Server) referralsTo(c echo.Context) error {
 	date := c.QueryParam("date")
 	if date != "" {
 		if _, err := time.Parse(time.DateOnly, date); err != nil {
-			return errInvalid("date", "Tanggal harus berformat yyyy-mm-dd.")
+			return fault.Invalid("date", "Tanggal harus berformat yyyy-mm-dd.")
 		}
 	}
 	rs, err := s.db.ReferralsTo(c.Request().Context(), facility, date)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/notify"
 	"github.com/labstack/echo/v4"
 )
@@ -33,12 +34,12 @@ func (s *Server) pushSubscribe(c echo.Context) error {
 		return err
 	}
 	if sub.Endpoint == "" || sub.Keys.P256dh == "" || sub.Keys.Auth == "" {
-		return errInvalid("endpoint", "Langganan notifikasi tidak lengkap.")
+		return fault.Invalid("endpoint", "Langganan notifikasi tidak lengkap.")
 	}
 	raw, _ := json.Marshal(sub)
 	if err := notify.SavePushSubscription(c.Request().Context(), s.db.Pool, id, raw); err != nil {
-		if errors.Is(err, notify.ErrInvalid) {
-			return errInvalid("endpoint", "Langganan notifikasi tidak valid.")
+		if errors.Is(err, fault.ErrInvalid) {
+			return fault.Invalid("endpoint", "Langganan notifikasi tidak valid.")
 		}
 		return err
 	}
@@ -82,7 +83,7 @@ func (s *Server) deadLetters(c echo.Context) error {
 func (s *Server) retryNotification(c echo.Context) error {
 	ctx := c.Request().Context()
 	rec, err := notify.Get(ctx, s.db.Pool, c.Param("id"))
-	if errors.Is(err, notify.ErrNotFound) || errors.Is(err, notify.ErrInvalid) {
+	if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrInvalid) {
 		return errNotFound
 	}
 	if err != nil {
@@ -92,8 +93,8 @@ func (s *Server) retryNotification(c echo.Context) error {
 		return err
 	}
 	if err := notify.Retry(ctx, s.db.Pool, rec.ID); err != nil {
-		if errors.Is(err, notify.ErrNotFound) {
-			return &apiError{Status: 409, Code: "conflict", Message: "Hanya pesan yang gagal yang bisa dikirim ulang."}
+		if errors.Is(err, fault.ErrNotFound) {
+			return fault.Conflict("", "Hanya pesan yang gagal yang bisa dikirim ulang.")
 		}
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/labstack/echo/v4"
 )
 
@@ -249,11 +250,11 @@ func (s *Server) qrSVG(c echo.Context) error {
 	}
 	host := c.Request().Host
 	if !strings.HasPrefix(req.Text, "http://"+host+"/") && !strings.HasPrefix(req.Text, "https://"+host+"/") {
-		return errInvalid("text", "Kode QR hanya untuk tautan situs ini.")
+		return fault.Invalid("text", "Kode QR hanya untuk tautan situs ini.")
 	}
 	q, err := encodeQR(req.Text)
 	if err != nil {
-		return errInvalid("text", "Tautan terlalu panjang untuk kode QR.")
+		return fault.Invalid("text", "Tautan terlalu panjang untuk kode QR.")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return writeMaybeGzip(c, "image/svg+xml", []byte(q.SVG()), nil)

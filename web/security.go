@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/ratelimit"
@@ -122,11 +123,11 @@ func (s *Server) createToken(c echo.Context) error {
 	}
 	req.Name = strings.TrimSpace(req.Name)
 	if req.Name == "" || len(req.Name) > 60 {
-		return errInvalid("name", "Beri nama token (maksimal 60 huruf), misalnya \"Kiosk lobi\".")
+		return fault.Invalid("name", "Beri nama token (maksimal 60 huruf), misalnya \"Kiosk lobi\".")
 	}
 	role, err := account.ParseRole(req.Role)
 	if err != nil || role == account.Admin {
-		return errInvalid("role", "Peran token harus staff, kader atau dinkes.")
+		return fault.Invalid("role", "Peran token harus staff, kader atau dinkes.")
 	}
 	u, _ := currentUser(c)
 	secret := "atk_" + account.NewSecret()

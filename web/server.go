@@ -198,7 +198,7 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 			limit = btsUploadLimit // a delivery report carries a photo
 		}
 		if r.ContentLength > limit {
-			return &apiError{Status: 413, Code: "too_large", Message: "Permintaan terlalu besar."}
+			return errTooLarge
 		}
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 		return next(c)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
 )
@@ -127,14 +128,14 @@ func (s *Server) createTicket(c echo.Context) error {
 		return err
 	}
 	if req.Unit == "" {
-		return errInvalid("unit", "Pilih unit layanan.")
+		return fault.Invalid("unit", "Pilih unit layanan.")
 	}
 	facility := c.Param("facility")
 	user, staff := currentUser(c)
 	if req.Channel == string(queue.ChannelDesk) || req.Channel == string(queue.ChannelJKN) {
 		// Desk tickets are issued by staff; Mobile JKN has its own door.
 		if !staff || !user.Can(account.PermQueueRun, facility, req.Unit) || req.Channel == string(queue.ChannelJKN) {
-			return errInvalid("channel", "Saluran ini hanya untuk petugas.")
+			return fault.Invalid("channel", "Saluran ini hanya untuk petugas.")
 		}
 	}
 	if err := s.bookingLimits(c, req, staff); err != nil {
@@ -202,7 +203,7 @@ func readCounter(c echo.Context) (string, error) {
 	}
 	counter := strings.TrimSpace(req.Counter)
 	if len(counter) > 40 || strings.ContainsAny(counter, "<>\x00") {
-		return "", errInvalid("counter", "Nama ruang/loket maksimal 40 huruf.")
+		return "", fault.Invalid("counter", "Nama ruang/loket maksimal 40 huruf.")
 	}
 	return counter, nil
 }
@@ -261,7 +262,7 @@ func (s *Server) transfer(c echo.Context) error {
 		return err
 	}
 	if req.Unit == "" {
-		return errInvalid("unit", "Pilih unit tujuan.")
+		return fault.Invalid("unit", "Pilih unit tujuan.")
 	}
 	user, _ := currentUser(c)
 	from, to, err := s.queue.Transfer(c.Request().Context(), c.Param("id"), req.Unit, user.Username)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/antrian/antrian/display"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
 )
@@ -23,7 +24,7 @@ func (s *Server) wsDisplay(c echo.Context) error {
 	}
 	q := c.QueryParams()
 	if q.Get("facility") == "" {
-		return errInvalid("facility", "Sebutkan fasilitas (facility).")
+		return fault.Invalid("facility", "Sebutkan fasilitas (facility).")
 	}
 	_, units, err := s.queue.FacilityWithUnits(c.Request().Context(), q.Get("facility"), displayUnits(q)...)
 	if err != nil {
@@ -90,7 +91,7 @@ func displayUnits(q url.Values) []string {
 func parseDisplayQuery(q url.Values, units []queue.Unit) (display.DisplayRequest, error) {
 	req := display.DisplayRequest{Facility: q.Get("facility"), Name: q.Get("name")}
 	if req.Facility == "" {
-		return req, errInvalid("facility", "Sebutkan fasilitas (facility).")
+		return req, fault.Invalid("facility", "Sebutkan fasilitas (facility).")
 	}
 	if want := displayUnits(q); want != nil {
 		known := map[string]bool{}
@@ -99,7 +100,7 @@ func parseDisplayQuery(q url.Values, units []queue.Unit) (display.DisplayRequest
 		}
 		for _, u := range want {
 			if !known[u] {
-				return req, errInvalid("units", "Unit layanan tidak ditemukan: "+u)
+				return req, fault.Invalid("units", "Unit layanan tidak ditemukan: "+u)
 			}
 			req.Units = append(req.Units, u)
 		}
@@ -107,12 +108,12 @@ func parseDisplayQuery(q url.Values, units []queue.Unit) (display.DisplayRequest
 	if v := q.Get("since"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return req, errInvalid("since", "since harus bilangan bulat tidak negatif.")
+			return req, fault.Invalid("since", "since harus bilangan bulat tidak negatif.")
 		}
 		req.Since, req.HasSince = n, true
 	}
 	if req.Name != "" && !displayName.MatchString(req.Name) {
-		return req, errInvalid("name", "Nama layar maksimal 40 huruf, angka, titik, garis bawah atau tanda hubung.")
+		return req, fault.Invalid("name", "Nama layar maksimal 40 huruf, angka, titik, garis bawah atau tanda hubung.")
 	}
 	return req, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/chromedp/chromedp"
 )
@@ -574,8 +575,8 @@ func TestBTSEnrolmentExit(t *testing.T) {
 	}
 	// The store itself records one exit: two requests that both passed the
 	// handler's check at once, the second one's update changes nothing.
-	if _, err := app.DB.ExitEnrolment(context.Background(), "sobo", id, start, "Lagi"); !errors.Is(err, bts.ErrConflict) {
-		t.Errorf("a second exit in the store: %v, want bts.ErrConflict", err)
+	if _, err := app.DB.ExitEnrolment(context.Background(), "sobo", id, start, "Lagi"); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("a second exit in the store: %v, want fault.ErrConflict", err)
 	}
 	if n := dbCount(t, app, `SELECT count(*) FROM bts_enrolments WHERE exit_reason = 'Pindah ke Jember'`); n != 1 {
 		t.Errorf("%d enrolments with the first exit's reason, want 1 (the second changed nothing)", n)

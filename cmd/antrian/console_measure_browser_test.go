@@ -11,6 +11,7 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/postgres"
 	"github.com/chromedp/chromedp"
 )
@@ -143,7 +144,7 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 		today := puskesmasToday(t)
 		_, err := bts.NewMeasurement(bts.Child{Sex: bts.Female, BirthDate: birth},
 			bts.MeasurementInput{MeasuredOn: today, Place: bts.AtPuskesmas}, bts.MethodDaily, today)
-		var fe *bts.FieldError
+		var fe *fault.Error
 		if !errors.As(err, &fe) || fe.Field != "weight_kg" {
 			t.Fatalf("bts refuses an empty measurement with %v, want a weight_kg field error", err)
 		}
@@ -328,7 +329,7 @@ func TestBrowserConsoleRegisterChild(t *testing.T) {
 	t.Run("a missing birth date is refused in place", func(t *testing.T) {
 		err := bts.Child{Name: "Bayu Pratama", Sex: bts.Male, MotherName: "Rina Wati",
 			Address: bts.Address{Desa: "sobo-desa"}}.Validate(today)
-		var fe *bts.FieldError
+		var fe *fault.Error
 		if !errors.As(err, &fe) || fe.Field != "birth_date" {
 			t.Fatalf("bts refuses a child without a birth date with %v, want a birth_date field error", err)
 		}
@@ -535,7 +536,7 @@ func TestBrowserConsoleEnrol(t *testing.T) {
 	t.Run("an end before the start is refused in place", func(t *testing.T) {
 		e := bts.Enrolment{Target: bts.Baduta, ChildID: child.ID, Start: today, End: today.AddDate(0, 0, -1)}
 		err := e.Normalize()
-		var fe *bts.FieldError
+		var fe *fault.Error
 		if !errors.As(err, &fe) || fe.Field != "end" {
 			t.Fatalf("bts refuses an end before the start with %v, want an end field error", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/fault"
 	"github.com/chromedp/chromedp"
 )
 
@@ -250,7 +251,7 @@ func TestBrowserConsolePregnancyRegisterEnrol(t *testing.T) {
 	t.Run("refused fields are shown under them and nothing is stored", func(t *testing.T) {
 		old := sari
 		old.HPHT = today.AddDate(0, 0, -320)
-		var fe *bts.FieldError
+		var fe *fault.Error
 		if err := old.Validate(today); !errors.As(err, &fe) || fe.Field != "hpht" {
 			t.Fatalf("bts refuses an HPHT 320 days ago with %v, want an hpht field error", err)
 		}

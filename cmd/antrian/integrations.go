@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/integration"
 	"github.com/antrian/antrian/jkn"
 	"github.com/antrian/antrian/postgres"
@@ -88,7 +89,7 @@ func jknCommand(ctx context.Context, cfg Config, log *slog.Logger, args []string
 	defer db.Close()
 	svc := &jkn.Service{Queue: &queue.Service{Store: db, Log: log, Now: time.Now}, Store: db, Log: log, Now: time.Now}
 	if err := svc.Configure(ctx, *facility, *username, password, polis); err != nil {
-		var fe *queue.FieldError
+		var fe *fault.Error
 		if errors.As(err, &fe) {
 			return fmt.Errorf("jkn configure: %s", fe.Message)
 		}
