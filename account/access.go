@@ -20,6 +20,13 @@ const (
 	PermDistrictAdmin Perm = "district.admin" // the district's geography and facilities
 )
 
+// Perms returns every permission, for checking that each route names known
+// ones.
+func Perms() []Perm {
+	return []Perm{PermPublic, PermSession, PermQueueRead, PermQueueRun, PermAdmin, PermBTSReport, PermBTSManage,
+		PermBTSRead, PermMachineJKN, PermDistrict, PermDistrictAdmin}
+}
+
 // matrix lists, per role, what it may do. Facility scoping is in Can.
 var matrix = map[Role]map[Perm]bool{
 	Admin:  {PermSession: true, PermQueueRead: true, PermQueueRun: true, PermAdmin: true, PermBTSReport: true, PermBTSManage: true, PermBTSRead: true, PermDistrict: true, PermDistrictAdmin: true},

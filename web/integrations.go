@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bpjs"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/integration"
@@ -14,35 +13,6 @@ import (
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
 )
-
-func init() {
-	allow(account.PermAdmin, scopeFacility,
-		"GET /api/v1/facilities/:facility/integrations", "PUT /api/v1/facilities/:facility/integrations/jkn",
-		"PUT /api/v1/facilities/:facility/integrations/bpjs", "PUT /api/v1/facilities/:facility/integrations/satusehat",
-		"GET /api/v1/facilities/:facility/integrations/bpjs/poli", "GET /api/v1/facilities/:facility/integrations/bpjs/dokter",
-		"GET /api/v1/facilities/:facility/integrations/failed")
-	allow(account.PermAdmin, scopeHandler, "POST /api/v1/integrations/:id/retry")
-	allow(account.PermQueueRead, scopeTicket, "GET /api/v1/tickets/:id/integrations", "GET /api/v1/tickets/:id/referral")
-	allow(account.PermQueueRun, scopeTicket, "POST /api/v1/tickets/:id/refer")
-	allow(account.PermQueueRead, scopeFacility, "GET /api/v1/facilities/:facility/referrals")
-}
-
-// Admin JSON API for the national integrations, the per-ticket send state
-// for staff, and referrals to hospitals.
-func (s *Server) integrationRoutes(api *echo.Group) {
-	api.GET("/facilities/:facility/integrations", s.getIntegrations, s.requireAuth)
-	api.PUT("/facilities/:facility/integrations/jkn", s.putJKN, s.requireAuth)
-	api.PUT("/facilities/:facility/integrations/bpjs", s.putBPJS, s.requireAuth)
-	api.PUT("/facilities/:facility/integrations/satusehat", s.putSATUSEHAT, s.requireAuth)
-	api.GET("/facilities/:facility/integrations/bpjs/poli", s.bpjsRefPoli, s.requireAuth)
-	api.GET("/facilities/:facility/integrations/bpjs/dokter", s.bpjsRefDokter, s.requireAuth)
-	api.GET("/facilities/:facility/integrations/failed", s.integrationFailures, s.requireAuth)
-	api.POST("/integrations/:id/retry", s.retryIntegration, s.requireAuth)
-	api.GET("/tickets/:id/integrations", s.ticketIntegrations, s.requireAuth)
-	api.POST("/tickets/:id/refer", s.refer, s.requireAuth)
-	api.GET("/tickets/:id/referral", s.ticketReferral, s.requireAuth)
-	api.GET("/facilities/:facility/referrals", s.referralsTo, s.requireAuth)
-}
 
 type poliJSON struct {
 	KodePoli   string `json:"kodepoli"`
@@ -90,9 +60,6 @@ type satusehatSettingsJSON struct {
 // getIntegrations shows a facility's settings; secrets are never shown.
 func (s *Server) getIntegrations(c echo.Context) error {
 	facility := c.Param("facility")
-	if err := s.mayAdmin(c, facility); err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
 	out := map[string]any{}
 	if s.jkn != nil {
@@ -129,9 +96,6 @@ func (s *Server) getIntegrations(c echo.Context) error {
 
 func (s *Server) putJKN(c echo.Context) error {
 	facility := c.Param("facility")
-	if err := s.mayAdmin(c, facility); err != nil {
-		return err
-	}
 	if s.jkn == nil {
 		return errNotFound
 	}
@@ -151,9 +115,6 @@ func (s *Server) putJKN(c echo.Context) error {
 
 func (s *Server) putBPJS(c echo.Context) error {
 	facility := c.Param("facility")
-	if err := s.mayAdmin(c, facility); err != nil {
-		return err
-	}
 	var req bpjsSettingsJSON
 	if err := decode(c, &req); err != nil {
 		return err
@@ -169,9 +130,6 @@ func (s *Server) putBPJS(c echo.Context) error {
 
 func (s *Server) putSATUSEHAT(c echo.Context) error {
 	facility := c.Param("facility")
-	if err := s.mayAdmin(c, facility); err != nil {
-		return err
-	}
 	var req satusehatSettingsJSON
 	if err := decode(c, &req); err != nil {
 		return err
@@ -205,9 +163,6 @@ func (s *Server) putSATUSEHAT(c echo.Context) error {
 // bpjsClient is a client with the facility's stored BPJS settings.
 func (s *Server) bpjsClient(c echo.Context) (*bpjs.Client, error) {
 	facility := c.Param("facility")
-	if err := s.mayAdmin(c, facility); err != nil {
-		return nil, err
-	}
 	set, err := integration.LoadBPJS(c.Request().Context(), s.db.Pool, facility)
 	if errors.Is(err, fault.ErrNotFound) {
 		return nil, fault.Conflict("", "Simpan pengaturan BPJS terlebih dahulu.")
@@ -317,9 +272,6 @@ func (s *Server) ticketIntegrations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.mayRead(c, t.Facility); err != nil {
-		return err
-	}
 	recs, err := integration.TicketRecords(c.Request().Context(), s.db.Pool, t.ID)
 	if err != nil {
 		return err
@@ -333,9 +285,6 @@ func (s *Server) ticketIntegrations(c echo.Context) error {
 
 func (s *Server) integrationFailures(c echo.Context) error {
 	facility := c.Param("facility")
-	if err := s.mayAdmin(c, facility); err != nil {
-		return err
-	}
 	recs, err := integration.Failed(c.Request().Context(), s.db.Pool, facility, 200)
 	if err != nil {
 		return err
@@ -409,9 +358,6 @@ func (s *Server) ticketReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.mayRead(c, t.Facility); err != nil {
-		return err
-	}
 	r, err := s.db.ReferralTo(c.Request().Context(), t.ID)
 	if err != nil {
 		return err
@@ -424,9 +370,6 @@ func (s *Server) ticketReferral(c echo.Context) error {
 // referralsTo lists the patients referred to a hospital (?date= service date).
 func (s *Server) referralsTo(c echo.Context) error {
 	facility := c.Param("facility")
-	if err := s.mayRead(c, facility); err != nil {
-		return err
-	}
 	date := c.QueryParam("date")
 	if date != "" {
 		if _, err := time.Parse(time.DateOnly, date); err != nil {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/jkn"
 	"github.com/labstack/echo/v4"
 )
@@ -26,29 +25,6 @@ type jknMeta struct {
 type jknEnvelope struct {
 	Response any     `json:"response,omitempty"`
 	Metadata jknMeta `json:"metadata"`
-}
-
-func init() {
-	allow(account.PermMachineJKN, scopeNone,
-		"GET /jkn/:facility/auth", "GET /jkn/:facility/antrean/status/:kodepoli/:tanggal", "POST /jkn/:facility/antrean",
-		"GET /jkn/:facility/antrean/sisapeserta/:kartu/:kodepoli/:tanggal", "PUT /jkn/:facility/antrean/batal",
-		"POST /jkn/:facility/peserta")
-}
-
-func (s *Server) jknRoutes() {
-	if s.jkn == nil {
-		return
-	}
-	g := s.echo.Group("/jkn/:facility", s.jknRecover)
-	g.GET("/auth", s.jknAuth)
-	g.GET("/antrean/status/:kodepoli/:tanggal", s.jknStatus, s.jknToken)
-	g.POST("/antrean", s.jknBook, s.jknToken)
-	g.GET("/antrean/sisapeserta/:kartu/:kodepoli/:tanggal", s.jknRemaining, s.jknToken)
-	g.PUT("/antrean/batal", s.jknCancel, s.jknToken)
-	g.POST("/peserta", s.jknRegister, s.jknToken)
-	g.RouteNotFound("/*", func(c echo.Context) error {
-		return &jkn.Error{Code: jkn.CodeFailed, Message: "Alamat tidak ditemukan."}
-	})
 }
 
 func jknOK(c echo.Context, response any) error {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -15,18 +16,38 @@ import (
 // GET /api/openapi.json describes the HTTP API in OpenAPI 3.0: every route
 // under /api, /jkn and /ws, and /healthz, /readyz and /metrics. The pages,
 // their assets and /qr.svg are left out: they are for browsers, not
-// programs. The document is built from apiOps below and the access table
-// (who may call each route), so it cannot drift from the permissions; a
-// test in cmd/antrian proves every route of the router is described and
-// every described route exists, and web/openapi.json is the same document
-// kept in the repository for reading (go test ./web -run OpenAPI -update).
+// programs. The document is built from the route table (web/routes.go),
+// which gives each route its operation and who may call it, so it cannot
+// drift from the router or the permissions; mount refuses a route for
+// programs without an operation. web/openapi.json is the same document kept
+// in the repository for reading (go test ./web -run OpenAPI -update), and a
+// test validates it as OpenAPI 3.
 
-// apiOp describes one operation.
-type apiOp struct {
-	method, path, tag, summary string
-	body                       string // request schema name ("" none, "object" any JSON object)
-	resp                       string // 2xx response schema name ("" none, "object" any JSON)
-	ctype                      string // 2xx content type when not JSON
+// operation describes one route for the OpenAPI document.
+type operation struct {
+	tag, summary string
+	body         string // request schema name ("" none, "object" any JSON object)
+	resp         string // 2xx response schema name ("" none, "object" any JSON)
+	ctype        string // 2xx content type when not JSON
+	code         int    // the 2xx status, when not 200 (101 for WebSockets)
+	codeText     string
+}
+
+// api starts the description of an operation.
+func api(tag, summary string) *operation {
+	op := &operation{tag: tag, summary: summary}
+	if tag == tagWS {
+		op.code, op.codeText = 101, "Switching to the WebSocket protocol (docs/api-v1.md describes the messages)"
+	}
+	return op
+}
+
+func (o *operation) in(schema string) *operation  { o.body = schema; return o }
+func (o *operation) out(schema string) *operation { o.resp = schema; return o }
+func (o *operation) as(ctype string) *operation   { o.ctype = ctype; return o }
+func (o *operation) status(code int, text string) *operation {
+	o.code, o.codeText = code, text
+	return o
 }
 
 const (
@@ -41,54 +62,11 @@ const (
 	tagWS     = "websocket"
 )
 
-var apiOps = []apiOp{
-	{"GET", "/healthz", tagOps, "Alive", "", "object", ""},
-	{"GET", "/readyz", tagOps, "Postgres and Redis reachable (503 with Retry-After when not)", "", "object", ""},
-	{"GET", "/metrics", tagOps, "Prometheus metrics (text exposition format); no personal data", "", "", "text/plain"},
-	{"GET", "/api/openapi.json", tagOps, "This document", "", "object", ""},
-
-	{"GET", "/api/v1/facilities", tagPublic, "List facilities (code, name)", "", "array", ""},
-	{"GET", "/api/v1/facilities/:facility", tagPublic, "A facility with its units' live state", "", "Facility", ""},
-	{"GET", "/api/v1/facilities/:facility/units", tagPublic, "The units' live state", "", "array", ""},
-	{"POST", "/api/v1/facilities/:facility/tickets", tagPublic, "Book a ticket (Idempotency-Key header honoured)", "BookRequest", "Ticket", ""},
-	{"GET", "/api/v1/tickets/:id", tagPublic, "A ticket, with header X-Ticket-Token", "", "Ticket", ""},
-	{"DELETE", "/api/v1/tickets/:id", tagPublic, "Cancel a ticket, with header X-Ticket-Token", "", "Ticket", ""},
-	{"GET", "/api/v1/push/key", tagPublic, "The VAPID public key for web push", "", "object", ""},
-	{"POST", "/api/v1/tickets/:id/push", tagPublic, "Subscribe a browser to web push for a ticket (X-Ticket-Token)", "object", "", ""},
-
-	{"POST", "/api/v1/auth/login", tagStaff, "Sign in; sets the session cookie and returns the CSRF token", "Login", "object", ""},
-	{"POST", "/api/v1/auth/logout", tagStaff, "Sign out", "", "", ""},
-	{"POST", "/api/v1/auth/logout-all", tagStaff, "Sign out every session of this account", "", "", ""},
-	{"GET", "/api/v1/auth/me", tagStaff, "The signed-in account and its CSRF token", "", "object", ""},
-	{"GET", "/api/v1/facilities/:facility/units/:unit/queue", tagStaff, "Waiting and current tickets in call order", "", "object", ""},
-	{"POST", "/api/v1/facilities/:facility/units/:unit/call", tagStaff, "Call the next ticket (204 when nobody waits)", "Counter", "Ticket", ""},
-	{"POST", "/api/v1/tickets/:id/call", tagStaff, "Call this ticket out of order", "Counter", "Ticket", ""},
-	{"POST", "/api/v1/tickets/:id/recall", tagStaff, "Announce again", "object", "Ticket", ""},
-	{"POST", "/api/v1/tickets/:id/start", tagStaff, "Start serving", "", "Ticket", ""},
-	{"POST", "/api/v1/tickets/:id/finish", tagStaff, "Finish serving", "", "Ticket", ""},
-	{"POST", "/api/v1/tickets/:id/skip", tagStaff, "Skip (no-show)", "", "Ticket", ""},
-	{"POST", "/api/v1/tickets/:id/requeue", tagStaff, "Put a skipped ticket back in line", "", "Ticket", ""},
-	{"POST", "/api/v1/tickets/:id/cancel", tagStaff, "Cancel (staff)", "", "Ticket", ""},
-	{"POST", "/api/v1/tickets/:id/transfer", tagStaff, "Transfer to another unit", "object", "object", ""},
-	{"GET", "/api/v1/facilities/:facility/displays", tagStaff, "Screens connected now and lately", "", "array", ""},
-	{"GET", "/api/v1/facilities/:facility/counters", tagStaff, "The facility's counters (rooms, desks)", "", "array", ""},
-
-	{"GET", "/api/v1/admin/facilities", tagAdmin, "Facilities the caller administers", "", "array", ""},
-	{"POST", "/api/v1/admin/facilities", tagAdmin, "Create a facility (district admin)", "object", "object", ""},
-	{"GET", "/api/v1/facilities/:facility/settings", tagAdmin, "Settings, units and accounts of a facility", "", "object", ""},
-	{"PUT", "/api/v1/facilities/:facility/settings", tagAdmin, "Change a facility's settings", "object", "object", ""},
-	{"PUT", "/api/v1/facilities/:facility/announcement", tagAdmin, "Set the running text of the screens", "object", "object", ""},
-	{"PUT", "/api/v1/facilities/:facility/units/:unit", tagAdmin, "Create or change a unit", "object", "object", ""},
-	{"PUT", "/api/v1/facilities/:facility/counters", tagAdmin, "Replace the counters", "object", "object", ""},
-	{"POST", "/api/v1/facilities/:facility/users", tagAdmin, "Add a staff account", "object", "object", ""},
-	{"PATCH", "/api/v1/facilities/:facility/users/:username", tagAdmin, "Change an account (role, password, disabled, units)", "object", "object", ""},
-	{"GET", "/api/v1/facilities/:facility/tokens", tagAdmin, "API tokens of a facility", "", "array", ""},
-	{"POST", "/api/v1/facilities/:facility/tokens", tagAdmin, "Create an API token (the secret is shown once)", "object", "object", ""},
-	{"DELETE", "/api/v1/facilities/:facility/tokens/:token", tagAdmin, "Revoke an API token", "", "", ""},
-	{"GET", "/api/v1/facilities/:facility/audit", tagAdmin, "The audit log", "", "array", ""},
-	{"GET", "/api/v1/facilities/:facility/notifications/dead", tagAdmin, "Patient messages given up on", "", "array", ""},
-	{"POST", "/api/v1/notifications/:id/retry", tagAdmin, "Send a dead message again", "", "object", ""},
-
+// legacyOps describe the routes still registered by their own families.
+var legacyOps = []struct {
+	method, path, tag, summary string
+	body, resp, ctype          string
+}{
 	{"PUT", "/api/v1/bts/kecamatan/:code", tagBTS, "Create or rename a kecamatan", "object", "object", ""},
 	{"PUT", "/api/v1/bts/desa/:code", tagBTS, "Create or change a desa", "object", "object", ""},
 	{"POST", "/api/v1/bts/desa/:code/posyandu", tagBTS, "Add a posyandu", "object", "object", ""},
@@ -117,47 +95,41 @@ var apiOps = []apiOp{
 	{"GET", "/api/v1/bts/reports/cases", tagBTS, "Case list for one indicator", "", "array", ""},
 	{"GET", "/api/v1/bts/reports/export.csv", tagBTS, "e-PPGBM export", "", "", "text/csv"},
 
-	{"GET", "/jkn/:facility/auth", tagJKN, "Token for Mobile JKN (x-username, x-password headers)", "", "object", ""},
-	{"GET", "/jkn/:facility/antrean/status/:kodepoli/:tanggal", tagJKN, "Queue status of a poli on a date", "", "object", ""},
-	{"POST", "/jkn/:facility/antrean", tagJKN, "Take a ticket from Mobile JKN", "object", "object", ""},
-	{"GET", "/jkn/:facility/antrean/sisapeserta/:kartu/:kodepoli/:tanggal", tagJKN, "A card holder's ticket and the people ahead", "", "object", ""},
-	{"PUT", "/jkn/:facility/antrean/batal", tagJKN, "Cancel a Mobile JKN ticket", "object", "object", ""},
-	{"POST", "/jkn/:facility/peserta", tagJKN, "Register a new patient", "object", "object", ""},
-
-	{"GET", "/api/v1/facilities/:facility/integrations", tagInteg, "BPJS, SATUSEHAT and Mobile JKN settings (secrets hidden)", "", "object", ""},
-	{"PUT", "/api/v1/facilities/:facility/integrations/jkn", tagInteg, "Mobile JKN credentials and poli mapping", "object", "object", ""},
-	{"PUT", "/api/v1/facilities/:facility/integrations/bpjs", tagInteg, "BPJS Antrean FKTP credentials", "object", "object", ""},
-	{"PUT", "/api/v1/facilities/:facility/integrations/satusehat", tagInteg, "SATUSEHAT credentials and locations", "object", "object", ""},
-	{"GET", "/api/v1/facilities/:facility/integrations/bpjs/poli", tagInteg, "Poli reference from BPJS", "", "array", ""},
-	{"GET", "/api/v1/facilities/:facility/integrations/bpjs/dokter", tagInteg, "Doctor reference from BPJS", "", "array", ""},
-	{"GET", "/api/v1/facilities/:facility/integrations/failed", tagInteg, "BPJS/SATUSEHAT calls given up on", "", "array", ""},
-	{"POST", "/api/v1/integrations/:id/retry", tagInteg, "Send a failed call again", "", "object", ""},
-	{"GET", "/api/v1/tickets/:id/integrations", tagInteg, "A ticket's BPJS/SATUSEHAT calls", "", "array", ""},
-	{"GET", "/api/v1/tickets/:id/referral", tagInteg, "A ticket's referral", "", "object", ""},
-	{"POST", "/api/v1/tickets/:id/refer", tagInteg, "Refer a patient to a hospital", "object", "object", ""},
-	{"GET", "/api/v1/facilities/:facility/referrals", tagInteg, "Referrals received", "", "array", ""},
-
 	{"GET", "/api/v1/facilities/:facility/reports", tagReport, "Facility dashboard: every table (?from=&to=, at most 92 days)", "", "Report", ""},
 	{"GET", "/api/v1/facilities/:facility/reports/:table", tagReport, "One table (units, days, hours, staff, sends; all for XLSX) as ?format=json|csv|xlsx", "", "ReportTable", ""},
 	{"GET", "/api/v1/district/reports", tagReport, "District dashboard: every table (?month=yyyy-mm)", "", "Report", ""},
 	{"GET", "/api/v1/district/reports/:table", tagReport, "One table (live, facilities, trend; all for XLSX) as ?format=json|csv|xlsx", "", "ReportTable", ""},
+}
 
-	{"GET", "/ws/display", tagWS, "WebSocket for screens: snapshot then events (?facility=&units=&since=)", "", "", ""},
-	{"GET", "/ws/tickets/:id", tagWS, "WebSocket following one ticket (?token=)", "", "", ""},
+// operations returns every described route: the table's and the legacy ones.
+func operations() []route {
+	var out []route
+	for _, r := range (&Server{}).routeTable() {
+		if r.doc != nil {
+			out = append(out, r)
+		}
+	}
+	for _, l := range legacyOps {
+		out = append(out, route{method: l.method, path: l.path, rule: legacyRules[routeKey(l.method, l.path)],
+			doc: &operation{tag: l.tag, summary: l.summary, body: l.body, resp: l.resp, ctype: l.ctype}})
+	}
+	return out
 }
 
 // OpenAPIRoutes returns the method and echo path of every described
 // operation, for the router agreement test.
 func OpenAPIRoutes() [][2]string {
-	out := make([][2]string, len(apiOps))
-	for i, op := range apiOps {
-		out[i] = [2]string{op.method, op.path}
+	var out [][2]string
+	for _, r := range operations() {
+		out = append(out, [2]string{r.method, r.path})
 	}
 	return out
 }
 
 // InOpenAPI reports whether a router path belongs in the document.
-func InOpenAPI(path string) bool {
+func InOpenAPI(path string) bool { return inOpenAPI(path) }
+
+func inOpenAPI(path string) bool {
 	for _, p := range []string{"/api/", "/jkn/", "/ws/"} {
 		if strings.HasPrefix(path, p) {
 			return true
@@ -219,62 +191,34 @@ func schemaRef(name string) map[string]any {
 }
 
 // OpenAPI returns the document as JSON.
-var OpenAPI = sync.OnceValue(func() []byte {
+func OpenAPI() []byte {
+	openAPIOnce.Do(func() { openAPIDoc = buildOpenAPI() })
+	return openAPIDoc
+}
+
+var (
+	openAPIOnce sync.Once
+	openAPIDoc  []byte
+)
+
+func buildOpenAPI() []byte {
+	ops := operations()
 	paths := map[string]map[string]any{}
-	for _, op := range apiOps {
-		p := pathParam.ReplaceAllString(op.path, "{$1}")
+	tags := map[string]bool{}
+	for _, r := range ops {
+		p := pathParam.ReplaceAllString(r.path, "{$1}")
 		if paths[p] == nil {
 			paths[p] = map[string]any{}
 		}
-		o := map[string]any{"tags": []string{op.tag}, "summary": op.summary,
-			"operationId": strings.ToLower(op.method) + strings.NewReplacer("/", "_", ":", "", ".", "_", "-", "_").Replace(op.path)}
-		var params []any
-		for _, m := range pathParam.FindAllStringSubmatch(op.path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
-		}
-		if params != nil {
-			o["parameters"] = params
-		}
-		if op.body != "" {
-			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaRef(op.body)}}}
-		}
-		ok := map[string]any{"description": "OK"}
-		switch {
-		case op.ctype != "":
-			ok["content"] = map[string]any{op.ctype: map[string]any{"schema": map[string]any{"type": "string"}}}
-		case op.resp != "":
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaRef(op.resp)}}
-		}
-		status := "200"
-		switch {
-		case op.tag == tagWS:
-			status = "101"
-			ok["description"] = "Switching to the WebSocket protocol (docs/api-v1.md describes the messages)"
-		case op.method == "POST" && op.path == "/api/v1/facilities/:facility/tickets":
-			status = "201"
-			ok["description"] = "Created (200 when an Idempotency-Key replays an earlier booking)"
-		}
-		errRef := map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": schemaRef("Error")}}}
-		o["responses"] = map[string]any{status: ok, "4XX": errRef, "5XX": errRef}
-		perm, _, known := Access(op.method, op.path)
-		if known {
-			o["x-permission"] = string(perm)
-			if perm == account.PermPublic || perm == account.PermMachineJKN {
-				o["security"] = []any{}
-			}
-		}
-		paths[p][strings.ToLower(op.method)] = o
+		paths[p][strings.ToLower(r.method)] = r.openAPI()
+		tags[r.doc.tag] = true
 	}
-	tags := map[string]bool{}
-	for _, op := range apiOps {
-		tags[op.tag] = true
-	}
-	var tagList []any
 	var names []string
 	for t := range tags {
 		names = append(names, t)
 	}
 	sort.Strings(names)
+	var tagList []any
 	for _, t := range names {
 		tagList = append(tagList, map[string]any{"name": t})
 	}
@@ -299,7 +243,44 @@ var OpenAPI = sync.OnceValue(func() []byte {
 		panic(err) // the document is built from constants
 	}
 	return append(b, '\n')
-})
+}
+
+// openAPI is the route's operation object.
+func (r route) openAPI() map[string]any {
+	op := r.doc
+	o := map[string]any{"tags": []string{op.tag}, "summary": op.summary,
+		"operationId": strings.ToLower(r.method) + strings.NewReplacer("/", "_", ":", "", ".", "_", "-", "_").Replace(r.path)}
+	var params []any
+	for _, m := range pathParam.FindAllStringSubmatch(r.path, -1) {
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	if params != nil {
+		o["parameters"] = params
+	}
+	if op.body != "" {
+		o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaRef(op.body)}}}
+	}
+	ok := map[string]any{"description": "OK"}
+	switch {
+	case op.ctype != "":
+		ok["content"] = map[string]any{op.ctype: map[string]any{"schema": map[string]any{"type": "string"}}}
+	case op.resp != "":
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaRef(op.resp)}}
+	}
+	status := "200"
+	if op.code != 0 {
+		status, ok["description"] = strconv.Itoa(op.code), op.codeText
+	}
+	errRef := map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": schemaRef("Error")}}}
+	o["responses"] = map[string]any{status: ok, "4XX": errRef, "5XX": errRef}
+	if len(r.rule.perms) > 0 {
+		o["x-permission"] = string(r.rule.perms[0])
+		if r.rule.is(account.PermPublic) || r.rule.is(account.PermMachineJKN) {
+			o["security"] = []any{}
+		}
+	}
+	return o
+}
 
 func (s *Server) openAPI(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "public, max-age=300")

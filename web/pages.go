@@ -140,19 +140,6 @@ type pageData struct {
 	Strings map[string]string
 }
 
-// pageRoutes mounts the pages, the static files and the QR code renderer.
-func (s *Server) pageRoutes() {
-	e := s.echo
-	e.GET("/", s.page("book", "title.book", []string{"book.js"}, nil))
-	e.GET("/t/:id", s.page("track", "title.track", []string{"track.js"}, nil))
-	e.GET("/console", s.page("console", "title.console", []string{"console.js"}, []string{"console.css"}))
-	e.GET("/display", s.page("display", "title.display", []string{"display.js"}, []string{"display.css"}))
-	e.GET("/kiosk", s.page("kiosk", "title.kiosk", []string{"kiosk.js"}, []string{"kiosk.css"}))
-	e.GET("/admin", s.page("admin", "title.admin", []string{"admin.js"}, []string{"console.css"}))
-	e.GET("/static/:version/*", s.static)
-	e.POST("/qr.svg", s.qrSVG)
-}
-
 // lang picks the page language: ?lang= (remembered in a cookie), then the
 // cookie, then Bahasa Indonesia.
 func (s *Server) lang(c echo.Context) string {

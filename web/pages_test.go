@@ -19,7 +19,11 @@ import (
 // fetch their data from the API in the browser.
 func pageServer(t *testing.T) *Server {
 	t.Helper()
-	return New(Config{}, Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := New(Config{}, Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func get(t *testing.T, s *Server, url string, hdr map[string]string) *httptest.ResponseRecorder {

@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -59,6 +60,10 @@ type Server struct {
 	photos bts.PhotoStore
 	// metrics is GET /metrics (web/metrics.go).
 	metrics *metrics
+	// rules is each route's access rule, by method and path; paths are
+	// the routed paths (web/routes.go).
+	rules map[string]rule
+	paths map[string]bool
 }
 
 // Deps are what the server is built on.
@@ -81,8 +86,16 @@ type Deps struct {
 	NotifyStats func() notify.Stats
 }
 
-// New returns a server with every route registered.
-func New(cfg Config, d Deps) *Server {
+// New returns a server with every route of the route table registered. It
+// fails when the table is wrong (a route without an access rule, say), so
+// that a service with an unguarded route never starts.
+func New(cfg Config, d Deps) (*Server, error) {
+	return newServer(cfg, d, (*Server).routeTable)
+}
+
+// newServer is New with the route table given, so that a test can prove a
+// wrong table keeps the server from starting.
+func newServer(cfg Config, d Deps, table func(*Server) []route) (*Server, error) {
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = 8 * time.Hour
 	}
@@ -102,8 +115,10 @@ func New(cfg Config, d Deps) *Server {
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.metrics = newMetrics(s, d.NotifyStats)
-	s.routes()
-	return s
+	if err := s.routes(table(s)); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return s, nil
 }
 
 // ServeHTTP makes the server an http.Handler.
@@ -112,64 +127,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 // Echo returns the underlying router, for tests that walk the route table.
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
-func (s *Server) routes() {
-	e := s.echo
-	e.Use(s.observe, s.limitBody, s.securityHeaders, s.access, s.auditTrail)
-
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.serveMetrics)
-
-	api := e.Group("/api/v1")
-	// Public: patients, kiosks and screens.
-	api.GET("/facilities/:facility", s.getFacility)
-	api.GET("/facilities/:facility/units", s.getUnits)
-	api.POST("/facilities/:facility/tickets", s.createTicket, s.optionalAuth)
-	api.GET("/tickets/:id", s.getTicket)
-	api.DELETE("/tickets/:id", s.cancelTicket)
-	api.GET("/push/key", s.pushKey)
-	api.POST("/tickets/:id/push", s.pushSubscribe)
-
-	// Staff.
-	api.POST("/auth/login", s.login)
-	api.POST("/auth/logout", s.logout, s.requireAuth)
-	api.POST("/auth/logout-all", s.logoutAll, s.requireAuth)
-	api.GET("/auth/me", s.me, s.requireAuth)
-	api.GET("/facilities/:facility/units/:unit/queue", s.getQueue, s.requireAuth)
-	api.POST("/facilities/:facility/units/:unit/call", s.callNext, s.requireAuth)
-	api.POST("/tickets/:id/call", s.act(queue.ActionCall), s.requireAuth)
-	api.POST("/tickets/:id/recall", s.act(queue.ActionRecall), s.requireAuth)
-	api.POST("/tickets/:id/start", s.act(queue.ActionStart), s.requireAuth)
-	api.POST("/tickets/:id/finish", s.act(queue.ActionFinish), s.requireAuth)
-	api.POST("/tickets/:id/skip", s.act(queue.ActionSkip), s.requireAuth)
-	api.POST("/tickets/:id/requeue", s.act(queue.ActionRequeue), s.requireAuth)
-	api.POST("/tickets/:id/cancel", s.act(queue.ActionCancel), s.requireAuth)
-	api.POST("/tickets/:id/transfer", s.transfer, s.requireAuth)
-
-	// Settings, and the pages with their assets.
-	s.adminRoutes(api)
-	s.pageRoutes()
-	api.GET("/facilities/:facility/displays", s.listDisplays, s.requireAuth)
-	api.GET("/facilities/:facility/notifications/dead", s.deadLetters, s.requireAuth)
-	api.POST("/notifications/:id/retry", s.retryNotification, s.requireAuth)
-	api.GET("/facilities/:facility/tokens", s.listTokens)
-	api.POST("/facilities/:facility/tokens", s.createToken)
-	api.DELETE("/facilities/:facility/tokens/:token", s.revokeToken)
-	api.GET("/facilities/:facility/audit", s.auditLog)
-
-	// Live updates for screens and patients (docs/realtime.md).
-	e.GET("/ws/display", s.wsDisplay)
-	e.GET("/ws/tickets/:id", s.wsTicket)
-
-	// BTS (stunting): registry, measurements, deliveries, reports, pages.
+// routes mounts the route table (web/routes.go) behind the middlewares
+// every request passes: metrics, the body limit, security headers, the
+// access check and the audit trail.
+func (s *Server) routes(table []route) error {
+	s.echo.Use(s.observe, s.limitBody, s.securityHeaders, s.access, s.auditTrail)
+	if err := s.mount(table); err != nil {
+		return err
+	}
+	// Families still registering their own routes.
+	api := s.echo.Group("/api/v1")
 	s.btsRoutes(api)
-
-	// National integrations: Mobile JKN calls us; BPJS, SATUSEHAT, referrals.
-	s.jknRoutes()
-	s.integrationRoutes(api)
-
-	// Dashboards, their tables and the API description (web/analytics.go).
 	s.analyticsRoutes(api)
+	return s.adoptLegacy()
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -55,9 +55,6 @@ func (s *Server) wsTicket(c echo.Context) error {
 // and when each was last seen, so that a dark TV is noticed.
 func (s *Server) listDisplays(c echo.Context) error {
 	facility := c.Param("facility")
-	if err := s.mayRead(c, facility); err != nil {
-		return err
-	}
 	if s.hub == nil {
 		return c.JSON(http.StatusOK, []display.Display{})
 	}

@@ -100,7 +100,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		return err
 	}
 	a.Integrations = a.setupIntegrations(secret)
-	srv := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader, PhotoDir: a.cfg.PhotoDir,
+	srv, err := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader, PhotoDir: a.cfg.PhotoDir,
 		TrustedProxies: a.cfg.TrustedProxies, RateBookingPerAddr: a.cfg.RatePerAddr, RateBookingPerPerson: a.cfg.RatePerPerson,
 	}, web.Deps{
 		Queue: a.Queue, DB: a.DB, Hub: a.Hub, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
@@ -122,6 +122,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 			return nil
 		},
 	})
+	if err != nil {
+		return err
+	}
 	a.Web = srv
 	a.DB.Hooks = append(a.DB.Hooks, srv.CountEvent) // before any request: the hooks are not locked
 	a.ln, err = net.Listen("tcp", a.cfg.Addr)
