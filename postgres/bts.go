@@ -113,7 +113,7 @@ func resolveAddress(ctx context.Context, q querier, a bts.Address) (int64, *int6
 	var desaID int64
 	if err := q.QueryRow(ctx, `SELECT id FROM bts_desa WHERE code = $1`, a.Desa).Scan(&desaID); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return 0, nil, &fault.Error{Field: "desa", Message: "Desa tidak dikenal."}
+			return 0, nil, fault.Invalid("desa", "Desa tidak dikenal.")
 		}
 		return 0, nil, err
 	}
@@ -126,7 +126,7 @@ func resolveAddress(ctx context.Context, q querier, a bts.Address) (int64, *int6
 		return 0, nil, err
 	}
 	if !ok {
-		return 0, nil, &fault.Error{Field: "posyandu_id", Message: "Posyandu tidak ada di desa itu."}
+		return 0, nil, fault.Invalid("posyandu_id", "Posyandu tidak ada di desa itu.")
 	}
 	p := a.PosyanduID
 	return desaID, &p, nil
@@ -365,7 +365,7 @@ func (db *DB) AddMeasurement(ctx context.Context, m bts.Measurement) (bts.Measur
 				return err
 			}
 			if !ok {
-				return &fault.Error{Field: "ticket_id", Message: "Tiket antrean tidak ditemukan di fasilitas ini."}
+				return fault.Invalid("ticket_id", "Tiket antrean tidak ditemukan di fasilitas ini.")
 			}
 		}
 		return tx.QueryRow(ctx, `INSERT INTO bts_measurements (child_id, facility_id, measured_on, weight_kg, lenhei_cm,
@@ -456,7 +456,7 @@ func (db *DB) CreateEnrolment(ctx context.Context, e bts.Enrolment) (bts.Enrolme
 			err := tx.QueryRow(ctx, `SELECT u.id FROM users u JOIN facilities f ON f.id = u.facility_id
 				WHERE u.username = $1 AND u.role = 'kader' AND f.code = $2`, e.Cadre, e.Facility).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return &fault.Error{Field: "cadre", Message: "Kader tidak ditemukan di fasilitas ini."}
+				return fault.Invalid("cadre", "Kader tidak ditemukan di fasilitas ini.")
 			} else if err != nil {
 				return err
 			}
