@@ -239,10 +239,10 @@ func (s *Server) qrSVG(c echo.Context) error {
 	if !strings.HasPrefix(req.Text, "http://"+host+"/") && !strings.HasPrefix(req.Text, "https://"+host+"/") {
 		return fault.Invalid("text", "Kode QR hanya untuk tautan situs ini.")
 	}
-	q, err := encodeQR(req.Text)
+	mod, err := qrModules(req.Text)
 	if err != nil {
 		return fault.Invalid("text", "Tautan terlalu panjang untuk kode QR.")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return writeMaybeGzip(c, "image/svg+xml", []byte(q.SVG()), nil)
+	return writeMaybeGzip(c, "image/svg+xml", []byte(qrSVGOf(mod)), nil)
 }

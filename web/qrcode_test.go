@@ -1,99 +1,22 @@
 package web
 
 import (
-	"errors"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/antrian/antrian/internal/testenv"
 )
 
-func TestQRVersionAndLevel(t *testing.T) {
-	tests := []struct {
-		text    string
-		version int
-		level   qrECL
-	}{
-		{"", 1, qrM},
-		{strings.Repeat("a", 14), 1, qrM},
-		{strings.Repeat("a", 15), 2, qrM},
-		{"https://antrian.example.id/t/0123456789abcdefghijklmnop#abcdefghijklmnopqrstuvwxyz012345", 6, qrM},
-		{strings.Repeat("a", 213), 10, qrM},
-		{strings.Repeat("a", 214), 9, qrL},
-		{strings.Repeat("a", 271), 10, qrL},
-	}
-	for _, tt := range tests {
-		q, err := encodeQR(tt.text)
-		if err != nil {
-			t.Fatalf("encodeQR(%d bytes): %v", len(tt.text), err)
-		}
-		if q.Version != tt.version || q.Level != tt.level {
-			t.Errorf("encodeQR(%d bytes): got version %d level %d, want %d %d", len(tt.text), q.Version, q.Level, tt.version, tt.level)
-		}
-		if q.Size != 17+4*q.Version {
-			t.Errorf("size %d for version %d", q.Size, q.Version)
-		}
-	}
-	if _, err := encodeQR(strings.Repeat("a", 272)); !errors.Is(err, errQRTooLong) {
-		t.Errorf("272 bytes: got %v, want errQRTooLong", err)
-	}
-}
-
-func TestQRReedSolomon(t *testing.T) {
-	// The worked example of ISO/IEC 18004 annex I: "01234567" at 1-M.
-	data := []byte{0x10, 0x20, 0x0C, 0x56, 0x61, 0x80, 0xEC, 0x11, 0xEC, 0x11, 0xEC, 0x11, 0xEC, 0x11, 0xEC, 0x11}
-	want := []byte{0xA5, 0x24, 0xD4, 0xC1, 0xED, 0x36, 0xC7, 0x87, 0x2C, 0x55}
-	got := rsRemainder(data, rsGenerator(10))
-	if string(got) != string(want) {
-		t.Errorf("EC codewords: got % X, want % X", got, want)
-	}
-}
-
-func TestQRFormatAndFinders(t *testing.T) {
-	q, _ := encodeQR("https://example.id/t/abc#def")
-	// The dark module and the three finder centres.
-	for _, p := range [][2]int{{8, q.Size - 8}, {3, 3}, {q.Size - 4, 3}, {3, q.Size - 4}} {
-		if !q.Dark(p[0], p[1]) {
-			t.Errorf("module %v should be dark", p)
-		}
-	}
-	// Both copies of the format information agree.
-	var a, b int
-	for i := 0; i <= 5; i++ {
-		a |= b2i(q.Dark(8, i)) << i
-	}
-	a |= b2i(q.Dark(8, 7))<<6 | b2i(q.Dark(8, 8))<<7 | b2i(q.Dark(7, 8))<<8
-	for i := 9; i < 15; i++ {
-		a |= b2i(q.Dark(14-i, 8)) << i
-	}
-	for i := 0; i < 8; i++ {
-		b |= b2i(q.Dark(q.Size-1-i, 8)) << i
-	}
-	for i := 8; i < 15; i++ {
-		b |= b2i(q.Dark(8, q.Size-15+i)) << i
-	}
-	if a != b {
-		t.Errorf("format copies differ: %015b vs %015b", a, b)
-	}
-	if got := (a ^ 0x5412) >> 10; got != q.Level.formatBits()<<3|q.Mask {
-		t.Errorf("format data %05b, want level %d mask %d", got, q.Level, q.Mask)
-	}
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// TestQRDecodes reads the symbols back with zbarimg (zbar-tools, which
+// TestQRDecodes draws the symbols as the SVG does (the same modules, the
+// same quiet zone) and reads them back with zbarimg (zbar-tools, which
 // scripts/test-deps.sh installs): the proof that a phone camera will read
 // them.
 func TestQRDecodes(t *testing.T) {
@@ -105,34 +28,53 @@ func TestQRDecodes(t *testing.T) {
 	texts := []string{
 		"https://antrian.example.id/t/ABCDEFGHIJKLMNOP#0123456789abcdef0123456789abcdef",
 		"http://127.0.0.1:8080/t/x",
-		strings.Repeat("Puskesmas Sobo ", 9),   // version 8: with version information
-		strings.Repeat("0123456789abcdef", 13), // version 10, level M
+		strings.Repeat("Puskesmas Sobo ", 9),
+		strings.Repeat("0123456789abcdef", 13),
+		strings.Repeat("a", qrMaxBytes),
 	}
 	for i, text := range texts {
-		q, err := encodeQR(text)
+		mod, err := qrModules(text)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("text %d: %v", i, err)
 		}
-		const scale = 4
-		n := (q.Size + 8) * scale
-		img := image.NewGray(image.Rect(0, 0, n, n))
-		for y := 0; y < n; y++ {
-			for x := 0; x < n; x++ {
-				mx, my := x/scale-4, y/scale-4
-				c := color.Gray{255}
-				if mx >= 0 && my >= 0 && mx < q.Size && my < q.Size && q.Dark(mx, my) {
-					c = color.Gray{0}
-				}
-				img.SetGray(x, y, c)
-			}
-		}
+		svg := qrSVGOf(mod)
+		img := rasterize(t, svg, 4)
 		path := filepath.Join(dir, "q.png")
 		f, _ := os.Create(path)
 		png.Encode(f, img)
 		f.Close()
 		out, err := exec.Command(zbar, "--raw", "-q", path).Output()
 		if got := strings.TrimRight(string(out), "\n"); err != nil || got != text {
-			t.Errorf("text %d (version %d, mask %d): zbarimg read %q (%v), want %q", i, q.Version, q.Mask, got, err, text)
+			t.Errorf("text %d (%d modules): zbarimg read %q (%v), want %q", i, len(mod), got, err, text)
 		}
 	}
+	if _, err := qrModules(strings.Repeat("a", qrMaxBytes+1)); err == nil {
+		t.Errorf("%d bytes: no error", qrMaxBytes+1)
+	}
+}
+
+// rasterize paints the SVG's dark runs ("M x y h w v1 h-w z") at scale
+// pixels per module, so the test reads what the browser is given.
+func rasterize(t *testing.T, svg string, scale int) *image.Gray {
+	t.Helper()
+	vb := regexp.MustCompile(`viewBox="0 0 (\d+) (\d+)"`).FindStringSubmatch(svg)
+	if vb == nil {
+		t.Fatalf("no viewBox in %.80s", svg)
+	}
+	n, _ := strconv.Atoi(vb[1])
+	img := image.NewGray(image.Rect(0, 0, n*scale, n*scale))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for _, m := range regexp.MustCompile(`M(\d+) (\d+)h(\d+)v1h-\d+z`).FindAllStringSubmatch(svg, -1) {
+		x0, _ := strconv.Atoi(m[1])
+		y0, _ := strconv.Atoi(m[2])
+		w, _ := strconv.Atoi(m[3])
+		for y := y0 * scale; y < (y0+1)*scale; y++ {
+			for x := x0 * scale; x < (x0+w)*scale; x++ {
+				img.SetGray(x, y, color.Gray{0})
+			}
+		}
+	}
+	return img
 }
