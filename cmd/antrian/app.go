@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -47,6 +49,13 @@ type App struct {
 	// tune its worker (tests shorten the backoff).
 	Integrations       *integrations
 	IntegrationOptions integration.WorkerOptions
+
+	// stopping is set when Close begins; failed is closed, and failure
+	// set, when a part fails while the service runs (see part).
+	stopping atomic.Bool
+	failOnce sync.Once
+	failed   chan struct{}
+	failure  error
 }
 
 // NewApp returns an App that Start will bring up.
@@ -147,42 +156,81 @@ func (a *App) Start(ctx context.Context) (err error) {
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
+	a.failed = make(chan struct{})
 	a.group, runCtx = errgroup.WithContext(runCtx)
-	a.group.Go(func() error {
-		if err := a.server.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
+	a.part(runCtx, "http server", true, func(context.Context) error { return serve(a.server, a.ln) })
 	if a.debug != nil {
 		a.log.Info("profiler listening", "addr", a.debugLn.Addr().String())
-		a.group.Go(func() error {
-			if err := a.debug.Serve(a.debugLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
+		a.part(runCtx, "profiler", true, func(context.Context) error { return serve(a.debug, a.debugLn) })
 	}
-	a.group.Go(func() error {
+	a.part(runCtx, "live queue reconciler", true, func(ctx context.Context) error {
 		// Warm every unit's live queue at start-up; operations that come
 		// first rebuild their own unit on demand.
-		if n, err := a.Queue.RebuildAll(runCtx); err != nil {
+		if n, err := a.Queue.RebuildAll(ctx); err != nil {
 			a.log.Warn("warming the live queues failed; units rebuild on demand", "err", err)
 		} else if n > 0 {
 			a.log.Info("live queues rebuilt at start-up", "units", n)
 		}
-		return a.Queue.RunReconciler(runCtx, a.cfg.ReconcileInterval)
+		return a.Queue.RunReconciler(ctx, a.cfg.ReconcileInterval)
 	})
-	a.group.Go(func() error { return a.runRetention(runCtx) })
-	a.group.Go(func() error { return a.Hub.Run(runCtx) }) // ends by closing sockets with 1001 going away
+	a.part(runCtx, "retention", false, a.runRetention) // ends at once when retention is off
+	a.part(runCtx, "display hub", true, a.Hub.Run)     // ends by closing sockets with 1001 going away
 	if a.Notify.Worker != nil {
-		a.group.Go(func() error { return a.Notify.Worker.Run(runCtx) })
+		a.part(runCtx, "patient message worker", true, a.Notify.Worker.Run)
 	}
 	if a.Integrations.Worker != nil {
-		a.group.Go(func() error { return a.Integrations.Worker.Run(runCtx) })
+		a.part(runCtx, "integration worker", true, a.Integrations.Worker.Run)
 	}
 	a.started = true
 	return nil
+}
+
+// part runs one of the service's long-running parts under the App's group.
+// A part that fails, or an essential one that returns, while the service is
+// not stopping is a failure of the whole service: the group's context is
+// cancelled (the other parts stop) and Wait reports it.
+func (a *App) part(ctx context.Context, name string, essential bool, run func(context.Context) error) {
+	a.group.Go(func() error {
+		err := run(ctx)
+		if a.stopping.Load() {
+			return nil // whatever it returned is the shutdown's doing
+		}
+		if err == nil && !essential {
+			return nil
+		}
+		if err == nil {
+			err = errors.New("returned while the service was running")
+		}
+		err = fmt.Errorf("%s stopped: %w", name, err)
+		a.failOnce.Do(func() {
+			a.failure = err
+			close(a.failed)
+		})
+		return err
+	})
+}
+
+func serve(s *http.Server, ln net.Listener) error {
+	if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Wait blocks until ctx is done (a signal) or a part of the service fails,
+// then closes the App. It returns nil after a requested stop and the part's
+// error after a failure, which it also logs, so that the process exits
+// non-zero and its supervisor starts it again instead of leaving HTTP
+// serving with half of the service gone.
+func (a *App) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return a.Close()
+	case <-a.failed:
+	}
+	a.log.Error("a part of the service failed; stopping so that it is restarted", "err", a.failure)
+	a.Close()
+	return a.failure
 }
 
 // Addr is the address the server listens on.
@@ -203,6 +251,7 @@ func (a *App) URL() string { return "http://" + a.Addr() }
 func (a *App) Close() error {
 	var err error
 	if a.started {
+		a.stopping.Store(true)
 		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 		err = a.server.Shutdown(ctx)
 		if a.debug != nil {

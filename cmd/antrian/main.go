@@ -75,8 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			log.Info("demo facility sobo is ready", "url", "http://"+app.Addr()+"/")
 		}
 		log.Info("antrian listening", "addr", app.Addr())
-		<-ctx.Done()
-		return app.Close()
+		return app.Wait(ctx)
 	case "migrate":
 		db, err := openDB(ctx, cfg, log)
 		if err != nil {
