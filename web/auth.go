@@ -228,8 +228,3 @@ func (s *Server) optionalAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-// mayRead checks that the caller may see the queue of facility.
-func (s *Server) mayRead(c echo.Context, facility string) error {
-	return s.can(c, account.PermQueueRead, facility, "")
-}
