@@ -96,7 +96,7 @@ func CheckPassword(encoded, password string) bool {
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 || m > 1<<20 || t > 10 {
+	if err1 != nil || err2 != nil || len(want) == 0 || m > 1<<20 || t < 1 || t > 10 || p < 1 {
 		return false
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
