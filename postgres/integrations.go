@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/antrian/antrian/jkn"
 	"github.com/antrian/antrian/queue"
 	"github.com/jackc/pgx/v5"
 )
@@ -35,11 +34,11 @@ func (db *DB) SaveJKNAccount(ctx context.Context, facility, username, passwordHa
 }
 
 // JKNPoli returns a facility's mapping of PCare poli codes to units.
-func (db *DB) JKNPoli(ctx context.Context, facility string) ([]jkn.Poli, error) {
+func (db *DB) JKNPoli(ctx context.Context, facility string) ([]queue.Poli, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT kodepoli, unit, kodedokter, namadokter, jampraktek FROM jkn_poli
 		WHERE facility = $1 ORDER BY kodepoli`, facility)
-	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (jkn.Poli, error) {
-		var p jkn.Poli
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (queue.Poli, error) {
+		var p queue.Poli
 		err := r.Scan(&p.KodePoli, &p.Unit, &p.KodeDokter, &p.NamaDokter, &p.JamPraktek)
 		return p, err
 	})
@@ -47,7 +46,7 @@ func (db *DB) JKNPoli(ctx context.Context, facility string) ([]jkn.Poli, error) 
 }
 
 // SaveJKNPoli replaces a facility's poli mapping.
-func (db *DB) SaveJKNPoli(ctx context.Context, facility string, polis []jkn.Poli) error {
+func (db *DB) SaveJKNPoli(ctx context.Context, facility string, polis []queue.Poli) error {
 	return interpret("save jkn poli "+facility, db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM jkn_poli WHERE facility = $1`, facility); err != nil {
 			return err
@@ -85,8 +84,8 @@ func (db *DB) JKNTokenValid(ctx context.Context, facility, username string, toke
 
 // JKNDay counts a unit's tickets on date: issued and not cancelled,
 // waiting, and the latest call.
-func (db *DB) JKNDay(ctx context.Context, facility, unit, date string) (jkn.Day, error) {
-	var d jkn.Day
+func (db *DB) JKNDay(ctx context.Context, facility, unit, date string) (queue.Day, error) {
+	var d queue.Day
 	err := db.Pool.QueryRow(ctx, `SELECT
 			count(t.id) FILTER (WHERE t.status <> 'cancelled'),
 			count(t.id) FILTER (WHERE t.status = 'waiting'),
@@ -110,8 +109,8 @@ func (db *DB) JKNTicket(ctx context.Context, facility, unit, date, card string) 
 
 // JKNPatient returns a patient registered through peserta.
 // fault.ErrNotFound if the card is not registered at the facility.
-func (db *DB) JKNPatient(ctx context.Context, facility, card string) (jkn.Patient, error) {
-	p := jkn.Patient{NomorKartu: card}
+func (db *DB) JKNPatient(ctx context.Context, facility, card string) (queue.Patient, error) {
+	p := queue.Patient{NomorKartu: card}
 	err := db.Pool.QueryRow(ctx, `SELECT nik, nama, norm FROM jkn_patients WHERE facility = $1 AND nomorkartu = $2`,
 		facility, card).Scan(&p.NIK, &p.Nama, &p.NoRM)
 	return p, interpret("jkn patient", err)
@@ -119,7 +118,7 @@ func (db *DB) JKNPatient(ctx context.Context, facility, card string) (jkn.Patien
 
 // SaveJKNPatient registers a patient with a new medical record number, or
 // returns the one already registered with that card.
-func (db *DB) SaveJKNPatient(ctx context.Context, facility string, p jkn.Patient) (jkn.Patient, error) {
+func (db *DB) SaveJKNPatient(ctx context.Context, facility string, p queue.Patient) (queue.Patient, error) {
 	_, err := db.Pool.Exec(ctx, `INSERT INTO jkn_patients (facility, nomorkartu, nik, nama, norm)
 		VALUES ($1, $2, $3, $4, 'JKN' || lpad(nextval('jkn_norm_seq')::text, 7, '0'))
 		ON CONFLICT (facility, nomorkartu) DO NOTHING`, facility, p.NomorKartu, p.NIK, p.Nama)
@@ -127,20 +126,6 @@ func (db *DB) SaveJKNPatient(ctx context.Context, facility string, p jkn.Patient
 		return p, interpret("save jkn patient", err)
 	}
 	return db.JKNPatient(ctx, facility, p.NomorKartu)
-}
-
-// Referral is where a hospital ticket came from.
-type Referral struct {
-	ToTicket     string
-	ToFacility   string
-	ToUnit       string
-	FromTicket   string
-	FromFacility string
-	FromName     string // name of the referring facility
-	FromUnit     string
-	Reason       string
-	Actor        string
-	At           time.Time
 }
 
 // ReferralHook records the referral carried by a booking's context
@@ -163,8 +148,8 @@ func ReferralHook(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket,
 const referralColumns = `r.to_ticket_id, r.to_facility, r.to_unit, r.from_ticket_id, r.from_facility,
 	coalesce(f.name, r.from_facility), r.from_unit, r.reason, r.actor, r.created_at`
 
-func scanReferral(row pgx.CollectableRow) (Referral, error) {
-	var r Referral
+func scanReferral(row pgx.CollectableRow) (queue.Referral, error) {
+	var r queue.Referral
 	err := row.Scan(&r.ToTicket, &r.ToFacility, &r.ToUnit, &r.FromTicket, &r.FromFacility, &r.FromName, &r.FromUnit,
 		&r.Reason, &r.Actor, &r.At)
 	return r, err
@@ -172,7 +157,7 @@ func scanReferral(row pgx.CollectableRow) (Referral, error) {
 
 // ReferralTo returns the referral that created ticket id.
 // fault.ErrNotFound if the ticket was not referred.
-func (db *DB) ReferralTo(ctx context.Context, ticketID string) (Referral, error) {
+func (db *DB) ReferralTo(ctx context.Context, ticketID string) (queue.Referral, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referrals r
 		LEFT JOIN facilities f ON f.code = r.from_facility WHERE r.to_ticket_id = $1`, ticketID)
 	r, err := pgx.CollectExactlyOneRow(rows, scanReferral)
@@ -181,7 +166,7 @@ func (db *DB) ReferralTo(ctx context.Context, ticketID string) (Referral, error)
 
 // ReferralsTo lists the patients referred to facility for service on
 // date (every date when empty), newest first.
-func (db *DB) ReferralsTo(ctx context.Context, facility, date string) ([]Referral, error) {
+func (db *DB) ReferralsTo(ctx context.Context, facility, date string) ([]queue.Referral, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referrals r
 		LEFT JOIN facilities f ON f.code = r.from_facility
 		JOIN tickets t ON t.id = r.to_ticket_id

@@ -10,7 +10,6 @@ import (
 	"github.com/antrian/antrian/bpjs"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/integration"
-	"github.com/antrian/antrian/jkn"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
 )
@@ -139,9 +138,9 @@ func (s *Server) putJKN(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	polis := make([]jkn.Poli, len(req.Poli))
+	polis := make([]queue.Poli, len(req.Poli))
 	for i, p := range req.Poli {
-		polis[i] = jkn.Poli(p)
+		polis[i] = queue.Poli(p)
 	}
 	if err := s.jkn.Configure(c.Request().Context(), facility, req.Username, req.Password, polis); err != nil {
 		return err
