@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/antrian/antrian/queue"
@@ -130,17 +129,17 @@ func (db *DB) SaveJKNPatient(ctx context.Context, facility string, p queue.Patie
 
 // ReferralHook records the referral carried by a booking's context
 // (queue.WithReferral) in the booking's own transaction, so a referred
-// ticket never exists without its origin. It is a postgres EventHook.
-func ReferralHook(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error {
+// ticket never exists without its origin. It is an EventHook.
+func ReferralHook(ctx context.Context, tx *Tx, e queue.Event, t queue.Ticket, actor string) error {
 	r, ok := queue.ReferralFrom(ctx)
 	if !ok || e.Kind != "booked" {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO referrals (to_ticket_id, to_facility, to_unit, from_ticket_id, from_facility, from_unit,
+	_, err := tx.tx.Exec(ctx, `INSERT INTO referrals (to_ticket_id, to_facility, to_unit, from_ticket_id, from_facility, from_unit,
 		reason, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		t.ID, t.Facility, t.Unit, r.FromTicket, r.FromFacility, r.FromUnit, r.Reason, r.Actor, e.At)
 	if err != nil {
-		return fmt.Errorf("record referral: %w", err)
+		return interpret("record referral", err)
 	}
 	return nil
 }
@@ -174,4 +173,115 @@ func (db *DB) ReferralsTo(ctx context.Context, facility, date string) ([]queue.R
 		ORDER BY r.created_at DESC LIMIT 500`, facility, date)
 	rs, err := pgx.CollectRows(rows, scanReferral)
 	return rs, interpret("referrals to "+facility, err)
+}
+
+// BPJSSettings returns a facility's BPJS settings; Environment is left
+// for the caller to name from BaseURL. fault.ErrNotFound before any are
+// saved.
+func (db *DB) BPJSSettings(ctx context.Context, facility string) (queue.BPJSSettings, error) {
+	var s queue.BPJSSettings
+	err := db.Pool.QueryRow(ctx, `SELECT enabled, base_url, cons_id, secret, user_key, pcare_user, pcare_password
+		FROM bpjs_settings WHERE facility = $1`, facility).
+		Scan(&s.Enabled, &s.BaseURL, &s.ConsID, &s.Secret, &s.UserKey, &s.PCareUser, &s.PCarePassword)
+	return s, interpret("bpjs settings of "+facility, err)
+}
+
+// SaveBPJSSettings stores a facility's BPJS settings as given.
+func (db *DB) SaveBPJSSettings(ctx context.Context, facility string, s queue.BPJSSettings) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO bpjs_settings (facility, enabled, base_url, cons_id, secret, user_key, pcare_user,
+			pcare_password, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+		ON CONFLICT (facility) DO UPDATE SET enabled = EXCLUDED.enabled, base_url = EXCLUDED.base_url,
+			cons_id = EXCLUDED.cons_id, secret = EXCLUDED.secret, user_key = EXCLUDED.user_key,
+			pcare_user = EXCLUDED.pcare_user, pcare_password = EXCLUDED.pcare_password, updated_at = now()`,
+		facility, s.Enabled, s.BaseURL, s.ConsID, s.Secret, s.UserKey, s.PCareUser, s.PCarePassword)
+	return interpret("save bpjs settings of "+facility, err)
+}
+
+// SATUSEHATSettings returns a facility's SATUSEHAT settings and locations,
+// by unit. fault.ErrNotFound before any are saved.
+func (db *DB) SATUSEHATSettings(ctx context.Context, facility string) (queue.SATUSEHATSettings, error) {
+	var s queue.SATUSEHATSettings
+	err := db.Pool.QueryRow(ctx, `SELECT enabled, environment, base_url, client_id, client_secret, organization_id
+		FROM satusehat_settings WHERE facility = $1`, facility).
+		Scan(&s.Enabled, &s.Environment, &s.BaseURL, &s.ClientID, &s.ClientSecret, &s.OrganizationID)
+	if err != nil {
+		return s, interpret("satusehat settings of "+facility, err)
+	}
+	rows, _ := db.Pool.Query(ctx, `SELECT unit, location_id, practitioner FROM satusehat_locations WHERE facility = $1 ORDER BY unit`, facility)
+	s.Locations, err = pgx.CollectRows(rows, pgx.RowToStructByPos[queue.SATUSEHATLocation])
+	return s, interpret("satusehat locations of "+facility, err)
+}
+
+// SaveSATUSEHATSettings stores a facility's SATUSEHAT settings as given
+// and replaces its locations, in one transaction.
+func (db *DB) SaveSATUSEHATSettings(ctx context.Context, facility string, s queue.SATUSEHATSettings) error {
+	return interpret("save satusehat settings of "+facility, db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO satusehat_settings (facility, enabled, environment, base_url, client_id, client_secret,
+				organization_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+			ON CONFLICT (facility) DO UPDATE SET enabled = EXCLUDED.enabled, environment = EXCLUDED.environment,
+				base_url = EXCLUDED.base_url, client_id = EXCLUDED.client_id, client_secret = EXCLUDED.client_secret,
+				organization_id = EXCLUDED.organization_id, updated_at = now()`,
+			facility, s.Enabled, s.Environment, s.BaseURL, s.ClientID, s.ClientSecret, s.OrganizationID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM satusehat_locations WHERE facility = $1`, facility); err != nil {
+			return err
+		}
+		for _, l := range s.Locations {
+			if _, err := tx.Exec(ctx, `INSERT INTO satusehat_locations (facility, unit, location_id, practitioner) VALUES ($1, $2, $3, $4)`,
+				facility, l.Unit, l.LocationID, l.Practitioner); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// SATUSEHATEncounter returns the id of the Encounter SATUSEHAT keeps for a
+// ticket. fault.ErrNotFound before one was created.
+func (db *DB) SATUSEHATEncounter(ctx context.Context, ticketID string) (string, error) {
+	var id string
+	err := db.Pool.QueryRow(ctx, `SELECT encounter_id FROM satusehat_encounters WHERE ticket_id = $1`, ticketID).Scan(&id)
+	return id, interpret("satusehat encounter of "+ticketID, err)
+}
+
+// SaveSATUSEHATEncounter records the Encounter of a ticket and the status
+// it was last sent with.
+func (db *DB) SaveSATUSEHATEncounter(ctx context.Context, ticketID, encounterID, status string) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO satusehat_encounters (ticket_id, encounter_id, status) VALUES ($1, $2, $3)
+		ON CONFLICT (ticket_id) DO UPDATE SET encounter_id = EXCLUDED.encounter_id, status = EXCLUDED.status, updated_at = now()`,
+		ticketID, encounterID, status)
+	return interpret("save satusehat encounter of "+ticketID, err)
+}
+
+// SATUSEHATPatient returns the IHS number and name cached under the keyed
+// hash of a NIK (the cache holds no NIK). fault.ErrNotFound when none is.
+func (db *DB) SATUSEHATPatient(ctx context.Context, nikHash []byte) (ihs, name string, err error) {
+	err = db.Pool.QueryRow(ctx, `SELECT ihs, name FROM satusehat_patients WHERE nik_hash = $1`, nikHash).Scan(&ihs, &name)
+	return ihs, name, interpret("satusehat patient", err)
+}
+
+// SaveSATUSEHATPatient caches the IHS number and name of a NIK's hash.
+func (db *DB) SaveSATUSEHATPatient(ctx context.Context, nikHash []byte, ihs, name string) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO satusehat_patients (nik_hash, ihs, name) VALUES ($1, $2, $3)
+		ON CONFLICT (nik_hash) DO UPDATE SET ihs = EXCLUDED.ihs, name = EXCLUDED.name, updated_at = now()`, nikHash, ihs, name)
+	return interpret("save satusehat patient", err)
+}
+
+// SATUSEHATEnabled reports whether a facility sends its visits to SATUSEHAT.
+func (tx *Tx) SATUSEHATEnabled(ctx context.Context, facility string) (bool, error) {
+	var on bool
+	err := tx.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM satusehat_settings WHERE facility = $1 AND enabled)`, facility).Scan(&on)
+	return on, interpret("satusehat enabled", err)
+}
+
+// BPJSPoli returns the PCare poli code of a unit of a facility that sends
+// its queue to BPJS. fault.ErrNotFound when the unit is not mapped or the
+// facility's BPJS settings are missing or off.
+func (tx *Tx) BPJSPoli(ctx context.Context, facility, unit string) (string, error) {
+	var kodepoli string
+	err := tx.tx.QueryRow(ctx, `SELECT p.kodepoli FROM jkn_poli p JOIN bpjs_settings b ON b.facility = p.facility AND b.enabled
+		WHERE p.facility = $1 AND p.unit = $2`, facility, unit).Scan(&kodepoli)
+	return kodepoli, interpret("bpjs poli of "+facility+"/"+unit, err)
 }
