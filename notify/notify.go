@@ -87,7 +87,7 @@ type Message struct {
 	// "+62 812-..."); Enqueue stores it as E.164 "+62...". Empty for web push.
 	To string
 	// Channel is "webhook", "whatsapp", "sms" or "push"; empty means the
-	// deployment's default (WorkerOptions.DefaultChannel).
+	// deployment's default (outbox.Options.DefaultChannel).
 	Channel string
 	// Text is the rendered message (see Templates.Render).
 	Text string
@@ -100,7 +100,7 @@ type Message struct {
 	// same occurrence is a no-op; without it every Enqueue of those kinds sends.
 	Event string
 	// CreatedAt is when the event happened; zero means the transaction's time.
-	// Staleness (WorkerOptions.MaxAge) and latency are measured from it.
+	// Staleness (outbox.Options.MaxAge) and latency are measured from it.
 	CreatedAt time.Time
 }
 
