@@ -5,30 +5,23 @@
 //
 // It is a transactional outbox: Hook runs inside every queue transaction
 // and inserts the calls to make, so a call exists exactly when the change
-// that causes it commits. A Worker claims due rows with FOR UPDATE SKIP
-// LOCKED under a lease, sends them in order per ticket and target, and
-// retries temporary failures with exponential backoff. Rows carry only
-// the event's own data; personal data is read from the ticket when
-// sending, and never logged.
+// that causes it commits. The outbox's worker (NewWorker, an outbox.Worker
+// with this outbox's defaults) claims due rows, sends them in order per
+// ticket and target through BPJSSender and SATUSEHATSender, and retries
+// temporary failures with exponential backoff. Rows carry only the event's
+// own data; personal data is read from the ticket when sending, and never
+// logged.
 package integration
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
+	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/queue"
-	"github.com/jackc/pgx/v5"
-)
-
-// Errors returned by this package, wrapped with the operation.
-var (
-	// ErrPermanent marks a send that retrying cannot fix; the row is
-	// dead-lettered at once for an admin to see and retry.
-	ErrPermanent = errors.New("permanent failure")
 )
 
 // Targets.
@@ -45,49 +38,22 @@ const (
 	KindEncounter  = "encounter"   // SATUSEHAT: bring the ticket's Encounter up to date
 )
 
-// Job is one call to make about one ticket.
-type Job struct {
-	Target   string
-	Kind     string
-	Facility string
-	Unit     string
-	TicketID string
-	Code     string
-	Payload  map[string]any
-	// Dedupe makes a second Enqueue of the same job a no-op.
-	Dedupe    string
-	CreatedAt time.Time
+// Tx is the queue transaction a Hook runs in (a *postgres.Tx): what it
+// reads to decide which calls to make, and the outbox it writes to.
+type Tx interface {
+	// SATUSEHATEnabled reports whether a facility sends its visits to SATUSEHAT.
+	SATUSEHATEnabled(ctx context.Context, facility string) (bool, error)
+	// BPJSPoli returns the PCare poli code of a unit of a facility that
+	// sends its queue to BPJS; an error wrapping fault.ErrNotFound when the
+	// unit is not mapped or BPJS is off there.
+	BPJSPoli(ctx context.Context, facility, unit string) (string, error)
+	// EnqueueCall adds a call to the outbox (its Channel is the target),
+	// or nothing when a call with the same Dedupe key exists.
+	EnqueueCall(ctx context.Context, m outbox.Message) error
 }
 
-// Enqueue adds j to the outbox inside the caller's transaction.
-func Enqueue(ctx context.Context, tx pgx.Tx, j Job) error {
-	payload, err := json.Marshal(j.Payload)
-	if err != nil {
-		return fmt.Errorf("integration enqueue %s: %w", j.Kind, err)
-	}
-	if j.Payload == nil {
-		payload = []byte("{}")
-	}
-	var dedupe *string
-	if j.Dedupe != "" {
-		dedupe = &j.Dedupe
-	}
-	var at *time.Time
-	if !j.CreatedAt.IsZero() {
-		at = &j.CreatedAt
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO integration_outbox (dedupe_key, target, kind, facility, unit, ticket_id, code, payload,
-			created_at, next_attempt_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()), now(), now())
-		ON CONFLICT (dedupe_key) DO NOTHING`,
-		dedupe, j.Target, j.Kind, j.Facility, j.Unit, j.TicketID, j.Code, payload, at)
-	if err != nil {
-		return fmt.Errorf("integration enqueue %s: %w", j.Kind, err)
-	}
-	return nil
-}
-
-// Hook turns queue events into outbox rows (a postgres.EventHook):
+// Hook turns queue events into outbox rows inside their transaction (a
+// postgres.EventHook):
 //
 //	BPJS, for a ticket with a card number in a unit mapped to a PCare poli,
 //	when the facility has BPJS settings enabled:
@@ -106,22 +72,23 @@ var encounterEvents = map[string]bool{
 	"transfer_in": true, "called": true, "started": true, "finished": true, "transferred": true, "cancelled": true,
 }
 
-// Event is a postgres.EventHook.
-func (h *Hook) Event(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error {
+// Event enqueues the calls that event e of ticket t causes, through the
+// event's transaction tx. It returns the database's errors (the queue
+// change then rolls back).
+func (h *Hook) Event(ctx context.Context, tx Tx, e queue.Event, t queue.Ticket, actor string) error {
 	if t.BPJS != "" {
 		if err := h.bpjs(ctx, tx, e, t, actor); err != nil {
 			return err
 		}
 	}
 	if t.NIK != "" && (encounterEvents[e.Kind] || (e.Kind == "booked" && walkIn(t))) {
-		var on bool
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM satusehat_settings WHERE facility = $1 AND enabled)`, t.Facility).Scan(&on)
+		on, err := tx.SATUSEHATEnabled(ctx, t.Facility)
 		if err != nil {
 			return fmt.Errorf("integration hook: %w", err)
 		}
 		if on {
-			return Enqueue(ctx, tx, Job{Target: TargetSATUSEHAT, Kind: KindEncounter, Facility: t.Facility, Unit: t.Unit,
-				TicketID: t.ID, Code: t.Code, Payload: map[string]any{"event": e.Kind},
+			return enqueue(ctx, tx, outbox.Message{Channel: TargetSATUSEHAT, Kind: KindEncounter, Facility: t.Facility,
+				Unit: t.Unit, TicketID: t.ID, Code: t.Code, Payload: map[string]any{"event": e.Kind},
 				Dedupe: fmt.Sprintf("satusehat|%s|%d", e.Facility, e.Seq), CreatedAt: e.At})
 		}
 	}
@@ -134,32 +101,30 @@ func walkIn(t queue.Ticket) bool {
 	return t.Channel == queue.ChannelKiosk || t.Channel == queue.ChannelDesk || t.FromUnit != ""
 }
 
-func (h *Hook) bpjs(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error {
-	var j Job
+func (h *Hook) bpjs(ctx context.Context, tx Tx, e queue.Event, t queue.Ticket, actor string) error {
+	var j outbox.Message
 	switch e.Kind {
 	case "booked":
 		if t.Channel == queue.ChannelJKN {
 			return nil // Mobile JKN made it: BPJS knows it already
 		}
-		j = Job{Kind: KindAntreanAdd}
+		j = outbox.Message{Kind: KindAntreanAdd}
 	case "transfer_in":
-		j = Job{Kind: KindAntreanAdd}
+		j = outbox.Message{Kind: KindAntreanAdd}
 	case "called":
-		j = Job{Kind: KindPanggil, Payload: map[string]any{"status": 1, "waktu": e.At.UnixMilli()}}
+		j = outbox.Message{Kind: KindPanggil, Payload: map[string]any{"status": 1, "waktu": e.At.UnixMilli()}}
 	case "skipped":
-		j = Job{Kind: KindPanggil, Payload: map[string]any{"status": 2, "waktu": e.At.UnixMilli()}}
+		j = outbox.Message{Kind: KindPanggil, Payload: map[string]any{"status": 2, "waktu": e.At.UnixMilli()}}
 	case "cancelled":
 		if actor == "patient" {
 			return nil // through Mobile JKN, or by the patient on our page
 		}
-		j = Job{Kind: KindBatal, Payload: map[string]any{"alasan": "Dibatalkan oleh petugas faskes"}}
+		j = outbox.Message{Kind: KindBatal, Payload: map[string]any{"alasan": "Dibatalkan oleh petugas faskes"}}
 	default:
 		return nil
 	}
-	var kodepoli string
-	err := tx.QueryRow(ctx, `SELECT p.kodepoli FROM jkn_poli p JOIN bpjs_settings b ON b.facility = p.facility AND b.enabled
-		WHERE p.facility = $1 AND p.unit = $2`, t.Facility, t.Unit).Scan(&kodepoli)
-	if errors.Is(err, pgx.ErrNoRows) {
+	kodepoli, err := tx.BPJSPoli(ctx, t.Facility, t.Unit)
+	if errors.Is(err, fault.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -169,7 +134,14 @@ func (h *Hook) bpjs(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticke
 		j.Payload = map[string]any{}
 	}
 	j.Payload["kodepoli"] = kodepoli
-	j.Target, j.Facility, j.Unit, j.TicketID, j.Code, j.CreatedAt = TargetBPJS, t.Facility, t.Unit, t.ID, t.Code, e.At
+	j.Channel, j.Facility, j.Unit, j.TicketID, j.Code, j.CreatedAt = TargetBPJS, t.Facility, t.Unit, t.ID, t.Code, e.At
 	j.Dedupe = fmt.Sprintf("bpjs|%s|%d", e.Facility, e.Seq)
-	return Enqueue(ctx, tx, j)
+	return enqueue(ctx, tx, j)
+}
+
+func enqueue(ctx context.Context, tx Tx, m outbox.Message) error {
+	if err := tx.EnqueueCall(ctx, m); err != nil {
+		return fmt.Errorf("integration enqueue %s: %w", m.Kind, err)
+	}
+	return nil
 }

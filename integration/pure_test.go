@@ -4,21 +4,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/queue"
 )
 
 func TestSummary(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		recs []Record
+		recs []outbox.Record
 		want string
 	}{
 		{"nothing", nil, ""},
-		{"sent", []Record{{Target: TargetBPJS, State: StateSent}}, "BPJS: terkirim"},
-		{"waiting", []Record{{Target: TargetBPJS, State: StateSent}, {Target: TargetBPJS, State: StatePending}}, "BPJS: menunggu"},
-		{"retrying", []Record{{Target: TargetBPJS, State: StatePending, Attempts: 2, LastError: "HTTP 503"}}, "BPJS: menunggu (percobaan 2: HTTP 503)"},
-		{"failed wins", []Record{{Target: TargetBPJS, State: StateDead, LastError: "ditolak"}, {Target: TargetBPJS, State: StatePending}}, "BPJS: gagal: ditolak"},
-		{"both", []Record{{Target: TargetSATUSEHAT, State: StateSent}, {Target: TargetBPJS, State: StateSent}}, "BPJS: terkirim|SATUSEHAT: terkirim"},
+		{"sent", []outbox.Record{{Message: outbox.Message{Channel: TargetBPJS}, State: outbox.StateSent}}, "BPJS: terkirim"},
+		{"waiting", []outbox.Record{{Message: outbox.Message{Channel: TargetBPJS}, State: outbox.StateSent}, {Message: outbox.Message{Channel: TargetBPJS}, State: outbox.StatePending}}, "BPJS: menunggu"},
+		{"retrying", []outbox.Record{{Message: outbox.Message{Channel: TargetBPJS}, State: outbox.StatePending, Attempts: 2, LastError: "HTTP 503"}}, "BPJS: menunggu (percobaan 2: HTTP 503)"},
+		{"failed wins", []outbox.Record{{Message: outbox.Message{Channel: TargetBPJS}, State: outbox.StateDead, LastError: "ditolak"}, {Message: outbox.Message{Channel: TargetBPJS}, State: outbox.StatePending}}, "BPJS: gagal: ditolak"},
+		{"both", []outbox.Record{{Message: outbox.Message{Channel: TargetSATUSEHAT}, State: outbox.StateSent}, {Message: outbox.Message{Channel: TargetBPJS}, State: outbox.StateSent}}, "BPJS: terkirim|SATUSEHAT: terkirim"},
 	} {
 		got := ""
 		for i, s := range Summary(tc.recs) {
@@ -34,7 +35,7 @@ func TestSummary(t *testing.T) {
 }
 
 func TestTruncateMasksNumbers(t *testing.T) {
-	got := truncate("kartu 0001234567890 dan NIK 3510011203900001 ditolak, kode 201")
+	got := redact("kartu 0001234567890 dan NIK 3510011203900001 ditolak, kode 201")
 	if want := "kartu [nomor] dan NIK [nomor] ditolak, kode 201"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

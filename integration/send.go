@@ -13,32 +13,91 @@ import (
 
 	"github.com/antrian/antrian/bpjs"
 	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/satusehat"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func permanent(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrPermanent, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", outbox.ErrPermanent, fmt.Sprintf(format, args...))
+}
+
+// Store is what the senders read and write; *postgres.DB implements it.
+// Reads of something missing return an error wrapping fault.ErrNotFound.
+type Store interface {
+	Settings
+	Ticket(ctx context.Context, id string) (queue.Ticket, error)
+	Facility(ctx context.Context, code string) (queue.Facility, []queue.Unit, error)
+	// JKNPatient returns a card holder registered at the facility.
+	JKNPatient(ctx context.Context, facility, card string) (queue.Patient, error)
+	// JKNPoli returns the facility's mapping of PCare poli codes to units.
+	JKNPoli(ctx context.Context, facility string) ([]queue.Poli, error)
+	// SATUSEHATEncounter returns the Encounter id of a ticket.
+	SATUSEHATEncounter(ctx context.Context, ticketID string) (string, error)
+	// SaveSATUSEHATEncounter records a ticket's Encounter and its status.
+	SaveSATUSEHATEncounter(ctx context.Context, ticketID, encounterID, status string) error
+	// SATUSEHATPatient returns the IHS number and name cached under a NIK's keyed hash.
+	SATUSEHATPatient(ctx context.Context, nikHash []byte) (ihs, name string, err error)
+	// SaveSATUSEHATPatient caches the IHS number and name of a NIK's keyed hash.
+	SaveSATUSEHATPatient(ctx context.Context, nikHash []byte, ihs, name string) error
+}
+
+// unitName returns the name of a ticket's unit.
+func unitName(ctx context.Context, store Store, t queue.Ticket) (string, error) {
+	_, units, err := store.Facility(ctx, t.Facility)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range units {
+		if u.ID == t.UnitID {
+			return u.Name, nil
+		}
+	}
+	return "", fmt.Errorf("unit %s of %s: %w", t.Unit, t.Facility, fault.ErrNotFound)
 }
 
 // BPJSSender makes antreanfktp calls with each facility's settings.
 type BPJSSender struct {
-	Pool *pgxpool.Pool
-	HTTP *http.Client
-	Now  func() time.Time // clock of X-timestamp; default time.Now
+	Store Store
+	HTTP  *http.Client
+	Now   func() time.Time // clock of X-timestamp; default time.Now
 }
 
-type bpjsTicket struct {
-	date, code, nik, card, phone, unitName, norm string
-	number, kodedokter                           int
-	namadokter, jampraktek                       string
+// antrean gathers what BPJS is told of ticket id booked for poli kodepoli:
+// the ticket, its unit's name, the patient's medical record number (when
+// registered through Mobile JKN) and the poli's doctor.
+func (s *BPJSSender) antrean(ctx context.Context, id, kodepoli string) (bpjs.Antrean, error) {
+	t, err := s.Store.Ticket(ctx, id)
+	if err != nil {
+		return bpjs.Antrean{}, err
+	}
+	a := bpjs.Antrean{NomorKartu: t.BPJS, NIK: t.NIK, NoHP: t.Phone, KodePoli: kodepoli, TanggalPeriksa: t.ServiceDate,
+		NomorAntrean: t.Code, AngkaAntrean: t.Number}
+	if a.NamaPoli, err = unitName(ctx, s.Store, t); err != nil {
+		return a, err
+	}
+	p, err := s.Store.JKNPatient(ctx, t.Facility, t.BPJS)
+	switch {
+	case err == nil:
+		a.NoRM = p.NoRM
+	case !errors.Is(err, fault.ErrNotFound):
+		return a, err
+	}
+	polis, err := s.Store.JKNPoli(ctx, t.Facility)
+	if err != nil {
+		return a, err
+	}
+	for _, p := range polis {
+		if p.KodePoli == kodepoli {
+			a.KodeDokter, a.NamaDokter, a.JamPraktek = p.KodeDokter, p.NamaDokter, p.JamPraktek
+		}
+	}
+	return a, nil
 }
 
-// Send implements Sender.
-func (s *BPJSSender) Send(ctx context.Context, d Delivery) error {
-	set, err := LoadBPJS(ctx, s.Pool, d.Facility)
+// Send implements outbox.Sender.
+func (s *BPJSSender) Send(ctx context.Context, d outbox.Delivery) error {
+	set, err := LoadBPJS(ctx, s.Store, d.Facility)
 	if errors.Is(err, fault.ErrNotFound) {
 		return permanent("BPJS belum dikonfigurasi untuk faskes ini")
 	}
@@ -49,41 +108,31 @@ func (s *BPJSSender) Send(ctx context.Context, d Delivery) error {
 		return permanent("integrasi BPJS dinonaktifkan")
 	}
 	kodepoli, _ := d.Payload["kodepoli"].(string)
-	var t bpjsTicket
-	err = s.Pool.QueryRow(ctx, `SELECT t.service_date::text, t.number, t.code, t.nik, t.bpjs, t.phone, u.name,
-			coalesce(p.norm, ''), coalesce(jp.kodedokter, 0), coalesce(jp.namadokter, ''), coalesce(jp.jampraktek, '')
-		FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id
-		LEFT JOIN jkn_patients p ON p.facility = f.code AND p.nomorkartu = t.bpjs
-		LEFT JOIN jkn_poli jp ON jp.facility = f.code AND jp.kodepoli = $2
-		WHERE t.id = $1`, d.TicketID, kodepoli).
-		Scan(&t.date, &t.number, &t.code, &t.nik, &t.card, &t.phone, &t.unitName, &t.norm, &t.kodedokter, &t.namadokter, &t.jampraktek)
-	if errors.Is(err, pgx.ErrNoRows) {
+	a, err := s.antrean(ctx, d.TicketID, kodepoli)
+	if errors.Is(err, fault.ErrNotFound) {
 		return permanent("tiket tidak ditemukan")
 	}
 	if err != nil {
 		return err
 	}
-	c := bpjs.New(set.Config(), s.HTTP)
+	c := bpjs.New(BPJSConfig(set), s.HTTP)
 	if s.Now != nil {
 		c.Now = s.Now
 	}
 	switch d.Kind {
 	case KindAntreanAdd:
-		phone := t.phone
-		if strings.HasPrefix(phone, "62") {
-			phone = "0" + phone[2:]
+		if strings.HasPrefix(a.NoHP, "62") {
+			a.NoHP = "0" + a.NoHP[2:]
 		}
-		err = c.Add(ctx, bpjs.Antrean{NomorKartu: t.card, NIK: t.nik, NoHP: phone, KodePoli: kodepoli, NamaPoli: t.unitName,
-			NoRM: t.norm, TanggalPeriksa: t.date, KodeDokter: t.kodedokter, NamaDokter: t.namadokter, JamPraktek: t.jampraktek,
-			NomorAntrean: t.code, AngkaAntrean: t.number})
+		err = c.Add(ctx, a)
 	case KindPanggil:
 		status, _ := d.Payload["status"].(float64)
 		waktu, _ := d.Payload["waktu"].(float64)
-		err = c.Panggil(ctx, bpjs.Panggil{TanggalPeriksa: t.date, KodePoli: kodepoli, NomorKartu: t.card,
+		err = c.Panggil(ctx, bpjs.Panggil{TanggalPeriksa: a.TanggalPeriksa, KodePoli: kodepoli, NomorKartu: a.NomorKartu,
 			Status: int(status), Waktu: int64(waktu)})
 	case KindBatal:
 		alasan, _ := d.Payload["alasan"].(string)
-		err = c.Batal(ctx, bpjs.Batal{TanggalPeriksa: t.date, KodePoli: kodepoli, NomorKartu: t.card, Alasan: alasan})
+		err = c.Batal(ctx, bpjs.Batal{TanggalPeriksa: a.TanggalPeriksa, KodePoli: kodepoli, NomorKartu: a.NomorKartu, Alasan: alasan})
 	default:
 		return permanent("jenis panggilan BPJS %q tidak dikenal", d.Kind)
 	}
@@ -96,14 +145,14 @@ func (s *BPJSSender) Send(ctx context.Context, d Delivery) error {
 	case errors.As(err, &be):
 		return permanent("ditolak BPJS (kode %d): %s", be.Code, be.Message)
 	}
-	return fmt.Errorf("%w: %v", ErrPermanent, err)
+	return fmt.Errorf("%w: %v", outbox.ErrPermanent, err)
 }
 
 // SATUSEHATSender brings Encounters up to date with each facility's
 // settings. Clients (and their tokens) are kept per facility.
 type SATUSEHATSender struct {
-	Pool *pgxpool.Pool
-	HTTP *http.Client
+	Store Store
+	HTTP  *http.Client
 	// Secret keys the hash under which IHS numbers are cached, so the
 	// cache holds no NIK.
 	Secret []byte
@@ -140,9 +189,28 @@ type encounterTicket struct {
 	encounterID                   string
 }
 
-// Send implements Sender.
-func (s *SATUSEHATSender) Send(ctx context.Context, d Delivery) error {
-	set, err := LoadSATUSEHAT(ctx, s.Pool, d.Facility)
+// encounterTicket reads what an Encounter is made of: ticket id, its
+// unit's name, and the Encounter already created for it ("" when none).
+func (s *SATUSEHATSender) encounterTicket(ctx context.Context, id string) (encounterTicket, error) {
+	t, err := s.Store.Ticket(ctx, id)
+	if err != nil {
+		return encounterTicket{}, err
+	}
+	et := encounterTicket{status: t.Status, channel: t.Channel, fromUnit: t.FromUnit, nik: t.NIK, name: t.Name,
+		issued: t.IssuedAt, called: t.CalledAt, started: t.StartedAt, finished: t.FinishedAt}
+	if et.unitName, err = unitName(ctx, s.Store, t); err != nil {
+		return et, err
+	}
+	et.encounterID, err = s.Store.SATUSEHATEncounter(ctx, id)
+	if errors.Is(err, fault.ErrNotFound) {
+		err = nil
+	}
+	return et, err
+}
+
+// Send implements outbox.Sender.
+func (s *SATUSEHATSender) Send(ctx context.Context, d outbox.Delivery) error {
+	set, err := LoadSATUSEHAT(ctx, s.Store, d.Facility)
 	if errors.Is(err, fault.ErrNotFound) {
 		return permanent("SATUSEHAT belum dikonfigurasi untuk faskes ini")
 	}
@@ -152,13 +220,8 @@ func (s *SATUSEHATSender) Send(ctx context.Context, d Delivery) error {
 	if !set.Enabled {
 		return permanent("integrasi SATUSEHAT dinonaktifkan")
 	}
-	var t encounterTicket
-	err = s.Pool.QueryRow(ctx, `SELECT t.status, t.channel, t.from_unit, t.nik, t.name, u.name, t.issued_at, t.called_at,
-			t.started_at, t.finished_at, coalesce(e.encounter_id, '')
-		FROM tickets t JOIN units u ON u.id = t.unit_id LEFT JOIN satusehat_encounters e ON e.ticket_id = t.id
-		WHERE t.id = $1`, d.TicketID).
-		Scan(&t.status, &t.channel, &t.fromUnit, &t.nik, &t.name, &t.unitName, &t.issued, &t.called, &t.started, &t.finished, &t.encounterID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	t, err := s.encounterTicket(ctx, d.TicketID)
+	if errors.Is(err, fault.ErrNotFound) {
 		return permanent("tiket tidak ditemukan")
 	}
 	if err != nil {
@@ -168,7 +231,7 @@ func (s *SATUSEHATSender) Send(ctx context.Context, d Delivery) error {
 	if !arrived || (t.status == queue.Cancelled && t.encounterID == "") {
 		return nil // nothing happened yet that SATUSEHAT records
 	}
-	var loc Location
+	var loc queue.SATUSEHATLocation
 	for _, l := range set.Locations {
 		if l.Unit == d.Unit {
 			loc = l
@@ -177,7 +240,7 @@ func (s *SATUSEHATSender) Send(ctx context.Context, d Delivery) error {
 	if loc.LocationID == "" {
 		return permanent("unit %s belum dipetakan ke Location SATUSEHAT", d.Unit)
 	}
-	c := s.client(d.Facility, set.Config())
+	c := s.client(d.Facility, SATUSEHATConfig(set))
 	p, err := s.patient(ctx, c, t.nik)
 	if errors.Is(err, satusehat.ErrNotFound) {
 		return permanent("NIK pasien tidak ditemukan di SATUSEHAT")
@@ -194,10 +257,7 @@ func (s *SATUSEHATSender) Send(ctx context.Context, d Delivery) error {
 		if err != nil {
 			return classify(err)
 		}
-		_, err = s.Pool.Exec(ctx, `INSERT INTO satusehat_encounters (ticket_id, encounter_id, status) VALUES ($1, $2, $3)
-			ON CONFLICT (ticket_id) DO UPDATE SET encounter_id = EXCLUDED.encounter_id, status = EXCLUDED.status, updated_at = now()`,
-			d.TicketID, id, e.Status)
-		if err != nil {
+		if err := s.Store.SaveSATUSEHATEncounter(ctx, d.TicketID, id, e.Status); err != nil {
 			return err
 		}
 		if e.Status == satusehat.Arrived {
@@ -210,8 +270,7 @@ func (s *SATUSEHATSender) Send(ctx context.Context, d Delivery) error {
 	if err := c.UpdateEncounter(ctx, t.encounterID, e); err != nil {
 		return classify(err)
 	}
-	_, err = s.Pool.Exec(ctx, `UPDATE satusehat_encounters SET status = $2, updated_at = now() WHERE ticket_id = $1`, d.TicketID, e.Status)
-	return err
+	return s.Store.SaveSATUSEHATEncounter(ctx, d.TicketID, t.encounterID, e.Status)
 }
 
 // visit maps a ticket's timestamps onto an Encounter's statuses. A walk-in
@@ -249,7 +308,7 @@ func classify(err error) error {
 	if errors.Is(err, satusehat.ErrTemporary) {
 		return err
 	}
-	return fmt.Errorf("%w: %v", ErrPermanent, err)
+	return fmt.Errorf("%w: %v", outbox.ErrPermanent, err)
 }
 
 func (s *SATUSEHATSender) nikHash(nik string) []byte {
@@ -262,17 +321,16 @@ func (s *SATUSEHATSender) nikHash(nik string) []byte {
 func (s *SATUSEHATSender) patient(ctx context.Context, c *satusehat.Client, nik string) (satusehat.Patient, error) {
 	h := s.nikHash(nik)
 	var p satusehat.Patient
-	err := s.Pool.QueryRow(ctx, `SELECT ihs, name FROM satusehat_patients WHERE nik_hash = $1`, h).Scan(&p.IHS, &p.Name)
+	var err error
+	p.IHS, p.Name, err = s.Store.SATUSEHATPatient(ctx, h)
 	if err == nil {
 		return p, nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
+	if !errors.Is(err, fault.ErrNotFound) {
 		return p, err
 	}
 	if p, err = c.PatientByNIK(ctx, nik); err != nil {
 		return p, err
 	}
-	_, err = s.Pool.Exec(ctx, `INSERT INTO satusehat_patients (nik_hash, ihs, name) VALUES ($1, $2, $3)
-		ON CONFLICT (nik_hash) DO UPDATE SET ihs = EXCLUDED.ihs, name = EXCLUDED.name, updated_at = now()`, h, p.IHS, p.Name)
-	return p, err
+	return p, s.Store.SaveSATUSEHATPatient(ctx, h, p.IHS, p.Name)
 }

@@ -3,34 +3,34 @@ package integration
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/antrian/antrian/bpjs"
 	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/satusehat"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// BPJSSettings are a facility's credentials for antreanfktp.
-type BPJSSettings struct {
-	Enabled bool
-	// Environment is "development" or "production", or "custom" with BaseURL.
-	Environment   string
-	BaseURL       string
-	ConsID        string
-	Secret        string
-	UserKey       string
-	PCareUser     string
-	PCarePassword string
+// Settings stores the facilities' BPJS and SATUSEHAT settings as given;
+// *postgres.DB implements it. Reads of settings never saved return an error
+// wrapping fault.ErrNotFound.
+type Settings interface {
+	BPJSSettings(ctx context.Context, facility string) (queue.BPJSSettings, error)
+	SaveBPJSSettings(ctx context.Context, facility string, s queue.BPJSSettings) error
+	SATUSEHATSettings(ctx context.Context, facility string) (queue.SATUSEHATSettings, error)
+	SaveSATUSEHATSettings(ctx context.Context, facility string, s queue.SATUSEHATSettings) error
 }
 
-// Config is the client configuration of s.
-func (s BPJSSettings) Config() bpjs.Config {
+// BPJSConfig is the client configuration of a facility's BPJS settings.
+func BPJSConfig(s queue.BPJSSettings) bpjs.Config {
 	return bpjs.Config{BaseURL: s.BaseURL, ConsID: s.ConsID, Secret: s.Secret, UserKey: s.UserKey,
 		PCareUser: s.PCareUser, PCarePassword: s.PCarePassword}
+}
+
+// SATUSEHATConfig is the client configuration of a facility's SATUSEHAT settings.
+func SATUSEHATConfig(s queue.SATUSEHATSettings) satusehat.Config {
+	return satusehat.Config{BaseURL: s.BaseURL, ClientID: s.ClientID, ClientSecret: s.ClientSecret, OrganizationID: s.OrganizationID}
 }
 
 func invalid(msg string) error { return fault.Invalid("", msg) }
@@ -43,17 +43,12 @@ func checkURL(u string) error {
 	return nil
 }
 
-// LoadBPJS returns a facility's BPJS settings. Errors wrap fault.ErrNotFound.
-func LoadBPJS(ctx context.Context, q Querier, facility string) (BPJSSettings, error) {
-	var s BPJSSettings
-	err := q.QueryRow(ctx, `SELECT enabled, base_url, cons_id, secret, user_key, pcare_user, pcare_password
-		FROM bpjs_settings WHERE facility = $1`, facility).
-		Scan(&s.Enabled, &s.BaseURL, &s.ConsID, &s.Secret, &s.UserKey, &s.PCareUser, &s.PCarePassword)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return s, fmt.Errorf("bpjs settings of %s: %w", facility, fault.ErrNotFound)
-	}
+// LoadBPJS returns a facility's BPJS settings, with Environment named from
+// the service address. Errors wrap fault.ErrNotFound before any are saved.
+func LoadBPJS(ctx context.Context, store Settings, facility string) (queue.BPJSSettings, error) {
+	s, err := store.BPJSSettings(ctx, facility)
 	if err != nil {
-		return s, fmt.Errorf("bpjs settings of %s: %w", facility, err)
+		return s, err
 	}
 	switch s.BaseURL {
 	case bpjs.ProductionURL:
@@ -68,7 +63,7 @@ func LoadBPJS(ctx context.Context, q Querier, facility string) (BPJSSettings, er
 
 // SaveBPJS stores a facility's BPJS settings. Empty secrets keep the
 // stored ones. Errors wrap fault.ErrInvalid with a message for admins.
-func SaveBPJS(ctx context.Context, pool *pgxpool.Pool, facility string, s BPJSSettings) error {
+func SaveBPJS(ctx context.Context, store Settings, facility string, s queue.BPJSSettings) error {
 	switch s.Environment {
 	case "development", "":
 		s.BaseURL = bpjs.DevelopmentURL
@@ -87,7 +82,7 @@ func SaveBPJS(ctx context.Context, pool *pgxpool.Pool, facility string, s BPJSSe
 	if strings.TrimSpace(s.ConsID) == "" {
 		return invalid("Cons ID wajib diisi.")
 	}
-	old, err := LoadBPJS(ctx, pool, facility)
+	old, err := store.BPJSSettings(ctx, facility)
 	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
@@ -102,77 +97,19 @@ func SaveBPJS(ctx context.Context, pool *pgxpool.Pool, facility string, s BPJSSe
 	if s.Secret == "" || s.UserKey == "" {
 		return invalid("Secret key dan user key wajib diisi.")
 	}
-	_, err = pool.Exec(ctx, `INSERT INTO bpjs_settings (facility, enabled, base_url, cons_id, secret, user_key, pcare_user,
-			pcare_password, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-		ON CONFLICT (facility) DO UPDATE SET enabled = EXCLUDED.enabled, base_url = EXCLUDED.base_url,
-			cons_id = EXCLUDED.cons_id, secret = EXCLUDED.secret, user_key = EXCLUDED.user_key,
-			pcare_user = EXCLUDED.pcare_user, pcare_password = EXCLUDED.pcare_password, updated_at = now()`,
-		facility, s.Enabled, s.BaseURL, s.ConsID, s.Secret, s.UserKey, s.PCareUser, s.PCarePassword)
-	if err != nil {
-		return fmt.Errorf("save bpjs settings of %s: %w", facility, err)
-	}
-	return nil
+	return store.SaveBPJSSettings(ctx, facility, s)
 }
 
-// Location maps a unit to its SATUSEHAT Location and attending Practitioner.
-type Location struct {
-	Unit         string
-	LocationID   string
-	Practitioner string
-}
-
-// SATUSEHATSettings are a facility's SATUSEHAT settings.
-type SATUSEHATSettings struct {
-	Enabled bool
-	// Environment is "sandbox", "production", "development", or "custom"
-	// with BaseURL.
-	Environment    string
-	BaseURL        string
-	ClientID       string
-	ClientSecret   string
-	OrganizationID string
-	Locations      []Location
-}
-
-// Config is the client configuration of s.
-func (s SATUSEHATSettings) Config() satusehat.Config {
-	return satusehat.Config{BaseURL: s.BaseURL, ClientID: s.ClientID, ClientSecret: s.ClientSecret, OrganizationID: s.OrganizationID}
-}
-
-// Querier is a pool or a transaction.
-type Querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-// LoadSATUSEHAT returns a facility's SATUSEHAT settings. Errors wrap fault.ErrNotFound.
-func LoadSATUSEHAT(ctx context.Context, q Querier, facility string) (SATUSEHATSettings, error) {
-	var s SATUSEHATSettings
-	err := q.QueryRow(ctx, `SELECT enabled, environment, base_url, client_id, client_secret, organization_id
-		FROM satusehat_settings WHERE facility = $1`, facility).
-		Scan(&s.Enabled, &s.Environment, &s.BaseURL, &s.ClientID, &s.ClientSecret, &s.OrganizationID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return s, fmt.Errorf("satusehat settings of %s: %w", facility, fault.ErrNotFound)
-	}
-	if err != nil {
-		return s, fmt.Errorf("satusehat settings of %s: %w", facility, err)
-	}
-	rows, _ := q.Query(ctx, `SELECT unit, location_id, practitioner FROM satusehat_locations WHERE facility = $1 ORDER BY unit`, facility)
-	s.Locations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Location, error) {
-		var l Location
-		err := r.Scan(&l.Unit, &l.LocationID, &l.Practitioner)
-		return l, err
-	})
-	if err != nil {
-		return s, fmt.Errorf("satusehat locations of %s: %w", facility, err)
-	}
-	return s, nil
+// LoadSATUSEHAT returns a facility's SATUSEHAT settings. Errors wrap
+// fault.ErrNotFound before any are saved.
+func LoadSATUSEHAT(ctx context.Context, store Settings, facility string) (queue.SATUSEHATSettings, error) {
+	return store.SATUSEHATSettings(ctx, facility)
 }
 
 // SaveSATUSEHAT stores a facility's SATUSEHAT settings and replaces its
 // locations. An empty client secret keeps the stored one. Errors wrap
 // fault.ErrInvalid with a message for admins.
-func SaveSATUSEHAT(ctx context.Context, pool *pgxpool.Pool, facility string, s SATUSEHATSettings) error {
+func SaveSATUSEHAT(ctx context.Context, store Settings, facility string, s queue.SATUSEHATSettings) error {
 	if s.Environment == "custom" {
 		if err := checkURL(s.BaseURL); err != nil {
 			return err
@@ -184,7 +121,7 @@ func SaveSATUSEHAT(ctx context.Context, pool *pgxpool.Pool, facility string, s S
 		return invalid("Client ID dan Organization ID wajib diisi.")
 	}
 	if s.ClientSecret == "" {
-		old, err := LoadSATUSEHAT(ctx, pool, facility)
+		old, err := store.SATUSEHATSettings(ctx, facility)
 		if err != nil && !errors.Is(err, fault.ErrNotFound) {
 			return err
 		}
@@ -193,31 +130,15 @@ func SaveSATUSEHAT(ctx context.Context, pool *pgxpool.Pool, facility string, s S
 		}
 	}
 	seen := map[string]bool{}
-	for _, l := range s.Locations {
+	locations := make([]queue.SATUSEHATLocation, len(s.Locations))
+	for i, l := range s.Locations {
 		if l.Unit == "" || strings.TrimSpace(l.LocationID) == "" || seen[l.Unit] {
 			return invalid("Setiap unit dipetakan ke satu Location ID.")
 		}
 		seen[l.Unit] = true
+		locations[i] = queue.SATUSEHATLocation{Unit: l.Unit, LocationID: strings.TrimSpace(l.LocationID),
+			Practitioner: strings.TrimSpace(l.Practitioner)}
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO satusehat_settings (facility, enabled, environment, base_url, client_id, client_secret,
-				organization_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-			ON CONFLICT (facility) DO UPDATE SET enabled = EXCLUDED.enabled, environment = EXCLUDED.environment,
-				base_url = EXCLUDED.base_url, client_id = EXCLUDED.client_id, client_secret = EXCLUDED.client_secret,
-				organization_id = EXCLUDED.organization_id, updated_at = now()`,
-			facility, s.Enabled, s.Environment, s.BaseURL, s.ClientID, s.ClientSecret, s.OrganizationID)
-		if err != nil {
-			return fmt.Errorf("save satusehat settings of %s: %w", facility, err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM satusehat_locations WHERE facility = $1`, facility); err != nil {
-			return fmt.Errorf("save satusehat locations of %s: %w", facility, err)
-		}
-		for _, l := range s.Locations {
-			if _, err := tx.Exec(ctx, `INSERT INTO satusehat_locations (facility, unit, location_id, practitioner) VALUES ($1, $2, $3, $4)`,
-				facility, l.Unit, strings.TrimSpace(l.LocationID), strings.TrimSpace(l.Practitioner)); err != nil {
-				return fmt.Errorf("save satusehat locations of %s: %w", facility, err)
-			}
-		}
-		return nil
-	})
+	s.Locations = locations
+	return store.SaveSATUSEHATSettings(ctx, facility, s)
 }

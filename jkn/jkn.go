@@ -41,44 +41,19 @@ func (e *Error) Error() string { return fmt.Sprintf("jkn %d: %s", e.Code, e.Mess
 
 func fail(msg string) error { return &Error{Code: CodeFailed, Message: msg} }
 
-// Poli maps a PCare poli code to a unit, with the doctor reported to BPJS
-// for that unit's tickets.
-type Poli struct {
-	KodePoli   string
-	Unit       string
-	KodeDokter int
-	NamaDokter string
-	JamPraktek string
-}
-
-// Patient is a card holder registered at the facility through POST peserta.
-type Patient struct {
-	NomorKartu string
-	NIK        string
-	Nama       string
-	NoRM       string
-}
-
-// Day is the state of one unit on one date.
-type Day struct {
-	Total   int    // tickets issued and not cancelled
-	Waiting int    // tickets waiting
-	Current string // code of the latest call, "" when none
-}
-
 // Store is the storage the service needs; postgres.DB implements it.
 // Lookups of something missing return an error wrapping fault.ErrNotFound.
 type Store interface {
 	JKNAccount(ctx context.Context, facility string) (username, passwordHash string, err error)
 	SaveJKNAccount(ctx context.Context, facility, username, passwordHash string) error
-	JKNPoli(ctx context.Context, facility string) ([]Poli, error)
-	SaveJKNPoli(ctx context.Context, facility string, polis []Poli) error
+	JKNPoli(ctx context.Context, facility string) ([]queue.Poli, error)
+	SaveJKNPoli(ctx context.Context, facility string, polis []queue.Poli) error
 	SaveJKNToken(ctx context.Context, facility, username string, tokenHash []byte, expires time.Time) error
 	JKNTokenValid(ctx context.Context, facility, username string, tokenHash []byte, now time.Time) (bool, error)
-	JKNDay(ctx context.Context, facility, unit, date string) (Day, error)
+	JKNDay(ctx context.Context, facility, unit, date string) (queue.Day, error)
 	JKNTicket(ctx context.Context, facility, unit, date, card string) (string, error)
-	JKNPatient(ctx context.Context, facility, card string) (Patient, error)
-	SaveJKNPatient(ctx context.Context, facility string, p Patient) (Patient, error)
+	JKNPatient(ctx context.Context, facility, card string) (queue.Patient, error)
+	SaveJKNPatient(ctx context.Context, facility string, p queue.Patient) (queue.Patient, error)
 }
 
 // Service answers Mobile JKN for every facility of the deployment.
@@ -144,15 +119,15 @@ func (s *Service) Authorize(ctx context.Context, facility, username, token strin
 }
 
 // poli finds the unit of a PCare poli code.
-func (s *Service) poli(ctx context.Context, facility, kodepoli string) (queue.Facility, queue.Unit, Poli, error) {
+func (s *Service) poli(ctx context.Context, facility, kodepoli string) (queue.Facility, queue.Unit, queue.Poli, error) {
 	if kodepoli == "" {
-		return queue.Facility{}, queue.Unit{}, Poli{}, fail("Kode poli tidak boleh kosong.")
+		return queue.Facility{}, queue.Unit{}, queue.Poli{}, fail("Kode poli tidak boleh kosong.")
 	}
 	polis, err := s.Store.JKNPoli(ctx, facility)
 	if err != nil {
-		return queue.Facility{}, queue.Unit{}, Poli{}, err
+		return queue.Facility{}, queue.Unit{}, queue.Poli{}, err
 	}
-	var p Poli
+	var p queue.Poli
 	var want []string // the mapped unit, to find it even if just added
 	for _, q := range polis {
 		if q.KodePoli == kodepoli {
@@ -161,17 +136,17 @@ func (s *Service) poli(ctx context.Context, facility, kodepoli string) (queue.Fa
 	}
 	f, units, err := s.Queue.FacilityWithUnits(ctx, facility, want...)
 	if errors.Is(err, fault.ErrNotFound) {
-		return f, queue.Unit{}, Poli{}, fail("Faskes tidak ditemukan.")
+		return f, queue.Unit{}, queue.Poli{}, fail("Faskes tidak ditemukan.")
 	}
 	if err != nil {
-		return f, queue.Unit{}, Poli{}, err
+		return f, queue.Unit{}, queue.Poli{}, err
 	}
 	for _, u := range units {
 		if want != nil && u.Code == p.Unit {
 			return f, u, p, nil
 		}
 	}
-	return f, queue.Unit{}, Poli{}, fail("Poli tidak ditemukan.")
+	return f, queue.Unit{}, queue.Poli{}, fail("Poli tidak ditemukan.")
 }
 
 // checkDate accepts a yyyy-mm-dd date from the facility's today on.
@@ -548,7 +523,7 @@ func (s *Service) Register(ctx context.Context, facility string, p Peserta) (Reg
 	} else if err != nil {
 		return Registered{}, err
 	}
-	saved, err := s.Store.SaveJKNPatient(ctx, facility, Patient{NomorKartu: p.NomorKartu, NIK: p.NIK, Nama: nama})
+	saved, err := s.Store.SaveJKNPatient(ctx, facility, queue.Patient{NomorKartu: p.NomorKartu, NIK: p.NIK, Nama: nama})
 	if err != nil {
 		return Registered{}, err
 	}
@@ -561,7 +536,7 @@ func (s *Service) Register(ctx context.Context, facility string, p Peserta) (Reg
 // Settings are a facility's Mobile JKN settings as admins see them.
 type Settings struct {
 	Username string
-	Poli     []Poli
+	Poli     []queue.Poli
 }
 
 // Settings returns the facility's settings; Username is "" before
@@ -582,7 +557,7 @@ func (s *Service) Settings(ctx context.Context, facility string) (Settings, erro
 // An empty password keeps the current one. Errors wrap fault.ErrNotFound
 // for an unknown facility and fault.ErrInvalid (a *fault.Error) for
 // a bad username, password, poli code or unit.
-func (s *Service) Configure(ctx context.Context, facility, username, password string, polis []Poli) error {
+func (s *Service) Configure(ctx context.Context, facility, username, password string, polis []queue.Poli) error {
 	want := make([]string, 0, len(polis))
 	for _, p := range polis {
 		want = append(want, p.Unit)
@@ -633,8 +608,8 @@ func (s *Service) Configure(ctx context.Context, facility, username, password st
 
 // ParsePoli reads a CLI mapping such as "001=UMUM,002=GIGI".
 // Errors wrap fault.ErrInvalid.
-func ParsePoli(s string) ([]Poli, error) {
-	var out []Poli
+func ParsePoli(s string) ([]queue.Poli, error) {
+	var out []queue.Poli
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -644,7 +619,7 @@ func ParsePoli(s string) ([]Poli, error) {
 		if !ok || code == "" || unit == "" {
 			return nil, fault.Invalid("poli", fmt.Sprintf("%q: want KODEPOLI=UNIT", part))
 		}
-		out = append(out, Poli{KodePoli: strings.TrimSpace(code), Unit: strings.TrimSpace(unit)})
+		out = append(out, queue.Poli{KodePoli: strings.TrimSpace(code), Unit: strings.TrimSpace(unit)})
 	}
 	return out, nil
 }

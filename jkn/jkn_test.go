@@ -11,7 +11,7 @@ import (
 
 func TestParsePoli(t *testing.T) {
 	ps, err := ParsePoli("001=UMUM, 002=GIGI,")
-	if err != nil || len(ps) != 2 || ps[1] != (Poli{KodePoli: "002", Unit: "GIGI"}) {
+	if err != nil || len(ps) != 2 || ps[1] != (queue.Poli{KodePoli: "002", Unit: "GIGI"}) {
 		t.Errorf("got %+v, %v", ps, err)
 	}
 	for _, bad := range []string{"001", "=UMUM", "001="} {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/outbox"
 )
 
 // Phone formats a gateway expects in its recipient field.
@@ -188,7 +189,7 @@ func NewHTTPGateway(preset GatewayPreset, cred GatewayCredentials, client *http.
 // test wraps ErrPermanent too (invalid number, bad token, no quota: an admin
 // fixes the cause and retries the dead letter), while a 2xx answer that is not
 // JSON is retried. The Idempotency-Key header is sent for gateways that honour it.
-func (g *HTTPGateway) Send(ctx context.Context, d Delivery) error {
+func (g *HTTPGateway) Send(ctx context.Context, d outbox.Delivery) error {
 	op := "gateway " + g.p.Name
 	to, err := formatPhone(d.To, g.p.Phone)
 	if err != nil {

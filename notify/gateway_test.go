@@ -13,7 +13,9 @@ import (
 	"testing"
 
 	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/internal/testenv"
 	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
 )
 
 // gatewayRequest is what a fake gateway saw.
@@ -152,7 +154,7 @@ func TestGatewayFailures(t *testing.T) {
 
 // The worker dead-letters a gateway refusal with the reason, phone redacted.
 func TestGatewayRefusalReasonIsRedacted(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"status":false,"reason":"invalid target 6281234567890"}`)
 	}))
@@ -165,12 +167,12 @@ func TestGatewayRefusalReasonIsRedacted(t *testing.T) {
 	}
 	m := msg("G1", notify.KindBooked)
 	m.Channel = notify.ChannelWhatsApp
-	enqueue(t, pool, m)
-	w := notify.NewWorker(pool, map[string]notify.Channel{notify.ChannelWhatsApp: g}, fastOptions(), nil)
+	enqueue(t, db, m)
+	w := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{notify.ChannelWhatsApp: g}, fastOptions(), nil)
 	if _, err := w.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	dead, err := notify.DeadLetters(context.Background(), pool, "sobo", 10)
+	dead, err := db.NotifyOutbox().Dead(context.Background(), "sobo", 10)
 	if err != nil || len(dead) != 1 {
 		t.Fatalf("DeadLetters = %v, %v", dead, err)
 	}

@@ -2,116 +2,67 @@ package notify_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/goleak"
+
+	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
+	"github.com/antrian/antrian/postgres"
 )
 
-// testPool is a pool on a database created for this test package, or nil
-// when Postgres is unreachable (dbErr says why).
-var (
-	testPool *pgxpool.Pool
-	dbErr    error
-)
+const secret = "rahasia"
 
 func TestMain(m *testing.M) {
-	drop, err := setupDB()
-	if err != nil {
-		dbErr = err
-	}
-	code := m.Run()
-	if testPool != nil {
-		testPool.Close()
-	}
-	if drop != nil {
-		if err := drop(); err != nil {
-			fmt.Fprintln(os.Stderr, "drop test database:", err)
-		}
-	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	// pgx pools close their health check goroutine lazily.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/jackc/pgx/v5/pgxpool.(*Pool).backgroundHealthCheck"))
 }
 
-// setupDB creates a fresh database, applies notify's migration to it and
-// returns a function dropping it.
-func setupDB() (func() error, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin := os.Getenv("ANTRIAN_TEST_DATABASE_URL")
-	if admin == "" {
-		admin = "postgres://localhost:5432/postgres?sslmode=disable"
+// fastOptions keep tests quick: short polls and backoffs.
+func fastOptions() outbox.Options {
+	return outbox.Options{
+		PollInterval: 5 * time.Millisecond,
+		BaseBackoff:  40 * time.Millisecond,
+		MaxBackoff:   200 * time.Millisecond,
+		SendTimeout:  2 * time.Second,
+		MaxAttempts:  5,
 	}
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return nil, fmt.Errorf("connect %s: %w", admin, err)
-	}
-	defer conn.Close(ctx)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "antrian_notify_test_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, fmt.Errorf("create database: %w", err)
-	}
-	drop := func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			return err
-		}
-		defer c.Close(ctx)
-		_, err = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		return err
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		return drop, err
-	}
-	u.Path = "/" + name
-	pool, err := pgxpool.New(ctx, u.String())
-	if err != nil {
-		return drop, err
-	}
-	schema, err := os.ReadFile("../postgres/migrations/0002_notify.sql")
-	if err != nil {
-		pool.Close()
-		return drop, err
-	}
-	if _, err := pool.Exec(ctx, string(schema)); err != nil {
-		pool.Close()
-		return drop, fmt.Errorf("apply 0002_notify.sql: %w", err)
-	}
-	testPool = pool
-	return drop, nil
 }
 
-// db returns the test pool with notify's tables emptied. Tests that use it
-// must not run in parallel: workers claim any due row.
-func db(t *testing.T) *pgxpool.Pool {
+// enqueue enqueues m in a committed transaction.
+func enqueue(t *testing.T, db *postgres.DB, m notify.Message) {
 	t.Helper()
-	if testPool == nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Postgres is required in CI: %v", dbErr)
-		}
-		t.Skipf("Postgres unavailable: %v", dbErr)
+	ctx := context.Background()
+	if err := db.WithTx(ctx, func(tx *postgres.Tx) error { return notify.Enqueue(ctx, tx, m) }); err != nil {
+		t.Fatalf("enqueue: %v", err)
 	}
-	_, err := testPool.Exec(context.Background(),
-		`TRUNCATE notify_outbox, notify_templates, notify_unit_settings, notify_push_subscriptions`)
+}
+
+func msg(ticket string, kind notify.Kind) notify.Message {
+	return notify.Message{Kind: kind, TicketID: ticket, Facility: "sobo", Unit: "UMUM", Code: "B-013",
+		To: "0812-3456-7890", Text: "Antrian B-013 " + kind, OptIn: true}
+}
+
+// states counts the outbox's rows by state.
+func states(t *testing.T, db *postgres.DB) map[string]int {
+	t.Helper()
+	rows, err := db.Pool.Query(context.Background(), `SELECT state, count(*) FROM notify_outbox GROUP BY state`)
 	if err != nil {
-		t.Fatalf("truncate: %v", err)
+		t.Fatal(err)
 	}
-	return testPool
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[s] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

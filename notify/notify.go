@@ -1,30 +1,33 @@
 // Package notify tells patients by WhatsApp, SMS, a generic webhook or web push
 // when something happens to their queue ticket.
 //
-// Messages go through a transactional outbox: the queue calls Enqueue inside the
-// transaction that changes a ticket, so the change and the message commit
-// together. A Worker (any number of instances) claims due rows with
-// FOR UPDATE SKIP LOCKED under a lease, sends them through a Channel and records
-// the outcome, retrying with exponential backoff and jitter. Delivery is
-// at-least-once; every attempt of one message carries the same idempotency key
-// (the outbox row id) so a provider that honours it sends the message once.
+// Messages go through a transactional outbox: the queue's hook (QueueHook)
+// calls Enqueue inside the transaction that changes a ticket, so the change
+// and the message commit together. The outbox's worker (NewWorker, an
+// outbox.Worker with this outbox's defaults) claims due rows, sends them
+// through the channels of this package (Webhook, HTTPGateway, Push: each an
+// outbox.Sender) and records the outcome, retrying with exponential backoff
+// and jitter. Delivery is at-least-once; every attempt of one message carries
+// the same idempotency key (the outbox row id) so a provider that honours it
+// sends the message once.
 //
 // Nothing is sent for a ticket whose patient did not opt in, and phone numbers
 // are never logged: logs name the outbox id and kind only.
 package notify
 
 import (
-	"context"
-	"errors"
 	"time"
+
+	"github.com/antrian/antrian/outbox"
 )
 
 // Errors returned by this package, always wrapped with the operation.
 var (
 	// ErrPermanent marks a delivery failure that retrying cannot fix (a 4xx
-	// answer, an invalid number at the gateway). Channels wrap it; the worker
-	// dead-letters the message at once. Any other Send error is retried.
-	ErrPermanent = errors.New("permanent delivery failure")
+	// answer, an invalid number at the gateway). Channels wrap it; it is an
+	// outbox.ErrPermanent, so the worker dead-letters the message at once.
+	// Any other Send error is retried.
+	ErrPermanent = outbox.Permanent("permanent delivery failure")
 )
 
 // Kind says which event a message tells the patient about.
@@ -42,7 +45,7 @@ const (
 // Kinds lists every kind, in the order a ticket usually meets them.
 var Kinds = []Kind{KindBooked, KindNear, KindCalled, KindSkipped, KindCancelled}
 
-// Channel names, the values of Message.Channel and the keys of the channel map
+// Channel names, the values of Message.Channel and the keys of the sender map
 // given to NewWorker.
 const (
 	ChannelWebhook  = "webhook"
@@ -84,7 +87,7 @@ type Message struct {
 	// "+62 812-..."); Enqueue stores it as E.164 "+62...". Empty for web push.
 	To string
 	// Channel is "webhook", "whatsapp", "sms" or "push"; empty means the
-	// deployment's default (WorkerOptions.DefaultChannel).
+	// deployment's default (outbox.Options.DefaultChannel).
 	Channel string
 	// Text is the rendered message (see Templates.Render).
 	Text string
@@ -97,40 +100,19 @@ type Message struct {
 	// same occurrence is a no-op; without it every Enqueue of those kinds sends.
 	Event string
 	// CreatedAt is when the event happened; zero means the transaction's time.
-	// Staleness (WorkerOptions.MaxAge) and latency are measured from it.
+	// Staleness (outbox.Options.MaxAge) and latency are measured from it.
 	CreatedAt time.Time
 }
 
 // dedupeKey is the unique key that makes a repeated Enqueue a no-op: booked,
 // near and cancelled happen once per ticket and channel; called and skipped
-// only dedupe when the caller names the occurrence.
-func (m Message) dedupeKey() *string {
-	var k string
+// only dedupe when the caller names the occurrence ("" never dedupes).
+func (m Message) dedupeKey() string {
 	switch {
 	case !repeatable(m.Kind):
-		k = m.TicketID + "|" + m.Kind + "|" + m.Channel
+		return m.TicketID + "|" + m.Kind + "|" + m.Channel
 	case m.Event != "":
-		k = m.TicketID + "|" + m.Kind + "|" + m.Channel + "|" + m.Event
-	default:
-		return nil
+		return m.TicketID + "|" + m.Kind + "|" + m.Channel + "|" + m.Event
 	}
-	return &k
-}
-
-// Delivery is what a Channel sends: the message and its outbox id.
-type Delivery struct {
-	Message
-	// ID is the outbox row id. It is the idempotency key: every attempt at this
-	// message carries the same ID, so providers can drop duplicates.
-	ID string
-	// Attempt counts from 1.
-	Attempt int
-}
-
-// Channel delivers messages to one kind of provider. Send returns nil when the
-// provider accepted the message, an error wrapping ErrPermanent when retrying
-// cannot help, and any other error when the attempt should be retried.
-// Send must honour ctx for cancellation and deadlines.
-type Channel interface {
-	Send(ctx context.Context, d Delivery) error
+	return ""
 }

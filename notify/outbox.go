@@ -2,24 +2,22 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/queue"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Outbox row states.
-const (
-	StatePending = "pending" // waiting for its next attempt, or being sent
-	StateSent    = "sent"    // accepted by the provider
-	StateDead    = "dead"    // failed for good; listed by DeadLetters
-	StateStale   = "stale"   // dropped unsent because it was too old to be useful
-)
+// Enqueuer is the queue transaction a message is enqueued in (a
+// *postgres.Tx): the outbox row commits or rolls back with it.
+type Enqueuer interface {
+	// PushSubscribed reports whether a ticket has a web push subscription.
+	PushSubscribed(ctx context.Context, ticketID string) (bool, error)
+	// EnqueueNotification adds a row to the outbox, or nothing when a row
+	// with the same Dedupe key exists.
+	EnqueueNotification(ctx context.Context, m outbox.Message) error
+}
 
 // Enqueue adds m to the outbox inside the caller's transaction, so the message
 // exists if and only if the queue change that caused it commits.
@@ -32,7 +30,7 @@ const (
 // It returns an error wrapping fault.ErrInvalid for an unknown kind or channel, a
 // missing ticket id or text, or a phone number that is not Indonesian, and the
 // database error otherwise.
-func Enqueue(ctx context.Context, tx pgx.Tx, m Message) error {
+func Enqueue(ctx context.Context, tx Enqueuer, m Message) error {
 	if !validKind(m.Kind) {
 		return fmt.Errorf("notify enqueue: kind %q: %w", m.Kind, fault.ErrInvalid)
 	}
@@ -44,10 +42,7 @@ func Enqueue(ctx context.Context, tx pgx.Tx, m Message) error {
 	}
 	if m.Channel == ChannelPush {
 		m.To = ""
-		var subscribed bool
-		err := tx.QueryRow(ctx,
-			`SELECT EXISTS (SELECT 1 FROM notify_push_subscriptions WHERE ticket_id = $1)`,
-			m.TicketID).Scan(&subscribed)
+		subscribed, err := tx.PushSubscribed(ctx, m.TicketID)
 		if err != nil {
 			return fmt.Errorf("notify enqueue: check push subscription: %w", err)
 		}
@@ -64,104 +59,11 @@ func Enqueue(ctx context.Context, tx pgx.Tx, m Message) error {
 		}
 		m.To = "+" + to // E.164
 	}
-	var createdAt *time.Time
-	if !m.CreatedAt.IsZero() {
-		createdAt = &m.CreatedAt
-	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO notify_outbox
-			(dedupe_key, kind, channel, ticket_id, facility, unit, code, recipient, body, created_at, next_attempt_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), COALESCE($10, now()), now())
-		ON CONFLICT (dedupe_key) DO NOTHING`,
-		m.dedupeKey(), m.Kind, m.Channel, m.TicketID, m.Facility, m.Unit, m.Code, m.To, m.Text, createdAt)
+	err := tx.EnqueueNotification(ctx, outbox.Message{Channel: m.Channel, Kind: m.Kind, Facility: m.Facility,
+		Unit: m.Unit, TicketID: m.TicketID, Code: m.Code, To: m.To, Text: m.Text, Dedupe: m.dedupeKey(),
+		CreatedAt: m.CreatedAt})
 	if err != nil {
 		return fmt.Errorf("notify enqueue %s: %w", m.Kind, err)
 	}
 	return nil
-}
-
-// Record is an outbox row as admins see it.
-type Record struct {
-	ID            string
-	Message       Message // To is E.164; OptIn and Event are not stored
-	State         string  // pending, sent, dead or stale
-	Attempts      int
-	LastError     string // the provider's last answer or the transport error
-	NextAttemptAt time.Time
-	SentAt        *time.Time
-	UpdatedAt     time.Time
-}
-
-const recordColumns = `id::text, kind, channel, ticket_id, facility, unit, code, recipient, body,
-	created_at, state, attempts, last_error, next_attempt_at, sent_at, updated_at`
-
-func scanRecord(row pgx.CollectableRow) (Record, error) {
-	var r Record
-	err := row.Scan(&r.ID, &r.Message.Kind, &r.Message.Channel, &r.Message.TicketID,
-		&r.Message.Facility, &r.Message.Unit, &r.Message.Code, &r.Message.To, &r.Message.Text,
-		&r.Message.CreatedAt, &r.State, &r.Attempts, &r.LastError, &r.NextAttemptAt, &r.SentAt, &r.UpdatedAt)
-	return r, err
-}
-
-// DeadLetters lists up to limit messages of facility that failed for good,
-// most recent first, for the admin page. It returns the database error, if any.
-func DeadLetters(ctx context.Context, pool *pgxpool.Pool, facility string, limit int) ([]Record, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	rows, err := pool.Query(ctx, `SELECT `+recordColumns+` FROM notify_outbox
-		WHERE state = 'dead' AND facility = $1 ORDER BY updated_at DESC, seq DESC LIMIT $2`, facility, limit)
-	if err != nil {
-		return nil, fmt.Errorf("notify dead letters: %w", err)
-	}
-	recs, err := pgx.CollectRows(rows, scanRecord)
-	if err != nil {
-		return nil, fmt.Errorf("notify dead letters: %w", err)
-	}
-	return recs, nil
-}
-
-// Get returns one outbox row. It returns an error wrapping fault.ErrNotFound if
-// there is no row with that id (or the id is not a UUID).
-func Get(ctx context.Context, pool *pgxpool.Pool, id string) (Record, error) {
-	rows, err := pool.Query(ctx, `SELECT `+recordColumns+` FROM notify_outbox WHERE id = $1`, id)
-	if err != nil {
-		return Record{}, fmt.Errorf("notify get %s: %w", id, translate(err))
-	}
-	r, err := pgx.CollectExactlyOneRow(rows, scanRecord)
-	if err != nil {
-		return Record{}, fmt.Errorf("notify get %s: %w", id, translate(err))
-	}
-	return r, nil
-}
-
-// Retry puts a dead letter back in the queue with a fresh attempt budget, for
-// an admin who fixed the cause (a gateway token, a quota). Its age still
-// counts from the original event, so a message that is stale by now is
-// dropped rather than sent late. It returns an error wrapping fault.ErrNotFound if
-// id is not a dead letter.
-func Retry(ctx context.Context, pool *pgxpool.Pool, id string) error {
-	tag, err := pool.Exec(ctx, `UPDATE notify_outbox
-		SET state = 'pending', attempts = 0, next_attempt_at = created_at,
-		    locked_until = NULL, locked_by = '', updated_at = now()
-		WHERE id = $1 AND state = 'dead'`, id)
-	if err != nil {
-		return fmt.Errorf("notify retry %s: %w", id, translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("notify retry %s: %w", id, fault.ErrNotFound)
-	}
-	return nil
-}
-
-// translate maps driver errors to this package's errors at the storage edge.
-func translate(err error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fault.ErrNotFound
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "22P02" { // invalid_text_representation: not a UUID
-		return fault.ErrNotFound
-	}
-	return err
 }

@@ -12,8 +12,7 @@ import (
 
 	webpush "github.com/SherClockHolmes/webpush-go"
 	"github.com/antrian/antrian/fault"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/antrian/antrian/outbox"
 )
 
 // PushSubscription is a browser's PushSubscription as its toJSON() gives it.
@@ -25,11 +24,19 @@ type PushSubscription struct {
 	} `json:"keys"`
 }
 
+// PushStore keeps the browsers' push subscriptions, by ticket, as their
+// JSON; *postgres.DB implements it.
+type PushStore interface {
+	SavePushSubscription(ctx context.Context, ticketID, endpoint string, sub json.RawMessage) error
+	PushSubscriptions(ctx context.Context, ticketID string) ([]json.RawMessage, error)
+	DeletePushSubscription(ctx context.Context, ticketID, endpoint string) error
+}
+
 // SavePushSubscription stores a browser's push subscription for a ticket, the
 // patient's opt-in to web push for it. Saving the same endpoint again replaces
 // it. It returns an error wrapping fault.ErrInvalid if sub is not a subscription
 // with an https (or, for tests, http) endpoint and both keys.
-func SavePushSubscription(ctx context.Context, pool *pgxpool.Pool, ticketID string, sub json.RawMessage) error {
+func SavePushSubscription(ctx context.Context, store PushStore, ticketID string, sub json.RawMessage) error {
 	var s PushSubscription
 	if err := json.Unmarshal(sub, &s); err != nil {
 		return fmt.Errorf("save push subscription: %v: %w", err, fault.ErrInvalid)
@@ -43,10 +50,7 @@ func SavePushSubscription(ctx context.Context, pool *pgxpool.Pool, ticketID stri
 	if err != nil {
 		return fmt.Errorf("save push subscription: %w", err)
 	}
-	_, err = pool.Exec(ctx, `INSERT INTO notify_push_subscriptions (ticket_id, endpoint, subscription)
-		VALUES ($1, $2, $3) ON CONFLICT (ticket_id, endpoint) DO UPDATE SET subscription = EXCLUDED.subscription`,
-		ticketID, s.Endpoint, clean)
-	if err != nil {
+	if err := store.SavePushSubscription(ctx, ticketID, s.Endpoint, clean); err != nil {
 		return fmt.Errorf("save push subscription: %w", err)
 	}
 	return nil
@@ -54,18 +58,16 @@ func SavePushSubscription(ctx context.Context, pool *pgxpool.Pool, ticketID stri
 
 // PushSubscriptions returns the subscriptions stored for a ticket. It returns
 // the database error, if any.
-func PushSubscriptions(ctx context.Context, db DB, ticketID string) ([]PushSubscription, error) {
-	rows, err := db.Query(ctx, `SELECT subscription FROM notify_push_subscriptions WHERE ticket_id = $1 ORDER BY created_at, endpoint`, ticketID)
+func PushSubscriptions(ctx context.Context, store PushStore, ticketID string) ([]PushSubscription, error) {
+	raw, err := store.PushSubscriptions(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("push subscriptions: %w", err)
 	}
-	subs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (PushSubscription, error) {
-		var s PushSubscription
-		err := row.Scan(&s)
-		return s, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("push subscriptions: %w", err)
+	subs := make([]PushSubscription, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal(r, &subs[i]); err != nil {
+			return nil, fmt.Errorf("push subscriptions: %w", err)
+		}
 	}
 	return subs, nil
 }
@@ -97,8 +99,8 @@ type PushOptions struct {
 // subscribed for the ticket and forgets subscriptions the push service says
 // are gone.
 type Push struct {
-	pool *pgxpool.Pool
-	opts PushOptions
+	store PushStore
+	opts  PushOptions
 }
 
 // PushPayload is the JSON a service worker receives. Tag is the outbox id, to
@@ -118,7 +120,7 @@ type PushPayload struct {
 
 // NewPush returns the web push channel. It returns an error wrapping
 // fault.ErrInvalid if a VAPID key is missing.
-func NewPush(pool *pgxpool.Pool, opts PushOptions) (*Push, error) {
+func NewPush(store PushStore, opts PushOptions) (*Push, error) {
 	if opts.VAPIDPublicKey == "" || opts.VAPIDPrivateKey == "" {
 		return nil, fmt.Errorf("web push: VAPID keys are required: %w", fault.ErrInvalid)
 	}
@@ -128,7 +130,7 @@ func NewPush(pool *pgxpool.Pool, opts PushOptions) (*Push, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Push{pool: pool, opts: opts}, nil
+	return &Push{store: store, opts: opts}, nil
 }
 
 // Send pushes d to every subscription of d.TicketID. Subscriptions answered
@@ -136,8 +138,8 @@ func NewPush(pool *pgxpool.Pool, opts PushOptions) (*Push, error) {
 // accepted the message and none asked for a retry; a retryable error if any
 // answered 429, 5xx or failed in transport; and an error wrapping ErrPermanent
 // if the ticket has no live subscription left or every service refused.
-func (p *Push) Send(ctx context.Context, d Delivery) error {
-	subs, err := PushSubscriptions(ctx, p.pool, d.TicketID)
+func (p *Push) Send(ctx context.Context, d outbox.Delivery) error {
+	subs, err := PushSubscriptions(ctx, p.store, d.TicketID)
 	if err != nil {
 		return fmt.Errorf("web push: %w", err)
 	}
@@ -154,8 +156,7 @@ func (p *Push) Send(ctx context.Context, d Delivery) error {
 		case err == nil:
 			delivered++
 		case errors.Is(err, errGone):
-			if _, derr := p.pool.Exec(ctx, `DELETE FROM notify_push_subscriptions WHERE ticket_id = $1 AND endpoint = $2`,
-				d.TicketID, s.Endpoint); derr != nil {
+			if derr := p.store.DeletePushSubscription(ctx, d.TicketID, s.Endpoint); derr != nil {
 				retry = fmt.Errorf("web push: forget gone subscription: %w", derr)
 			}
 		case errors.Is(err, ErrPermanent):

@@ -14,10 +14,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/internal/testenv"
 	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
 )
 
 // newBrowserSubscription makes a subscription with real P-256 and auth keys,
@@ -38,7 +38,7 @@ func newBrowserSubscription(t *testing.T, endpoint string) json.RawMessage {
 }
 
 func TestPush(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	ctx := context.Background()
 	var mu sync.Mutex
 	hits := map[string]int{}
@@ -63,11 +63,11 @@ func TestPush(t *testing.T) {
 	defer srv.Close()
 
 	for _, path := range []string{"/ok", "/gone", "/missing"} {
-		if err := notify.SavePushSubscription(ctx, pool, "P1", newBrowserSubscription(t, srv.URL+path)); err != nil {
+		if err := notify.SavePushSubscription(ctx, db, "P1", newBrowserSubscription(t, srv.URL+path)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := notify.SavePushSubscription(ctx, pool, "P1", json.RawMessage(`{"endpoint":"ftp://x"}`)); !errors.Is(err, fault.ErrInvalid) {
+	if err := notify.SavePushSubscription(ctx, db, "P1", json.RawMessage(`{"endpoint":"ftp://x"}`)); !errors.Is(err, fault.ErrInvalid) {
 		t.Errorf("SavePushSubscription(bad) = %v, want fault.ErrInvalid", err)
 	}
 
@@ -75,7 +75,7 @@ func TestPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	push, err := notify.NewPush(pool, notify.PushOptions{VAPIDPublicKey: pub, VAPIDPrivateKey: priv, Subscriber: "admin@puskesmas.example"})
+	push, err := notify.NewPush(db, notify.PushOptions{VAPIDPublicKey: pub, VAPIDPrivateKey: priv, Subscriber: "admin@puskesmas.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,12 +83,12 @@ func TestPush(t *testing.T) {
 	// The subscription is the opt-in: a push message is enqueued without a phone.
 	m := msg("P1", notify.KindNear)
 	m.Channel, m.To, m.OptIn = notify.ChannelPush, "", false
-	inTx(t, pool, func(tx pgx.Tx) error { return notify.Enqueue(ctx, tx, m) })
-	w := notify.NewWorker(pool, map[string]notify.Channel{notify.ChannelPush: push}, fastOptions(), nil)
+	enqueue(t, db, m)
+	w := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{notify.ChannelPush: push}, fastOptions(), nil)
 	if _, err := w.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st := states(t, pool); st[notify.StateSent] != 1 {
+	if st := states(t, db); st[outbox.StateSent] != 1 {
 		t.Fatalf("states = %v, want the push message sent", st)
 	}
 	mu.Lock()
@@ -99,13 +99,13 @@ func TestPush(t *testing.T) {
 		t.Errorf("Authorization = %q, want a VAPID header with our key", vapid)
 	}
 	mu.Unlock()
-	subs, err := notify.PushSubscriptions(ctx, pool, "P1")
+	subs, err := notify.PushSubscriptions(ctx, db, "P1")
 	if err != nil || len(subs) != 1 || subs[0].Endpoint != srv.URL+"/ok" {
 		t.Errorf("subscriptions left = %+v, %v; want only /ok", subs, err)
 	}
 
 	// With every subscription gone, a message is dead-lettered, not retried forever.
-	if err := push.Send(ctx, notify.Delivery{ID: "x", Message: notify.Message{TicketID: "nobody"}}); !errors.Is(err, notify.ErrPermanent) {
+	if err := push.Send(ctx, outbox.Delivery{ID: "x", Message: outbox.Message{TicketID: "nobody"}}); !errors.Is(err, notify.ErrPermanent) {
 		t.Errorf("Send to a ticket without subscriptions = %v, want ErrPermanent", err)
 	}
 }

@@ -12,12 +12,32 @@ import (
 
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
-	"github.com/jackc/pgx/v5"
 )
 
+// Tx is the queue transaction a QueueHook runs in (a *postgres.Tx): what it
+// reads to decide who to tell, and the outbox it writes to.
+type Tx interface {
+	Enqueuer
+	TemplateReader
+	ThresholdReader
+	// Ticket returns a ticket as the transaction sees it.
+	Ticket(ctx context.Context, id string) (queue.Ticket, error)
+	// Unit returns a unit with its name and policy, and its facility with
+	// its name and time zone.
+	Unit(ctx context.Context, unitID int64) (queue.Facility, queue.Unit, error)
+	// WaitingHeads returns the first n waiting tickets of each lane of a
+	// unit's day under policy p, and which of them asked to be told.
+	WaitingHeads(ctx context.Context, unitID int64, date string, n int, p queue.Policy) ([]queue.LaneEntry, map[string]bool, error)
+	// CallsSincePriority counts a unit's calls of the day since its last
+	// priority-lane call.
+	CallsSincePriority(ctx context.Context, unitID int64, date string, p queue.Policy) (int, error)
+	// NearSent returns those of the tickets that already have a near message.
+	NearSent(ctx context.Context, ticketIDs []string) ([]string, error)
+}
+
 // QueueHook turns committed queue events into outbox messages inside the
-// same transaction (postgres.DB.Hook), so a message exists exactly when the
-// change that causes it does:
+// same transaction (a postgres.EventHook), so a message exists exactly when
+// the change that causes it does:
 //
 //	booked                      -> booked
 //	called, recalled            -> called (once per event)
@@ -46,8 +66,11 @@ var eventKinds = map[string]Kind{
 	"cancelled": KindCancelled,
 }
 
-// Event is a postgres.EventHook.
-func (h *QueueHook) Event(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error {
+// Event enqueues the messages that event e of ticket t causes, through
+// the event's transaction tx. It returns the database's errors (the queue
+// change then rolls back); a message that cannot be enqueued for the
+// patient's data (a phone that is not Indonesian) is logged and skipped.
+func (h *QueueHook) Event(ctx context.Context, tx Tx, e queue.Event, t queue.Ticket, actor string) error {
 	kind, ok := eventKinds[e.Kind]
 	if ok && !(kind == KindCancelled && actor == "patient") {
 		if err := h.send(ctx, tx, kind, e, t, 0); err != nil {
@@ -57,37 +80,16 @@ func (h *QueueHook) Event(ctx context.Context, tx pgx.Tx, e queue.Event, t queue
 	return h.near(ctx, tx, e, t)
 }
 
-type unitInfo struct {
-	facilityName, unitName string
-	policy                 queue.Policy
-	loc                    *time.Location
-}
-
-func (h *QueueHook) unit(ctx context.Context, tx pgx.Tx, unitID int64) (unitInfo, error) {
-	var u unitInfo
-	var tz string
-	err := tx.QueryRow(ctx, `SELECT f.name, f.timezone, u.name, u.policy_mode, u.policy_every, u.policy_max_wait
-		FROM units u JOIN facilities f ON f.id = u.facility_id WHERE u.id = $1`, unitID).
-		Scan(&u.facilityName, &tz, &u.unitName, &u.policy.Mode, &u.policy.Every, &u.policy.MaxWait)
-	if err != nil {
-		return u, err
-	}
-	if u.loc, err = time.LoadLocation(tz); err != nil {
-		u.loc = time.UTC
-	}
-	return u, nil
-}
-
 // send renders and enqueues one kind of message about ticket t on the phone
 // channel and on web push.
-func (h *QueueHook) send(ctx context.Context, tx pgx.Tx, kind Kind, e queue.Event, t queue.Ticket, ahead int) error {
+func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t queue.Ticket, ahead int) error {
 	var channels []string
 	if h.PhoneChannel != "" && t.Notify && t.Phone != "" {
 		channels = append(channels, h.PhoneChannel)
 	}
 	if kind != KindBooked { // a ticket being booked has no push subscription yet
-		var subscribed bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notify_push_subscriptions WHERE ticket_id = $1)`, t.ID).Scan(&subscribed); err != nil {
+		subscribed, err := tx.PushSubscribed(ctx, t.ID)
+		if err != nil {
 			return fmt.Errorf("notify %s: %w", kind, err)
 		}
 		if subscribed {
@@ -97,11 +99,11 @@ func (h *QueueHook) send(ctx context.Context, tx pgx.Tx, kind Kind, e queue.Even
 	if len(channels) == 0 {
 		return nil // nobody to tell: no work inside the queue's transaction
 	}
-	u, err := h.unit(ctx, tx, t.UnitID)
+	f, u, err := tx.Unit(ctx, t.UnitID)
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", kind, err)
 	}
-	data := TemplateData{Code: t.Code, UnitName: u.unitName, FacilityName: u.facilityName,
+	data := TemplateData{Code: t.Code, UnitName: u.Name, FacilityName: f.Name,
 		Date: IndonesianDate(t.ServiceDate), Counter: t.Counter, Ahead: ahead}
 	if h.Link != nil {
 		data.Link = h.Link(t.ID)
@@ -127,7 +129,7 @@ func (h *QueueHook) send(ctx context.Context, tx pgx.Tx, kind Kind, e queue.Even
 
 // near sends "your turn is near" to the waiting tickets of e's unit that now
 // have NearAhead or fewer people ahead, once per ticket.
-func (h *QueueHook) near(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket) error {
+func (h *QueueHook) near(ctx context.Context, tx Tx, e queue.Event, t queue.Ticket) error {
 	if e.Kind != "called" && e.Kind != "cancelled" {
 		return nil // only a call or a cancellation brings anyone closer to the front
 	}
@@ -135,66 +137,36 @@ func (h *QueueHook) near(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.
 	if err != nil {
 		return err
 	}
-	u, err := h.unit(ctx, tx, t.UnitID)
+	_, u, err := tx.Unit(ctx, t.UnitID)
 	if err != nil {
 		return err
 	}
 	// The first n+1 places are drawn from the heads of the two lanes, so
 	// n+1 tickets of each lane are all that is read, however long the line.
-	const cols = `SELECT id, order_key, priority, notify OR EXISTS (SELECT 1 FROM notify_push_subscriptions s WHERE s.ticket_id = tickets.id)
-		FROM tickets WHERE unit_id = $1 AND service_date = $2 AND status = 'waiting'`
-	sql := `(` + cols + ` AND priority = '' ORDER BY order_key, id LIMIT $3) UNION ALL (` + cols + ` AND priority <> '' ORDER BY order_key, id LIMIT $3)`
-	if u.policy.Mode == queue.FIFO {
-		sql = cols + ` ORDER BY order_key, id LIMIT $3`
-	}
-	rows, _ := tx.Query(ctx, sql, t.UnitID, t.ServiceDate, n+1)
-	type row struct {
-		id      string
-		key     int64
-		pr      queue.Priority
-		listens bool
-	}
-	heads, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-		var x row
-		err := r.Scan(&x.id, &x.key, &x.pr, &x.listens)
-		return x, err
-	})
+	heads, listens, err := tx.WaitingHeads(ctx, t.UnitID, t.ServiceDate, n+1, u.Policy)
 	if err != nil {
 		return err
-	}
-	listens := map[string]bool{}
-	var normal, prio []queue.Entry
-	for _, w := range heads {
-		if w.listens {
-			listens[w.id] = true
-		}
-		if u.policy.Lane(w.pr) == queue.LanePriority {
-			prio = append(prio, queue.Entry{ID: w.id, Key: w.key})
-		} else {
-			normal = append(normal, queue.Entry{ID: w.id, Key: w.key})
-		}
 	}
 	if len(listens) == 0 {
 		return nil // nobody near the front asked to be told
 	}
+	var normal, prio []queue.Entry
+	for _, w := range heads {
+		if w.Lane == queue.LanePriority {
+			prio = append(prio, queue.Entry{ID: w.ID, Key: w.Key})
+		} else {
+			normal = append(normal, queue.Entry{ID: w.ID, Key: w.Key})
+		}
+	}
 	sortEntries(normal)
 	sortEntries(prio)
 	since := 0
-	if u.policy.Mode != queue.FIFO {
-		rows, _ = tx.Query(ctx, `SELECT priority FROM tickets WHERE unit_id = $1 AND service_date = $2
-			AND called_at IS NOT NULL ORDER BY called_at DESC LIMIT 200`, t.UnitID, t.ServiceDate)
-		called, err := pgx.CollectRows(rows, pgx.RowTo[queue.Priority])
-		if err != nil {
+	if u.Policy.Mode != queue.FIFO {
+		if since, err = tx.CallsSincePriority(ctx, t.UnitID, t.ServiceDate, u.Policy); err != nil {
 			return err
 		}
-		for _, p := range called {
-			if u.policy.Lane(p) == queue.LanePriority {
-				break
-			}
-			since++
-		}
 	}
-	order := u.policy.Order(normal, prio, since, e.At.UnixMilli())
+	order := u.Policy.Order(normal, prio, since, e.At.UnixMilli())
 	var due []string
 	for ahead, entry := range order {
 		if ahead > n {
@@ -207,8 +179,7 @@ func (h *QueueHook) near(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.
 	if len(due) == 0 {
 		return nil
 	}
-	rows, _ = tx.Query(ctx, `SELECT ticket_id FROM notify_outbox WHERE ticket_id = ANY($1) AND kind = 'near'`, due)
-	told, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	told, err := tx.NearSent(ctx, due)
 	if err != nil {
 		return err
 	}
@@ -216,10 +187,7 @@ func (h *QueueHook) near(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.
 		if ahead > n || !slices.Contains(due, entry.ID) || slices.Contains(told, entry.ID) {
 			continue
 		}
-		var tk queue.Ticket
-		err := tx.QueryRow(ctx, `SELECT t.id, f.code, t.unit_id, u.code, t.service_date::text, t.code, t.phone, t.notify
-			FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id WHERE t.id = $1`, entry.ID).
-			Scan(&tk.ID, &tk.Facility, &tk.UnitID, &tk.Unit, &tk.ServiceDate, &tk.Code, &tk.Phone, &tk.Notify)
+		tk, err := tx.Ticket(ctx, entry.ID)
 		if err != nil {
 			return err
 		}

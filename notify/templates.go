@@ -9,15 +9,31 @@ import (
 	"text/template"
 
 	"github.com/antrian/antrian/fault"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// DB is what this package needs from a pgx connection, pool or transaction.
-type DB interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+// TemplateReader reads the facilities' overrides of the built-in texts
+// (*postgres.DB, or the queue transaction).
+type TemplateReader interface {
+	// Template returns a facility's override of a kind: its body ("" keeps
+	// the built-in text) and whether the kind is on there; an error
+	// wrapping fault.ErrNotFound when the facility has none.
+	Template(ctx context.Context, facility, kind string) (body string, enabled bool, err error)
+}
+
+// ThresholdReader reads the units' "near" thresholds (*postgres.DB, or the
+// queue transaction).
+type ThresholdReader interface {
+	// NearAhead returns a unit's threshold; an error wrapping
+	// fault.ErrNotFound when the unit has none of its own.
+	NearAhead(ctx context.Context, facility, unit string) (int, error)
+}
+
+// Settings stores the templates and thresholds; *postgres.DB implements it.
+type Settings interface {
+	TemplateReader
+	ThresholdReader
+	SaveTemplate(ctx context.Context, facility, kind, body string, enabled bool) error
+	SaveNearAhead(ctx context.Context, facility, unit string, n int) error
 }
 
 // TemplateData are the fields a message template may use.
@@ -47,15 +63,15 @@ var DefaultTemplates = map[string]string{
 // Templates renders message texts: the built-in defaults, overridden or
 // switched off per facility and kind in the notify_templates table.
 type Templates struct {
-	db DB
+	store TemplateReader
 
 	mu     sync.Mutex
 	parsed map[string]*template.Template // by body text
 }
 
-// NewTemplates returns templates that read overrides from db (usually the pool).
-func NewTemplates(db DB) *Templates {
-	return &Templates{db: db, parsed: map[string]*template.Template{}}
+// NewTemplates returns templates that read overrides from store.
+func NewTemplates(store TemplateReader) *Templates {
+	return &Templates{store: store, parsed: map[string]*template.Template{}}
 }
 
 // Render returns the text of a kind of message for facility, and whether that
@@ -63,22 +79,20 @@ func NewTemplates(db DB) *Templates {
 // callers then enqueue nothing. It returns an error wrapping fault.ErrInvalid for an
 // unknown kind or a stored template that fails, and the database error otherwise.
 func (t *Templates) Render(ctx context.Context, facility string, kind string, data TemplateData) (text string, enabled bool, err error) {
-	return t.RenderIn(ctx, t.db, facility, kind, data)
+	return t.RenderIn(ctx, t.store, facility, kind, data)
 }
 
-// RenderIn is Render reading the overrides through db, such as the
+// RenderIn is Render reading the overrides through r, such as the
 // transaction a message is enqueued in (so it needs no second connection).
-func (t *Templates) RenderIn(ctx context.Context, db DB, facility string, kind string, data TemplateData) (text string, enabled bool, err error) {
+func (t *Templates) RenderIn(ctx context.Context, r TemplateReader, facility string, kind string, data TemplateData) (text string, enabled bool, err error) {
 	def, ok := DefaultTemplates[kind]
 	if !ok {
 		return "", false, fmt.Errorf("render %s: unknown kind: %w", kind, fault.ErrInvalid)
 	}
 	body, enabled := def, true
-	var stored string
-	err = db.QueryRow(ctx, `SELECT body, enabled FROM notify_templates WHERE facility = $1 AND kind = $2`,
-		facility, kind).Scan(&stored, &enabled)
+	stored, enabled, err := r.Template(ctx, facility, kind)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, fault.ErrNotFound):
 		enabled = true
 	case err != nil:
 		return "", false, fmt.Errorf("render %s for %s: %w", kind, facility, err)
@@ -128,7 +142,7 @@ func parseTemplate(body string) (*template.Template, error) {
 // body is checked by rendering sample data, so a broken template is refused
 // here rather than failing patients' messages later. It returns an error
 // wrapping fault.ErrInvalid for an unknown kind or a template that does not render.
-func SetTemplate(ctx context.Context, db DB, facility, kind, body string, enabled bool) error {
+func SetTemplate(ctx context.Context, store Settings, facility, kind, body string, enabled bool) error {
 	if !validKind(kind) {
 		return fmt.Errorf("set template %s: unknown kind: %w", kind, fault.ErrInvalid)
 	}
@@ -143,10 +157,7 @@ func SetTemplate(ctx context.Context, db DB, facility, kind, body string, enable
 			return fmt.Errorf("set template %s: %w: %w", kind, err, fault.ErrInvalid)
 		}
 	}
-	_, err := db.Exec(ctx, `INSERT INTO notify_templates (facility, kind, body, enabled) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (facility, kind) DO UPDATE SET body = EXCLUDED.body, enabled = EXCLUDED.enabled`,
-		facility, kind, body, enabled)
-	if err != nil {
+	if err := store.SaveTemplate(ctx, facility, kind, body, enabled); err != nil {
 		return fmt.Errorf("set template %s for %s: %w", kind, facility, err)
 	}
 	return nil
@@ -160,11 +171,9 @@ const DefaultNearAhead = 3
 // message once a ticket has this many people or fewer ahead (Enqueue's dedupe
 // key makes repeated calls for the same ticket a no-op). It returns the
 // database error, if any.
-func NearAhead(ctx context.Context, db DB, facility, unit string) (int, error) {
-	var n int
-	err := db.QueryRow(ctx, `SELECT near_ahead FROM notify_unit_settings WHERE facility = $1 AND unit = $2`,
-		facility, unit).Scan(&n)
-	if errors.Is(err, pgx.ErrNoRows) {
+func NearAhead(ctx context.Context, r ThresholdReader, facility, unit string) (int, error) {
+	n, err := r.NearAhead(ctx, facility, unit)
+	if errors.Is(err, fault.ErrNotFound) {
 		return DefaultNearAhead, nil
 	}
 	if err != nil {
@@ -175,13 +184,11 @@ func NearAhead(ctx context.Context, db DB, facility, unit string) (int, error) {
 
 // SetNearAhead stores the unit's "near" threshold. It returns an error
 // wrapping fault.ErrInvalid unless 1 <= n <= 100.
-func SetNearAhead(ctx context.Context, db DB, facility, unit string, n int) error {
+func SetNearAhead(ctx context.Context, store Settings, facility, unit string, n int) error {
 	if n < 1 || n > 100 {
 		return fmt.Errorf("set near ahead %s/%s: %d: %w", facility, unit, n, fault.ErrInvalid)
 	}
-	_, err := db.Exec(ctx, `INSERT INTO notify_unit_settings (facility, unit, near_ahead) VALUES ($1, $2, $3)
-		ON CONFLICT (facility, unit) DO UPDATE SET near_ahead = EXCLUDED.near_ahead`, facility, unit, n)
-	if err != nil {
+	if err := store.SaveNearAhead(ctx, facility, unit, n); err != nil {
 		return fmt.Errorf("set near ahead %s/%s: %w", facility, unit, err)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/antrian/antrian/outbox"
 )
 
 // Webhook is the generic channel: it POSTs each message as JSON to one URL,
@@ -56,7 +58,7 @@ func Sign(secret, body []byte) string {
 // attempt) and X-Antrian-Signature. A 2xx answer is success; 429, 5xx and
 // transport errors (timeouts included) are retryable; any other status is an
 // error wrapping ErrPermanent.
-func (h *Webhook) Send(ctx context.Context, d Delivery) error {
+func (h *Webhook) Send(ctx context.Context, d outbox.Delivery) error {
 	body, err := json.Marshal(WebhookBody{
 		ID: d.ID, Kind: d.Kind, Channel: d.Channel, To: d.To, Text: d.Text,
 		TicketID: d.TicketID, Facility: d.Facility, Unit: d.Unit, Code: d.Code,

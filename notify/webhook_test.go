@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
 )
 
-func delivery() notify.Delivery {
-	return notify.Delivery{ID: "0b8f7a52-0000-4000-8000-000000000001", Attempt: 1, Message: notify.Message{
+func delivery() outbox.Delivery {
+	return outbox.Delivery{ID: "0b8f7a52-0000-4000-8000-000000000001", Attempt: 1, Message: outbox.Message{
 		Kind: notify.KindCalled, TicketID: "T1", Facility: "sobo", Unit: "UMUM", Code: "B-013",
 		To: "+6281234567890", Channel: notify.ChannelWhatsApp, Text: "Nomor antrian B-013 dipanggil."}}
 }

@@ -10,14 +10,13 @@ import (
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/fault"
-	"github.com/antrian/antrian/internal/testenv"
 	"github.com/antrian/antrian/queue"
 )
 
 func openTestDB(t *testing.T) *DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, testenv.Postgres(t))
+	db, err := Open(ctx, testDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}

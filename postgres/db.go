@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -93,6 +95,46 @@ func ensureDatabase(ctx context.Context, cc *pgx.ConnConfig) error {
 		return fmt.Errorf("create database %q: %w", cc.Database, err)
 	}
 	return nil
+}
+
+// CreateDatabase creates an empty database called name on the server at
+// serverURL (a URL of any database there, such as .../postgres) and
+// returns the URL of the new database. Test suites use it to get a
+// database of their own. It returns an error wrapping
+// fault.ErrUnavailable when the server cannot be reached, and one
+// wrapping fault.ErrConflict when the database exists.
+func CreateDatabase(ctx context.Context, serverURL, name string) (string, error) {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return "", fmt.Errorf("create database %q: server URL: %w", name, err)
+	}
+	conn, err := pgx.Connect(ctx, serverURL)
+	if err != nil {
+		return "", interpret("create database "+name, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		if isCode(err, "42P04") { // duplicate_database
+			return "", fmt.Errorf("create database %q: %w: %w", name, fault.ErrConflict, err)
+		}
+		return "", interpret("create database "+name, err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// DropDatabase drops the database called name on the server at serverURL,
+// ending its sessions first. A database that does not exist is no error.
+// It returns an error wrapping fault.ErrUnavailable when the server cannot
+// be reached.
+func DropDatabase(ctx context.Context, serverURL, name string) error {
+	conn, err := pgx.Connect(ctx, serverURL)
+	if err != nil {
+		return interpret("drop database "+name, err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return interpret("drop database "+name, err)
 }
 
 // Migrate applies every embedded migration that has not been applied yet, in

@@ -82,15 +82,6 @@ func (db *DB) Tickets(ctx context.Context, ids []string) ([]queue.Ticket, error)
 	return ts, interpret("tickets", err)
 }
 
-// EventHook is called inside a queue transaction for each event, before
-// commit, with the ticket as it is after the change. For a booking it runs
-// before the new ticket's rows are written (they go with the commit), so a
-// hook writes what it needs but does not read those rows back; for other
-// changes, after the event row is written. An error rolls the whole change
-// back. The notify package
-// uses it so that a message commits together with the change that causes it.
-type EventHook func(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error
-
 // events accumulates a transaction's events. It holds the facility row lock
 // taken by lockFacility, so seq values are assigned in commit order.
 type events struct {
@@ -142,8 +133,9 @@ const eventInsert = `WITH cur AS (
 // record keeps a written event for publishing and runs the hooks on it.
 func (ev *events) record(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error {
 	ev.list = append(ev.list, e)
+	htx := &Tx{tx: tx}
 	for _, h := range ev.hooks {
-		if err := h(ctx, tx, e, t, actor); err != nil {
+		if err := h(ctx, htx, e, t, actor); err != nil {
 			return err
 		}
 	}
@@ -485,18 +477,9 @@ func (db *DB) LiveState(ctx context.Context, unitID int64, date string, p queue.
 	if err != nil {
 		return nil, 0, interpret("live state", err)
 	}
-	rows, _ = db.Pool.Query(ctx, `SELECT priority FROM tickets WHERE unit_id = $1 AND service_date = $2
-		AND called_at IS NOT NULL ORDER BY called_at DESC LIMIT 200`, unitID, date)
-	called, err := pgx.CollectRows(rows, pgx.RowTo[queue.Priority])
+	since, err := callsSincePriority(ctx, db.Pool, unitID, date, p)
 	if err != nil {
 		return nil, 0, interpret("live state", err)
-	}
-	since := 0
-	for _, pr := range called {
-		if p.Lane(pr) == queue.LanePriority {
-			break
-		}
-		since++
 	}
 	return entries, since, nil
 }

@@ -34,21 +34,9 @@ func (db *DB) SetUserUnits(ctx context.Context, username string, units []string)
 	})
 }
 
-// APIToken is a machine credential as admins see it (never the secret).
-type APIToken struct {
-	ID        int64      `json:"id"`
-	Name      string     `json:"name"`
-	Role      string     `json:"role"`
-	Facility  string     `json:"facility"`
-	CreatedBy string     `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
-	LastUsed  *time.Time `json:"last_used"`
-	Revoked   *time.Time `json:"revoked_at"`
-}
-
 // CreateAPIToken stores a new token under the hash of its secret.
-func (db *DB) CreateAPIToken(ctx context.Context, facility, name string, role account.Role, hash []byte, by string, now time.Time) (APIToken, error) {
-	t := APIToken{Name: name, Role: string(role), Facility: facility, CreatedBy: by, CreatedAt: now}
+func (db *DB) CreateAPIToken(ctx context.Context, facility, name string, role account.Role, hash []byte, by string, now time.Time) (account.APIToken, error) {
+	t := account.APIToken{Name: name, Role: string(role), Facility: facility, CreatedBy: by, CreatedAt: now}
 	err := db.Pool.QueryRow(ctx, `INSERT INTO api_tokens (facility_id, name, role, token_hash, created_by, created_at)
 		VALUES ((SELECT id FROM facilities WHERE code = $1), $2, $3, $4, $5, $6) RETURNING id`,
 		facility, name, role, hash, by, now).Scan(&t.ID)
@@ -56,11 +44,11 @@ func (db *DB) CreateAPIToken(ctx context.Context, facility, name string, role ac
 }
 
 // APITokens lists a facility's tokens.
-func (db *DB) APITokens(ctx context.Context, facility string) ([]APIToken, error) {
+func (db *DB) APITokens(ctx context.Context, facility string) ([]account.APIToken, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT t.id, t.name, t.role, coalesce(f.code, ''), t.created_by, t.created_at, t.last_used, t.revoked_at
 		FROM api_tokens t LEFT JOIN facilities f ON f.id = t.facility_id WHERE f.code = $1 ORDER BY t.id`, facility)
-	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) {
-		var t APIToken
+	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.APIToken, error) {
+		var t account.APIToken
 		err := r.Scan(&t.ID, &t.Name, &t.Role, &t.Facility, &t.CreatedBy, &t.CreatedAt, &t.LastUsed, &t.Revoked)
 		return t, err
 	})
@@ -95,30 +83,18 @@ func (db *DB) TokenUser(ctx context.Context, hash []byte, now time.Time) (accoun
 	return u, interpret("token", err)
 }
 
-// AuditEntry is one staff or admin action.
-type AuditEntry struct {
-	At       time.Time `json:"at"`
-	Actor    string    `json:"actor"`
-	Role     string    `json:"role"`
-	Facility string    `json:"facility"`
-	Action   string    `json:"action"`
-	Target   string    `json:"target"`
-	Status   int       `json:"status"`
-	Address  string    `json:"address"`
-}
-
 // Audit appends an entry to the audit log.
-func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
+func (db *DB) Audit(ctx context.Context, e account.AuditEntry) error {
 	_, err := db.Pool.Exec(ctx, `INSERT INTO audit_log (at, actor, role, facility, action, target, status, address)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.At, e.Actor, e.Role, e.Facility, e.Action, e.Target, e.Status, e.Address)
 	return interpret("audit", err)
 }
 
 // AuditLog returns a facility's latest audit entries, newest first.
-func (db *DB) AuditLog(ctx context.Context, facility string, limit int) ([]AuditEntry, error) {
+func (db *DB) AuditLog(ctx context.Context, facility string, limit int) ([]account.AuditEntry, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT at, actor, role, facility, action, target, status, address FROM audit_log
 		WHERE facility = $1 ORDER BY at DESC, id DESC LIMIT $2`, facility, limit)
-	es, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEntry])
+	es, err := pgx.CollectRows(rows, pgx.RowToStructByPos[account.AuditEntry])
 	return es, interpret("audit log", err)
 }
 

@@ -22,17 +22,9 @@ func (db *DB) Facilities(ctx context.Context) ([]queue.Facility, error) {
 	return fs, interpret("facilities", err)
 }
 
-// FacilitySettings are the settings of a facility an admin may change.
-type FacilitySettings struct {
-	Name          string
-	BookingWindow int
-	ShowNames     bool
-	Announcement  string
-}
-
 // UpdateFacility changes a facility's settings. fault.ErrNotFound if the
 // facility does not exist.
-func (db *DB) UpdateFacility(ctx context.Context, code string, s FacilitySettings) error {
+func (db *DB) UpdateFacility(ctx context.Context, code string, s queue.FacilitySettings) error {
 	tag, err := db.Pool.Exec(ctx, `UPDATE facilities SET name = $2, booking_window = $3, show_names = $4, announcement = $5
 		WHERE code = $1`, code, s.Name, s.BookingWindow, s.ShowNames, s.Announcement)
 	if err == nil && tag.RowsAffected() == 0 {
@@ -58,19 +50,13 @@ func (db *DB) FacilityID(ctx context.Context, code string) (int64, error) {
 	return id, interpret("facility "+code, err)
 }
 
-// Counter is a room or desk patients are called to. Unit "" serves any unit.
-type Counter struct {
-	Name string
-	Unit string
-}
-
 // Counters returns the counters of a facility in their set order (none for
 // an unknown facility). fault.ErrUnavailable when the database fails.
-func (db *DB) Counters(ctx context.Context, facility string) ([]Counter, error) {
+func (db *DB) Counters(ctx context.Context, facility string) ([]queue.Counter, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT c.name, c.unit_code FROM counters c JOIN facilities f ON f.id = c.facility_id
 		WHERE f.code = $1 ORDER BY c.position, c.id`, facility)
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Counter, error) {
-		var c Counter
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (queue.Counter, error) {
+		var c queue.Counter
 		err := r.Scan(&c.Name, &c.Unit)
 		return c, err
 	})
@@ -80,7 +66,7 @@ func (db *DB) Counters(ctx context.Context, facility string) ([]Counter, error) 
 // SaveCounters replaces the counters of a facility, in order. It returns
 // fault.ErrNotFound for an unknown facility and fault.ErrConflict for a name
 // given twice.
-func (db *DB) SaveCounters(ctx context.Context, facility string, cs []Counter) error {
+func (db *DB) SaveCounters(ctx context.Context, facility string, cs []queue.Counter) error {
 	return db.inTx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `SELECT id FROM facilities WHERE code = $1`, facility).Scan(&id); err != nil {

@@ -5,18 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/antrian/antrian/fault"
 )
 
-// Referral says where a ticket booked for a hospital comes from.
+// Referral says where a ticket booked for a hospital comes from. One
+// carried to a booking (WithReferral) names its origin; one read back from
+// storage also names the ticket it created, the referring facility's name
+// and when it was made.
 type Referral struct {
+	ToTicket     string
+	ToFacility   string
+	ToUnit       string
 	FromTicket   string
 	FromFacility string
+	FromName     string // name of the referring facility
 	FromUnit     string
 	Reason       string
 	Actor        string
+	At           time.Time
 }
 
 type referralKey struct{}

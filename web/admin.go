@@ -218,7 +218,7 @@ func (s *Server) putSettings(c echo.Context) error {
 	if req.BookingWindow < 0 || req.BookingWindow > 90 {
 		return fault.Invalid("booking_window", "Batas hari pemesanan 0 sampai 90.")
 	}
-	if err := s.db.UpdateFacility(c.Request().Context(), code, postgres.FacilitySettings{Name: name,
+	if err := s.db.UpdateFacility(c.Request().Context(), code, queue.FacilitySettings{Name: name,
 		BookingWindow: req.BookingWindow, ShowNames: req.ShowNames, Announcement: ann}); err != nil {
 		return err
 	}
@@ -320,7 +320,7 @@ func (s *Server) putCounters(c echo.Context) error {
 		return fault.Invalid("", "Paling banyak 100 ruang/loket.")
 	}
 	seen := map[string]bool{}
-	cs := make([]postgres.Counter, 0, len(req))
+	cs := make([]queue.Counter, 0, len(req))
 	for _, ct := range req {
 		name, err := text("name", ct.Name, 40, true)
 		if err != nil {
@@ -333,7 +333,7 @@ func (s *Server) putCounters(c echo.Context) error {
 		if ct.Unit != "" && !unitCodeRe.MatchString(ct.Unit) {
 			return fault.Invalid("unit", "Kode unit tidak valid.")
 		}
-		cs = append(cs, postgres.Counter{Name: name, Unit: ct.Unit})
+		cs = append(cs, queue.Counter{Name: name, Unit: ct.Unit})
 	}
 	if err := s.db.SaveCounters(c.Request().Context(), code, cs); err != nil {
 		return err

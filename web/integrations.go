@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,7 +10,7 @@ import (
 	"github.com/antrian/antrian/bpjs"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/integration"
-	"github.com/antrian/antrian/jkn"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/queue"
 	"github.com/labstack/echo/v4"
 )
@@ -74,14 +75,14 @@ func (s *Server) getIntegrations(c echo.Context) error {
 		out["jkn"] = j
 	}
 	out["bpjs"] = nil
-	if b, err := integration.LoadBPJS(ctx, s.db.Pool, facility); err == nil {
+	if b, err := integration.LoadBPJS(ctx, s.db, facility); err == nil {
 		out["bpjs"] = bpjsSettingsJSON{Enabled: b.Enabled, Environment: b.Environment, BaseURL: b.BaseURL, ConsID: b.ConsID,
 			PCareUser: b.PCareUser, SecretSet: b.Secret != ""}
 	} else if !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
 	out["satusehat"] = nil
-	if ss, err := integration.LoadSATUSEHAT(ctx, s.db.Pool, facility); err == nil {
+	if ss, err := integration.LoadSATUSEHAT(ctx, s.db, facility); err == nil {
 		j := satusehatSettingsJSON{Enabled: ss.Enabled, Environment: ss.Environment, BaseURL: ss.BaseURL, ClientID: ss.ClientID,
 			OrganizationID: ss.OrganizationID, SecretSet: ss.ClientSecret != "", Locations: []locationJSON{}}
 		for _, l := range ss.Locations {
@@ -103,9 +104,9 @@ func (s *Server) putJKN(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	polis := make([]jkn.Poli, len(req.Poli))
+	polis := make([]queue.Poli, len(req.Poli))
 	for i, p := range req.Poli {
-		polis[i] = jkn.Poli(p)
+		polis[i] = queue.Poli(p)
 	}
 	if err := s.jkn.Configure(c.Request().Context(), facility, req.Username, req.Password, polis); err != nil {
 		return err
@@ -119,7 +120,7 @@ func (s *Server) putBPJS(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	err := integration.SaveBPJS(c.Request().Context(), s.db.Pool, facility, integration.BPJSSettings{Enabled: req.Enabled,
+	err := integration.SaveBPJS(c.Request().Context(), s.db, facility, queue.BPJSSettings{Enabled: req.Enabled,
 		Environment: req.Environment, BaseURL: req.BaseURL, ConsID: req.ConsID, Secret: req.Secret, UserKey: req.UserKey,
 		PCareUser: req.PCareUser, PCarePassword: req.PCarePassword})
 	if err != nil {
@@ -142,7 +143,7 @@ func (s *Server) putSATUSEHAT(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	set := integration.SATUSEHATSettings{Enabled: req.Enabled, Environment: req.Environment, BaseURL: req.BaseURL,
+	set := queue.SATUSEHATSettings{Enabled: req.Enabled, Environment: req.Environment, BaseURL: req.BaseURL,
 		ClientID: req.ClientID, ClientSecret: req.ClientSecret, OrganizationID: req.OrganizationID}
 	for _, l := range req.Locations {
 		known := false
@@ -152,9 +153,9 @@ func (s *Server) putSATUSEHAT(c echo.Context) error {
 		if !known {
 			return fault.Invalid("locations", "Unit "+l.Unit+" tidak ada di faskes ini.")
 		}
-		set.Locations = append(set.Locations, integration.Location(l))
+		set.Locations = append(set.Locations, queue.SATUSEHATLocation(l))
 	}
-	if err := integration.SaveSATUSEHAT(c.Request().Context(), s.db.Pool, facility, set); err != nil {
+	if err := integration.SaveSATUSEHAT(c.Request().Context(), s.db, facility, set); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -163,14 +164,14 @@ func (s *Server) putSATUSEHAT(c echo.Context) error {
 // bpjsClient is a client with the facility's stored BPJS settings.
 func (s *Server) bpjsClient(c echo.Context) (*bpjs.Client, error) {
 	facility := c.Param("facility")
-	set, err := integration.LoadBPJS(c.Request().Context(), s.db.Pool, facility)
+	set, err := integration.LoadBPJS(c.Request().Context(), s.db, facility)
 	if errors.Is(err, fault.ErrNotFound) {
 		return nil, fault.Conflict("", "Simpan pengaturan BPJS terlebih dahulu.")
 	}
 	if err != nil {
 		return nil, err
 	}
-	cl := bpjs.New(set.Config(), &http.Client{Timeout: 20 * time.Second})
+	cl := bpjs.New(integration.BPJSConfig(set), &http.Client{Timeout: 20 * time.Second})
 	cl.Now = s.now
 	return cl, nil
 }
@@ -241,24 +242,24 @@ func (s *Server) bpjsRefDokter(c echo.Context) error {
 }
 
 type integrationCallJSON struct {
-	ID            int64      `json:"id"`
-	Target        string     `json:"target"`
-	Kind          string     `json:"kind"`
-	TicketID      string     `json:"ticket_id"`
-	Unit          string     `json:"unit"`
-	Code          string     `json:"code"`
-	State         string     `json:"state"`
-	Attempts      int        `json:"attempts"`
-	LastError     string     `json:"last_error"`
-	CreatedAt     time.Time  `json:"created_at"`
-	NextAttemptAt time.Time  `json:"next_attempt_at"`
-	SentAt        *time.Time `json:"sent_at"`
+	ID            json.Number `json:"id"`
+	Target        string      `json:"target"`
+	Kind          string      `json:"kind"`
+	TicketID      string      `json:"ticket_id"`
+	Unit          string      `json:"unit"`
+	Code          string      `json:"code"`
+	State         string      `json:"state"`
+	Attempts      int         `json:"attempts"`
+	LastError     string      `json:"last_error"`
+	CreatedAt     time.Time   `json:"created_at"`
+	NextAttemptAt time.Time   `json:"next_attempt_at"`
+	SentAt        *time.Time  `json:"sent_at"`
 }
 
-func callsJSON(recs []integration.Record) []integrationCallJSON {
+func callsJSON(recs []outbox.Record) []integrationCallJSON {
 	out := make([]integrationCallJSON, len(recs))
 	for i, r := range recs {
-		out[i] = integrationCallJSON{ID: r.ID, Target: r.Target, Kind: r.Kind, TicketID: r.TicketID, Unit: r.Unit, Code: r.Code,
+		out[i] = integrationCallJSON{ID: json.Number(r.ID), Target: r.Channel, Kind: r.Kind, TicketID: r.TicketID, Unit: r.Unit, Code: r.Code,
 			State: r.State, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: r.CreatedAt, NextAttemptAt: r.NextAttemptAt,
 			SentAt: r.SentAt}
 	}
@@ -272,7 +273,7 @@ func (s *Server) ticketIntegrations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	recs, err := integration.TicketRecords(c.Request().Context(), s.db.Pool, t.ID)
+	recs, err := s.db.IntegrationOutbox().ForTicket(c.Request().Context(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -285,29 +286,16 @@ func (s *Server) ticketIntegrations(c echo.Context) error {
 
 func (s *Server) integrationFailures(c echo.Context) error {
 	facility := c.Param("facility")
-	recs, err := integration.Failed(c.Request().Context(), s.db.Pool, facility, 200)
+	recs, err := s.db.IntegrationOutbox().Dead(c.Request().Context(), facility, 200)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, callsJSON(recs))
 }
 
+// retryIntegration puts a call that failed for good back in the outbox.
 func (s *Server) retryIntegration(c echo.Context) error {
-	ctx := c.Request().Context()
-	rec, err := integration.Get(ctx, s.db.Pool, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if err := s.mayAdmin(c, rec.Facility); err != nil {
-		return err
-	}
-	if err := integration.Retry(ctx, s.db.Pool, rec.ID); err != nil {
-		if errors.Is(err, fault.ErrNotFound) {
-			return fault.Conflict("", "Hanya pengiriman yang gagal yang bisa diulang.")
-		}
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return s.retryDead(c, s.db.IntegrationOutbox(), "Hanya pengiriman yang gagal yang bisa diulang.")
 }
 
 type referRequest struct {

@@ -9,10 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
-	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -48,7 +47,7 @@ type metrics struct {
 
 // newMetrics registers the service's metrics, the Go runtime and process
 // collectors, and the live-state collector reading s.
-func newMetrics(s *Server, notifyStats func() notify.Stats) *metrics {
+func newMetrics(s *Server, notifyStats func() outbox.Stats) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "antrian_http_request_duration_seconds",
@@ -159,24 +158,21 @@ func bookingOutcome(status int, err error) string {
 	return "error"
 }
 
-// CountEvent is a postgres.EventHook that counts committed queue changes
-// for the metrics. It runs inside the change's transaction, so a change
-// that fails after it (rare: for a booking, its writes or the commit
-// failing) is counted anyway. It never fails the change.
-func (s *Server) CountEvent(_ context.Context, _ pgx.Tx, e queue.Event, t queue.Ticket, _ string) error {
+// CountEvent counts a committed queue change for the metrics. It is meant
+// to run inside the change's transaction (from a postgres.EventHook), so a
+// change that fails after it (rare: for a booking, its writes or the
+// commit failing) is counted anyway.
+func (s *Server) CountEvent(e queue.Event, t queue.Ticket) {
 	s.metrics.events.WithLabelValues(e.Kind).Inc()
 	if e.Kind == "booked" {
 		s.metrics.booked.WithLabelValues(string(t.Channel)).Inc()
 	}
-	return nil
 }
-
-var _ postgres.EventHook = (*Server)(nil).CountEvent
 
 // liveCollector exports the live state read from Postgres on scrape.
 type liveCollector struct {
 	s      *Server
-	notify func() notify.Stats
+	notify func() outbox.Stats
 
 	mu      sync.Mutex
 	at      time.Time

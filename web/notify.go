@@ -9,6 +9,7 @@ import (
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/postgres"
 	"github.com/labstack/echo/v4"
 )
 
@@ -37,7 +38,7 @@ func (s *Server) pushSubscribe(c echo.Context) error {
 		return fault.Invalid("endpoint", "Langganan notifikasi tidak lengkap.")
 	}
 	raw, _ := json.Marshal(sub)
-	if err := notify.SavePushSubscription(c.Request().Context(), s.db.Pool, id, raw); err != nil {
+	if err := notify.SavePushSubscription(c.Request().Context(), s.db, id, raw); err != nil {
 		if errors.Is(err, fault.ErrInvalid) {
 			return fault.Invalid("endpoint", "Langganan notifikasi tidak valid.")
 		}
@@ -66,35 +67,39 @@ func (s *Server) mayAdmin(c echo.Context, facility string) error {
 
 // deadLetters lists the messages of a facility that failed for good.
 func (s *Server) deadLetters(c echo.Context) error {
-	recs, err := notify.DeadLetters(c.Request().Context(), s.db.Pool, c.Param("facility"), 200)
+	recs, err := s.db.NotifyOutbox().Dead(c.Request().Context(), c.Param("facility"), 200)
 	if err != nil {
 		return err
 	}
 	out := make([]notificationJSON, len(recs))
 	for i, r := range recs {
-		out[i] = notificationJSON{ID: r.ID, Kind: r.Message.Kind, Channel: r.Message.Channel, TicketID: r.Message.TicketID,
-			Unit: r.Message.Unit, Code: r.Message.Code, State: r.State, Attempts: r.Attempts, LastError: r.LastError,
-			CreatedAt: r.Message.CreatedAt}
+		out[i] = notificationJSON{ID: r.ID, Kind: r.Kind, Channel: r.Channel, TicketID: r.TicketID,
+			Unit: r.Unit, Code: r.Code, State: r.State, Attempts: r.Attempts, LastError: r.LastError,
+			CreatedAt: r.CreatedAt}
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
 // retryNotification puts a dead letter back in the outbox.
 func (s *Server) retryNotification(c echo.Context) error {
+	return s.retryDead(c, s.db.NotifyOutbox(), "Hanya pesan yang gagal yang bisa dikirim ulang.")
+}
+
+// retryDead puts the dead row :id of an outbox back in the queue with a
+// fresh attempt budget, for an admin of its facility: 404 for an unknown or
+// malformed id, 409 with notDead for a row that is not dead.
+func (s *Server) retryDead(c echo.Context, box *postgres.Outbox, notDead string) error {
 	ctx := c.Request().Context()
-	rec, err := notify.Get(ctx, s.db.Pool, c.Param("id"))
-	if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrInvalid) {
-		return errNotFound
-	}
+	rec, err := box.Get(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if err := s.mayAdmin(c, rec.Message.Facility); err != nil {
+	if err := s.mayAdmin(c, rec.Facility); err != nil {
 		return err
 	}
-	if err := notify.Retry(ctx, s.db.Pool, rec.ID); err != nil {
-		if errors.Is(err, fault.ErrNotFound) {
-			return fault.Conflict("", "Hanya pesan yang gagal yang bisa dikirim ulang.")
+	if err := box.Retry(ctx, rec.ID); err != nil {
+		if errors.Is(err, fault.ErrConflict) {
+			return fault.Conflict("", notDead)
 		}
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/fault"
-	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/ratelimit"
 	"github.com/labstack/echo/v4"
@@ -90,7 +89,7 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *Server) audit(c echo.Context, u account.User, action, facility, target string, status int) {
-	e := postgres.AuditEntry{At: s.now(), Actor: u.Username, Role: string(u.Role), Facility: facility,
+	e := account.AuditEntry{At: s.now(), Actor: u.Username, Role: string(u.Role), Facility: facility,
 		Action: action, Target: target, Status: status, Address: c.RealIP()}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
 	defer cancel()

@@ -14,7 +14,7 @@ import (
 	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/display"
 	"github.com/antrian/antrian/jkn"
-	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/ratelimit"
@@ -83,7 +83,7 @@ type Deps struct {
 	JKN *jkn.Service
 	// NotifyStats are this instance's patient-message delivery counters,
 	// for /metrics; nil: this instance delivers none.
-	NotifyStats func() notify.Stats
+	NotifyStats func() outbox.Stats
 }
 
 // New returns a server with every route of the route table registered. It

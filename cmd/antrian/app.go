@@ -13,8 +13,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/antrian/antrian/display"
-	"github.com/antrian/antrian/integration"
-	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/ratelimit"
@@ -48,7 +47,7 @@ type App struct {
 	// Integrations is Mobile JKN, BPJS and SATUSEHAT; IntegrationOptions
 	// tune its worker (tests shorten the backoff).
 	Integrations       *integrations
-	IntegrationOptions integration.WorkerOptions
+	IntegrationOptions outbox.Options
 
 	// stopping is set when Close begins; failed is closed, and failure
 	// set, when a part fails while the service runs (see part).
@@ -115,9 +114,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 		Queue: a.Queue, DB: a.DB, Hub: a.Hub, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
 		Limiter: ratelimit.New(a.Redis, a.cfg.RedisPrefix, a.Now),
 		JKN:     a.Integrations.JKN,
-		NotifyStats: func() notify.Stats {
+		NotifyStats: func() outbox.Stats {
 			if a.Notify.Worker == nil {
-				return notify.Stats{}
+				return outbox.Stats{}
 			}
 			return a.Notify.Worker.Stats()
 		},
@@ -135,7 +134,11 @@ func (a *App) Start(ctx context.Context) (err error) {
 		return err
 	}
 	a.Web = srv
-	a.DB.Hooks = append(a.DB.Hooks, srv.CountEvent) // before any request: the hooks are not locked
+	// Before any request: the hooks are not locked.
+	a.DB.Hooks = append(a.DB.Hooks, func(_ context.Context, _ *postgres.Tx, e queue.Event, t queue.Ticket, _ string) error {
+		srv.CountEvent(e, t) // never fails the change
+		return nil
+	})
 	a.ln, err = net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ANTRIAN_ADDR %s: %w", a.cfg.Addr, err)

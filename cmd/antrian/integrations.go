@@ -14,6 +14,7 @@ import (
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/integration"
 	"github.com/antrian/antrian/jkn"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 )
@@ -24,14 +25,18 @@ import (
 // those calls.
 type integrations struct {
 	JKN    *jkn.Service
-	Worker *integration.Worker // nil when this instance does not deliver
+	Worker *outbox.Worker // nil when this instance does not deliver
 }
 
 // setupIntegrations installs the hooks and builds the services. The worker
 // runs where the notification worker runs (ANTRIAN_NOTIFY_WORKER): both
 // deliver outboxes, and a deployment chooses which instances do that.
 func (a *App) setupIntegrations(secret []byte) *integrations {
-	a.DB.Hooks = append(a.DB.Hooks, postgres.ReferralHook, (&integration.Hook{Log: a.log}).Event)
+	hook := &integration.Hook{Log: a.log}
+	a.DB.Hooks = append(a.DB.Hooks, postgres.ReferralHook,
+		func(ctx context.Context, tx *postgres.Tx, e queue.Event, t queue.Ticket, actor string) error {
+			return hook.Event(ctx, tx, e, t, actor)
+		})
 	in := &integrations{JKN: &jkn.Service{Queue: a.Queue, Store: a.DB, Log: a.log, Now: a.Now,
 		Link: func(id string) string { return a.cfg.PublicURL + "/t/" + id }}}
 	if !a.cfg.Notify.Worker {
@@ -41,9 +46,9 @@ func (a *App) setupIntegrations(secret []byte) *integrations {
 	// The worker runs on real time: retries are due by the database's
 	// clock, whatever time the queue's events carry.
 	opts := a.IntegrationOptions
-	in.Worker = integration.NewWorker(a.DB.Pool, map[string]integration.Sender{
-		integration.TargetBPJS:      &integration.BPJSSender{Pool: a.DB.Pool, HTTP: client},
-		integration.TargetSATUSEHAT: &integration.SATUSEHATSender{Pool: a.DB.Pool, HTTP: client, Secret: secret},
+	in.Worker = integration.NewWorker(a.DB.IntegrationOutbox(), map[string]outbox.Sender{
+		integration.TargetBPJS:      &integration.BPJSSender{Store: a.DB, HTTP: client},
+		integration.TargetSATUSEHAT: &integration.SATUSEHATSender{Store: a.DB, HTTP: client, Secret: secret},
 	}, opts, a.log)
 	return in
 }

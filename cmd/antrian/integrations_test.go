@@ -15,7 +15,7 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bpjs/bpjstest"
-	"github.com/antrian/antrian/integration"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/satusehat"
@@ -43,7 +43,7 @@ func (e *env) startFast() *App {
 	}
 	app := NewApp(cfg, slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	app.Now = e.clock.Now
-	app.IntegrationOptions = integration.WorkerOptions{PollInterval: 20 * time.Millisecond,
+	app.IntegrationOptions = outbox.Options{PollInterval: 20 * time.Millisecond,
 		BaseBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, MaxAttempts: 5}
 	if err := app.Start(context.Background()); err != nil {
 		e.t.Fatalf("start: %v", err)

@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
+	"github.com/antrian/antrian/postgres"
+	"github.com/antrian/antrian/queue"
 )
 
 // notifier is the wiring of patient messages: the hook that enqueues them
 // inside queue transactions, and the worker that delivers them.
 type notifier struct {
-	Worker      *notify.Worker // nil when this instance does not deliver
+	Worker      *outbox.Worker // nil when this instance does not deliver
 	VAPIDPublic string
 }
 
@@ -36,7 +39,7 @@ func (a *App) setupNotify(ctx context.Context) (*notifier, error) {
 		priv, pub = keys[0], keys[1]
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
-	channels := map[string]notify.Channel{}
+	channels := map[string]outbox.Sender{}
 	if cfg.WebhookURL != "" {
 		channels[notify.ChannelWebhook] = notify.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret, client)
 	}
@@ -54,7 +57,7 @@ func (a *App) setupNotify(ctx context.Context) (*notifier, error) {
 		}
 		channels[cfg.GatewayChannel] = gw
 	}
-	push, err := notify.NewPush(a.DB.Pool, notify.PushOptions{VAPIDPublicKey: pub, VAPIDPrivateKey: priv,
+	push, err := notify.NewPush(a.DB, notify.PushOptions{VAPIDPublicKey: pub, VAPIDPrivateKey: priv,
 		Subscriber: cfg.VAPIDSubject, Client: client})
 	if err != nil {
 		return nil, fmt.Errorf("web push: %w", err)
@@ -62,15 +65,17 @@ func (a *App) setupNotify(ctx context.Context) (*notifier, error) {
 	channels[notify.ChannelPush] = push
 
 	hook := &notify.QueueHook{
-		Templates:    notify.NewTemplates(a.DB.Pool),
+		Templates:    notify.NewTemplates(a.DB),
 		PhoneChannel: cfg.Channel,
 		Link:         func(id string) string { return a.cfg.PublicURL + "/t/" + id + "#" + a.Queue.Token(id) },
 		Log:          a.log,
 	}
-	a.DB.Hooks = append(a.DB.Hooks, hook.Event)
+	a.DB.Hooks = append(a.DB.Hooks, func(ctx context.Context, tx *postgres.Tx, e queue.Event, t queue.Ticket, actor string) error {
+		return hook.Event(ctx, tx, e, t, actor)
+	})
 	n := &notifier{VAPIDPublic: pub}
 	if cfg.Worker {
-		n.Worker = notify.NewWorker(a.DB.Pool, channels, notify.WorkerOptions{DefaultChannel: cfg.Channel, Now: a.Now}, a.log)
+		n.Worker = notify.NewWorker(a.DB.NotifyOutbox(), channels, outbox.Options{DefaultChannel: cfg.Channel, Now: a.Now}, a.log)
 	}
 	return n, nil
 }

@@ -9,9 +9,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/postgres"
 )
 
 // InCI reports whether the tests run in CI, where nothing may be skipped.
@@ -49,33 +51,47 @@ func Postgres(t testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	admin := AdminURL()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
+	name := databaseName("antrian_test_")
+	u, err := postgres.CreateDatabase(ctx, admin, name)
+	if errors.Is(err, fault.ErrUnavailable) {
 		Unavailable(t, "postgres at %s: %v", admin, err)
 	}
-	defer conn.Close(ctx)
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "antrian_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		c, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			return
+		if err := postgres.DropDatabase(ctx, admin, name); err != nil {
+			t.Logf("drop test database: %v", err)
 		}
-		defer c.Close(ctx)
-		c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	u, err := url.Parse(admin)
+	return u
+}
+
+// DB opens a migrated database of this test, closed and dropped when the
+// test ends.
+func DB(t testing.TB) *postgres.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := postgres.Open(ctx, Postgres(t))
 	if err != nil {
-		t.Fatalf("ANTRIAN_TEST_DATABASE_URL: %v", err)
+		t.Fatalf("open test database: %v", err)
 	}
-	u.Path = "/" + name
-	return u.String()
+	t.Cleanup(db.Close)
+	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrate test database: %v", err)
+	}
+	return db
+}
+
+// databaseName returns prefix followed by random hex digits: a name no
+// other test run uses.
+func databaseName(prefix string) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
 }
 
 // RedisServer is a redis-server process owned by one test, so the test may

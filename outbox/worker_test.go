@@ -1,4 +1,4 @@
-package notify_test
+package outbox_test
 
 import (
 	"bytes"
@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/internal/testenv"
 	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
+	"github.com/antrian/antrian/postgres"
 )
 
 const secret = "rahasia"
@@ -89,8 +89,8 @@ func (p *provider) requests() []received {
 }
 
 // fastOptions keep tests quick: short polls and backoffs.
-func fastOptions() notify.WorkerOptions {
-	return notify.WorkerOptions{
+func fastOptions() outbox.Options {
+	return outbox.Options{
 		PollInterval: 5 * time.Millisecond,
 		BaseBackoff:  40 * time.Millisecond,
 		MaxBackoff:   200 * time.Millisecond,
@@ -101,7 +101,7 @@ func fastOptions() notify.WorkerOptions {
 
 // run starts w until the returned stop is called or the test ends. After
 // stop, every outcome the worker saw is recorded and counted.
-func run(t *testing.T, w *notify.Worker) (stop func()) {
+func run(t *testing.T, w *outbox.Worker) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -131,18 +131,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// inTx runs f in a committed transaction.
-func inTx(t *testing.T, pool *pgxpool.Pool, f func(tx pgx.Tx) error) {
+// enqueue enqueues m in a committed transaction.
+func enqueue(t *testing.T, db *postgres.DB, m notify.Message) {
 	t.Helper()
 	ctx := context.Background()
-	if err := pgx.BeginFunc(ctx, pool, f); err != nil {
-		t.Fatalf("transaction: %v", err)
+	if err := db.WithTx(ctx, func(tx *postgres.Tx) error { return notify.Enqueue(ctx, tx, m) }); err != nil {
+		t.Fatalf("enqueue: %v", err)
 	}
-}
-
-func enqueue(t *testing.T, pool *pgxpool.Pool, m notify.Message) {
-	t.Helper()
-	inTx(t, pool, func(tx pgx.Tx) error { return notify.Enqueue(context.Background(), tx, m) })
 }
 
 func msg(ticket string, kind notify.Kind) notify.Message {
@@ -150,9 +145,9 @@ func msg(ticket string, kind notify.Kind) notify.Message {
 		To: "0812-3456-7890", Text: "Antrian B-013 " + kind, OptIn: true}
 }
 
-func states(t *testing.T, pool *pgxpool.Pool) map[string]int {
+func states(t *testing.T, db *postgres.DB) map[string]int {
 	t.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT state, count(*) FROM notify_outbox GROUP BY state`)
+	rows, err := db.Pool.Query(context.Background(), `SELECT state, count(*) FROM notify_outbox GROUP BY state`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,11 +166,22 @@ func states(t *testing.T, pool *pgxpool.Pool) map[string]int {
 	return out
 }
 
-func outboxIDs(t *testing.T, pool *pgxpool.Pool) []string {
+func outboxIDs(t *testing.T, db *postgres.DB) []string {
 	t.Helper()
-	rows, _ := pool.Query(context.Background(), `SELECT id::text FROM notify_outbox ORDER BY seq`)
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	rows, err := db.Pool.Query(context.Background(), `SELECT id::text FROM notify_outbox ORDER BY seq`)
 	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return ids
@@ -200,12 +206,12 @@ func (b *syncBuffer) String() string {
 }
 
 func TestBookedThenCalled(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	ctx := context.Background()
 	prov := newProvider(t, nil)
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	tpl := notify.NewTemplates(pool)
+	tpl := notify.NewTemplates(db)
 	data := notify.TemplateData{Code: "B-013", UnitName: "Poli Umum", FacilityName: "Puskesmas Sobo",
 		Date: "Senin, 3 Maret 2025", Counter: "Ruang 2", Link: "https://antrian.example/t/T1"}
 
@@ -219,11 +225,11 @@ func TestBookedThenCalled(t *testing.T) {
 		m.Event = "call-1"
 		// The queue change and its message commit together; a replay of the
 		// same logical message is a no-op.
-		enqueue(t, pool, m)
-		enqueue(t, pool, m)
+		enqueue(t, db, m)
+		enqueue(t, db, m)
 	}
 	// A rolled-back transaction leaves no message.
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err := db.WithTx(ctx, func(tx *postgres.Tx) error {
 		if err := notify.Enqueue(ctx, tx, msg("T1", notify.KindCancelled)); err != nil {
 			return err
 		}
@@ -233,18 +239,18 @@ func TestBookedThenCalled(t *testing.T) {
 		t.Fatal("want the transaction to fail")
 	}
 
-	w := notify.NewWorker(pool, map[string]notify.Channel{
+	w := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{
 		notify.ChannelWebhook: notify.NewWebhook(prov.URL, secret, nil),
 	}, fastOptions(), logger)
 	stop := run(t, w)
-	waitFor(t, "two messages sent", func() bool { return states(t, pool)[notify.StateSent] == 2 })
+	waitFor(t, "two messages sent", func() bool { return states(t, db)[outbox.StateSent] == 2 })
 	stop()
 
 	got := prov.requests()
 	if len(got) != 2 {
 		t.Fatalf("provider got %d requests, want 2", len(got))
 	}
-	ids := outboxIDs(t, pool)
+	ids := outboxIDs(t, db)
 	wantText := []string{
 		"Antrian B-013 di Poli Umum, Puskesmas Sobo untuk Senin, 3 Maret 2025 sudah terdaftar. Pantau giliran Anda di https://antrian.example/t/T1",
 		"Nomor antrian B-013 dipanggil. Silakan menuju Ruang 2 sekarang.",
@@ -276,19 +282,19 @@ func TestBookedThenCalled(t *testing.T) {
 }
 
 func TestRetryThenSuccess(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	prov := newProvider(t, func(_ string, n int) int {
 		if n <= 2 {
 			return http.StatusServiceUnavailable
 		}
 		return http.StatusOK
 	})
-	enqueue(t, pool, msg("T2", notify.KindNear))
-	w := notify.NewWorker(pool, map[string]notify.Channel{
+	enqueue(t, db, msg("T2", notify.KindNear))
+	w := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{
 		notify.ChannelWebhook: notify.NewWebhook(prov.URL, secret, nil),
 	}, fastOptions(), nil)
 	stop := run(t, w)
-	waitFor(t, "message sent", func() bool { return states(t, pool)[notify.StateSent] == 1 })
+	waitFor(t, "message sent", func() bool { return states(t, db)[outbox.StateSent] == 1 })
 	stop()
 
 	got := prov.requests()
@@ -310,7 +316,7 @@ func TestRetryThenSuccess(t *testing.T) {
 	if s := w.Stats(); s.Sent != 1 || s.Retried != 2 || s.Failed != 0 {
 		t.Errorf("Stats = %+v, want 1 sent, 2 retried", s)
 	}
-	rec, err := notify.Get(context.Background(), pool, got[0].key)
+	rec, err := db.NotifyOutbox().Get(context.Background(), got[0].key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +326,7 @@ func TestRetryThenSuccess(t *testing.T) {
 }
 
 func TestPermanentFailureIsDeadLettered(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	ctx := context.Background()
 	var status = http.StatusBadRequest
 	var mu sync.Mutex
@@ -329,12 +335,12 @@ func TestPermanentFailureIsDeadLettered(t *testing.T) {
 		defer mu.Unlock()
 		return status
 	})
-	enqueue(t, pool, msg("T3", notify.KindBooked))
-	w := notify.NewWorker(pool, map[string]notify.Channel{
+	enqueue(t, db, msg("T3", notify.KindBooked))
+	w := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{
 		notify.ChannelWebhook: notify.NewWebhook(prov.URL, secret, nil),
 	}, fastOptions(), nil)
 	run(t, w)
-	waitFor(t, "dead letter", func() bool { return states(t, pool)[notify.StateDead] == 1 })
+	waitFor(t, "dead letter", func() bool { return states(t, db)[outbox.StateDead] == 1 })
 	time.Sleep(50 * time.Millisecond) // would cover a retry, if there were one
 
 	if n := len(prov.requests()); n != 1 {
@@ -344,14 +350,14 @@ func TestPermanentFailureIsDeadLettered(t *testing.T) {
 	if s := w.Stats(); s.Retried != 0 {
 		t.Errorf("Stats = %+v, want 0 retried", s)
 	}
-	dead, err := notify.DeadLetters(ctx, pool, "sobo", 10)
+	dead, err := db.NotifyOutbox().Dead(ctx, "sobo", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(dead) != 1 || dead[0].Message.Kind != notify.KindBooked || !strings.Contains(dead[0].LastError, "400") {
 		t.Fatalf("DeadLetters = %+v, want the booked message with its 400", dead)
 	}
-	if other, _ := notify.DeadLetters(ctx, pool, "other", 10); len(other) != 0 {
+	if other, _ := db.NotifyOutbox().Dead(ctx, "other", 10); len(other) != 0 {
 		t.Errorf("another facility sees %d dead letters, want 0", len(other))
 	}
 
@@ -359,14 +365,14 @@ func TestPermanentFailureIsDeadLettered(t *testing.T) {
 	mu.Lock()
 	status = http.StatusOK
 	mu.Unlock()
-	if err := notify.Retry(ctx, pool, dead[0].ID); err != nil {
+	if err := db.NotifyOutbox().Retry(ctx, dead[0].ID); err != nil {
 		t.Fatalf("Retry: %v", err)
 	}
-	waitFor(t, "requeued message sent", func() bool { return states(t, pool)[notify.StateSent] == 1 })
-	if err := notify.Retry(ctx, pool, dead[0].ID); !errors.Is(err, fault.ErrNotFound) {
-		t.Errorf("Retry of a sent message = %v, want fault.ErrNotFound", err)
+	waitFor(t, "requeued message sent", func() bool { return states(t, db)[outbox.StateSent] == 1 })
+	if err := db.NotifyOutbox().Retry(ctx, dead[0].ID); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("Retry of a sent message = %v, want fault.ErrConflict", err)
 	}
-	if err := notify.Retry(ctx, pool, "not-a-uuid"); !errors.Is(err, fault.ErrNotFound) {
+	if err := db.NotifyOutbox().Retry(ctx, "not-a-uuid"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("Retry(not-a-uuid) = %v, want fault.ErrNotFound", err)
 	}
 }
@@ -374,12 +380,12 @@ func TestPermanentFailureIsDeadLettered(t *testing.T) {
 // hangingChannel sends through the webhook, then never returns until
 // released, as a worker that dies before recording the outcome.
 type hangingChannel struct {
-	next    notify.Channel
+	next    outbox.Sender
 	sent    chan struct{}
 	release chan struct{}
 }
 
-func (h *hangingChannel) Send(ctx context.Context, d notify.Delivery) error {
+func (h *hangingChannel) Send(ctx context.Context, d outbox.Delivery) error {
 	err := h.next.Send(ctx, d)
 	close(h.sent)
 	<-h.release
@@ -387,9 +393,9 @@ func (h *hangingChannel) Send(ctx context.Context, d notify.Delivery) error {
 }
 
 func TestCrashBetweenSendAndRecord(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	prov := newProvider(t, nil)
-	enqueue(t, pool, msg("T4", notify.KindCalled))
+	enqueue(t, db, msg("T4", notify.KindCalled))
 	webhook := notify.NewWebhook(prov.URL, secret, nil)
 
 	hang := &hangingChannel{next: webhook, sent: make(chan struct{}), release: make(chan struct{})}
@@ -397,7 +403,7 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 	opts.ID = "dies"
 	opts.SendTimeout = 50 * time.Millisecond
 	opts.Lease = 100 * time.Millisecond
-	dying := notify.NewWorker(pool, map[string]notify.Channel{notify.ChannelWebhook: hang}, opts, nil)
+	dying := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{notify.ChannelWebhook: hang}, opts, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- dying.Run(ctx) }()
@@ -405,14 +411,14 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 
 	// While the lease holds, no other worker may take the row.
 	opts.ID = "survives"
-	survivor := notify.NewWorker(pool, map[string]notify.Channel{notify.ChannelWebhook: webhook}, opts, nil)
+	survivor := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{notify.ChannelWebhook: webhook}, opts, nil)
 	if n, err := survivor.RunOnce(context.Background()); err != nil || n != 0 {
 		t.Fatalf("RunOnce during the lease claimed %d rows (err %v), want 0", n, err)
 	}
 	time.Sleep(opts.Lease)
 	waitFor(t, "the survivor to resend", func() bool {
 		_, _ = survivor.RunOnce(context.Background())
-		return states(t, pool)[notify.StateSent] == 1
+		return states(t, db)[outbox.StateSent] == 1
 	})
 
 	// The dying worker wakes up: its outcome must not overwrite the survivor's.
@@ -432,17 +438,17 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 	if s := dying.Stats(); s.Sent != 0 {
 		t.Errorf("dying worker counted %d sent, want 0 (it lost its lease)", s.Sent)
 	}
-	rec, err := notify.Get(context.Background(), pool, got[0].key)
+	rec, err := db.NotifyOutbox().Get(context.Background(), got[0].key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.State != notify.StateSent || rec.Attempts != 2 {
+	if rec.State != outbox.StateSent || rec.Attempts != 2 {
 		t.Errorf("record state %s, %d attempts; want sent after 2", rec.State, rec.Attempts)
 	}
 }
 
 func TestTwoWorkersNeverSendTheSameMessageConcurrently(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	// Every third message fails once, so retries mix with first attempts.
 	prov := newProvider(t, func(key string, n int) int {
 		if n == 1 && key[len(key)-1]%3 == 0 {
@@ -454,17 +460,17 @@ func TestTwoWorkersNeverSendTheSameMessageConcurrently(t *testing.T) {
 	const tickets = 30
 	for i := range tickets {
 		ticket := "W" + string(rune('A'+i))
-		enqueue(t, pool, msg(ticket, notify.KindBooked))
-		enqueue(t, pool, msg(ticket, notify.KindNear))
+		enqueue(t, db, msg(ticket, notify.KindBooked))
+		enqueue(t, db, msg(ticket, notify.KindNear))
 	}
-	channels := map[string]notify.Channel{notify.ChannelWebhook: notify.NewWebhook(prov.URL, secret, nil)}
+	channels := map[string]outbox.Sender{notify.ChannelWebhook: notify.NewWebhook(prov.URL, secret, nil)}
 	opts := fastOptions()
 	opts.BatchSize = 4
 	opts.BaseBackoff = 5 * time.Millisecond
-	w1 := notify.NewWorker(pool, channels, opts, nil)
-	w2 := notify.NewWorker(pool, channels, opts, nil)
+	w1 := notify.NewWorker(db.NotifyOutbox(), channels, opts, nil)
+	w2 := notify.NewWorker(db.NotifyOutbox(), channels, opts, nil)
 	stop1, stop2 := run(t, w1), run(t, w2)
-	waitFor(t, "all sent", func() bool { return states(t, pool)[notify.StateSent] == 2*tickets })
+	waitFor(t, "all sent", func() bool { return states(t, db)[outbox.StateSent] == 2*tickets })
 	stop1()
 	stop2()
 
@@ -502,19 +508,19 @@ func TestTwoWorkersNeverSendTheSameMessageConcurrently(t *testing.T) {
 }
 
 func TestStaleMessageIsDropped(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	prov := newProvider(t, nil)
 	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 	m := msg("T5", notify.KindNear)
 	m.CreatedAt = now.Add(-time.Hour) // "your turn is near", an hour late
-	enqueue(t, pool, m)
+	enqueue(t, db, m)
 	fresh := msg("T6", notify.KindNear)
 	fresh.CreatedAt = now.Add(-time.Minute)
-	enqueue(t, pool, fresh)
+	enqueue(t, db, fresh)
 
 	opts := fastOptions()
 	opts.Now = func() time.Time { return now }
-	w := notify.NewWorker(pool, map[string]notify.Channel{
+	w := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{
 		notify.ChannelWebhook: notify.NewWebhook(prov.URL, secret, nil),
 	}, opts, nil)
 	if _, err := w.RunOnce(context.Background()); err != nil {
@@ -524,7 +530,7 @@ func TestStaleMessageIsDropped(t *testing.T) {
 	if len(got) != 1 || got[0].body.TicketID != "T6" {
 		t.Fatalf("provider got %+v, want only the fresh message", got)
 	}
-	if st := states(t, pool); st[notify.StateStale] != 1 || st[notify.StateSent] != 1 {
+	if st := states(t, db); st[outbox.StateStale] != 1 || st[outbox.StateSent] != 1 {
 		t.Errorf("states = %v, want 1 stale, 1 sent", st)
 	}
 	if s := w.Stats(); s.Stale != 1 || s.Sent != 1 || s.LatencySum != time.Minute {
@@ -533,35 +539,35 @@ func TestStaleMessageIsDropped(t *testing.T) {
 }
 
 func TestRetryThatWouldBeStaleIsDropped(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	prov := newProvider(t, func(string, int) int { return http.StatusInternalServerError })
-	enqueue(t, pool, msg("T7", notify.KindCalled))
+	enqueue(t, db, msg("T7", notify.KindCalled))
 	opts := fastOptions()
 	opts.MaxAge = map[string]time.Duration{notify.KindCalled: 30 * time.Millisecond}
 	opts.BaseBackoff = time.Second
-	w := notify.NewWorker(pool, map[string]notify.Channel{
+	w := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{
 		notify.ChannelWebhook: notify.NewWebhook(prov.URL, secret, nil),
 	}, opts, nil)
 	if _, err := w.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if st := states(t, pool); st[notify.StateStale] != 1 {
+	if st := states(t, db); st[outbox.StateStale] != 1 {
 		t.Errorf("states = %v, want the failed message dropped as stale", st)
 	}
 }
 
 func TestMaxAttemptsDeadLetters(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	prov := newProvider(t, func(string, int) int { return http.StatusTooManyRequests })
-	enqueue(t, pool, msg("T8", notify.KindBooked))
+	enqueue(t, db, msg("T8", notify.KindBooked))
 	opts := fastOptions()
 	opts.MaxAttempts = 3
 	opts.BaseBackoff = time.Millisecond
-	w := notify.NewWorker(pool, map[string]notify.Channel{
+	w := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{
 		notify.ChannelWebhook: notify.NewWebhook(prov.URL, secret, nil),
 	}, opts, nil)
 	stop := run(t, w)
-	waitFor(t, "dead letter", func() bool { return states(t, pool)[notify.StateDead] == 1 })
+	waitFor(t, "dead letter", func() bool { return states(t, db)[outbox.StateDead] == 1 })
 	stop()
 	if n := len(prov.requests()); n != 3 {
 		t.Errorf("provider got %d requests, want 3", n)
@@ -572,150 +578,16 @@ func TestMaxAttemptsDeadLetters(t *testing.T) {
 }
 
 func TestUnconfiguredChannelDeadLetters(t *testing.T) {
-	pool := db(t)
+	db := testenv.DB(t)
 	m := msg("T9", notify.KindBooked)
 	m.Channel = notify.ChannelSMS
-	enqueue(t, pool, m)
-	w := notify.NewWorker(pool, map[string]notify.Channel{}, fastOptions(), nil)
+	enqueue(t, db, m)
+	w := notify.NewWorker(db.NotifyOutbox(), map[string]outbox.Sender{}, fastOptions(), nil)
 	if _, err := w.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	dead, err := notify.DeadLetters(context.Background(), pool, "sobo", 0)
+	dead, err := db.NotifyOutbox().Dead(context.Background(), "sobo", 0)
 	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].LastError, "sms") {
 		t.Errorf("DeadLetters = %+v, %v; want the sms message", dead, err)
 	}
-}
-
-func TestEnqueue(t *testing.T) {
-	pool := db(t)
-	ctx := context.Background()
-	count := func() int {
-		var n int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM notify_outbox`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	try := func(m notify.Message) error {
-		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return notify.Enqueue(ctx, tx, m) })
-	}
-
-	t.Run("invalid", func(t *testing.T) {
-		bad := []func(*notify.Message){
-			func(m *notify.Message) { m.Kind = "reminder" },
-			func(m *notify.Message) { m.Channel = "telegram" },
-			func(m *notify.Message) { m.To = "+1 555 0100" },
-			func(m *notify.Message) { m.To = "" },
-			func(m *notify.Message) { m.TicketID = "" },
-			func(m *notify.Message) { m.Text = "" },
-		}
-		for i, f := range bad {
-			m := msg("E1", notify.KindBooked)
-			f(&m)
-			if err := try(m); !errors.Is(err, fault.ErrInvalid) {
-				t.Errorf("case %d: Enqueue = %v, want fault.ErrInvalid", i, err)
-			}
-		}
-	})
-	t.Run("no opt-in sends nothing", func(t *testing.T) {
-		m := msg("E2", notify.KindBooked)
-		m.OptIn = false
-		if err := try(m); err != nil || count() != 0 {
-			t.Errorf("Enqueue without opt-in = %v with %d rows, want nil and 0", err, count())
-		}
-		m.Channel = notify.ChannelPush
-		m.OptIn = true
-		if err := try(m); err != nil || count() != 0 {
-			t.Errorf("push Enqueue without subscription = %v with %d rows, want nil and 0", err, count())
-		}
-	})
-	t.Run("dedupe", func(t *testing.T) {
-		before := count()
-		for range 2 {
-			for _, k := range []string{notify.KindBooked, notify.KindNear, notify.KindCancelled} {
-				if err := try(msg("E3", k)); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		if got := count() - before; got != 3 {
-			t.Errorf("once-only kinds enqueued twice made %d rows, want 3", got)
-		}
-		before = count()
-		called := msg("E3", notify.KindCalled)
-		_ = try(called)
-		_ = try(called) // a recall without an event id is a new message
-		called.Event = "2"
-		_ = try(called)
-		_ = try(called) // the same recall replayed
-		if got := count() - before; got != 3 {
-			t.Errorf("called enqueued 4 times (2 without event, 2 with one) made %d rows, want 3", got)
-		}
-	})
-}
-
-func TestNearAhead(t *testing.T) {
-	pool := db(t)
-	ctx := context.Background()
-	if n, err := notify.NearAhead(ctx, pool, "sobo", "UMUM"); err != nil || n != notify.DefaultNearAhead {
-		t.Errorf("NearAhead default = %d, %v; want %d", n, err, notify.DefaultNearAhead)
-	}
-	if err := notify.SetNearAhead(ctx, pool, "sobo", "UMUM", 5); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := notify.NearAhead(ctx, pool, "sobo", "UMUM"); err != nil || n != 5 {
-		t.Errorf("NearAhead = %d, %v; want 5", n, err)
-	}
-	if err := notify.SetNearAhead(ctx, pool, "sobo", "UMUM", 0); !errors.Is(err, fault.ErrInvalid) {
-		t.Errorf("SetNearAhead(0) = %v, want fault.ErrInvalid", err)
-	}
-}
-
-func TestTemplates(t *testing.T) {
-	pool := db(t)
-	ctx := context.Background()
-	tpl := notify.NewTemplates(pool)
-	data := notify.TemplateData{Code: "C-007", UnitName: "Poli Gigi", Ahead: 3, Link: "https://x/t/1"}
-
-	t.Run("defaults for every kind", func(t *testing.T) {
-		for _, k := range notify.Kinds {
-			text, enabled, err := tpl.Render(ctx, "sobo", k, data)
-			if err != nil || !enabled || !strings.Contains(text, "C-007") {
-				t.Errorf("Render(%s) = %q, %v, %v", k, text, enabled, err)
-			}
-		}
-		text, _, _ := tpl.Render(ctx, "sobo", notify.KindNear, data)
-		if want := "Antrian C-007 di Poli Gigi: tinggal 3 orang lagi sebelum giliran Anda. Mohon bersiap di ruang tunggu. https://x/t/1"; text != want {
-			t.Errorf("near = %q, want %q", text, want)
-		}
-	})
-	t.Run("override and switch off per facility", func(t *testing.T) {
-		if err := notify.SetTemplate(ctx, pool, "sobo", notify.KindCalled, "{{.Code}} ke {{.Counter}}", true); err != nil {
-			t.Fatal(err)
-		}
-		if err := notify.SetTemplate(ctx, pool, "sobo", notify.KindNear, "", false); err != nil {
-			t.Fatal(err)
-		}
-		d := data
-		d.Counter = "Ruang 3"
-		if text, enabled, err := tpl.Render(ctx, "sobo", notify.KindCalled, d); text != "C-007 ke Ruang 3" || !enabled || err != nil {
-			t.Errorf("overridden called = %q, %v, %v", text, enabled, err)
-		}
-		if text, enabled, err := tpl.Render(ctx, "sobo", notify.KindNear, d); text != "" || enabled || err != nil {
-			t.Errorf("disabled near = %q, %v, %v; want off", text, enabled, err)
-		}
-		if _, enabled, _ := tpl.Render(ctx, "other", notify.KindNear, d); !enabled {
-			t.Error("another facility's near was switched off too")
-		}
-	})
-	t.Run("broken templates are refused", func(t *testing.T) {
-		for _, body := range []string{"{{.Code", "{{.Nomor}}"} {
-			if err := notify.SetTemplate(ctx, pool, "sobo", notify.KindBooked, body, true); !errors.Is(err, fault.ErrInvalid) {
-				t.Errorf("SetTemplate(%q) = %v, want fault.ErrInvalid", body, err)
-			}
-		}
-		if _, _, err := tpl.Render(ctx, "sobo", "reminder", data); !errors.Is(err, fault.ErrInvalid) {
-			t.Errorf("Render(unknown kind) = %v, want fault.ErrInvalid", err)
-		}
-	})
 }
