@@ -113,6 +113,11 @@ type tokenRequest struct {
 	Role string `json:"role"`
 }
 
+// errBeyondReach refuses an account or API token that would reach further
+// than the admin making it (account.User.CanGrant).
+var errBeyondReach = &fault.Error{Kind: fault.ErrForbidden, Field: "role",
+	Message: "Peran ini menjangkau lebih luas daripada hak Anda: akun atau token tidak boleh melebihi pembuatnya."}
+
 // createToken makes an API token for a kiosk, TV screen or integration.
 // The secret is in this answer only; the database keeps its hash.
 func (s *Server) createToken(c echo.Context) error {
@@ -129,6 +134,9 @@ func (s *Server) createToken(c echo.Context) error {
 		return fault.Invalid("role", "Peran token harus staff, kader atau dinkes.")
 	}
 	u, _ := currentUser(c)
+	if !u.CanGrant(role, c.Param("facility")) {
+		return errBeyondReach
+	}
 	secret := "atk_" + account.NewSecret()
 	t, err := s.db.CreateAPIToken(c.Request().Context(), c.Param("facility"), req.Name, role, account.HashSecret(secret), u.Username, s.now())
 	if err != nil {
