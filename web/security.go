@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/fault"
@@ -26,6 +27,21 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 		opts = append(opts, echo.TrustIPRange(n))
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// storableParams answers 404 for a request whose path parameters no text
+// column can hold (a NUL byte, bytes that are not UTF-8): such a code, id
+// or name is none of the service's, and is never sent to PostgreSQL, which
+// would refuse it (SQLSTATE 22021) in the lookup and again in the audit log.
+func storableParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for _, v := range c.ParamValues() {
+			if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+				return echo.ErrNotFound // as an unrouted address, in the API's shape or Mobile JKN's
+			}
+		}
+		return next(c)
+	}
 }
 
 // bookingLimits applies the booking rate limits of the contract: per client

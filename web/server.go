@@ -129,9 +129,9 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 
 // routes mounts the route table (web/routes.go) behind the middlewares
 // every request passes: metrics, the body limit, security headers, the
-// access check and the audit trail.
+// check of the path parameters, the access check and the audit trail.
 func (s *Server) routes(table []route) error {
-	s.echo.Use(s.observe, s.limitBody, s.securityHeaders, s.access, s.auditTrail)
+	s.echo.Use(s.observe, s.limitBody, s.securityHeaders, storableParams, s.access, s.auditTrail)
 	if err := s.mount(table); err != nil {
 		return err
 	}
