@@ -61,6 +61,7 @@ func (s *Server) login(c echo.Context) error {
 		return fault.Invalid("username", "Isi nama pengguna dan kata sandi.")
 	}
 	ctx := c.Request().Context()
+	noStore(c) // the answer carries the CSRF token
 	throttle, err := s.throttleLogin(c, req.Username)
 	if err != nil {
 		return err

@@ -29,6 +29,15 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
+// noStore keeps an answer out of every cache, the browser's included: it
+// carries personal data or a credential. It holds over any Cache-Control
+// the handler sets.
+func noStore(c echo.Context) {
+	res := c.Response()
+	res.Header().Set("Cache-Control", "no-store")
+	res.Before(func() { res.Header().Set("Cache-Control", "no-store") })
+}
+
 // storableParams answers 404 for a request whose path parameters no text
 // column can hold (a NUL byte, bytes that are not UTF-8): such a code, id
 // or name is none of the service's, and is never sent to PostgreSQL, which
