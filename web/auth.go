@@ -234,12 +234,9 @@ func (s *Server) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, body)
 }
 
-func (s *Server) secure(c echo.Context) bool {
-	if s.cfg.SecureCookies || c.Request().TLS != nil {
-		return true
-	}
-	return s.cfg.TrustProxyHeader != "" && strings.EqualFold(c.Request().Header.Get(s.cfg.TrustProxyHeader), "https")
-}
+// secure reports whether cookies are marked Secure: always with
+// SecureCookies, else when the request came over https.
+func (s *Server) secure(c echo.Context) bool { return s.cfg.SecureCookies || s.https(c) }
 
 const csrfKey = "antrian.csrf"
 

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/tls"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -50,6 +52,53 @@ func TestNoStore(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.rec.Header().Get("Cache-Control"); got != tc.want {
 				t.Errorf("status %d, Cache-Control %q, want %q", tc.rec.Code, got, tc.want)
+			}
+		})
+	}
+}
+
+// Strict-Transport-Security is sent on https only: over TLS, or when the
+// trusted proxy says the request came over https.
+func TestHSTS(t *testing.T) {
+	const hsts = "max-age=31536000"
+	_, proxyNet, err := net.ParseCIDR("192.0.2.0/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := []*net.IPNet{proxyNet}
+	for _, tc := range []struct {
+		name   string
+		cfg    Config
+		remote string
+		header string
+		tls    bool
+		want   string
+	}{
+		{"plain http", Config{}, "198.51.100.7", "", false, ""},
+		{"TLS", Config{}, "198.51.100.7", "", true, hsts},
+		{"proxy says https", Config{TrustProxyHeader: "X-Forwarded-Proto"}, "192.0.2.1", "https", false, hsts},
+		{"proxy says http", Config{TrustProxyHeader: "X-Forwarded-Proto"}, "192.0.2.1", "http", false, ""},
+		{"header without a trusted proxy header configured", Config{}, "192.0.2.1", "https", false, ""},
+		{"trusted proxy says https", Config{TrustProxyHeader: "X-Forwarded-Proto", TrustedProxies: proxy}, "192.0.2.1", "https", false, hsts},
+		{"untrusted address says https", Config{TrustProxyHeader: "X-Forwarded-Proto", TrustedProxies: proxy}, "198.51.100.7", "https", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := New(tc.cfg, Deps{Log: discard()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+			req.RemoteAddr = tc.remote + ":40000"
+			if tc.header != "" {
+				req.Header.Set("X-Forwarded-Proto", tc.header)
+			}
+			if tc.tls {
+				req.TLS = &tls.ConnectionState{}
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if got := rec.Header().Get("Strict-Transport-Security"); got != tc.want {
+				t.Errorf("Strict-Transport-Security %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -29,6 +29,34 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
+// https reports whether the request came over https: over TLS to this
+// server, or, as the reverse proxy says in TrustProxyHeader, to the proxy.
+// The header is believed only from a trusted proxy (TrustedProxies; any
+// sender when none are listed, as the header is set only behind a proxy).
+func (s *Server) https(c echo.Context) bool {
+	r := c.Request()
+	if r.TLS != nil {
+		return true
+	}
+	if s.cfg.TrustProxyHeader == "" || !strings.EqualFold(r.Header.Get(s.cfg.TrustProxyHeader), "https") {
+		return false
+	}
+	if len(s.cfg.TrustedProxies) == 0 {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	for _, n := range s.cfg.TrustedProxies {
+		if ip != nil && n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
 // noStore keeps an answer out of every cache, the browser's included: it
 // carries personal data or a credential. It holds over any Cache-Control
 // the handler sets.
