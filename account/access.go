@@ -1,5 +1,7 @@
 package account
 
+import "slices"
+
 // Perm is something a caller may be allowed to do. Every route of the
 // service is given exactly one Perm (web's access table); Can decides it
 // for a user. This file is the whole permission matrix.
@@ -85,4 +87,40 @@ func (u User) Can(p Perm, facility, unit string) bool {
 		return false
 	}
 	return true
+}
+
+// CanGrant reports whether u may give an account or API token the role r
+// at facility ("" = the whole district): only an admin of that facility
+// may, and only what reaches no further than u itself. Everything the
+// grant could do, on any facility and unit, u may do there too, by the
+// matrix above; so a facility admin cannot make a dinkes token (which
+// reads the whole district), nor any account of another facility.
+func (u User) CanGrant(r Role, facility string) bool {
+	if _, known := matrix[r]; !known || !u.Can(PermAdmin, facility, "") {
+		return false
+	}
+	grant := User{Role: r, Facility: facility}
+	// Can tells facilities apart only as the account's own, the one
+	// acted on, or any other; and units as assigned or not.
+	elsewhere := outside(facility, u.Facility)
+	units := append([]string{"", outside(u.Units...)}, u.Units...)
+	for p := range matrix[r] {
+		for _, f := range []string{facility, u.Facility, elsewhere} {
+			for _, unit := range units {
+				if grant.Can(p, f, unit) && !u.Can(p, f, unit) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// outside returns a name that is none of names.
+func outside(names ...string) string {
+	n := "~"
+	for slices.Contains(names, n) {
+		n += "~"
+	}
+	return n
 }

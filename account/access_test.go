@@ -145,3 +145,72 @@ func TestMatrix(t *testing.T) {
 		t.Errorf("got %d roles, want %d", len(got), len(roles))
 	}
 }
+
+// An admin gives accounts and API tokens only within its own reach: the
+// account or token may do nothing, anywhere, that its giver may not.
+func TestCanGrant(t *testing.T) {
+	admin := account.User{Username: "a", Role: account.Admin, Facility: "sobo"}
+	district := account.User{Username: "k", Role: account.Admin}
+	for _, tc := range []struct {
+		name     string
+		giver    account.User
+		role     account.Role
+		facility string
+		want     bool
+	}{
+		{"facility admin: staff of its facility", admin, account.Staff, "sobo", true},
+		{"facility admin: kader of its facility", admin, account.Kader, "sobo", true},
+		{"facility admin: admin of its facility", admin, account.Admin, "sobo", true},
+		{"facility admin: dinkes, who reads every facility", admin, account.Dinkes, "sobo", false},
+		{"facility admin: staff of another facility", admin, account.Staff, "kabat", false},
+		{"facility admin: a district admin", admin, account.Admin, "", false},
+		{"facility admin: an unknown role", admin, "root", "sobo", false},
+		{"district admin: dinkes", district, account.Dinkes, "sobo", true},
+		{"district admin: staff of any facility", district, account.Staff, "kabat", true},
+		{"district admin: another district admin", district, account.Admin, "", true},
+		{"disabled admin", account.User{Role: account.Admin, Facility: "sobo", Disabled: true}, account.Kader, "sobo", false},
+		{"staff: staff like itself", account.User{Role: account.Staff, Facility: "sobo"}, account.Staff, "sobo", false},
+		{"dinkes: dinkes like itself", account.User{Role: account.Dinkes}, account.Dinkes, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.giver.CanGrant(tc.role, tc.facility); got != tc.want {
+				t.Errorf("%s (%q) granting %s at %q: got %v, want %v", tc.giver.Role, tc.giver.Facility, tc.role, tc.facility, got, tc.want)
+			}
+		})
+	}
+}
+
+// Whatever CanGrant allows stays within the giver's reach, by the matrix:
+// every permission of the grant, on its facility, another, and for any
+// unit, is one the giver holds there too.
+func TestCanGrantWithinReach(t *testing.T) {
+	facilities := []string{"sobo", "kabat", ""}
+	granted := 0
+	for _, gr := range roles {
+		for _, gf := range facilities {
+			giver := account.User{Username: "g", Role: gr, Facility: gf}
+			for _, r := range roles {
+				for _, f := range facilities {
+					if !giver.CanGrant(r, f) {
+						continue
+					}
+					granted++
+					grant := account.User{Username: "t", Role: r, Facility: f}
+					for _, p := range perms {
+						for _, at := range facilities {
+							for _, unit := range []string{"", "UMUM"} {
+								if grant.Can(p, at, unit) && !giver.Can(p, at, unit) {
+									t.Errorf("%s of %q granted %s of %q, which may %s at %q (unit %q) where its giver may not",
+										gr, gf, r, f, p, at, unit)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if granted == 0 {
+		t.Fatal("CanGrant allowed nothing at all")
+	}
+}

@@ -338,6 +338,11 @@ type DisplayRequest struct {
 	Since    int64
 	HasSince bool
 	Name     string // optional stable name of the screen, for the display list
+	// Verified is set for a screen opened by someone the facility trusts
+	// (a signed-in browser of its staff, an admin's API token); the list
+	// shows others as unverified, and they never take a verified one's
+	// place (see the registry).
+	Verified bool
 }
 
 // ServeDisplay upgrades r to a display socket and serves it until either

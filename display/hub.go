@@ -73,7 +73,12 @@ type Options struct {
 	MaxReplay  int           // the most events replayed to a reconnecting client or refilled at once (1000)
 	Recent     int           // recent calls in a snapshot (10)
 	Keep       time.Duration // how long a disconnected display stays listed (24h)
-	SeenFlush  time.Duration // how often displays' last-seen times are written to Redis (1s; at most PongWait/4)
+	// MaxDisplays and MaxUnverified bound the verified and the unverified
+	// screens listed per facility (100 and 20); past them, the least
+	// recently seen of the same kind leaves the list.
+	MaxDisplays   int
+	MaxUnverified int
+	SeenFlush     time.Duration // how often displays' last-seen times are written to Redis (1s; at most PongWait/4)
 	// Origins are the browser origins (scheme://host[:port]) allowed besides
 	// the server's own. Clients that send no Origin (TV apps, kiosks,
 	// native code) are always allowed: the sockets carry no cookie
@@ -116,6 +121,12 @@ func (o *Options) defaults() {
 	}
 	if o.Recent <= 0 {
 		o.Recent = 10
+	}
+	if o.MaxDisplays <= 0 {
+		o.MaxDisplays = defaultMaxDisplays
+	}
+	if o.MaxUnverified <= 0 {
+		o.MaxUnverified = defaultMaxUnverified
 	}
 	if o.Now == nil {
 		o.Now = time.Now

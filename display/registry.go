@@ -28,7 +28,18 @@ type Display struct {
 	LastSeen       time.Time  `json:"last_seen"`
 	DisconnectedAt *time.Time `json:"disconnected_at"`
 	Online         bool       `json:"online"`
+	// Verified is set for a screen opened by a signed-in browser of the
+	// facility's staff or with an admin's API token
+	// (DisplayRequest.Verified); anyone may open an unverified one.
+	Verified bool `json:"verified"`
 }
+
+// The caps of a facility's display list (Options.MaxDisplays and
+// MaxUnverified).
+const (
+	defaultMaxDisplays   = 100
+	defaultMaxUnverified = 20
+)
 
 // displayEntry is what Redis keeps for one screen.
 type displayEntry struct {
@@ -39,10 +50,35 @@ type displayEntry struct {
 
 // The registry keeps, under one hash tag per facility:
 //
-//	<prefix>displays:{<facility>}       ZSET display id -> last seen (Unix ms)
-//	<prefix>display:{<facility>}:<id>   the display as JSON, expiring after Keep
-func (h *Hub) displayKeys(facility, id string) (string, string) {
-	return h.opt.Prefix + "displays:{" + facility + "}", h.opt.Prefix + "display:{" + facility + "}:" + id
+//	<prefix>displays:{<facility>}             ZSET member -> last seen (Unix ms): the list
+//	<prefix>displays:{<facility>}:verified    ZSET the same, of the verified screens only
+//	<prefix>displays:{<facility>}:unverified  ZSET the same, of the others only
+//	<prefix>display:{<facility>}:<member>     the display as JSON, expiring after Keep
+//
+// A screen's member is its id, with "v/" before it when it is verified, so
+// that an unverified screen using a verified one's name gets an entry of
+// its own ("/" is in no screen name, nor in a random id). Each kind is
+// capped on its own: unverified screens, however many, never push a
+// verified one off the list.
+func (h *Hub) displayKeys(facility, member string) (set, key string) {
+	return h.opt.Prefix + "displays:{" + facility + "}", h.opt.Prefix + "display:{" + facility + "}:" + member
+}
+
+// kindSet is the key of the list of one kind of a facility's screens.
+func (h *Hub) kindSet(facility string, verified bool) string {
+	set, _ := h.displayKeys(facility, "")
+	if verified {
+		return set + ":verified"
+	}
+	return set + ":unverified"
+}
+
+// member is d's name in the registry.
+func (d *displayEntry) member() string {
+	if d.Verified {
+		return "v/" + d.ID
+	}
+	return d.ID
 }
 
 func newConnID() string {
@@ -55,14 +91,14 @@ func newConnID() string {
 func (h *Hub) connected(req DisplayRequest) *displayEntry {
 	now := h.opt.Now()
 	d := &displayEntry{Display: Display{ID: req.Name, Name: req.Name, Facility: req.Facility, Units: req.Units,
-		Instance: h.instance, ConnectedAt: now, LastSeen: now}, ConnID: newConnID()}
+		Instance: h.instance, ConnectedAt: now, LastSeen: now, Verified: req.Verified}, ConnID: newConnID()}
 	if d.ID == "" {
 		d.ID = d.ConnID
 	}
 	if d.Units == nil {
 		d.Units = []string{}
 	}
-	h.saveDisplay(d)
+	h.saveDisplay(d, "")
 	return d
 }
 
@@ -91,18 +127,48 @@ func (h *Hub) runSeenFlusher(ctx context.Context) {
 	}
 }
 
-// seenScript stores a display's entry (KEYS: the set and the entry; ARGV:
-// the entry as JSON, Keep in ms, last seen in Unix ms, id, connection id)
-// unless a newer connection with the same screen name has taken the entry
-// meanwhile.
-const seenScript = `
-local cur = redis.call('GET', KEYS[2])
-if cur and not string.find(cur, '"conn":"' .. ARGV[5] .. '"', 1, true) then return 0 end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+// saveScript stores a display's entry and lists it, then takes off the
+// list the least recently seen screens of its kind beyond the cap, and
+// their entries. KEYS: the list, the kind's list, the entry; ARGV: the
+// entry as JSON, Keep in ms, last seen in Unix ms, the member, a
+// connection id, the cap, the prefix of the entries' keys. With a
+// connection id it stores nothing when a newer connection under the same
+// member has taken the entry meanwhile. (The entries it deletes share the
+// declared keys' hash tag, so they are on the same Redis node.)
+const saveScript = `
+if ARGV[5] ~= '' then
+	local cur = redis.call('GET', KEYS[3])
+	if cur and not string.find(cur, '"conn":"' .. ARGV[5] .. '"', 1, true) then return 0 end
+end
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+for i = 1, 2 do
+	redis.call('ZADD', KEYS[i], ARGV[3], ARGV[4])
+	redis.call('PEXPIRE', KEYS[i], ARGV[2])
+end
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[6])
+if over > 0 then
+	for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, over - 1)) do
+		redis.call('ZREM', KEYS[1], m)
+		redis.call('ZREM', KEYS[2], m)
+		redis.call('DEL', ARGV[7] .. m)
+	end
+end
 return 1
 `
+
+// queueSave adds to p the script that stores d in the registry; with
+// conn, only while d's entry is still that connection's.
+func (h *Hub) queueSave(ctx context.Context, p redis.Pipeliner, d *displayEntry, conn string) {
+	set, key := h.displayKeys(d.Facility, d.member())
+	_, prefix := h.displayKeys(d.Facility, "")
+	limit := h.opt.MaxUnverified
+	if d.Verified {
+		limit = h.opt.MaxDisplays
+	}
+	raw, _ := json.Marshal(d)
+	p.Eval(ctx, saveScript, []string{set, h.kindSet(d.Facility, d.Verified), key},
+		raw, h.opt.Keep.Milliseconds(), d.LastSeen.UnixMilli(), d.member(), conn, limit, prefix)
+}
 
 func (h *Hub) flushSeen() {
 	h.seenMu.Lock()
@@ -124,9 +190,7 @@ func (h *Hub) flushSeen() {
 				continue
 			}
 			d.LastSeen = at
-			set, key := h.displayKeys(d.Facility, d.ID)
-			raw, _ := json.Marshal(d)
-			p.Eval(ctx, seenScript, []string{set, key}, raw, h.opt.Keep.Milliseconds(), d.LastSeen.UnixMilli(), d.ID, d.ConnID)
+			h.queueSave(ctx, p, d, d.ConnID)
 		}
 		return nil
 	})
@@ -156,7 +220,7 @@ func (h *Hub) disconnected(d *displayEntry) {
 	h.seenMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, key := h.displayKeys(d.Facility, d.ID)
+	_, key := h.displayKeys(d.Facility, d.member())
 	raw, err := h.rdb.Get(ctx, key).Bytes()
 	if err != nil {
 		return
@@ -167,14 +231,15 @@ func (h *Hub) disconnected(d *displayEntry) {
 	}
 	now := h.opt.Now()
 	cur.DisconnectedAt = &now
-	h.saveDisplay(&cur)
+	h.saveDisplay(&cur, cur.ConnID)
 }
 
-func (h *Hub) saveDisplay(d *displayEntry) {
+// saveDisplay stores d (with conn: as queueSave).
+func (h *Hub) saveDisplay(d *displayEntry, conn string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, err := h.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		h.queueSave(ctx, p, d)
+	_, err := h.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		h.queueSave(ctx, p, d, conn)
 		return nil
 	})
 	if err != nil {
@@ -188,7 +253,13 @@ func (h *Hub) Displays(ctx context.Context, facility string) ([]Display, error) 
 	set, _ := h.displayKeys(facility, "")
 	now := h.opt.Now()
 	cut := strconv.FormatInt(now.Add(-h.opt.Keep).UnixMilli(), 10)
-	if err := h.rdb.ZRemRangeByScore(ctx, set, "-inf", "("+cut).Err(); err != nil {
+	_, err := h.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, s := range []string{set, h.kindSet(facility, true), h.kindSet(facility, false)} {
+			p.ZRemRangeByScore(ctx, s, "-inf", "("+cut)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list displays: %w: %w", fault.ErrUnavailable, err)
 	}
 	ids, err := h.rdb.ZRevRange(ctx, set, 0, -1).Result()
@@ -200,8 +271,8 @@ func (h *Hub) Displays(ctx context.Context, facility string) ([]Display, error) 
 		return out, nil
 	}
 	keys := make([]string, len(ids))
-	for i, id := range ids {
-		_, keys[i] = h.displayKeys(facility, id)
+	for i, m := range ids {
+		_, keys[i] = h.displayKeys(facility, m)
 	}
 	vals, err := h.rdb.MGet(ctx, keys...).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -221,13 +292,4 @@ func (h *Hub) Displays(ctx context.Context, facility string) ([]Display, error) 
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].LastSeen.After(out[j].LastSeen) })
 	return out, nil
-}
-
-// queueSave adds to p the writes that store d in the registry.
-func (h *Hub) queueSave(ctx context.Context, p redis.Pipeliner, d *displayEntry) {
-	set, key := h.displayKeys(d.Facility, d.ID)
-	raw, _ := json.Marshal(d)
-	p.Set(ctx, key, raw, h.opt.Keep)
-	p.ZAdd(ctx, set, redis.Z{Score: float64(d.LastSeen.UnixMilli()), Member: d.ID})
-	p.PExpire(ctx, set, h.opt.Keep)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/antrian/antrian/account"
@@ -27,6 +28,9 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		open := r.is(account.PermPublic)
 		user, authed, err := s.authenticate(c, open)
+		if authed && strings.HasPrefix(c.Request().URL.Path, "/api/") || r.is(account.PermMachineJKN) {
+			noStore(c) // what a signed-in caller or Mobile JKN gets is about people
+		}
 		if err != nil {
 			return err
 		}

@@ -347,12 +347,17 @@ type createUserRequest struct {
 	Password string `json:"password"`
 }
 
-// roleFor checks a role an admin of facility may hand out: a facility
-// admin cannot create district-wide dinkes accounts.
-func roleFor(field, v string) (account.Role, error) {
+// roleFor checks a role the caller may hand out to an account of
+// facility: accounts made here are the facility's own (district-wide
+// dinkes accounts are made with the command line), and none reaches
+// further than the caller (account.User.CanGrant).
+func roleFor(c echo.Context, field, v, facility string) (account.Role, error) {
 	r, err := account.ParseRole(v)
 	if err != nil || r == account.Dinkes {
 		return "", fault.Invalid(field, "Peran harus admin, staff atau kader.")
+	}
+	if u, _ := currentUser(c); !u.CanGrant(r, facility) {
+		return "", errBeyondReach
 	}
 	return r, nil
 }
@@ -366,7 +371,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if !usernameRe.MatchString(req.Username) {
 		return fault.Invalid("username", "Nama pengguna 3-40 huruf, angka, titik, - atau _.")
 	}
-	role, err := roleFor("role", req.Role)
+	role, err := roleFor(c, "role", req.Role, code)
 	if err != nil {
 		return err
 	}
@@ -395,7 +400,7 @@ func (s *Server) patchUser(c echo.Context) error {
 	}
 	var ch postgres.UserChange
 	if req.Role != nil {
-		r, err := roleFor("role", *req.Role)
+		r, err := roleFor(c, "role", *req.Role, code)
 		if err != nil {
 			return err
 		}

@@ -18,10 +18,26 @@ import (
 
 const sessionCookie = "antrian_session"
 
-// Login throttles: failed logins per account and attempts per address.
+// Login throttles, shared by every instance through Redis. A wrong
+// password counts against its account from the address that sent it: after
+// 5 in 15 minutes that address waits, while the account stays open from
+// everywhere else, so that a stranger cannot keep staff out. It counts
+// against the account from all addresses too: after 50 in an hour a guess
+// spread over many addresses waits as well, except in a browser that
+// signed in to the account before (it holds the proof in loginCookie).
+// Every attempt, right or wrong, counts against its address.
 var (
-	loginPerAccount = ratelimit.Limit{Rate: 5, Period: 15 * time.Minute}
-	loginPerAddress = ratelimit.Limit{Rate: 20, Period: 10 * time.Minute}
+	loginPerAccountAddr = ratelimit.Limit{Rate: 5, Period: 15 * time.Minute}
+	loginPerAccount     = ratelimit.Limit{Rate: 50, Period: time.Hour}
+	loginPerAddress     = ratelimit.Limit{Rate: 20, Period: 10 * time.Minute}
+)
+
+// loginCookie keeps, for the login route only, the proofs
+// (account.LoginProof) of the accounts this browser signed in to lately.
+const (
+	loginCookie       = "antrian_login"
+	loginCookieProofs = 8
+	loginCookieAge    = 90 * 24 * time.Hour
 )
 
 type loginRequest struct {
@@ -45,23 +61,21 @@ func (s *Server) login(c echo.Context) error {
 		return fault.Invalid("username", "Isi nama pengguna dan kata sandi.")
 	}
 	ctx := c.Request().Context()
-	if err := s.limit(c, "login-addr:"+c.RealIP(), loginPerAddress, false); err != nil {
-		return err
-	}
-	accountKey := "login-user:" + strings.ToLower(req.Username)
-	if err := s.limit(c, accountKey, loginPerAccount, true); err != nil {
+	noStore(c) // the answer carries the CSRF token
+	throttle, err := s.throttleLogin(c, req.Username)
+	if err != nil {
 		return err
 	}
 	u, hash, err := s.db.UserByName(ctx, req.Username)
 	switch {
 	case errors.Is(err, fault.ErrNotFound):
 		account.CheckDummy(req.Password)
-		s.limit(c, accountKey, loginPerAccount, false)
+		throttle.failed()
 		return errBadLogin
 	case err != nil:
 		return err
 	case u.Disabled || !account.CheckPassword(hash, req.Password):
-		s.limit(c, accountKey, loginPerAccount, false)
+		throttle.failed()
 		return errBadLogin
 	}
 	// A new session id at every login: a session planted before login is
@@ -75,11 +89,89 @@ func (s *Server) login(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.secure(c), MaxAge: int(s.cfg.SessionAbsolute.Seconds())})
+	s.rememberLogin(c, req.Username)
 	s.audit(c, u, "login", u.Facility, "", http.StatusOK)
 	return c.JSON(http.StatusOK, map[string]any{"user": userJSON{u.Username, string(u.Role), u.Facility, nil}, "csrf_token": csrf})
 }
 
 var errBadLogin = fault.New(fault.ErrUnauthenticated, "", "Nama pengguna atau kata sandi salah.")
+
+// loginThrottle is one login attempt's place in the login throttles.
+type loginThrottle struct {
+	s              *Server
+	c              echo.Context
+	account, pair  string // the account's key, and the account's from this address
+	signedInBefore bool
+}
+
+// throttleLogin counts a login attempt against its address and answers
+// 429 when the address, the account from this address, or (for a browser
+// that never signed in to it) the account as a whole is over its limit.
+func (s *Server) throttleLogin(c echo.Context, username string) (loginThrottle, error) {
+	name := strings.ToLower(username)
+	t := loginThrottle{s: s, c: c, account: "login-account:" + name, pair: "login-account-addr:" + name + "|" + c.RealIP(),
+		signedInBefore: s.signedInBefore(c, name)}
+	if err := s.limit(c, "login-addr:"+c.RealIP(), loginPerAddress, false); err != nil {
+		return t, err
+	}
+	if err := s.limit(c, t.pair, loginPerAccountAddr, true); err != nil {
+		return t, err
+	}
+	if !t.signedInBefore {
+		if err := s.limit(c, t.account, loginPerAccount, true); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+// failed counts a wrong password (or an unknown account).
+func (t loginThrottle) failed() {
+	t.s.limit(t.c, t.pair, loginPerAccountAddr, false)
+	t.s.limit(t.c, t.account, loginPerAccount, false)
+}
+
+// loginProofs returns the proofs in the request's login cookie.
+func loginProofs(c echo.Context) []string {
+	ck, err := c.Cookie(loginCookie)
+	if err != nil || ck.Value == "" {
+		return nil
+	}
+	ps := strings.Split(ck.Value, ".")
+	return ps[:min(len(ps), loginCookieProofs)]
+}
+
+// signedInBefore reports whether the browser holds the proof of an earlier
+// sign-in to the account name (lower case).
+func (s *Server) signedInBefore(c echo.Context, name string) bool {
+	if len(s.queue.Secret) == 0 {
+		return false
+	}
+	want := account.LoginProof(s.queue.Secret, name)
+	for _, p := range loginProofs(c) {
+		if subtle.ConstantTimeCompare([]byte(p), []byte(want)) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// rememberLogin gives the browser the proof of its sign-in to username,
+// newest first among the few it keeps.
+func (s *Server) rememberLogin(c echo.Context, username string) {
+	if len(s.queue.Secret) == 0 {
+		return
+	}
+	proof := account.LoginProof(s.queue.Secret, strings.ToLower(username))
+	proofs := []string{proof}
+	for _, p := range loginProofs(c) {
+		if p != proof && len(proofs) < loginCookieProofs {
+			proofs = append(proofs, p)
+		}
+	}
+	c.SetCookie(&http.Cookie{Name: loginCookie, Value: strings.Join(proofs, "."), Path: "/api/v1/auth/login", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.secure(c), MaxAge: int(loginCookieAge.Seconds())})
+}
 
 // limit counts an event against lim (or only looks, with peek) and answers
 // 429 rate_limited with Retry-After when it is over. When Redis is down the
@@ -142,12 +234,9 @@ func (s *Server) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, body)
 }
 
-func (s *Server) secure(c echo.Context) bool {
-	if s.cfg.SecureCookies || c.Request().TLS != nil {
-		return true
-	}
-	return s.cfg.TrustProxyHeader != "" && strings.EqualFold(c.Request().Header.Get(s.cfg.TrustProxyHeader), "https")
-}
+// secure reports whether cookies are marked Secure: always with
+// SecureCookies, else when the request came over https.
+func (s *Server) secure(c echo.Context) bool { return s.cfg.SecureCookies || s.https(c) }
 
 const csrfKey = "antrian.csrf"
 

@@ -135,6 +135,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	"con.issued":        {"Nomor {code} · {unit}", "Number {code} · {unit}"},
 	"con.screens":       {"Layar TV tersambung: {n}", "TV screens online: {n}"},
 	"con.screen.off":    {"{name} terputus", "{name} offline"},
+	"con.screen.anon":   {"{name} (belum terverifikasi)", "{name} (unverified)"},
 
 	"con.m.title":                         {"Pengukuran anak (BTS)", "Child measurement (BTS)"},
 	"con.m.q":                             {"Cari anak terdaftar (nama atau NIK)", "Find a registered child (name or NIK)"},

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/fault"
@@ -26,6 +27,58 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 		opts = append(opts, echo.TrustIPRange(n))
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// https reports whether the request came over https: over TLS to this
+// server, or, as the reverse proxy says in TrustProxyHeader, to the proxy.
+// The header is believed only from a trusted proxy (TrustedProxies; any
+// sender when none are listed, as the header is set only behind a proxy).
+func (s *Server) https(c echo.Context) bool {
+	r := c.Request()
+	if r.TLS != nil {
+		return true
+	}
+	if s.cfg.TrustProxyHeader == "" || !strings.EqualFold(r.Header.Get(s.cfg.TrustProxyHeader), "https") {
+		return false
+	}
+	if len(s.cfg.TrustedProxies) == 0 {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	for _, n := range s.cfg.TrustedProxies {
+		if ip != nil && n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// noStore keeps an answer out of every cache, the browser's included: it
+// carries personal data or a credential. It holds over any Cache-Control
+// the handler sets.
+func noStore(c echo.Context) {
+	res := c.Response()
+	res.Header().Set("Cache-Control", "no-store")
+	res.Before(func() { res.Header().Set("Cache-Control", "no-store") })
+}
+
+// storableParams answers 404 for a request whose path parameters no text
+// column can hold (a NUL byte, bytes that are not UTF-8): such a code, id
+// or name is none of the service's, and is never sent to PostgreSQL, which
+// would refuse it (SQLSTATE 22021) in the lookup and again in the audit log.
+func storableParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for _, v := range c.ParamValues() {
+			if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+				return echo.ErrNotFound // as an unrouted address, in the API's shape or Mobile JKN's
+			}
+		}
+		return next(c)
+	}
 }
 
 // bookingLimits applies the booking rate limits of the contract: per client
@@ -113,6 +166,11 @@ type tokenRequest struct {
 	Role string `json:"role"`
 }
 
+// errBeyondReach refuses an account or API token that would reach further
+// than the admin making it (account.User.CanGrant).
+var errBeyondReach = &fault.Error{Kind: fault.ErrForbidden, Field: "role",
+	Message: "Peran ini menjangkau lebih luas daripada hak Anda: akun atau token tidak boleh melebihi pembuatnya."}
+
 // createToken makes an API token for a kiosk, TV screen or integration.
 // The secret is in this answer only; the database keeps its hash.
 func (s *Server) createToken(c echo.Context) error {
@@ -129,6 +187,9 @@ func (s *Server) createToken(c echo.Context) error {
 		return fault.Invalid("role", "Peran token harus staff, kader atau dinkes.")
 	}
 	u, _ := currentUser(c)
+	if !u.CanGrant(role, c.Param("facility")) {
+		return errBeyondReach
+	}
 	secret := "atk_" + account.NewSecret()
 	t, err := s.db.CreateAPIToken(c.Request().Context(), c.Param("facility"), req.Name, role, account.HashSecret(secret), u.Username, s.now())
 	if err != nil {

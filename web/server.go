@@ -129,9 +129,9 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 
 // routes mounts the route table (web/routes.go) behind the middlewares
 // every request passes: metrics, the body limit, security headers, the
-// access check and the audit trail.
+// check of the path parameters, the access check and the audit trail.
 func (s *Server) routes(table []route) error {
-	s.echo.Use(s.observe, s.limitBody, s.securityHeaders, s.access, s.auditTrail)
+	s.echo.Use(s.observe, s.limitBody, s.securityHeaders, storableParams, s.access, s.auditTrail)
 	if err := s.mount(table); err != nil {
 		return err
 	}
@@ -182,6 +182,11 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		h.Set("X-Frame-Options", "DENY")
+		if s.https(c) {
+			// Browsers heed it only over https, and it would lock out a
+			// service reached over plain http.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		return next(c)
 	}
 }

@@ -123,6 +123,7 @@ type createTicketRequest struct {
 }
 
 func (s *Server) createTicket(c echo.Context) error {
+	noStore(c) // the ticket: the patient's name, phone and place
 	var req createTicketRequest
 	if err := decode(c, &req); err != nil {
 		return err
@@ -157,6 +158,7 @@ func (s *Server) createTicket(c echo.Context) error {
 }
 
 func (s *Server) getTicket(c echo.Context) error {
+	noStore(c) // the ticket: the patient's name, phone and place
 	id := c.Param("id")
 	if !s.queue.CheckToken(id, c.Request().Header.Get("X-Ticket-Token")) {
 		return errNotFound
@@ -169,6 +171,7 @@ func (s *Server) getTicket(c echo.Context) error {
 }
 
 func (s *Server) cancelTicket(c echo.Context) error {
+	noStore(c) // the ticket: the patient's name, phone and place
 	t, err := s.queue.CancelByPatient(c.Request().Context(), c.Param("id"), c.Request().Header.Get("X-Ticket-Token"))
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/display"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
@@ -34,6 +35,12 @@ func (s *Server) wsDisplay(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The socket is open to anyone (TVs use it without signing in), but
+	// the staff's list of screens shows as verified only those opened by
+	// someone who runs this facility's queue: a staff browser signed in,
+	// or an API token an admin made for the screen.
+	u, ok := currentUser(c)
+	req.Verified = ok && u.Can(account.PermQueueRun, req.Facility, "")
 	return s.hub.ServeDisplay(c.Response(), c.Request(), req)
 }
 

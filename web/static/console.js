@@ -790,9 +790,11 @@ async function screens() {
     const on = tvs.filter((d) => d.online);
     // A screen without a name gets a new id on every connection: only named ones are missed.
     const off = tvs.filter((d) => !d.online && d.name);
+    // Anyone may open a screen: those not opened by staff (signed in, or with an API token) are marked.
+    const label = (d) => d.verified ? (d.name || d.id) : t('con.screen.anon', {name: d.name || d.id});
     el.replaceChildren(t('con.screens', {n: on.length}), ' ',
-      ...on.map((d) => (d.name || d.id) + ' '),
-      ...off.map((d) => h('span', {class: 'off'}, t('con.screen.off', {name: d.name || d.id}) + ' ')));
+      ...on.map((d) => d.verified ? label(d) + ' ' : h('span', {class: 'unverified'}, label(d) + ' ')),
+      ...off.map((d) => h('span', {class: 'off'}, t('con.screen.off', {name: label(d)}) + ' ')));
   } catch (err) {
     el.textContent = '';
   }
