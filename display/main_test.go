@@ -510,6 +510,10 @@ func TestEncodeEvent(t *testing.T) {
 			`{"type":"called","seq":8,"kind":"recalled","unit":"UMUM","service_date":"2026-11-27","code":"B-004","counter":"Ruang 2","recall":true,"at":"2026-11-27T09:30:00+07:00","waiting":3,"current":{"code":"B-004","counter":"Ruang 2"}}`},
 		{"booking today", queue.Event{Seq: 9, Unit: "GIGI", ServiceDate: "2026-11-27", Kind: "booked", Code: "C-001", At: at, Waiting: 1},
 			`{"type":"queue","seq":9,"kind":"booked","unit":"GIGI","service_date":"2026-11-27","code":"C-001","at":"2026-11-27T09:30:00+07:00","waiting":1,"current":null}`},
+		{"yesterday's ticket called after midnight", queue.Event{Seq: 11, Unit: "UMUM", ServiceDate: "2026-11-26", Kind: "recalled", Code: "B-457", Counter: "Ruang 1", At: at, Waiting: 2, Current: cur},
+			`{"type":"called","seq":11,"kind":"recalled","unit":"UMUM","service_date":"2026-11-26","code":"B-457","counter":"Ruang 1","recall":true,"at":"2026-11-27T09:30:00+07:00","waiting":2,"current":{"code":"B-004","counter":"Ruang 2"}}`},
+		{"yesterday's ticket finished after midnight", queue.Event{Seq: 12, Unit: "UMUM", ServiceDate: "2026-11-26", Kind: "finished", Code: "B-457", At: at, Waiting: 2},
+			`{"type":"noop","seq":12,"kind":"finished","unit":"UMUM","service_date":"2026-11-26","at":"2026-11-27T09:30:00+07:00"}`},
 		{"booking next week", queue.Event{Seq: 10, Unit: "GIGI", ServiceDate: "2026-12-04", Kind: "booked", Code: "C-001", At: at, Waiting: 1},
 			`{"type":"noop","seq":10,"kind":"booked","unit":"GIGI","service_date":"2026-12-04","at":"2026-11-27T09:30:00+07:00"}`},
 	}

@@ -49,13 +49,17 @@ type eventJSON struct {
 func isCall(e queue.Event) bool { return e.Kind == "called" || e.Kind == "recalled" }
 
 // encodeEvent turns a stored event into the message every display of its
-// facility receives. Only events of the facility's date at the time of the
-// event change what screens show; the others (a booking for next week)
-// still take their seq, as "noop", so that seq never has a gap.
+// facility receives. A call or recall is always announced, whatever the
+// date of its ticket: after midnight a unit still serving yesterday's line
+// calls yesterday's tickets, and service_date tells screens whose they are
+// (waiting and current then describe that date's line, not today's).
+// Other events change what screens show only when they are of the
+// facility's date at the time of the event; the rest (a booking for next
+// week) still take their seq, as "noop", so that seq never has a gap.
 func encodeEvent(e queue.Event, loc *time.Location) []byte {
 	m := eventJSON{Seq: e.Seq, Kind: e.Kind, Unit: e.Unit, ServiceDate: e.ServiceDate, At: e.At}
 	switch {
-	case loc != nil && e.At.In(loc).Format(time.DateOnly) != e.ServiceDate:
+	case !isCall(e) && loc != nil && e.At.In(loc).Format(time.DateOnly) != e.ServiceDate:
 		m.Type = TypeNoop
 		b, _ := json.Marshal(struct {
 			Type        string    `json:"type"`
@@ -85,12 +89,13 @@ type unitJSON struct {
 }
 
 type recentJSON struct {
-	Seq     int64     `json:"seq"`
-	Unit    string    `json:"unit"`
-	Code    string    `json:"code"`
-	Counter string    `json:"counter"`
-	Recall  bool      `json:"recall"`
-	At      time.Time `json:"at"`
+	Seq         int64     `json:"seq"`
+	Unit        string    `json:"unit"`
+	ServiceDate string    `json:"service_date"`
+	Code        string    `json:"code"`
+	Counter     string    `json:"counter"`
+	Recall      bool      `json:"recall"`
+	At          time.Time `json:"at"`
 }
 
 type snapshotJSON struct {
@@ -115,8 +120,8 @@ func encodeSnapshot(b queue.Board, units map[string]bool) []byte {
 	}
 	for _, e := range b.Recent {
 		if units == nil || units[e.Unit] {
-			m.Recent = append(m.Recent, recentJSON{Seq: e.Seq, Unit: e.Unit, Code: e.Code, Counter: e.Counter,
-				Recall: e.Kind == "recalled", At: e.At})
+			m.Recent = append(m.Recent, recentJSON{Seq: e.Seq, Unit: e.Unit, ServiceDate: e.ServiceDate, Code: e.Code,
+				Counter: e.Counter, Recall: e.Kind == "recalled", At: e.At})
 		}
 	}
 	b2, _ := json.Marshal(m)

@@ -1,6 +1,6 @@
 // The waiting-room TV: calls, recent calls, waiting counts, clock, running
 // text and the voice. It heals itself after any network or server hiccup.
-import {t, $, h, api, live} from './common.js';
+import {t, $, h, api, live, dateText} from './common.js';
 import {announcement} from './numbers.js';
 import {Announcer} from './voice.js';
 
@@ -27,12 +27,27 @@ function renderUnits() {
     h('span', {class: 'wait'}, t('tv.waiting', {n: u.waiting || 0})))));
 }
 
+// dayOf is the facility's date (yyyy-mm-dd) at instant at.
+function dayOf(at) {
+  const tz = (facility && facility.timezone) || 'Asia/Jakarta';
+  return new Intl.DateTimeFormat('en-CA', {timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date(at));
+}
+
+// otherDay reports whether call c is of a ticket of another day than the
+// day it was made (yesterday's line still served after midnight): numbers
+// start again every day, so the screen says whose it is.
+function otherDay(c) { return !!(c.service_date && c.at && c.service_date !== dayOf(c.at)); }
+
+function codeOf(c) {
+  return otherDay(c) ? [c.code, h('small', {class: 'day'}, t('tv.otherday', {date: dateText(c.service_date, true)}))] : [c.code];
+}
+
 function renderRecent() {
   const c = recent[0];
-  $('now-code').textContent = c ? c.code : '–';
+  $('now-code').replaceChildren(...(c ? codeOf(c) : ['–']));
   $('now-to').textContent = c ? (c.counter ? t('tv.goto', {counter: c.counter}) : '') : '';
   $('now-unit').textContent = c ? unitName(c.unit) : '';
-  $('recent').replaceChildren(...recent.slice(1, 7).map((r) => h('li', {}, h('span', {}, r.code), h('span', {}, r.counter || unitName(r.unit)))));
+  $('recent').replaceChildren(...recent.slice(1, 7).map((r) => h('li', {}, h('span', {}, ...codeOf(r)), h('span', {}, r.counter || unitName(r.unit)))));
 }
 
 function flash() {
@@ -77,7 +92,8 @@ function onMessage(m) {
   if (m.type === 'called') {
     recent.unshift(m);
     recent = recent.slice(0, 10);
-    const u = units.get(m.unit);
+    // waiting and current describe the line of the ticket's own day.
+    const u = otherDay(m) ? null : units.get(m.unit);
     if (u) {
       u.current = m.current || {code: m.code, counter: m.counter};
       if (typeof m.waiting === 'number') u.waiting = m.waiting;
