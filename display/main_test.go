@@ -142,6 +142,7 @@ func newHarnessOn(t *testing.T, mr *miniredis.Miniredis, st *fakeStore, opt Opti
 		if v := r.URL.Query().Get("units"); v != "" {
 			req.Units = strings.Split(v, ",")
 		}
+		req.Coalesce = r.URL.Query().Get("coalesce") == "1"
 		if err := h.ServeDisplay(w, r, req); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		}
@@ -692,5 +693,99 @@ func TestSnapshotShared(t *testing.T) {
 	}
 	if n := boards(); n != 2 {
 		t.Errorf("board read %d times, want twice (once more after the event)", n)
+	}
+}
+
+// boardMsg is a coalesced board update.
+type boardMsg struct {
+	Type  string `json:"type"`
+	Seq   int64  `json:"seq"`
+	Units []struct {
+		Code    string `json:"code"`
+		Seq     int64  `json:"seq"`
+		Waiting int    `json:"waiting"`
+	} `json:"units"`
+}
+
+func readRaw(t *testing.T, conn *websocket.Conn, d time.Duration) ([]byte, error) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(d))
+	_, raw, err := conn.ReadMessage()
+	return raw, err
+}
+
+// A coalescing screen gets each call at once and a booking rush as one
+// board update a period with each unit's latest state and seq, while a
+// screen of the v1 contract beside it still gets every event in seq order.
+// A call goes ahead of a board update still waiting to be written.
+func TestCoalescedBoard(t *testing.T) {
+	hs := newHarness(t, Options{Coalesce: 300 * time.Millisecond})
+	ctx := context.Background()
+	co := hs.dial("coalesce=1", nil)
+	gigi := hs.dial("coalesce=1&units=GIGI", nil)
+	v1 := hs.dial("", nil)
+	for _, c := range []*websocket.Conn{co, gigi, v1} {
+		if m := read(t, c); m.Type != TypeSnapshot {
+			t.Fatalf("first message %+v, want a snapshot", m)
+		}
+	}
+	start := time.Now()
+	var rush []queue.Event
+	for i := range 50 {
+		rush = append(rush, hs.store.add("booked", "UMUM", fmt.Sprintf("B-%03d", i+1)))
+	}
+	rush = append(rush, hs.store.add("booked", "GIGI", "C-001"))
+	hs.hub.Publish(ctx, rush)
+	call := hs.store.add("called", "UMUM", "B-001")
+	hs.hub.Publish(ctx, []queue.Event{call})
+
+	// The call comes first, and at once.
+	if m := read(t, co); m.Type != TypeCalled || m.Seq != call.Seq || m.Code != "B-001" {
+		t.Fatalf("coalescing screen: first %+v, want the call at seq %d", m, call.Seq)
+	}
+	if d := time.Since(start); d > 250*time.Millisecond {
+		t.Errorf("the call took %v, want it ahead of the coalescing period", d)
+	}
+	// Then one update: GIGI's booking (UMUM's state came with the call).
+	raw, err := readRaw(t, co, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b boardMsg
+	json.Unmarshal(raw, &b)
+	last := rush[len(rush)-1]
+	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" || b.Units[0].Seq != last.Seq || b.Units[0].Waiting != last.Waiting {
+		t.Fatalf("board update %s, want GIGI at seq %d only", raw, last.Seq)
+	}
+	if raw, err := readRaw(t, co, 600*time.Millisecond); err == nil {
+		t.Fatalf("a further message %s, want none until something changes", raw)
+	}
+	// A screen of GIGI only gets GIGI's update and no call of UMUM.
+	raw, err = readRaw(t, gigi, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(raw, &b)
+	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" {
+		t.Fatalf("GIGI's screen: %s, want GIGI's update", raw)
+	}
+	// The v1 screen: every event, in order.
+	for want := int64(1); want <= call.Seq; want++ {
+		if m := read(t, v1); m.Seq != want {
+			t.Fatalf("v1 screen: seq %d, want %d", m.Seq, want)
+		}
+	}
+
+	// With the board update not yet written, a call overtakes it.
+	c := &client{hub: hs.hub, display: true, coalesce: true, last: 0}
+	c.mu.Lock()
+	c.writing = true // no writer: the queue stays as offered
+	c.mu.Unlock()
+	bf := boardFrame([]queue.Event{rush[0]}, nil)
+	cf := &frame{seq: call.Seq + 1, call: true}
+	c.offer(bf)
+	c.offer(cf)
+	if len(c.queue) != 2 || c.queue[0] != cf || c.queue[1] != bf {
+		t.Errorf("queue after a board update and a call: %v, want the call first", c.queue)
 	}
 }

@@ -2,6 +2,8 @@ package display
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/antrian/antrian/queue"
@@ -13,6 +15,7 @@ const (
 	TypeCalled   = "called"   // a call or recall to announce
 	TypeQueue    = "queue"    // a unit's waiting count or current call changed
 	TypeNoop     = "noop"     // an event of another service date: only seq advances
+	TypeUnits    = "units"    // a coalescing display's board update: the units changed since the last
 	TypeTicket   = "ticket"   // one patient's ticket changed
 )
 
@@ -79,6 +82,52 @@ func encodeEvent(e queue.Event, loc *time.Location) []byte {
 	m.Waiting, m.Current = &e.Waiting, callOf(e.Current)
 	b, _ := json.Marshal(m)
 	return b
+}
+
+// boardUnitJSON is one unit's state in a coalesced board update, with the
+// seq of the event that left it so: a screen keeps, per unit, the state of
+// the highest seq it has seen (a call may overtake an update).
+type boardUnitJSON struct {
+	Code    string    `json:"code"`
+	Seq     int64     `json:"seq"`
+	Waiting int       `json:"waiting"`
+	Current *callJSON `json:"current"`
+}
+
+// boardFrame is the coalesced update of the units in changed that a
+// display subscribed to units (nil: all) shows; nil when none of them.
+func boardFrame(changed []queue.Event, units map[string]bool) *frame {
+	m := struct {
+		Type  string          `json:"type"`
+		Seq   int64           `json:"seq"`
+		Units []boardUnitJSON `json:"units"`
+	}{Type: TypeUnits}
+	for _, e := range changed {
+		if units == nil || units[e.Unit] {
+			m.Units = append(m.Units, boardUnitJSON{Code: e.Unit, Seq: e.Seq, Waiting: e.Waiting, Current: callOf(e.Current)})
+			m.Seq = max(m.Seq, e.Seq)
+		}
+	}
+	if len(m.Units) == 0 {
+		return nil
+	}
+	slices.SortFunc(m.Units, func(a, b boardUnitJSON) int { return strings.Compare(a.Code, b.Code) })
+	b, _ := json.Marshal(m)
+	return &frame{seq: m.Seq, board: true, data: b}
+}
+
+// subscriptionKey names a display's set of units, so that displays with the
+// same one share an encoding.
+func subscriptionKey(units map[string]bool) string {
+	if units == nil {
+		return "*"
+	}
+	codes := make([]string, 0, len(units))
+	for u := range units {
+		codes = append(codes, u)
+	}
+	slices.Sort(codes)
+	return strings.Join(codes, ",")
 }
 
 type unitJSON struct {

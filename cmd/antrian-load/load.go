@@ -350,6 +350,7 @@ type screen struct {
 	mu       sync.Mutex
 	arrived  map[string]time.Time // facility/unit/date/code -> first arrival
 	dupes    []string             // calls told twice: what and when
+	coalesce bool                 // calls at once, the rest once a second: seq skips what was folded
 	gaps     []string
 	closed   error
 	events   int64 // event messages (not snapshots) received
@@ -379,10 +380,17 @@ func (s *screen) read() {
 		if ev.Type != "snapshot" {
 			s.events++
 		}
-		if ev.Type != "snapshot" && last >= 0 && ev.Seq != last+1 {
+		switch {
+		case s.coalesce && ev.Type == "units":
+			// Board updates fold events, and a call may overtake one.
+		case s.coalesce && ev.Type != "snapshot" && last >= 0 && ev.Seq <= last:
+			s.gaps = append(s.gaps, fmt.Sprintf("seq %d after %d", ev.Seq, last))
+		case !s.coalesce && ev.Type != "snapshot" && last >= 0 && ev.Seq != last+1:
 			s.gaps = append(s.gaps, fmt.Sprintf("seq %d after %d", ev.Seq, last))
 		}
-		last = ev.Seq
+		if ev.Type != "units" {
+			last = ev.Seq
+		}
 		if ev.Type == "called" {
 			// Numbers restart each day: a code is a call only with its date.
 			k := callKey(s.facility, ev.Unit, ev.ServiceDate, ev.Code)
@@ -477,11 +485,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	screens := make([]*screen, 0, o.Screens)
 	for i := range o.Screens {
 		fac := o.Facilities[i%len(o.Facilities)]
-		c, err := dial(ctx, o.screenURL(), "/ws/display?facility="+url.QueryEscape(fac))
+		q := "/ws/display?facility=" + url.QueryEscape(fac)
+		if o.Coalesce {
+			q += "&coalesce=1"
+		}
+		c, err := dial(ctx, o.screenURL(), q)
 		if err != nil {
 			return r, fmt.Errorf("screen: %w", err)
 		}
-		s := &screen{facility: fac, conn: c, arrived: map[string]time.Time{}}
+		s := &screen{facility: fac, conn: c, arrived: map[string]time.Time{}, coalesce: o.Coalesce}
 		screens = append(screens, s)
 		go s.read()
 	}
