@@ -16,9 +16,11 @@ import (
 // frame is one message queued for clients. An event's frame is shared by
 // every display that gets it, so a frame is never changed once queued.
 type frame struct {
-	seq  int64 // the event's seq, or the snapshot's; 0 for ticket messages
-	snap bool
-	data []byte
+	seq   int64 // the event's seq, or the snapshot's; 0 for ticket messages
+	snap  bool
+	call  bool // a call or recall: goes ahead of board updates for a coalescing display
+	board bool // a coalesced board update: its units carry seqs of their own
+	data  []byte
 }
 
 // client is one WebSocket connection: a display or a patient's ticket.
@@ -35,6 +37,10 @@ type client struct {
 	display bool
 	last    int64           // a display's last seq sent; owned by the writer
 	units   map[string]bool // displays: nil = every unit
+	// coalesce: a display that takes calls at once and the rest of the
+	// board as one coalesced update at most every Options.Coalesce.
+	coalesce bool
+	unitsKey string // subscriptionKey(units), for coalescing displays
 
 	// Ticket sockets; ticket is owned by the facility's run goroutine.
 	ticket *queue.Ticket
@@ -85,6 +91,16 @@ func (c *client) offer(fr *frame) bool {
 		return false
 	}
 	c.queue = append(c.queue, fr)
+	if fr.call && c.coalesce {
+		// Calls first: ahead of any board update still waiting. Those
+		// carry each unit's seq, so the screen keeps the newest state.
+		i := len(c.queue) - 1
+		for i > 0 && c.queue[i-1].board {
+			c.queue[i] = c.queue[i-1]
+			i--
+		}
+		c.queue[i] = fr
+	}
 	start := c.takeWriterLocked()
 	c.mu.Unlock()
 	if start {
@@ -265,13 +281,18 @@ func (h *Hub) pingEvery() time.Duration { return h.opt.PingPeriod - h.pingTick()
 
 // write sends one frame. A display skips any event it already has (seq at
 // or below what it was last sent), which makes joining during live traffic
-// and repeated snapshots harmless.
+// and repeated snapshots harmless. A coalesced board update is sent even
+// when a call went ahead of it: its units carry their own seqs.
 func (c *client) write(fr *frame) error {
 	if c.display {
-		if fr.snap && fr.seq < c.last || !fr.snap && fr.seq <= c.last {
+		switch {
+		case fr.board:
+			c.last = max(c.last, fr.seq)
+		case fr.snap && fr.seq < c.last || !fr.snap && fr.seq <= c.last:
 			return nil
+		default:
+			c.last = fr.seq
 		}
-		c.last = fr.seq
 	}
 	if fr.data == nil {
 		return nil
@@ -343,6 +364,11 @@ type DisplayRequest struct {
 	// shows others as unverified, and they never take a verified one's
 	// place (see the registry).
 	Verified bool
+	// Coalesce asks for calls at once and every other change as one board
+	// update a second (type "units"), instead of one message per event. Such
+	// a screen always starts with a snapshot, whose recent calls after
+	// Since it announces.
+	Coalesce bool
 }
 
 // ServeDisplay upgrades r to a display socket and serves it until either
@@ -361,13 +387,14 @@ func (h *Hub) ServeDisplay(w http.ResponseWriter, r *http.Request, req DisplayRe
 		return nil // the upgrader has answered
 	}
 	c := h.newClient(conn)
-	c.display = true
+	c.display, c.coalesce = true, req.Coalesce
 	if len(req.Units) > 0 {
 		c.units = map[string]bool{}
 		for _, u := range req.Units {
 			c.units[u] = true
 		}
 	}
+	c.unitsKey = subscriptionKey(c.units)
 	if !h.track(c) {
 		closeGoingAway(conn, h.opt.WriteWait)
 		return nil
@@ -413,7 +440,7 @@ func (h *Hub) initial(f *facility, c *client, req DisplayRequest) ([]frame, erro
 	if err != nil {
 		return nil, err
 	}
-	if req.HasSince {
+	if req.HasSince && !req.Coalesce {
 		evs, err := h.store.EventsFrom(ctx, req.Facility, max(req.Since, 1), h.opt.MaxReplay+2)
 		if err != nil {
 			return nil, err
@@ -472,6 +499,7 @@ func (h *Hub) ServeTicket(w http.ResponseWriter, r *http.Request, t queue.Ticket
 	}
 	c := h.newClient(conn)
 	c.ticket, c.render = &queue.Ticket{ID: t.ID}, render
+	c.unitsKey = subscriptionKey(c.units)
 	if !h.track(c) {
 		closeGoingAway(conn, h.opt.WriteWait)
 		return nil

@@ -27,6 +27,9 @@ type facility struct {
 
 	loc   *time.Location // owned by run
 	today string         // owned by run
+	// board is what changed on today's board since the last coalesced
+	// update: each unit's latest event that was not a call. Owned by run.
+	board map[string]queue.Event
 
 	stop chan struct{} // closed when the facility retires
 
@@ -51,7 +54,8 @@ type watchJob struct {
 func newFacility(h *Hub, code string) *facility {
 	return &facility{hub: h, code: code, inbox: make(chan queue.Event, 1024), poke: make(chan struct{}, 1),
 		join: make(chan *client, 256), ready: make(chan struct{}), work: make(chan watchJob, 4096), stop: make(chan struct{}),
-		displays: map[*client]bool{}, watchers: map[unitDay]map[*client]bool{}, boards: boardCache{lock: make(chan struct{}, 1)}}
+		displays: map[*client]bool{}, watchers: map[unitDay]map[*client]bool{}, boards: boardCache{lock: make(chan struct{}, 1)},
+		board: map[string]queue.Event{}}
 }
 
 // offer queues an event for the sequencer. A full inbox drops it: the
@@ -162,11 +166,14 @@ func (f *facility) run(ctx context.Context) {
 	defer poll.Stop()
 	pending := map[int64]queue.Event{}
 	idleSince := time.Now()
-	var gap *time.Timer
-	var gapC <-chan time.Time
+	var gap, flush *time.Timer
+	var gapC, flushC <-chan time.Time
 	defer func() {
 		if gap != nil {
 			gap.Stop()
+		}
+		if flush != nil {
+			flush.Stop()
 		}
 	}()
 	for {
@@ -184,6 +191,9 @@ func (f *facility) run(ctx context.Context) {
 		case <-gapC:
 			gapC = nil
 			f.fill(ctx, pending)
+		case <-flushC:
+			flushC = nil
+			f.flushBoard()
 		case <-f.poke:
 			f.fill(ctx, pending)
 		case <-poll.C:
@@ -202,6 +212,12 @@ func (f *facility) run(ctx context.Context) {
 		case len(pending) == 0 && gapC != nil:
 			gap.Stop()
 			gapC = nil
+		}
+		if len(f.board) > 0 && flushC == nil {
+			// The first change after a quiet spell waits at most one
+			// period; the changes that follow it ride along.
+			flush = time.NewTimer(f.hub.opt.Coalesce)
+			flushC = flush.C
 		}
 	}
 }
@@ -285,13 +301,29 @@ func (f *facility) fill(ctx context.Context, pending map[int64]queue.Event) {
 // and a new ticket state to every patient watching its unit whose ticket
 // or place changed.
 func (f *facility) deliver(ctx context.Context, e queue.Event) {
-	fr := &frame{seq: e.Seq, data: encodeEvent(e, f.loc)} // shared: never changed
+	call := isCall(e)
+	fr := &frame{seq: e.Seq, call: call, data: encodeEvent(e, f.loc)} // shared: never changed
 	f.mu.Lock()
 	f.next = e.Seq + 1
+	coalescing := false
 	for c := range f.displays {
-		if c.wants(e.Unit) && !c.offer(fr) {
+		if !c.wants(e.Unit) {
+			continue
+		}
+		if c.coalesce && !call {
+			coalescing = true
+			continue
+		}
+		if !c.offer(fr) {
 			delete(f.displays, c)
 		}
+	}
+	switch {
+	case call && e.At.In(f.loc).Format(time.DateOnly) == e.ServiceDate:
+		// The call carries its unit's state: an older change is moot.
+		delete(f.board, e.Unit)
+	case coalescing && !call && e.At.In(f.loc).Format(time.DateOnly) == e.ServiceDate:
+		f.board[e.Unit] = e
 	}
 	watched := len(f.watchers[unitDay{e.Unit, e.ServiceDate}]) > 0
 	f.mu.Unlock()
@@ -302,6 +334,37 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 			// The watcher loop is far behind; phones catch up at the next
 			// event of their unit (and poll while their socket is quiet).
 			f.hub.log.Warn("display: watcher updates behind; one dropped", "facility", f.code, "unit", e.Unit)
+		}
+	}
+}
+
+// flushBoard sends every coalescing display the latest state of the units
+// of its subscription that changed since the last update, in one message:
+// a booking rush costs a screen one message a period, not one per booking.
+// Displays with the same subscription share one encoding.
+func (f *facility) flushBoard() {
+	if len(f.board) == 0 {
+		return
+	}
+	changed := make([]queue.Event, 0, len(f.board))
+	for _, e := range f.board {
+		changed = append(changed, e)
+	}
+	clear(f.board)
+	frames := map[string]*frame{}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.displays {
+		if !c.coalesce {
+			continue
+		}
+		fr, ok := frames[c.unitsKey]
+		if !ok {
+			fr = boardFrame(changed, c.units)
+			frames[c.unitsKey] = fr
+		}
+		if fr != nil && !c.offer(fr) {
+			delete(f.displays, c)
 		}
 	}
 }
@@ -424,6 +487,7 @@ func (f *facility) resnapshot(ctx context.Context, pending map[int64]queue.Event
 		return
 	}
 	f.today = b.Date
+	clear(f.board) // the snapshot has it all
 	f.mu.Lock()
 	if b.Seq >= f.next {
 		f.next = b.Seq + 1

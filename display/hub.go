@@ -72,6 +72,7 @@ type Options struct {
 	Retire     time.Duration // a facility without clients this long stops its goroutines (10s)
 	MaxReplay  int           // the most events replayed to a reconnecting client or refilled at once (1000)
 	Recent     int           // recent calls in a snapshot (10)
+	Coalesce   time.Duration // how often a coalescing display gets its board update, at most (1s)
 	Keep       time.Duration // how long a disconnected display stays listed (24h)
 	// MaxDisplays and MaxUnverified bound the verified and the unverified
 	// screens listed per facility (100 and 20); past them, the least
@@ -102,6 +103,7 @@ func (o *Options) defaults() {
 	def(&o.Retire, 10*time.Second)
 	def(&o.Keep, 24*time.Hour)
 	def(&o.SeenFlush, time.Second)
+	def(&o.Coalesce, time.Second)
 	// A screen is online while seen within PongWait+WriteWait and pinged
 	// every PingPeriod; a slower flush would show live screens offline.
 	o.SeenFlush = min(o.SeenFlush, o.PongWait/4)

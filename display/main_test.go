@@ -142,6 +142,7 @@ func newHarnessOn(t *testing.T, mr *miniredis.Miniredis, st *fakeStore, opt Opti
 		if v := r.URL.Query().Get("units"); v != "" {
 			req.Units = strings.Split(v, ",")
 		}
+		req.Coalesce = r.URL.Query().Get("coalesce") == "1"
 		if err := h.ServeDisplay(w, r, req); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		}
@@ -510,6 +511,10 @@ func TestEncodeEvent(t *testing.T) {
 			`{"type":"called","seq":8,"kind":"recalled","unit":"UMUM","service_date":"2026-11-27","code":"B-004","counter":"Ruang 2","recall":true,"at":"2026-11-27T09:30:00+07:00","waiting":3,"current":{"code":"B-004","counter":"Ruang 2"}}`},
 		{"booking today", queue.Event{Seq: 9, Unit: "GIGI", ServiceDate: "2026-11-27", Kind: "booked", Code: "C-001", At: at, Waiting: 1},
 			`{"type":"queue","seq":9,"kind":"booked","unit":"GIGI","service_date":"2026-11-27","code":"C-001","at":"2026-11-27T09:30:00+07:00","waiting":1,"current":null}`},
+		{"yesterday's ticket called after midnight", queue.Event{Seq: 11, Unit: "UMUM", ServiceDate: "2026-11-26", Kind: "recalled", Code: "B-457", Counter: "Ruang 1", At: at, Waiting: 2, Current: cur},
+			`{"type":"called","seq":11,"kind":"recalled","unit":"UMUM","service_date":"2026-11-26","code":"B-457","counter":"Ruang 1","recall":true,"at":"2026-11-27T09:30:00+07:00","waiting":2,"current":{"code":"B-004","counter":"Ruang 2"}}`},
+		{"yesterday's ticket finished after midnight", queue.Event{Seq: 12, Unit: "UMUM", ServiceDate: "2026-11-26", Kind: "finished", Code: "B-457", At: at, Waiting: 2},
+			`{"type":"noop","seq":12,"kind":"finished","unit":"UMUM","service_date":"2026-11-26","at":"2026-11-27T09:30:00+07:00"}`},
 		{"booking next week", queue.Event{Seq: 10, Unit: "GIGI", ServiceDate: "2026-12-04", Kind: "booked", Code: "C-001", At: at, Waiting: 1},
 			`{"type":"noop","seq":10,"kind":"booked","unit":"GIGI","service_date":"2026-12-04","at":"2026-11-27T09:30:00+07:00"}`},
 	}
@@ -688,5 +693,99 @@ func TestSnapshotShared(t *testing.T) {
 	}
 	if n := boards(); n != 2 {
 		t.Errorf("board read %d times, want twice (once more after the event)", n)
+	}
+}
+
+// boardMsg is a coalesced board update.
+type boardMsg struct {
+	Type  string `json:"type"`
+	Seq   int64  `json:"seq"`
+	Units []struct {
+		Code    string `json:"code"`
+		Seq     int64  `json:"seq"`
+		Waiting int    `json:"waiting"`
+	} `json:"units"`
+}
+
+func readRaw(t *testing.T, conn *websocket.Conn, d time.Duration) ([]byte, error) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(d))
+	_, raw, err := conn.ReadMessage()
+	return raw, err
+}
+
+// A coalescing screen gets each call at once and a booking rush as one
+// board update a period with each unit's latest state and seq, while a
+// screen of the v1 contract beside it still gets every event in seq order.
+// A call goes ahead of a board update still waiting to be written.
+func TestCoalescedBoard(t *testing.T) {
+	hs := newHarness(t, Options{Coalesce: 300 * time.Millisecond})
+	ctx := context.Background()
+	co := hs.dial("coalesce=1", nil)
+	gigi := hs.dial("coalesce=1&units=GIGI", nil)
+	v1 := hs.dial("", nil)
+	for _, c := range []*websocket.Conn{co, gigi, v1} {
+		if m := read(t, c); m.Type != TypeSnapshot {
+			t.Fatalf("first message %+v, want a snapshot", m)
+		}
+	}
+	start := time.Now()
+	var rush []queue.Event
+	for i := range 50 {
+		rush = append(rush, hs.store.add("booked", "UMUM", fmt.Sprintf("B-%03d", i+1)))
+	}
+	rush = append(rush, hs.store.add("booked", "GIGI", "C-001"))
+	hs.hub.Publish(ctx, rush)
+	call := hs.store.add("called", "UMUM", "B-001")
+	hs.hub.Publish(ctx, []queue.Event{call})
+
+	// The call comes first, and at once.
+	if m := read(t, co); m.Type != TypeCalled || m.Seq != call.Seq || m.Code != "B-001" {
+		t.Fatalf("coalescing screen: first %+v, want the call at seq %d", m, call.Seq)
+	}
+	if d := time.Since(start); d > 250*time.Millisecond {
+		t.Errorf("the call took %v, want it ahead of the coalescing period", d)
+	}
+	// Then one update: GIGI's booking (UMUM's state came with the call).
+	raw, err := readRaw(t, co, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b boardMsg
+	json.Unmarshal(raw, &b)
+	last := rush[len(rush)-1]
+	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" || b.Units[0].Seq != last.Seq || b.Units[0].Waiting != last.Waiting {
+		t.Fatalf("board update %s, want GIGI at seq %d only", raw, last.Seq)
+	}
+	if raw, err := readRaw(t, co, 600*time.Millisecond); err == nil {
+		t.Fatalf("a further message %s, want none until something changes", raw)
+	}
+	// A screen of GIGI only gets GIGI's update and no call of UMUM.
+	raw, err = readRaw(t, gigi, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(raw, &b)
+	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" {
+		t.Fatalf("GIGI's screen: %s, want GIGI's update", raw)
+	}
+	// The v1 screen: every event, in order.
+	for want := int64(1); want <= call.Seq; want++ {
+		if m := read(t, v1); m.Seq != want {
+			t.Fatalf("v1 screen: seq %d, want %d", m.Seq, want)
+		}
+	}
+
+	// With the board update not yet written, a call overtakes it.
+	c := &client{hub: hs.hub, display: true, coalesce: true, last: 0}
+	c.mu.Lock()
+	c.writing = true // no writer: the queue stays as offered
+	c.mu.Unlock()
+	bf := boardFrame([]queue.Event{rush[0]}, nil)
+	cf := &frame{seq: call.Seq + 1, call: true}
+	c.offer(bf)
+	c.offer(cf)
+	if len(c.queue) != 2 || c.queue[0] != cf || c.queue[1] != bf {
+		t.Errorf("queue after a board update and a call: %v, want the call first", c.queue)
 	}
 }

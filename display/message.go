@@ -2,6 +2,8 @@ package display
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/antrian/antrian/queue"
@@ -13,6 +15,7 @@ const (
 	TypeCalled   = "called"   // a call or recall to announce
 	TypeQueue    = "queue"    // a unit's waiting count or current call changed
 	TypeNoop     = "noop"     // an event of another service date: only seq advances
+	TypeUnits    = "units"    // a coalescing display's board update: the units changed since the last
 	TypeTicket   = "ticket"   // one patient's ticket changed
 )
 
@@ -49,13 +52,17 @@ type eventJSON struct {
 func isCall(e queue.Event) bool { return e.Kind == "called" || e.Kind == "recalled" }
 
 // encodeEvent turns a stored event into the message every display of its
-// facility receives. Only events of the facility's date at the time of the
-// event change what screens show; the others (a booking for next week)
-// still take their seq, as "noop", so that seq never has a gap.
+// facility receives. A call or recall is always announced, whatever the
+// date of its ticket: after midnight a unit still serving yesterday's line
+// calls yesterday's tickets, and service_date tells screens whose they are
+// (waiting and current then describe that date's line, not today's).
+// Other events change what screens show only when they are of the
+// facility's date at the time of the event; the rest (a booking for next
+// week) still take their seq, as "noop", so that seq never has a gap.
 func encodeEvent(e queue.Event, loc *time.Location) []byte {
 	m := eventJSON{Seq: e.Seq, Kind: e.Kind, Unit: e.Unit, ServiceDate: e.ServiceDate, At: e.At}
 	switch {
-	case loc != nil && e.At.In(loc).Format(time.DateOnly) != e.ServiceDate:
+	case !isCall(e) && loc != nil && e.At.In(loc).Format(time.DateOnly) != e.ServiceDate:
 		m.Type = TypeNoop
 		b, _ := json.Marshal(struct {
 			Type        string    `json:"type"`
@@ -77,6 +84,52 @@ func encodeEvent(e queue.Event, loc *time.Location) []byte {
 	return b
 }
 
+// boardUnitJSON is one unit's state in a coalesced board update, with the
+// seq of the event that left it so: a screen keeps, per unit, the state of
+// the highest seq it has seen (a call may overtake an update).
+type boardUnitJSON struct {
+	Code    string    `json:"code"`
+	Seq     int64     `json:"seq"`
+	Waiting int       `json:"waiting"`
+	Current *callJSON `json:"current"`
+}
+
+// boardFrame is the coalesced update of the units in changed that a
+// display subscribed to units (nil: all) shows; nil when none of them.
+func boardFrame(changed []queue.Event, units map[string]bool) *frame {
+	m := struct {
+		Type  string          `json:"type"`
+		Seq   int64           `json:"seq"`
+		Units []boardUnitJSON `json:"units"`
+	}{Type: TypeUnits}
+	for _, e := range changed {
+		if units == nil || units[e.Unit] {
+			m.Units = append(m.Units, boardUnitJSON{Code: e.Unit, Seq: e.Seq, Waiting: e.Waiting, Current: callOf(e.Current)})
+			m.Seq = max(m.Seq, e.Seq)
+		}
+	}
+	if len(m.Units) == 0 {
+		return nil
+	}
+	slices.SortFunc(m.Units, func(a, b boardUnitJSON) int { return strings.Compare(a.Code, b.Code) })
+	b, _ := json.Marshal(m)
+	return &frame{seq: m.Seq, board: true, data: b}
+}
+
+// subscriptionKey names a display's set of units, so that displays with the
+// same one share an encoding.
+func subscriptionKey(units map[string]bool) string {
+	if units == nil {
+		return "*"
+	}
+	codes := make([]string, 0, len(units))
+	for u := range units {
+		codes = append(codes, u)
+	}
+	slices.Sort(codes)
+	return strings.Join(codes, ",")
+}
+
 type unitJSON struct {
 	Code    string    `json:"code"`
 	Name    string    `json:"name"`
@@ -85,12 +138,13 @@ type unitJSON struct {
 }
 
 type recentJSON struct {
-	Seq     int64     `json:"seq"`
-	Unit    string    `json:"unit"`
-	Code    string    `json:"code"`
-	Counter string    `json:"counter"`
-	Recall  bool      `json:"recall"`
-	At      time.Time `json:"at"`
+	Seq         int64     `json:"seq"`
+	Unit        string    `json:"unit"`
+	ServiceDate string    `json:"service_date"`
+	Code        string    `json:"code"`
+	Counter     string    `json:"counter"`
+	Recall      bool      `json:"recall"`
+	At          time.Time `json:"at"`
 }
 
 type snapshotJSON struct {
@@ -115,8 +169,8 @@ func encodeSnapshot(b queue.Board, units map[string]bool) []byte {
 	}
 	for _, e := range b.Recent {
 		if units == nil || units[e.Unit] {
-			m.Recent = append(m.Recent, recentJSON{Seq: e.Seq, Unit: e.Unit, Code: e.Code, Counter: e.Counter,
-				Recall: e.Kind == "recalled", At: e.At})
+			m.Recent = append(m.Recent, recentJSON{Seq: e.Seq, Unit: e.Unit, ServiceDate: e.ServiceDate, Code: e.Code,
+				Counter: e.Counter, Recall: e.Kind == "recalled", At: e.At})
 		}
 	}
 	b2, _ := json.Marshal(m)

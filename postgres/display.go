@@ -10,7 +10,8 @@ import (
 
 // Board reads what the screens of facility show at instant now: the seq of
 // its last event, every unit's waiting count and current call on the
-// facility's date, and the latest recent calls of that date. It reads in one
+// facility's date, and the latest calls of that date (with those of
+// yesterday's tickets made after midnight). It reads in one
 // REPEATABLE READ transaction, and every queue write moves event_seq in the
 // transaction that changes the tickets, so the board includes exactly the
 // events up to its Seq. Errors: fault.ErrNotFound, fault.ErrUnavailable.
@@ -43,9 +44,17 @@ func (db *DB) Board(ctx context.Context, facility string, now time.Time, recent 
 		if err != nil {
 			return err
 		}
-		rows, _ = tx.Query(ctx, `SELECT `+eventColumns+eventFrom+`
-			WHERE e.facility_id = $1 AND e.service_date = $2 AND e.kind IN ('called', 'recalled')
-			ORDER BY e.seq DESC LIMIT $3`, id, b.Date, recent)
+		// The day's calls: of its own tickets, and of yesterday's tickets
+		// called after midnight by a unit still serving yesterday's line.
+		rows, _ = tx.Query(ctx, `(SELECT `+eventColumns+eventFrom+`
+				WHERE e.facility_id = $1 AND e.service_date = $2 AND e.kind IN ('called', 'recalled')
+				ORDER BY e.seq DESC LIMIT $3)
+			UNION ALL
+			(SELECT `+eventColumns+eventFrom+`
+				WHERE e.facility_id = $1 AND e.service_date = $2::date - 1 AND e.kind IN ('called', 'recalled')
+					AND e.at >= ($2::date)::timestamp AT TIME ZONE f.timezone
+				ORDER BY e.seq DESC LIMIT $3)
+			ORDER BY 1 DESC LIMIT $3`, id, b.Date, recent)
 		b.Recent, err = pgx.CollectRows(rows, collectEvent)
 		return err
 	})

@@ -97,6 +97,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	"tv.recent":         {"Panggilan sebelumnya", "Previous calls"},
 	"tv.units":          {"Antrean per layanan", "Queues by service"},
 	"tv.waiting":        {"{n} menunggu", "{n} waiting"},
+	"tv.otherday":       {"antrean {date}", "queue of {date}"},
 	"tv.ticker":         {"Pengumuman", "Announcements"},
 	"tv.ticker.default": {"Selamat datang. Ambil nomor antrean dan tunggu panggilan.", "Welcome. Take a number and wait to be called."},
 	"tv.unlock":         {"🔊 Ketuk untuk menyalakan suara", "🔊 Tap to turn on sound"},

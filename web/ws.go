@@ -90,7 +90,8 @@ func displayUnits(q url.Values) []string {
 
 // parseDisplayQuery reads a screen's subscription from its query string:
 // facility, units (codes of the facility's units, comma-separated), since
-// (the last seq the screen processed) and name. Errors are 400 invalid
+// (the last seq the screen processed), name and coalesce (calls at once,
+// the rest of the board once a second). Errors are 400 invalid
 // naming the parameter.
 func parseDisplayQuery(q url.Values, units []queue.Unit) (display.DisplayRequest, error) {
 	req := display.DisplayRequest{Facility: q.Get("facility"), Name: q.Get("name")}
@@ -115,6 +116,13 @@ func parseDisplayQuery(q url.Values, units []queue.Unit) (display.DisplayRequest
 			return req, fault.Invalid("since", "since harus bilangan bulat tidak negatif.")
 		}
 		req.Since, req.HasSince = n, true
+	}
+	switch q.Get("coalesce") {
+	case "", "0", "false":
+	case "1", "true":
+		req.Coalesce = true
+	default:
+		return req, fault.Invalid("coalesce", "coalesce harus 1 atau 0.")
 	}
 	if req.Name != "" && !displayName.MatchString(req.Name) {
 		return req, fault.Invalid("name", "Nama layar maksimal 40 huruf, angka, titik, garis bawah atau tanda hubung.")

@@ -25,7 +25,7 @@ func decodeEvent(raw []byte) (wsEvent, bool) {
 
 // scanEvent is the fast path of decodeEvent: it answers ok only for a
 // message that starts {"type":"...","seq":N and, unless it is a snapshot,
-// has "unit" and "code" strings without escapes before "current".
+// has "unit", "service_date" and "code" strings without escapes before "current".
 func scanEvent(raw []byte) (ev wsEvent, ok bool) {
 	rest, ok := bytes.CutPrefix(raw, []byte(`{"type":"`))
 	if !ok {
@@ -67,10 +67,11 @@ func scanEvent(raw []byte) (ev wsEvent, ok bool) {
 		v, _, ok := cutString(rest[i+len(name)+5:])
 		return v, ok
 	}
-	var okUnit, okCode bool
+	var okUnit, okDate, okCode bool
 	ev.Unit, okUnit = field("unit")
+	ev.ServiceDate, okDate = field("service_date")
 	ev.Code, okCode = field("code")
-	return ev, okUnit && okCode
+	return ev, okUnit && okDate && okCode
 }
 
 // cutString returns the JSON string that s starts with (after its opening

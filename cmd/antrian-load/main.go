@@ -26,6 +26,8 @@ import (
 // Options are the load tool's settings.
 type Options struct {
 	URL, User, Password string
+	ScreenURL           string   // where screens and phones connect (empty: URL)
+	Coalesce            bool     // screens ask for calls at once and the rest of the board once a second
 	Facilities          []string // facility codes; bookings, callers and screens are spread over them
 	Units               []string
 	Bookings            int           // total bookings
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var district int
 	fs := flag.NewFlagSet("antrian-load", flag.ContinueOnError)
 	fs.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "base URL of the service")
+	fs.BoolVar(&o.Coalesce, "coalesce", false, "screens connect with coalesce=1, as the TV page does: calls at once, the rest once a second")
+	fs.StringVar(&o.ScreenURL, "screen-url", "", "base URL of the instance the screens and phones connect to (empty: -url), to check delivery across instances")
 	fs.StringVar(&facilities, "facility", "sobo", "facility codes, comma-separated")
 	fs.IntVar(&district, "district", 0, "use the N facilities of `antrian seed --district N` (pkm001...) instead of -facility")
 	fs.StringVar(&units, "units", "UMUM,GIGI,KIA,LAB", "units to book and call on, comma-separated")

@@ -1,6 +1,6 @@
 // The waiting-room TV: calls, recent calls, waiting counts, clock, running
 // text and the voice. It heals itself after any network or server hiccup.
-import {t, $, h, api, live} from './common.js';
+import {t, $, h, api, live, dateText} from './common.js';
 import {announcement} from './numbers.js';
 import {Announcer} from './voice.js';
 
@@ -10,7 +10,7 @@ const filter = params.get('units') || '';
 const screen = params.get('name') || '';
 const voice = new Announcer(new URL('voice/', import.meta.url).href);
 let facility = null, lastSeq = 0, skew = 0;
-const units = new Map(); // code -> {code, name, waiting, current}
+const units = new Map(); // code -> {code, name, waiting, current, seq}
 let recent = [];
 const seen = new Set(); // seqs already announced
 
@@ -27,12 +27,27 @@ function renderUnits() {
     h('span', {class: 'wait'}, t('tv.waiting', {n: u.waiting || 0})))));
 }
 
+// dayOf is the facility's date (yyyy-mm-dd) at instant at.
+function dayOf(at) {
+  const tz = (facility && facility.timezone) || 'Asia/Jakarta';
+  return new Intl.DateTimeFormat('en-CA', {timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date(at));
+}
+
+// otherDay reports whether call c is of a ticket of another day than the
+// day it was made (yesterday's line still served after midnight): numbers
+// start again every day, so the screen says whose it is.
+function otherDay(c) { return !!(c.service_date && c.at && c.service_date !== dayOf(c.at)); }
+
+function codeOf(c) {
+  return otherDay(c) ? [c.code, h('small', {class: 'day'}, t('tv.otherday', {date: dateText(c.service_date, true)}))] : [c.code];
+}
+
 function renderRecent() {
   const c = recent[0];
-  $('now-code').textContent = c ? c.code : '–';
+  $('now-code').replaceChildren(...(c ? codeOf(c) : ['–']));
   $('now-to').textContent = c ? (c.counter ? t('tv.goto', {counter: c.counter}) : '') : '';
   $('now-unit').textContent = c ? unitName(c.unit) : '';
-  $('recent').replaceChildren(...recent.slice(1, 7).map((r) => h('li', {}, h('span', {}, r.code), h('span', {}, r.counter || unitName(r.unit)))));
+  $('recent').replaceChildren(...recent.slice(1, 7).map((r) => h('li', {}, h('span', {}, ...codeOf(r)), h('span', {}, r.counter || unitName(r.unit)))));
 }
 
 function flash() {
@@ -61,13 +76,21 @@ function onMessage(m) {
     const prev = lastSeq;
     lastSeq = m.seq || 0;
     units.clear();
-    for (const u of m.units || []) units.set(u.code, u);
+    for (const u of m.units || []) units.set(u.code, Object.assign(u, {seq: m.seq}));
     recent = (m.recent || []).slice();
     // Calls we missed while away are announced if still fresh.
     if (prev) for (const c of recent.slice().reverse()) if (c.seq > prev && fresh(c)) announce(c);
     for (const c of recent) if (c.seq) seen.add(c.seq);
     renderUnits();
     renderRecent();
+    return;
+  }
+  if (m.type === 'units') {
+    // The board once a second: each unit as of its own seq (a call may
+    // have come ahead of this update with a newer state of its unit).
+    for (const x of m.units || []) setUnit(x.code, x.seq, x.waiting, x.current);
+    lastSeq = Math.max(lastSeq, m.seq || 0);
+    renderUnits();
     return;
   }
   if (typeof m.seq === 'number') {
@@ -77,22 +100,27 @@ function onMessage(m) {
   if (m.type === 'called') {
     recent.unshift(m);
     recent = recent.slice(0, 10);
-    const u = units.get(m.unit);
-    if (u) {
-      u.current = m.current || {code: m.code, counter: m.counter};
-      if (typeof m.waiting === 'number') u.waiting = m.waiting;
-    }
+    // waiting and current describe the line of the ticket's own day.
+    if (!otherDay(m) && units.has(m.unit)) setUnit(m.unit, m.seq, m.waiting, m.current || {code: m.code, counter: m.counter});
     renderRecent();
     renderUnits();
     flash();
     if (fresh(m)) announce(m);
   } else if (m.type === 'queue') {
-    const u = units.get(m.unit) || {code: m.unit, name: unitName(m.unit)};
-    u.waiting = m.waiting;
-    if ('current' in m) u.current = m.current;
-    units.set(m.unit, u);
+    setUnit(m.unit, m.seq, m.waiting, m.current);
     renderUnits();
   }
+}
+
+// setUnit takes a unit's state as of event seq, unless it already shows a
+// later one.
+function setUnit(code, seq, waiting, current) {
+  const u = units.get(code) || {code, name: unitName(code), seq: 0};
+  if (seq <= u.seq) return;
+  u.seq = seq;
+  if (typeof waiting === 'number') u.waiting = waiting;
+  if (current !== undefined) u.current = current;
+  units.set(code, u);
 }
 
 function setNet(up) {
@@ -138,7 +166,8 @@ async function main() {
   setInterval(tick, 1000);
   // The running text and names change from the admin page: look again now and then.
   setInterval(loadFacility, 60000);
-  live(() => '/ws/display?facility=' + encodeURIComponent(code) + (filter ? '&units=' + encodeURIComponent(filter) : '') +
+  // coalesce: calls at once, the rest of the board once a second.
+  live(() => '/ws/display?coalesce=1&facility=' + encodeURIComponent(code) + (filter ? '&units=' + encodeURIComponent(filter) : '') +
     (screen ? '&name=' + encodeURIComponent(screen) : '') +
     (lastSeq ? '&since=' + lastSeq : ''), onMessage, setNet);
   voice.onchange = showUnlock;
