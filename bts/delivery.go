@@ -5,6 +5,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/antrian/antrian/bts/anthro"
+	"github.com/antrian/antrian/bts/photo"
 	"github.com/antrian/antrian/fault"
 )
 
@@ -76,9 +78,9 @@ type Delivery struct {
 // PhotoRef is a stored photo and the verification data read from the
 // uploaded file.
 type PhotoRef struct {
-	Hash  string // sha256 hex of the stored image: its name in the PhotoStore
+	Hash  string // sha256 hex of the stored image: its name in the photo store
 	Bytes int
-	Meta  PhotoMeta
+	Meta  photo.Meta
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
@@ -92,7 +94,7 @@ func (d *Delivery) Validate(e Enrolment, today time.Time) error {
 		return fault.Invalid("client_id", "client_id harus 8-64 huruf, angka, - atau _.")
 	case d.DeliveredOn.IsZero() || dateOf(d.DeliveredOn).After(dateOf(today)):
 		return fault.Invalid("date", "Tanggal tidak boleh kosong atau di masa depan.")
-	case AgeDays(d.DeliveredOn, today) > MaxLateDays:
+	case anthro.AgeDays(d.DeliveredOn, today) > MaxLateDays:
 		return fault.Invalid("date", "Laporan lebih dari 30 hari yang lalu tidak bisa dikirim.")
 	case !e.ActiveOn(d.DeliveredOn):
 		return fault.Invalid("date", "Sasaran tidak terdaftar intervensi pada tanggal itu.")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/bts/anthro"
 	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 )
@@ -21,7 +22,7 @@ type BTSFacility struct {
 	Location      *time.Location
 	Kecamatan     string // code; "" when not set yet
 	KecamatanName string
-	Method        bts.Method
+	Method        anthro.Method
 }
 
 // BTSFacility returns the facility with code. fault.ErrNotFound when there is
@@ -39,7 +40,7 @@ func (db *DB) BTSFacility(ctx context.Context, code string) (BTSFacility, error)
 	if f.Location, err = time.LoadLocation(tz); err != nil {
 		return f, fmt.Errorf("facility %s: time zone %q: %w", code, tz, err)
 	}
-	f.Method, err = bts.ParseMethod(method)
+	f.Method, err = anthro.ParseMethod(method)
 	return f, err
 }
 
@@ -53,7 +54,7 @@ func (db *DB) SaveKecamatan(ctx context.Context, k bts.Kecamatan) (int64, error)
 
 // SetBTSFacility places a facility in a kecamatan and sets its method.
 // fault.ErrNotFound for an unknown facility or kecamatan.
-func (db *DB) SetBTSFacility(ctx context.Context, facility, kecamatan string, m bts.Method) error {
+func (db *DB) SetBTSFacility(ctx context.Context, facility, kecamatan string, m anthro.Method) error {
 	tag, err := db.Pool.Exec(ctx, `INSERT INTO bts_facilities (facility_id, kecamatan_id, method)
 		SELECT f.id, k.id, $3 FROM facilities f, bts_kecamatan k WHERE f.code = $1 AND k.code = $2
 		ON CONFLICT (facility_id) DO UPDATE SET kecamatan_id = EXCLUDED.kecamatan_id, method = EXCLUDED.method`,
@@ -220,7 +221,7 @@ func scanChild(r pgx.Row, kec, fac *string) (bts.Child, error) {
 		&c.MotherName, &c.MotherNIK, &c.KK, &c.Address.Kecamatan, &c.Address.Desa, &c.Address.DesaName,
 		&c.Address.PosyanduID, &c.Address.Posyandu, &c.Address.RT, &c.Address.RW, &c.Address.Street,
 		&c.Address.Lat, &c.Address.Lon, &c.PoorBasis, kec, fac)
-	c.Sex = bts.Sex(sex)
+	c.Sex = anthro.Sex(sex)
 	return c, err
 }
 
@@ -341,7 +342,7 @@ func (db *DB) Pregnancies(ctx context.Context, facility, q string, limit int) ([
 	return ps, interpret("pregnancies", err)
 }
 
-func zcol(s bts.Score) *float64 {
+func zcol(s anthro.Score) *float64 {
 	if !s.Valid {
 		return nil
 	}
@@ -400,17 +401,17 @@ func scanMeasurement(r pgx.Row, extra ...any) (bts.Measurement, error) {
 	if err := r.Scan(append(dst, extra...)...); err != nil {
 		return m, err
 	}
-	m.Measure, _ = bts.ParseMeasure(measure)
-	m.Result.Method, _ = bts.ParseMethod(method)
+	m.Measure, _ = anthro.ParseMeasure(measure)
+	m.Result.Method, _ = anthro.ParseMethod(method)
 	m.Place = bts.Place(place)
-	score := func(z *float64) bts.Score {
+	score := func(z *float64) anthro.Score {
 		if z == nil {
-			return bts.Score{}
+			return anthro.Score{}
 		}
-		return bts.Score{Z: *z, Valid: true}
+		return anthro.Score{Z: *z, Valid: true}
 	}
 	m.Result.ZLen, m.Result.ZWei, m.Result.ZWFL, m.Result.ZBMI = score(zlen), score(zwei), score(zwfl), score(zbmi)
-	m.Result.TBU, m.Result.BBU, m.Result.BBTB, m.Result.IMTU = bts.Category(tbu), bts.Category(bbu), bts.Category(bbtb), bts.Category(imtu)
+	m.Result.TBU, m.Result.BBU, m.Result.BBTB, m.Result.IMTU = anthro.Category(tbu), anthro.Category(bbu), anthro.Category(bbtb), anthro.Category(imtu)
 	return m, nil
 }
 
@@ -438,7 +439,7 @@ func (db *DB) Observations(ctx context.Context, facility string, from, to time.T
 			&c.BirthLengthCm, &c.MotherName, &c.MotherNIK, &c.KK, &c.Address.Kecamatan, &c.Address.Desa,
 			&c.Address.DesaName, &c.Address.PosyanduID, &c.Address.Posyandu, &c.Address.RT, &c.Address.RW,
 			&c.Address.Street, &c.Address.Lat, &c.Address.Lon, &c.PoorBasis, &o.KecamatanName, &o.FacilityName)
-		c.Sex = bts.Sex(sex)
+		c.Sex = anthro.Sex(sex)
 		o.Child, o.Measurement = c, m
 		return o, err
 	})

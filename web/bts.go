@@ -15,8 +15,11 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
-	"github.com/antrian/antrian/analytics"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/bts/anthro"
+	"github.com/antrian/antrian/bts/chart"
+	"github.com/antrian/antrian/bts/eppgbm"
+	"github.com/antrian/antrian/bts/photo"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/postgres"
 	"github.com/labstack/echo/v4"
@@ -31,7 +34,7 @@ import (
 // gives it btsUploadLimit instead of the usual cap.
 const (
 	btsUploadRoute = "/api/v1/bts/facilities/:facility/deliveries"
-	btsUploadLimit = bts.MaxPhotoBytes + 256<<10
+	btsUploadLimit = photo.MaxBytes + 256<<10
 )
 
 func (s *Server) btsRoutes(api *echo.Group) {
@@ -174,8 +177,8 @@ func (s *Server) nikTaken(ctx context.Context, facility, nik string) error {
 	return fault.Conflict("nik", msg)
 }
 
-func sexCode(s bts.Sex) string {
-	if s == bts.Female {
+func sexCode(s anthro.Sex) string {
+	if s == anthro.Female {
 		return "P"
 	}
 	return "L"
@@ -294,7 +297,7 @@ func (s *Server) btsSetFacility(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	m, err := bts.ParseMethod(req.Method)
+	m, err := anthro.ParseMethod(req.Method)
 	if err != nil {
 		return err
 	}
@@ -354,12 +357,12 @@ func (s *Server) btsCreateChild(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var sex bts.Sex
+	var sex anthro.Sex
 	switch strings.ToUpper(req.Sex) {
 	case "L", "1":
-		sex = bts.Male
+		sex = anthro.Male
 	case "P", "2":
-		sex = bts.Female
+		sex = anthro.Female
 	}
 	ctx := c.Request().Context()
 	_, today, err := s.facilityToday(ctx, facility)
@@ -431,7 +434,7 @@ type measurementJSON struct {
 	IMTU      string   `json:"imtu"`
 }
 
-func zJSON(s bts.Score) *float64 {
+func zJSON(s anthro.Score) *float64 {
 	if !s.Valid {
 		return nil
 	}
@@ -508,7 +511,7 @@ func (s *Server) btsMeasure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	measure, err := bts.ParseMeasure(req.Measure)
+	measure, err := anthro.ParseMeasure(req.Measure)
 	if err != nil {
 		return err
 	}
@@ -561,11 +564,11 @@ func (s *Server) btsGrowthChart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ind := bts.ChartIndicator(c.QueryParam("indicator"))
+	ind := chart.Indicator(c.QueryParam("indicator"))
 	if ind == "" {
-		ind = bts.ChartLenHei
+		ind = chart.LenHei
 	}
-	svg, err := bts.GrowthChartSVG(child.Sex, ind, bts.ChartPoints(ms, ind))
+	svg, err := chart.SVG(child.Sex, ind, chart.Points(ms, ind))
 	if err != nil {
 		return err
 	}
@@ -949,7 +952,7 @@ func (s *Server) btsDeliver(c echo.Context) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return bts.ErrPhotoTooLarge
+			return photo.ErrTooLarge
 		}
 		return fault.Invalid("", "Kirim laporan sebagai multipart/form-data.")
 	}
@@ -998,19 +1001,19 @@ func (s *Server) btsDeliver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	raw, err := io.ReadAll(io.LimitReader(file, bts.MaxPhotoBytes+1))
+	raw, err := io.ReadAll(io.LimitReader(file, photo.MaxBytes+1))
 	file.Close()
 	if err != nil {
 		return err
 	}
-	photo, err := bts.ProcessPhoto(raw)
+	p, err := photo.Process(raw)
 	if err != nil {
 		return err
 	}
-	if err := s.photos.Put(photo); err != nil {
+	if err := s.photos.Put(p); err != nil {
 		return err
 	}
-	d.Photo = bts.PhotoRef{Hash: photo.Hash, Bytes: len(photo.JPEG), Meta: photo.Meta}
+	d.Photo = bts.PhotoRef{Hash: p.Hash, Bytes: len(p.JPEG), Meta: p.Meta}
 	out, created, err := s.db.CreateDelivery(ctx, d)
 	if err != nil {
 		return err
@@ -1202,22 +1205,12 @@ func (s *Server) btsExport(c echo.Context) error {
 	contentType := "text/csv; charset=utf-8"
 	switch c.QueryParam("format") {
 	case "", "csv":
-		if err := bts.WriteEPPGBM(&buf, obs); err != nil {
+		if err := eppgbm.WriteCSV(&buf, obs); err != nil {
 			return err
 		}
 		name += ".csv"
 	case "xlsx":
-		// The same columns as a spreadsheet, for offices that import XLSX.
-		t := analytics.Table{Name: "e-ppgbm", Title: "e-PPGBM", Columns: bts.EPPGBMColumns}
-		for _, o := range obs {
-			row := bts.EPPGBMRow(o)
-			cells := make([]any, len(row))
-			for i, v := range row {
-				cells[i] = v
-			}
-			t.Rows = append(t.Rows, cells)
-		}
-		if err := analytics.WriteXLSX(&buf, t); err != nil {
+		if err := eppgbm.WriteXLSX(&buf, obs); err != nil {
 			return err
 		}
 		name += ".xlsx"

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/account"
-	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/bts/photo"
 	"github.com/antrian/antrian/display"
 	"github.com/antrian/antrian/jkn"
 	"github.com/antrian/antrian/outbox"
@@ -57,7 +57,7 @@ type Server struct {
 	limiter *ratelimit.Limiter
 	jkn     *jkn.Service
 	// photos stores BTS delivery photos under Config.PhotoDir.
-	photos bts.PhotoStore
+	photos photo.Store
 	// metrics is GET /metrics (web/metrics.go).
 	metrics *metrics
 	// rules is each route's access rule, by method and path; paths are
@@ -111,7 +111,7 @@ func newServer(cfg Config, d Deps, table func(*Server) []route) (*Server, error)
 	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey, limiter: d.Limiter, jkn: d.JKN}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
-	s.photos = bts.PhotoStore{Dir: cfg.PhotoDir}
+	s.photos = photo.Store{Dir: cfg.PhotoDir}
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.metrics = newMetrics(s, d.NotifyStats)
