@@ -59,6 +59,7 @@ type Delivery struct {
 	ID          int64
 	ClientID    string // made by the cadre's phone; the idempotency key
 	EnrolmentID int64
+	TargetName  string // the enrolled child's or woman's name, as stored
 	Facility    string
 	DeliveredOn time.Time // the day in the facility's time zone
 	CadreID     int64

@@ -544,10 +544,13 @@ func (db *DB) Enrolments(ctx context.Context, facility string, cadreID int64, fr
 
 const deliveryColumns = `d.id, d.client_id, d.enrolment_id, f.code, d.delivered_on, d.cadre_id, cu.username, d.items,
 	d.total_rp, d.consumption, d.notes, d.photo, d.photo_bytes, d.exif_taken_at, d.exif_lat, d.exif_lon, d.received_at,
-	d.status, d.review_note, coalesce(vu.username, ''), d.verified_at`
+	d.status, d.review_note, coalesce(vu.username, ''), d.verified_at, coalesce(tc.name, tp.name, '')`
 
+// deliveryFrom joins each report to its target's name, so that a list of
+// reports is one query.
 const deliveryFrom = ` FROM bts_deliveries d JOIN facilities f ON f.id = d.facility_id JOIN users cu ON cu.id = d.cadre_id
-	LEFT JOIN users vu ON vu.id = d.verified_by `
+	LEFT JOIN users vu ON vu.id = d.verified_by JOIN bts_enrolments te ON te.id = d.enrolment_id
+	LEFT JOIN bts_children tc ON tc.id = te.child_id LEFT JOIN bts_pregnancies tp ON tp.id = te.pregnancy_id `
 
 func scanDelivery(r pgx.Row) (bts.Delivery, error) {
 	var d bts.Delivery
@@ -555,7 +558,7 @@ func scanDelivery(r pgx.Row) (bts.Delivery, error) {
 	var consumption, status string
 	err := r.Scan(&d.ID, &d.ClientID, &d.EnrolmentID, &d.Facility, &d.DeliveredOn, &d.CadreID, &d.Cadre, &items,
 		&d.TotalRp, &consumption, &d.Notes, &d.Photo.Hash, &d.Photo.Bytes, &d.Photo.Meta.TakenAt, &d.Photo.Meta.Lat,
-		&d.Photo.Meta.Lon, &d.ReceivedAt, &status, &d.ReviewNote, &d.ReviewedBy, &d.ReviewedAt)
+		&d.Photo.Meta.Lon, &d.ReceivedAt, &status, &d.ReviewNote, &d.ReviewedBy, &d.ReviewedAt, &d.TargetName)
 	if err != nil {
 		return d, err
 	}

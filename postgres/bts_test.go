@@ -251,3 +251,53 @@ func TestDeliveryOnce(t *testing.T) {
 		t.Errorf("review from another facility: got %v, want ErrNotFound", err)
 	}
 }
+
+// A list of reports names each report's target, a child or a pregnant
+// woman, in the same query: the review page needs nothing more.
+func TestDeliveriesNameTheirTargets(t *testing.T) {
+	db := openTestDB(t)
+	district(t, db)
+	ctx := context.Background()
+	kader, err := db.CreateUser(ctx, "sobo", "kader1", account.Kader, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := measured(t, db, "sobo", "desa-1", anthro.Female, "2026-03-01", 365, bts.MeasurementInput{LenHeiCm: 68, Measure: anthro.MeasureLying})
+	p, err := db.CreatePregnancy(ctx, bts.Pregnancy{Facility: "sobo", Name: "Ibu Rina", HPHT: day("2026-01-05"),
+		Address: bts.Address{Desa: "desa-2"}}, day("2026-03-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enrolments []bts.Enrolment
+	for _, e := range []bts.Enrolment{{Target: bts.Baduta, ChildID: c.ID}, {Target: bts.BumilRisti, PregnancyID: p.ID}} {
+		e.Facility, e.Start, e.End, e.AllowanceRp = "sobo", day("2026-03-01"), day("2027-02-28"), 15000
+		e, err := db.CreateEnrolment(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enrolments = append(enrolments, e)
+	}
+	for i, e := range enrolments {
+		d := bts.Delivery{ClientID: "client-000" + string(rune('1'+i)), EnrolmentID: e.ID, Facility: "sobo",
+			DeliveredOn: day("2026-03-02"), CadreID: kader.ID, Items: []bts.Item{{Kind: bts.Ikan, Qty: 1, PriceRp: 10000}},
+			TotalRp: 10000, Consumption: bts.Sisa, Photo: bts.PhotoRef{Hash: "ab"}, ReceivedAt: time.Now()}
+		stored, _, err := db.CreateDelivery(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.TargetName != e.TargetName {
+			t.Errorf("stored report names %q, want %q", stored.TargetName, e.TargetName)
+		}
+	}
+	ds, err := db.Deliveries(ctx, "sobo", 0, bts.Pending, day("2026-03-01"), day("2026-03-31"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, d := range ds {
+		got[d.EnrolmentID] = d.TargetName
+	}
+	if len(ds) != 2 || got[enrolments[0].ID] != "Anak" || got[enrolments[1].ID] != "Ibu Rina" {
+		t.Errorf("targets named %v, want Anak and Ibu Rina", got)
+	}
+}

@@ -337,29 +337,13 @@ func (s *Server) btsVerifyPage(c echo.Context) error {
 	if p.Status == "all" {
 		status = ""
 	}
+	// One query: each report comes with its target's name.
 	ds, err := s.db.Deliveries(ctx, p.Facility, 0, status, from, to)
 	if err != nil {
 		return err
 	}
-	// The targets' names come from their enrolments.
-	es, err := s.db.Enrolments(ctx, p.Facility, 0, from, to)
-	if err != nil {
-		return err
-	}
-	names := map[int64]string{}
-	for _, e := range es {
-		names[e.ID] = e.TargetName
-	}
 	for _, d := range ds {
-		name, ok := names[d.EnrolmentID]
-		if !ok {
-			e, err := s.db.Enrolment(ctx, p.Facility, d.EnrolmentID)
-			if err != nil {
-				return err
-			}
-			name, names[d.EnrolmentID] = e.TargetName, e.TargetName
-		}
-		it := verifyItem{deliveryJSON: toDeliveryJSON(d, f.Location, true), Target: name,
+		it := verifyItem{deliveryJSON: toDeliveryJSON(d, f.Location, true), Target: d.TargetName,
 			Consumed: consumedLabel[string(d.Consumption)], StatusLabel: statusLabel[string(d.Status)]}
 		it.TakenAt = strings.Replace(d.Photo.Meta.TakenAt, "T", " ", 1)
 		it.Warning = photoWarning(it.Date, d.Photo.Meta.TakenAt)
