@@ -1,6 +1,7 @@
 package bts
 
 import (
+	"fmt"
 	"regexp"
 	"time"
 	"unicode/utf8"
@@ -158,4 +159,26 @@ func (d Delivery) Review(verdict Status, note, by string, at time.Time) (Deliver
 	}
 	d.Status, d.ReviewNote, d.ReviewedBy, d.ReviewedAt = verdict, note, by, &at
 	return d, nil
+}
+
+// PhotoWarning says why the report's photo needs a closer look before it is
+// verified, in Bahasa Indonesia, or "" when it does not: no capture time in
+// its EXIF, or one more than a day from the delivery day (phones write
+// local time, so a day either way is allowed).
+func (d Delivery) PhotoWarning() string {
+	takenAt := d.Photo.Meta.TakenAt
+	if takenAt == "" {
+		return "Foto tanpa data EXIF: waktu dan lokasi pengambilan tidak diketahui. Periksa dengan teliti."
+	}
+	taken, err := time.Parse(time.DateOnly, takenAt[:min(10, len(takenAt))])
+	if err != nil || d.DeliveredOn.IsZero() {
+		return "Waktu pengambilan foto tidak terbaca."
+	}
+	if days := anthro.AgeDays(taken, d.DeliveredOn); days > 1 || days < -1 {
+		if days < 0 {
+			days = -days
+		}
+		return fmt.Sprintf("Foto diambil %s, %d hari dari tanggal pengantaran.", taken.Format(time.DateOnly), days)
+	}
+	return ""
 }

@@ -133,6 +133,21 @@ type Pregnancy struct {
 	PoorBasis string
 }
 
+// PregnancyTakenError is the answer to registering a pregnancy that is
+// registered already: the woman's NIK with an HPHT within
+// SamePregnancyDays of a pregnancy still running. It names the facility
+// where it is registered, and wraps fault.ErrConflict.
+type PregnancyTakenError struct {
+	Facility, Name string // code and name
+}
+
+func (e *PregnancyTakenError) Error() string {
+	return "pregnancy registered at " + e.Facility + ": " + fault.ErrConflict.Error()
+}
+
+// Unwrap makes errors.Is(err, fault.ErrConflict) true.
+func (e *PregnancyTakenError) Unwrap() error { return fault.ErrConflict }
+
 // MaxGestationDays is the longest a pregnancy is taken to last, counted
 // from the HPHT: a pregnancy registered with an older HPHT is refused, and
 // one whose HPHT is older is over.

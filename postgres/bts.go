@@ -14,21 +14,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// BTSFacility is a facility as BTS sees it.
-type BTSFacility struct {
-	ID            int64
-	Code          string
-	Name          string
-	Location      *time.Location
-	Kecamatan     string // code; "" when not set yet
-	KecamatanName string
-	Method        anthro.Method
-}
-
 // BTSFacility returns the facility with code. fault.ErrNotFound when there is
 // none.
-func (db *DB) BTSFacility(ctx context.Context, code string) (BTSFacility, error) {
-	var f BTSFacility
+func (db *DB) BTSFacility(ctx context.Context, code string) (bts.Facility, error) {
+	var f bts.Facility
 	var tz, method string
 	err := db.Pool.QueryRow(ctx, `SELECT f.id, f.code, f.name, f.timezone, coalesce(k.code, ''), coalesce(k.name, ''),
 			coalesce(b.method, 'daily')
@@ -191,20 +180,6 @@ func (db *DB) ChildFacilityByNIK(ctx context.Context, nik string) (code, name st
 	return code, name, interpret("child by nik", err)
 }
 
-// PregnancyTakenError is CreatePregnancy's answer when the same pregnancy
-// is registered already: the woman's NIK with an HPHT within
-// bts.SamePregnancyDays of a pregnancy still running. It wraps
-// fault.ErrConflict.
-type PregnancyTakenError struct {
-	Facility, Name string // where it is registered
-}
-
-func (e *PregnancyTakenError) Error() string {
-	return "pregnancy registered at " + e.Facility + ": " + fault.ErrConflict.Error()
-}
-
-func (e *PregnancyTakenError) Unwrap() error { return fault.ErrConflict }
-
 const childColumns = `c.id, f.code, c.nik, c.name, c.sex, c.birth_date, coalesce(c.birth_weight_kg, 0),
 	coalesce(c.birth_length_cm, 0), c.mother_name, c.mother_nik, c.kk, k.code, d.code, d.name, coalesce(c.posyandu_id, 0),
 	coalesce(p.name, ''), c.rt, c.rw, c.address, c.lat, c.lon, c.poor_basis, k.name, f.name`
@@ -250,7 +225,7 @@ func (db *DB) Children(ctx context.Context, facility, q string, limit int) ([]bt
 // CreatePregnancy registers a pregnant woman.
 //
 // A woman's NIK comes back with each pregnancy, so it is not unique; the
-// same pregnancy is what is refused (*PregnancyTakenError): with both HPHTs
+// same pregnancy is what is refused (*bts.PregnancyTakenError): with both HPHTs
 // known, one within bts.SamePregnancyDays of a pregnancy whose HPHT is at
 // most bts.MaxGestationDays before today. Registrations of one NIK are
 // serialised, so two at once cannot both pass. A pregnancy whose HPHT is
@@ -262,7 +237,7 @@ func (db *DB) CreatePregnancy(ctx context.Context, p bts.Pregnancy, today time.T
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('bts pregnancy ' || $1))`, p.NIK); err != nil {
 				return err
 			}
-			var taken PregnancyTakenError
+			var taken bts.PregnancyTakenError
 			err := tx.QueryRow(ctx, `SELECT f.code, f.name FROM bts_pregnancies p JOIN facilities f ON f.id = p.facility_id
 				WHERE p.nik = $1 AND p.hpht >= $3 AND abs(p.hpht - $2::date) <= $4
 				ORDER BY p.id DESC LIMIT 1`, p.NIK, p.HPHT, today.AddDate(0, 0, -bts.MaxGestationDays), bts.SamePregnancyDays).
@@ -540,6 +515,15 @@ func (db *DB) Enrolments(ctx context.Context, facility string, cadreID int64, fr
 		ORDER BY coalesce(c.name, p.name), e.id`, facility, cadreID, from, to)
 	es, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bts.Enrolment, error) { return scanEnrolment(r) })
 	return es, interpret("enrolments", err)
+}
+
+// Cadres returns the usernames of the facility's kader accounts that are
+// not disabled, in order: those a target can be assigned to.
+func (db *DB) Cadres(ctx context.Context, facility string) ([]string, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT u.username FROM users u JOIN facilities f ON f.id = u.facility_id
+		WHERE f.code = $1 AND u.role = 'kader' AND NOT u.disabled ORDER BY u.username`, facility)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return names, interpret("cadres of "+facility, err)
 }
 
 const deliveryColumns = `d.id, d.client_id, d.enrolment_id, f.code, d.delivered_on, d.cadre_id, cu.username, d.items,

@@ -301,3 +301,60 @@ func TestDeliveriesNameTheirTargets(t *testing.T) {
 		t.Errorf("targets named %v, want Anak and Ibu Rina", got)
 	}
 }
+
+// The cadres a target can be assigned to: the facility's kader accounts
+// that are not disabled, by username.
+func TestCadres(t *testing.T) {
+	db := openTestDB(t)
+	district(t, db)
+	ctx := context.Background()
+	for _, u := range []struct {
+		facility, name string
+		role           account.Role
+	}{{"sobo", "kader-b", account.Kader}, {"sobo", "kader-a", account.Kader}, {"sobo", "kader-off", account.Kader},
+		{"sobo", "petugas", account.Staff}, {"kabat", "kader-kabat", account.Kader}} {
+		if _, err := db.CreateUser(ctx, u.facility, u.name, u.role, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	off := true
+	if err := db.UpdateUser(ctx, "sobo", "kader-off", UserChange{Disabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Cadres(ctx, "sobo")
+	if err != nil || len(got) != 2 || got[0] != "kader-a" || got[1] != "kader-b" {
+		t.Errorf("got %q, %v; want kader-a, kader-b", got, err)
+	}
+	if got, err := db.Cadres(ctx, "nowhere"); err != nil || len(got) != 0 {
+		t.Errorf("an unknown facility: got %q, %v; want none", got, err)
+	}
+}
+
+// BTSFacility gives a facility's zone, kecamatan and method, with the
+// defaults of a facility BTS has not been set up for.
+func TestBTSFacility(t *testing.T) {
+	db := openTestDB(t)
+	district(t, db)
+	ctx := context.Background()
+	if err := db.SetBTSFacility(ctx, "kabat", "kec-b", anthro.MethodMonthly); err != nil {
+		t.Fatal(err)
+	}
+	f, err := db.BTSFacility(ctx, "kabat")
+	if err != nil || f.Name != "Puskesmas Kabat" || f.Location.String() != "Asia/Jakarta" || f.Kecamatan != "kec-b" ||
+		f.KecamatanName != "Kecamatan B" || f.Method != anthro.MethodMonthly {
+		t.Errorf("got %+v, %v", f, err)
+	}
+	if _, err := db.CreateFacility(ctx, queue.Facility{Code: "baru", Name: "Puskesmas Baru", Timezone: "Asia/Makassar"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err = db.BTSFacility(ctx, "baru")
+	if err != nil || f.Kecamatan != "" || f.Method != anthro.MethodDaily || f.Location.String() != "Asia/Makassar" {
+		t.Errorf("a facility not set up: got %+v, %v; want no kecamatan, daily, its own zone", f, err)
+	}
+	if _, err := db.BTSFacility(ctx, "nowhere"); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("an unknown facility: got %v, want ErrNotFound", err)
+	}
+	if err := db.SetBTSFacility(ctx, "sobo", "kec-z", anthro.MethodDaily); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("an unknown kecamatan: got %v, want ErrNotFound", err)
+	}
+}
