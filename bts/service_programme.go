@@ -118,9 +118,10 @@ type Receipt struct {
 
 // Deliver takes a report of the actor's at a facility. The phone makes the
 // client id before its first try and reuses it on every retry: the same id
-// at the same facility returns the first report and stores nothing, before
-// anything else of the upload is read. A client id of another facility is
-// fault.ErrConflict, and shows nothing of that report. A new report's day (default the facility's today) must be
+// from the same actor at the same facility returns the first report and
+// stores nothing, before anything else of the upload is read. A client id
+// of another actor or facility is fault.ErrConflict, and shows nothing of
+// that report. A new report's day (default the facility's today) must be
 // one the target is enrolled on (see Delivery.Validate); its photo is
 // required, judged by its content, and stored stripped of its metadata,
 // keeping the EXIF time and position as verification data.
@@ -160,11 +161,12 @@ func (s *Service) Deliver(ctx context.Context, a Actor, facility string, u Uploa
 }
 
 // sameReporter returns prev, the report stored under d's client id, for a
-// retry of d at the same facility; fault.ErrConflict for a client id of
-// another facility.
+// retry of d: the same actor at the same facility. A client id is one
+// phone's key; another cadre who guessed it gets fault.ErrConflict, not
+// the report.
 func sameReporter(prev, d Delivery) (Delivery, error) {
-	if prev.Facility != d.Facility {
-		return Delivery{}, fmt.Errorf("client id %q of another facility: %w", d.ClientID, fault.ErrConflict)
+	if prev.Facility != d.Facility || prev.CadreID != d.CadreID {
+		return Delivery{}, fmt.Errorf("client id %q of another reporter: %w", d.ClientID, fault.ErrConflict)
 	}
 	return prev, nil
 }

@@ -482,3 +482,46 @@ func TestServiceReports(t *testing.T) {
 		t.Errorf("a period over five years: got %v, want invalid from", err)
 	}
 }
+
+// rivalStore is the real store as it looks when another upload with the
+// same client id lands between Deliver's lookup and its insert.
+type rivalStore struct{ bts.Store }
+
+func (rivalStore) DeliveryByClientID(context.Context, string) (bts.Delivery, error) {
+	return bts.Delivery{}, fault.ErrNotFound
+}
+
+// A client id is one phone's key for its retries. Another account of the
+// same facility that guesses it must neither get that report back nor
+// have its upload taken for a retry of it.
+func TestServiceDeliverClientIDOfAnotherCadre(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	e := f.enrolled("3510010101250051", "") // not assigned: any cadre of sobo may report for it
+	img := gpsJPEG(t)
+	first, err := f.svc.Deliver(ctx, f.kader1, "sobo", upload("client-5001", e, "", img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []bts.Actor{f.kader2, f.staff} {
+		r, err := f.svc.Deliver(ctx, who, "sobo", upload("client-5001", e, "", img))
+		if !errors.Is(err, fault.ErrConflict) || r.Delivery.ID != 0 {
+			t.Errorf("%s replays kader1's client id: got report %d, %v; want ErrConflict and no report", who.Username, r.Delivery.ID, err)
+		}
+	}
+	t.Run("when the uploads cross", func(t *testing.T) {
+		rival := &bts.Service{Store: rivalStore{f.db}, Photos: f.photos, Now: func() time.Time { return f.now }}
+		r, err := rival.Deliver(ctx, f.kader2, "sobo", upload("client-5001", e, "", img))
+		if !errors.Is(err, fault.ErrConflict) || r.Delivery.ID != 0 {
+			t.Errorf("kader2's upload under kader1's client id: got report %d, %v; want ErrConflict and no report", r.Delivery.ID, err)
+		}
+		r, err = rival.Deliver(ctx, f.kader1, "sobo", upload("client-5001", e, "", img))
+		if err != nil || r.Created || r.Delivery.ID != first.Delivery.ID {
+			t.Errorf("kader1's own retry: got %+v, %v; want the first report", r, err)
+		}
+	})
+	again, err := f.svc.Deliver(ctx, f.kader1, "sobo", upload("client-5001", e, "", nil))
+	if err != nil || again.Created || again.Delivery.ID != first.Delivery.ID {
+		t.Errorf("kader1's retry: got %+v, %v; want the first report", again, err)
+	}
+}

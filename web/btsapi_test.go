@@ -290,6 +290,9 @@ func TestBTSDeliveryAPI(t *testing.T) {
 	if again.ID != d.ID {
 		t.Errorf("retry answered report %d, want %d", again.ID, d.ID)
 	}
+	// Another cadre who guesses the client id gets neither the report nor
+	// a replay of it.
+	e.do("kader2", multipartReport(t, "client-0001", enr.ID, img)).wantError(409, "conflict", "", "Data bertentangan dengan yang sudah tersimpan.")
 	e.do("kader1", multipartReport(t, "client-0002", enr.ID, img)).wantError(409, "conflict", "date", "Sudah ada laporan sasaran ini untuk tanggal itu.")
 	e.do("kader1", multipartReport(t, "client-0003", enr.ID, nil)).wantError(400, "invalid", "photo", "Foto wajib dilampirkan.")
 	e.call("kader1", "POST", "/api/v1/bts/facilities/sobo/deliveries", `{}`).

@@ -94,9 +94,9 @@ func (s *Server) btsCadres(c echo.Context) error {
 
 // btsDeliver takes a cadre's daily report as multipart/form-data: fields
 // client_id, enrolment_id, date (default today), items (JSON array),
-// consumption, notes, and the file photo. The same client_id again returns
-// the first report (200) and stores nothing, so a phone may retry an upload
-// as often as its connection needs.
+// consumption, notes, and the file photo. The same client_id again from
+// the same account returns the first report (200) and stores nothing, so
+// a phone may retry an upload as often as its connection needs.
 func (s *Server) btsDeliver(c echo.Context) error {
 	form, err := c.MultipartForm()
 	if err != nil {
