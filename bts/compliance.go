@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/antrian/antrian/bts/anthro"
 )
 
 // TargetCompliance is how one target's deliveries went over a period.
@@ -200,7 +202,7 @@ func ComputeOutcome(es []Enrolment, ms map[int64][]Measurement) Outcome {
 		}
 		if row.Baseline == nil {
 			for i := range valid {
-				if AgeDays(start, valid[i].MeasuredOn) <= 30 {
+				if anthro.AgeDays(start, valid[i].MeasuredOn) <= 30 {
 					row.Baseline = &valid[i]
 				}
 				break
@@ -212,7 +214,7 @@ func ComputeOutcome(es []Enrolment, ms map[int64][]Measurement) Outcome {
 			}
 		}
 		if row.Baseline != nil && row.Latest != nil {
-			row.Delta = round2(row.Latest.Result.ZLen.Rounded() - row.Baseline.Result.ZLen.Rounded())
+			row.Delta = anthro.Round2(row.Latest.Result.ZLen.Rounded() - row.Baseline.Result.ZLen.Rounded())
 			row.StuntedAtStart = row.Baseline.Result.Stunted()
 			row.StuntedNow = row.Latest.Result.Stunted()
 			o.WithChange++
@@ -227,7 +229,7 @@ func ComputeOutcome(es []Enrolment, ms map[int64][]Measurement) Outcome {
 		o.Rows = append(o.Rows, row)
 	}
 	if o.WithChange > 0 {
-		o.MeanDelta = round2(sum / float64(o.WithChange))
+		o.MeanDelta = anthro.Round2(sum / float64(o.WithChange))
 	}
 	o.Percent = percent(o.NoLongerStunted, o.StuntedAtStart)
 	return o

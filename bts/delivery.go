@@ -1,10 +1,13 @@
 package bts
 
 import (
+	"fmt"
 	"regexp"
 	"time"
 	"unicode/utf8"
 
+	"github.com/antrian/antrian/bts/anthro"
+	"github.com/antrian/antrian/bts/photo"
 	"github.com/antrian/antrian/fault"
 )
 
@@ -57,6 +60,7 @@ type Delivery struct {
 	ID          int64
 	ClientID    string // made by the cadre's phone; the idempotency key
 	EnrolmentID int64
+	TargetName  string // the enrolled child's or woman's name, as stored
 	Facility    string
 	DeliveredOn time.Time // the day in the facility's time zone
 	CadreID     int64
@@ -76,9 +80,9 @@ type Delivery struct {
 // PhotoRef is a stored photo and the verification data read from the
 // uploaded file.
 type PhotoRef struct {
-	Hash  string // sha256 hex of the stored image: its name in the PhotoStore
+	Hash  string // sha256 hex of the stored image: its name in the photo store
 	Bytes int
-	Meta  PhotoMeta
+	Meta  photo.Meta
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
@@ -92,7 +96,7 @@ func (d *Delivery) Validate(e Enrolment, today time.Time) error {
 		return fault.Invalid("client_id", "client_id harus 8-64 huruf, angka, - atau _.")
 	case d.DeliveredOn.IsZero() || dateOf(d.DeliveredOn).After(dateOf(today)):
 		return fault.Invalid("date", "Tanggal tidak boleh kosong atau di masa depan.")
-	case AgeDays(d.DeliveredOn, today) > MaxLateDays:
+	case anthro.AgeDays(d.DeliveredOn, today) > MaxLateDays:
 		return fault.Invalid("date", "Laporan lebih dari 30 hari yang lalu tidak bisa dikirim.")
 	case !e.ActiveOn(d.DeliveredOn):
 		return fault.Invalid("date", "Sasaran tidak terdaftar intervensi pada tanggal itu.")
@@ -155,4 +159,26 @@ func (d Delivery) Review(verdict Status, note, by string, at time.Time) (Deliver
 	}
 	d.Status, d.ReviewNote, d.ReviewedBy, d.ReviewedAt = verdict, note, by, &at
 	return d, nil
+}
+
+// PhotoWarning says why the report's photo needs a closer look before it is
+// verified, in Bahasa Indonesia, or "" when it does not: no capture time in
+// its EXIF, or one more than a day from the delivery day (phones write
+// local time, so a day either way is allowed).
+func (d Delivery) PhotoWarning() string {
+	takenAt := d.Photo.Meta.TakenAt
+	if takenAt == "" {
+		return "Foto tanpa data EXIF: waktu dan lokasi pengambilan tidak diketahui. Periksa dengan teliti."
+	}
+	taken, err := time.Parse(time.DateOnly, takenAt[:min(10, len(takenAt))])
+	if err != nil || d.DeliveredOn.IsZero() {
+		return "Waktu pengambilan foto tidak terbaca."
+	}
+	if days := anthro.AgeDays(taken, d.DeliveredOn); days > 1 || days < -1 {
+		if days < 0 {
+			days = -days
+		}
+		return fmt.Sprintf("Foto diambil %s, %d hari dari tanggal pengantaran.", taken.Format(time.DateOnly), days)
+	}
+	return ""
 }

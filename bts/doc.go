@@ -1,11 +1,16 @@
-// Package bts holds the domain of BTS (Banyuwangi Tanggap Stunting): WHO
-// Child Growth Standards z-scores for children under five, their Permenkes
-// 2/2020 categories, and the batch converter behind `antrian anthro`.
+// Package bts is the BTS (Banyuwangi Tanggap Stunting) programme: the
+// registry of children and high-risk pregnant women, their measurements,
+// enrolment in the daily animal-protein intervention, the cadres' delivery
+// reports, and the reports of the Dinas Kesehatan.
 //
-// The z-scores follow WHO Anthro: exact age in days, the daily LMS tables,
-// the 0.7 cm length/height adjustment at 731 days, restricted application
-// beyond ±3 SD for the weight-based indices, interpolation between table
-// rows, plausibility flags and categories on z rounded to 2 decimals.
-// Everything here is a pure function of its input; the WHO tables are
-// embedded and parsed once on first use.
+// The programme's rules (what a valid child, enrolment or delivery is,
+// when a target is active, how compliance and prevalence are counted) are
+// pure functions and methods on its types. Service carries out the use
+// cases over them: it reads and writes through the small interfaces it
+// declares (satisfied by *postgres.DB and a photo store) and reads the
+// time from an injected clock.
+//
+// The WHO arithmetic lives in bts/anthro, the delivery photos (checking,
+// EXIF, re-encoding, the store on disk) in bts/photo, the growth chart
+// drawing in bts/chart and the e-PPGBM export in bts/eppgbm.
 package bts

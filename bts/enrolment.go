@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/antrian/antrian/bts/anthro"
 	"github.com/antrian/antrian/fault"
 )
 
@@ -64,7 +65,7 @@ func (e *Enrolment) Normalize() error {
 		return fault.Invalid("start", "Isi tanggal mulai.")
 	case dateOf(e.End).Before(dateOf(e.Start)):
 		return fault.Invalid("end", "Tanggal selesai sebelum tanggal mulai.")
-	case AgeDays(e.Start, e.End) > 2*366:
+	case anthro.AgeDays(e.Start, e.End) > 2*366:
 		return fault.Invalid("end", "Intervensi paling lama dua tahun.")
 	case e.AllowanceRp < 0 || e.AllowanceRp > 1_000_000:
 		return fault.Invalid("allowance_rp", "Uang harian tidak masuk akal.")
@@ -128,7 +129,7 @@ func SuggestChild(c Child, latest Measurement, today time.Time) (Suggestion, boo
 	if !latest.Result.Stunted() {
 		return Suggestion{}, false
 	}
-	months := int(float64(AgeDays(c.BirthDate, today)) / DaysPerMonth)
+	months := int(float64(anthro.AgeDays(c.BirthDate, today)) / anthro.DaysPerMonth)
 	reason := "TB/U " + latest.Result.ZLen.String() + " (" + string(latest.Result.TBU) + ") pada " +
 		latest.MeasuredOn.Format(time.DateOnly)
 	switch {

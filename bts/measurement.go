@@ -5,6 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/antrian/antrian/bts/anthro"
 	"github.com/antrian/antrian/fault"
 )
 
@@ -22,7 +23,7 @@ type MeasurementInput struct {
 	MeasuredOn time.Time // a date
 	WeightKg   float64   // 0: not measured
 	LenHeiCm   float64   // as measured; 0: not measured
-	Measure    Measure
+	Measure    anthro.Measure
 	LiLACm     float64 // 0: not measured
 	HeadCm     float64 // 0: not measured
 	Oedema     bool
@@ -40,14 +41,14 @@ type Measurement struct {
 	ChildID  int64
 	Facility string
 	MeasurementInput
-	Result Result
+	Result anthro.Result
 }
 
 // NewMeasurement checks in against the child and computes the result with
 // method m, which the child's facility chooses. It returns a *fault.Error
 // (fault.ErrInvalid) when a field is wrong: a date before birth or after today,
 // nothing measured, absurd values, a ticket at a posyandu.
-func NewMeasurement(c Child, in MeasurementInput, m Method, today time.Time) (Measurement, error) {
+func NewMeasurement(c Child, in MeasurementInput, m anthro.Method, today time.Time) (Measurement, error) {
 	switch {
 	case in.MeasuredOn.IsZero() || dateOf(in.MeasuredOn).After(dateOf(today)):
 		return Measurement{}, fault.Invalid("measured_on", "Tanggal ukur tidak boleh kosong atau di masa depan.")
@@ -63,7 +64,7 @@ func NewMeasurement(c Child, in MeasurementInput, m Method, today time.Time) (Me
 		return Measurement{}, fault.Invalid("lila_cm", "LiLA harus antara 5 dan 40 cm.")
 	case !plausibleAmount(in.HeadCm, 20, 70):
 		return Measurement{}, fault.Invalid("head_cm", "Lingkar kepala harus antara 20 dan 70 cm.")
-	case in.Measure < MeasureUnknown || in.Measure > MeasureStanding:
+	case in.Measure < anthro.MeasureUnknown || in.Measure > anthro.MeasureStanding:
 		return Measurement{}, fault.Invalid("measure", "Cara ukur harus terlentang (l) atau berdiri (h).")
 	case in.Place != AtPuskesmas && in.Place != AtPosyandu:
 		return Measurement{}, fault.Invalid("place", "Tempat ukur harus puskesmas atau posyandu.")
@@ -72,9 +73,9 @@ func NewMeasurement(c Child, in MeasurementInput, m Method, today time.Time) (Me
 	case utf8.RuneCountInString(in.MeasuredBy) > 100:
 		return Measurement{}, fault.Invalid("measured_by", "Nama pengukur terlalu panjang.")
 	}
-	r, err := Compute(Input{
+	r, err := anthro.Compute(anthro.Input{
 		Sex:      c.Sex,
-		AgeDays:  AgeDays(c.BirthDate, in.MeasuredOn),
+		AgeDays:  anthro.AgeDays(c.BirthDate, in.MeasuredOn),
 		WeightKg: in.WeightKg,
 		LenHeiCm: in.LenHeiCm,
 		Measure:  in.Measure,
@@ -90,42 +91,3 @@ func NewMeasurement(c Child, in MeasurementInput, m Method, today time.Time) (Me
 func plausibleAmount(v, lo, hi float64) bool {
 	return v == 0 || (v >= lo && v <= hi && !math.IsNaN(v))
 }
-
-// ParseMethod parses "daily" or "monthly". It returns fault.ErrInvalid otherwise.
-func ParseMethod(s string) (Method, error) {
-	switch s {
-	case "daily", "":
-		return MethodDaily, nil
-	case "monthly":
-		return MethodMonthly, nil
-	}
-	return 0, fault.Invalid("method", "Metode harus daily atau monthly.")
-}
-
-// ParseMeasure parses "l" (lying), "h" (standing) or "" (unknown).
-func ParseMeasure(s string) (Measure, error) {
-	switch s {
-	case "":
-		return MeasureUnknown, nil
-	case "l":
-		return MeasureLying, nil
-	case "h":
-		return MeasureStanding, nil
-	}
-	return 0, fault.Invalid("measure", "Cara ukur harus l (terlentang) atau h (berdiri).")
-}
-
-// Code returns "l", "h" or "" for m, the form stored and sent.
-func (m Measure) Code() string {
-	switch m {
-	case MeasureLying:
-		return "l"
-	case MeasureStanding:
-		return "h"
-	}
-	return ""
-}
-
-// Stunted reports whether a measurement counts as stunted: a valid,
-// plausible length/height-for-age z (rounded) below -2.
-func (r Result) Stunted() bool { return r.ZLen.Valid && !r.FLen && r.ZLen.Rounded() < -2 }

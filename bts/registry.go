@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/antrian/antrian/bts/anthro"
 	"github.com/antrian/antrian/fault"
 )
 
@@ -53,7 +54,7 @@ type Child struct {
 	Facility      string // facility code of the Puskesmas responsible
 	NIK           string // 16 digits; empty for a newborn without one yet
 	Name          string
-	Sex           Sex
+	Sex           anthro.Sex
 	BirthDate     time.Time // a date: only year, month and day count
 	BirthWeightKg float64   // 0: unknown
 	BirthLengthCm float64   // 0: unknown
@@ -72,11 +73,11 @@ func (c Child) Validate(today time.Time) error {
 		return fault.Invalid("nik", "NIK harus 16 angka (boleh kosong untuk bayi baru lahir).")
 	case !validName(c.Name):
 		return fault.Invalid("name", "Isi nama anak (paling banyak 100 huruf).")
-	case c.Sex != Male && c.Sex != Female:
+	case c.Sex != anthro.Male && c.Sex != anthro.Female:
 		return fault.Invalid("sex", "Jenis kelamin harus L atau P.")
 	case c.BirthDate.IsZero() || dateOf(c.BirthDate).After(dateOf(today)):
 		return fault.Invalid("birth_date", "Tanggal lahir tidak boleh kosong atau di masa depan.")
-	case AgeDays(c.BirthDate, today) > 7*366:
+	case anthro.AgeDays(c.BirthDate, today) > 7*366:
 		return fault.Invalid("birth_date", "Tanggal lahir lebih dari 7 tahun yang lalu; periksa kembali.")
 	case !(c.BirthWeightKg >= 0 && c.BirthWeightKg < 8):
 		return fault.Invalid("birth_weight_kg", "Berat lahir tidak masuk akal.")
@@ -132,6 +133,21 @@ type Pregnancy struct {
 	PoorBasis string
 }
 
+// PregnancyTakenError is the answer to registering a pregnancy that is
+// registered already: the woman's NIK with an HPHT within
+// SamePregnancyDays of a pregnancy still running. It names the facility
+// where it is registered, and wraps fault.ErrConflict.
+type PregnancyTakenError struct {
+	Facility, Name string // code and name
+}
+
+func (e *PregnancyTakenError) Error() string {
+	return "pregnancy registered at " + e.Facility + ": " + fault.ErrConflict.Error()
+}
+
+// Unwrap makes errors.Is(err, fault.ErrConflict) true.
+func (e *PregnancyTakenError) Unwrap() error { return fault.ErrConflict }
+
 // MaxGestationDays is the longest a pregnancy is taken to last, counted
 // from the HPHT: a pregnancy registered with an older HPHT is refused, and
 // one whose HPHT is older is over.
@@ -149,9 +165,9 @@ func (p Pregnancy) Validate(today time.Time) error {
 		return fault.Invalid("nik", "NIK harus 16 angka.")
 	case !validName(p.Name):
 		return fault.Invalid("name", "Isi nama ibu (paling banyak 100 huruf).")
-	case !p.HPHT.IsZero() && (dateOf(p.HPHT).After(dateOf(today)) || AgeDays(p.HPHT, today) > MaxGestationDays):
+	case !p.HPHT.IsZero() && (dateOf(p.HPHT).After(dateOf(today)) || anthro.AgeDays(p.HPHT, today) > MaxGestationDays):
 		return fault.Invalid("hpht", fmt.Sprintf("HPHT harus dalam %d hari terakhir.", MaxGestationDays))
-	case !p.BirthDate.IsZero() && (dateOf(p.BirthDate).After(dateOf(today)) || AgeDays(p.BirthDate, today) < 10*365 || AgeDays(p.BirthDate, today) > 60*366):
+	case !p.BirthDate.IsZero() && (dateOf(p.BirthDate).After(dateOf(today)) || anthro.AgeDays(p.BirthDate, today) < 10*365 || anthro.AgeDays(p.BirthDate, today) > 60*366):
 		return fault.Invalid("birth_date", "Tanggal lahir ibu tidak masuk akal (umur 10 sampai 60 tahun).")
 	case p.Gravida < 0 || p.Gravida > 25:
 		return fault.Invalid("gravida", "Kehamilan ke- tidak masuk akal.")
@@ -177,7 +193,7 @@ func (p Pregnancy) GestationalWeeks(today time.Time) int {
 	if p.HPHT.IsZero() {
 		return 0
 	}
-	return AgeDays(p.HPHT, today) / 7
+	return anthro.AgeDays(p.HPHT, today) / 7
 }
 
 // RiskReasons returns the high-risk criteria (bumil risti) the pregnancy

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/antrian/antrian/bts/anthro"
 	"github.com/antrian/antrian/fault"
 )
 
@@ -150,7 +151,7 @@ const (
 // Anthro does), when aged under 60 months.
 func classify(m Measurement, i Indicator) (class, bool) {
 	r := m.Result
-	var s Score
+	var s anthro.Score
 	var flagged bool
 	switch i {
 	case Stunting:
@@ -160,7 +161,7 @@ func classify(m Measurement, i Indicator) (class, bool) {
 	case Underweight:
 		s, flagged = r.ZWei, r.FWei
 	}
-	if i != Stunting && m.Oedema && r.AgeDays <= MaxAgeDays {
+	if i != Stunting && m.Oedema && r.AgeDays <= anthro.MaxAgeDays {
 		return classSevere, true
 	}
 	if !s.Valid || flagged || r.AgeMonths > 59 {
@@ -229,7 +230,7 @@ func Prevalence(obs []Observation, l Level) []PrevalenceRow {
 			}
 			c, _ := classify(o.Measurement, ind)
 			row.All.rate(ind).add(c)
-			if o.Child.Sex == Male {
+			if o.Child.Sex == anthro.Male {
 				row.Male.rate(ind).add(c)
 			} else {
 				row.Female.rate(ind).add(c)

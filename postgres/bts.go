@@ -9,25 +9,15 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/bts/anthro"
 	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 )
 
-// BTSFacility is a facility as BTS sees it.
-type BTSFacility struct {
-	ID            int64
-	Code          string
-	Name          string
-	Location      *time.Location
-	Kecamatan     string // code; "" when not set yet
-	KecamatanName string
-	Method        bts.Method
-}
-
 // BTSFacility returns the facility with code. fault.ErrNotFound when there is
 // none.
-func (db *DB) BTSFacility(ctx context.Context, code string) (BTSFacility, error) {
-	var f BTSFacility
+func (db *DB) BTSFacility(ctx context.Context, code string) (bts.Facility, error) {
+	var f bts.Facility
 	var tz, method string
 	err := db.Pool.QueryRow(ctx, `SELECT f.id, f.code, f.name, f.timezone, coalesce(k.code, ''), coalesce(k.name, ''),
 			coalesce(b.method, 'daily')
@@ -39,7 +29,7 @@ func (db *DB) BTSFacility(ctx context.Context, code string) (BTSFacility, error)
 	if f.Location, err = time.LoadLocation(tz); err != nil {
 		return f, fmt.Errorf("facility %s: time zone %q: %w", code, tz, err)
 	}
-	f.Method, err = bts.ParseMethod(method)
+	f.Method, err = anthro.ParseMethod(method)
 	return f, err
 }
 
@@ -53,7 +43,7 @@ func (db *DB) SaveKecamatan(ctx context.Context, k bts.Kecamatan) (int64, error)
 
 // SetBTSFacility places a facility in a kecamatan and sets its method.
 // fault.ErrNotFound for an unknown facility or kecamatan.
-func (db *DB) SetBTSFacility(ctx context.Context, facility, kecamatan string, m bts.Method) error {
+func (db *DB) SetBTSFacility(ctx context.Context, facility, kecamatan string, m anthro.Method) error {
 	tag, err := db.Pool.Exec(ctx, `INSERT INTO bts_facilities (facility_id, kecamatan_id, method)
 		SELECT f.id, k.id, $3 FROM facilities f, bts_kecamatan k WHERE f.code = $1 AND k.code = $2
 		ON CONFLICT (facility_id) DO UPDATE SET kecamatan_id = EXCLUDED.kecamatan_id, method = EXCLUDED.method`,
@@ -190,20 +180,6 @@ func (db *DB) ChildFacilityByNIK(ctx context.Context, nik string) (code, name st
 	return code, name, interpret("child by nik", err)
 }
 
-// PregnancyTakenError is CreatePregnancy's answer when the same pregnancy
-// is registered already: the woman's NIK with an HPHT within
-// bts.SamePregnancyDays of a pregnancy still running. It wraps
-// fault.ErrConflict.
-type PregnancyTakenError struct {
-	Facility, Name string // where it is registered
-}
-
-func (e *PregnancyTakenError) Error() string {
-	return "pregnancy registered at " + e.Facility + ": " + fault.ErrConflict.Error()
-}
-
-func (e *PregnancyTakenError) Unwrap() error { return fault.ErrConflict }
-
 const childColumns = `c.id, f.code, c.nik, c.name, c.sex, c.birth_date, coalesce(c.birth_weight_kg, 0),
 	coalesce(c.birth_length_cm, 0), c.mother_name, c.mother_nik, c.kk, k.code, d.code, d.name, coalesce(c.posyandu_id, 0),
 	coalesce(p.name, ''), c.rt, c.rw, c.address, c.lat, c.lon, c.poor_basis, k.name, f.name`
@@ -220,7 +196,7 @@ func scanChild(r pgx.Row, kec, fac *string) (bts.Child, error) {
 		&c.MotherName, &c.MotherNIK, &c.KK, &c.Address.Kecamatan, &c.Address.Desa, &c.Address.DesaName,
 		&c.Address.PosyanduID, &c.Address.Posyandu, &c.Address.RT, &c.Address.RW, &c.Address.Street,
 		&c.Address.Lat, &c.Address.Lon, &c.PoorBasis, kec, fac)
-	c.Sex = bts.Sex(sex)
+	c.Sex = anthro.Sex(sex)
 	return c, err
 }
 
@@ -249,7 +225,7 @@ func (db *DB) Children(ctx context.Context, facility, q string, limit int) ([]bt
 // CreatePregnancy registers a pregnant woman.
 //
 // A woman's NIK comes back with each pregnancy, so it is not unique; the
-// same pregnancy is what is refused (*PregnancyTakenError): with both HPHTs
+// same pregnancy is what is refused (*bts.PregnancyTakenError): with both HPHTs
 // known, one within bts.SamePregnancyDays of a pregnancy whose HPHT is at
 // most bts.MaxGestationDays before today. Registrations of one NIK are
 // serialised, so two at once cannot both pass. A pregnancy whose HPHT is
@@ -261,7 +237,7 @@ func (db *DB) CreatePregnancy(ctx context.Context, p bts.Pregnancy, today time.T
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('bts pregnancy ' || $1))`, p.NIK); err != nil {
 				return err
 			}
-			var taken PregnancyTakenError
+			var taken bts.PregnancyTakenError
 			err := tx.QueryRow(ctx, `SELECT f.code, f.name FROM bts_pregnancies p JOIN facilities f ON f.id = p.facility_id
 				WHERE p.nik = $1 AND p.hpht >= $3 AND abs(p.hpht - $2::date) <= $4
 				ORDER BY p.id DESC LIMIT 1`, p.NIK, p.HPHT, today.AddDate(0, 0, -bts.MaxGestationDays), bts.SamePregnancyDays).
@@ -341,7 +317,7 @@ func (db *DB) Pregnancies(ctx context.Context, facility, q string, limit int) ([
 	return ps, interpret("pregnancies", err)
 }
 
-func zcol(s bts.Score) *float64 {
+func zcol(s anthro.Score) *float64 {
 	if !s.Valid {
 		return nil
 	}
@@ -400,17 +376,17 @@ func scanMeasurement(r pgx.Row, extra ...any) (bts.Measurement, error) {
 	if err := r.Scan(append(dst, extra...)...); err != nil {
 		return m, err
 	}
-	m.Measure, _ = bts.ParseMeasure(measure)
-	m.Result.Method, _ = bts.ParseMethod(method)
+	m.Measure, _ = anthro.ParseMeasure(measure)
+	m.Result.Method, _ = anthro.ParseMethod(method)
 	m.Place = bts.Place(place)
-	score := func(z *float64) bts.Score {
+	score := func(z *float64) anthro.Score {
 		if z == nil {
-			return bts.Score{}
+			return anthro.Score{}
 		}
-		return bts.Score{Z: *z, Valid: true}
+		return anthro.Score{Z: *z, Valid: true}
 	}
 	m.Result.ZLen, m.Result.ZWei, m.Result.ZWFL, m.Result.ZBMI = score(zlen), score(zwei), score(zwfl), score(zbmi)
-	m.Result.TBU, m.Result.BBU, m.Result.BBTB, m.Result.IMTU = bts.Category(tbu), bts.Category(bbu), bts.Category(bbtb), bts.Category(imtu)
+	m.Result.TBU, m.Result.BBU, m.Result.BBTB, m.Result.IMTU = anthro.Category(tbu), anthro.Category(bbu), anthro.Category(bbtb), anthro.Category(imtu)
 	return m, nil
 }
 
@@ -438,7 +414,7 @@ func (db *DB) Observations(ctx context.Context, facility string, from, to time.T
 			&c.BirthLengthCm, &c.MotherName, &c.MotherNIK, &c.KK, &c.Address.Kecamatan, &c.Address.Desa,
 			&c.Address.DesaName, &c.Address.PosyanduID, &c.Address.Posyandu, &c.Address.RT, &c.Address.RW,
 			&c.Address.Street, &c.Address.Lat, &c.Address.Lon, &c.PoorBasis, &o.KecamatanName, &o.FacilityName)
-		c.Sex = bts.Sex(sex)
+		c.Sex = anthro.Sex(sex)
 		o.Child, o.Measurement = c, m
 		return o, err
 	})
@@ -541,12 +517,24 @@ func (db *DB) Enrolments(ctx context.Context, facility string, cadreID int64, fr
 	return es, interpret("enrolments", err)
 }
 
+// Cadres returns the usernames of the facility's kader accounts that are
+// not disabled, in order: those a target can be assigned to.
+func (db *DB) Cadres(ctx context.Context, facility string) ([]string, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT u.username FROM users u JOIN facilities f ON f.id = u.facility_id
+		WHERE f.code = $1 AND u.role = 'kader' AND NOT u.disabled ORDER BY u.username`, facility)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return names, interpret("cadres of "+facility, err)
+}
+
 const deliveryColumns = `d.id, d.client_id, d.enrolment_id, f.code, d.delivered_on, d.cadre_id, cu.username, d.items,
 	d.total_rp, d.consumption, d.notes, d.photo, d.photo_bytes, d.exif_taken_at, d.exif_lat, d.exif_lon, d.received_at,
-	d.status, d.review_note, coalesce(vu.username, ''), d.verified_at`
+	d.status, d.review_note, coalesce(vu.username, ''), d.verified_at, coalesce(tc.name, tp.name, '')`
 
+// deliveryFrom joins each report to its target's name, so that a list of
+// reports is one query.
 const deliveryFrom = ` FROM bts_deliveries d JOIN facilities f ON f.id = d.facility_id JOIN users cu ON cu.id = d.cadre_id
-	LEFT JOIN users vu ON vu.id = d.verified_by `
+	LEFT JOIN users vu ON vu.id = d.verified_by JOIN bts_enrolments te ON te.id = d.enrolment_id
+	LEFT JOIN bts_children tc ON tc.id = te.child_id LEFT JOIN bts_pregnancies tp ON tp.id = te.pregnancy_id `
 
 func scanDelivery(r pgx.Row) (bts.Delivery, error) {
 	var d bts.Delivery
@@ -554,7 +542,7 @@ func scanDelivery(r pgx.Row) (bts.Delivery, error) {
 	var consumption, status string
 	err := r.Scan(&d.ID, &d.ClientID, &d.EnrolmentID, &d.Facility, &d.DeliveredOn, &d.CadreID, &d.Cadre, &items,
 		&d.TotalRp, &consumption, &d.Notes, &d.Photo.Hash, &d.Photo.Bytes, &d.Photo.Meta.TakenAt, &d.Photo.Meta.Lat,
-		&d.Photo.Meta.Lon, &d.ReceivedAt, &status, &d.ReviewNote, &d.ReviewedBy, &d.ReviewedAt)
+		&d.Photo.Meta.Lon, &d.ReceivedAt, &status, &d.ReviewNote, &d.ReviewedBy, &d.ReviewedAt, &d.TargetName)
 	if err != nil {
 		return d, err
 	}

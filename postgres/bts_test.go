@@ -9,6 +9,8 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/bts/anthro"
+	"github.com/antrian/antrian/bts/photo"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 )
@@ -53,10 +55,10 @@ func district(t *testing.T, db *DB) {
 	}
 	must(db.SaveKecamatan(ctx, bts.Kecamatan{Code: "kec-a", Name: "Kecamatan A"}))
 	must(db.SaveKecamatan(ctx, bts.Kecamatan{Code: "kec-b", Name: "Kecamatan B"}))
-	if err := db.SetBTSFacility(ctx, "sobo", "kec-a", bts.MethodDaily); err != nil {
+	if err := db.SetBTSFacility(ctx, "sobo", "kec-a", anthro.MethodDaily); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetBTSFacility(ctx, "kabat", "kec-b", bts.MethodDaily); err != nil {
+	if err := db.SetBTSFacility(ctx, "kabat", "kec-b", anthro.MethodDaily); err != nil {
 		t.Fatal(err)
 	}
 	must(db.SaveDesa(ctx, bts.Desa{Code: "desa-1", Name: "Desa Satu", Kecamatan: "kec-a", Facility: "sobo"}))
@@ -66,7 +68,7 @@ func district(t *testing.T, db *DB) {
 
 // measured registers a child born ageDays before the date on and measures
 // it there.
-func measured(t *testing.T, db *DB, facility, desa string, sex bts.Sex, on string, ageDays int, in bts.MeasurementInput) bts.Child {
+func measured(t *testing.T, db *DB, facility, desa string, sex anthro.Sex, on string, ageDays int, in bts.MeasurementInput) bts.Child {
 	t.Helper()
 	ctx := context.Background()
 	birth := day(on).AddDate(0, 0, -ageDays)
@@ -82,7 +84,7 @@ func measured(t *testing.T, db *DB, facility, desa string, sex bts.Sex, on strin
 func measure(t *testing.T, db *DB, c bts.Child, on string, in bts.MeasurementInput) {
 	t.Helper()
 	in.MeasuredOn, in.Place = day(on), bts.AtPosyandu
-	m, err := bts.NewMeasurement(c, in, bts.MethodDaily, day("2026-12-31"))
+	m, err := bts.NewMeasurement(c, in, anthro.MethodDaily, day("2026-12-31"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,27 +99,27 @@ func TestPrevalenceSeededDistrict(t *testing.T) {
 	db := openTestDB(t)
 	district(t, db)
 	const on = "2026-03-10"
-	L := func(cm float64, m bts.Measure) bts.MeasurementInput {
+	L := func(cm float64, m anthro.Measure) bts.MeasurementInput {
 		return bts.MeasurementInput{LenHeiCm: cm, Measure: m}
 	}
-	lying, standing := bts.MeasureLying, bts.MeasureStanding
+	lying, standing := anthro.MeasureLying, anthro.MeasureStanding
 	// desa-1 (sobo, kec-a)
-	measured(t, db, "sobo", "desa-1", bts.Female, on, 365, L(68.0, lying)) // -2.33 pendek, 11 mo
-	measured(t, db, "sobo", "desa-1", bts.Female, on, 548, L(74.9, lying)) // -2.00 normal, 18 mo
-	measured(t, db, "sobo", "desa-1", bts.Male, on, 400, L(70.0, lying))   // -2.91 pendek, 13 mo
-	measured(t, db, "sobo", "desa-1", bts.Male, on, 365,                   // weight only
+	measured(t, db, "sobo", "desa-1", anthro.Female, on, 365, L(68.0, lying)) // -2.33 pendek, 11 mo
+	measured(t, db, "sobo", "desa-1", anthro.Female, on, 548, L(74.9, lying)) // -2.00 normal, 18 mo
+	measured(t, db, "sobo", "desa-1", anthro.Male, on, 400, L(70.0, lying))   // -2.91 pendek, 13 mo
+	measured(t, db, "sobo", "desa-1", anthro.Male, on, 365,                   // weight only
 		bts.MeasurementInput{WeightKg: 7.7}) //                                  BB/U -2.05 kurang
 	// desa-2 (sobo, kec-a)
-	measured(t, db, "sobo", "desa-2", bts.Female, on, 1461, L(89.0, standing)) // -3.19 sangat pendek, 48 mo
-	measured(t, db, "sobo", "desa-2", bts.Male, on, 1096, L(88.7, standing))   // -1.99 normal, 36 mo
-	measured(t, db, "sobo", "desa-2", bts.Male, on, 400, L(45.0, lying))       // below -6: flagged, left out
+	measured(t, db, "sobo", "desa-2", anthro.Female, on, 1461, L(89.0, standing)) // -3.19 sangat pendek, 48 mo
+	measured(t, db, "sobo", "desa-2", anthro.Male, on, 1096, L(88.7, standing))   // -1.99 normal, 36 mo
+	measured(t, db, "sobo", "desa-2", anthro.Male, on, 400, L(45.0, lying))       // below -6: flagged, left out
 	// desa-3 (kabat, kec-b)
-	measured(t, db, "kabat", "desa-3", bts.Male, on, 731, L(81.0, standing))               // -2.01 pendek, 24 mo
-	measured(t, db, "kabat", "desa-3", bts.Male, on, 700, L(81.0, standing))               // -1.75 normal, 23 mo
-	c := measured(t, db, "kabat", "desa-3", bts.Female, "2026-03-01", 365, L(68.0, lying)) // -2.33 ...
-	measure(t, db, c, "2026-03-20", L(72.0, lying))                                        // ... then normal: the latest counts
-	measured(t, db, "kabat", "desa-3", bts.Female, "2026-02-10", 365, L(68.0, lying))      // before the period
-	measured(t, db, "kabat", "desa-3", bts.Female, on, 183,                                // oedema: severe for wasting and underweight
+	measured(t, db, "kabat", "desa-3", anthro.Male, on, 731, L(81.0, standing))               // -2.01 pendek, 24 mo
+	measured(t, db, "kabat", "desa-3", anthro.Male, on, 700, L(81.0, standing))               // -1.75 normal, 23 mo
+	c := measured(t, db, "kabat", "desa-3", anthro.Female, "2026-03-01", 365, L(68.0, lying)) // -2.33 ...
+	measure(t, db, c, "2026-03-20", L(72.0, lying))                                           // ... then normal: the latest counts
+	measured(t, db, "kabat", "desa-3", anthro.Female, "2026-02-10", 365, L(68.0, lying))      // before the period
+	measured(t, db, "kabat", "desa-3", anthro.Female, on, 183,                                // oedema: severe for wasting and underweight
 		bts.MeasurementInput{WeightKg: 6.5, LenHeiCm: 65, Measure: lying, Oedema: true})
 
 	obs, err := db.Observations(context.Background(), "", day("2026-03-01"), day("2026-03-31"))
@@ -209,7 +211,7 @@ func TestDeliveryOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := measured(t, db, "sobo", "desa-1", bts.Female, "2026-03-01", 365, bts.MeasurementInput{LenHeiCm: 68, Measure: bts.MeasureLying})
+	c := measured(t, db, "sobo", "desa-1", anthro.Female, "2026-03-01", 365, bts.MeasurementInput{LenHeiCm: 68, Measure: anthro.MeasureLying})
 	e, err := db.CreateEnrolment(ctx, bts.Enrolment{Facility: "sobo", Target: bts.Baduta, ChildID: c.ID,
 		Start: day("2026-03-01"), End: day("2027-02-28"), AllowanceRp: 15000, Cadre: "kader1"})
 	if err != nil {
@@ -221,7 +223,7 @@ func TestDeliveryOnce(t *testing.T) {
 	lat := -8.2
 	d := bts.Delivery{ClientID: "client-0001", EnrolmentID: e.ID, Facility: "sobo", DeliveredOn: day("2026-03-02"),
 		CadreID: kader.ID, Items: []bts.Item{{Kind: bts.Telur, Qty: 2, PriceRp: 5000}}, TotalRp: 5000,
-		Consumption: bts.Habis, Photo: bts.PhotoRef{Hash: "ab", Bytes: 10, Meta: bts.PhotoMeta{Lat: &lat, Lon: &lat}},
+		Consumption: bts.Habis, Photo: bts.PhotoRef{Hash: "ab", Bytes: 10, Meta: photo.Meta{Lat: &lat, Lon: &lat}},
 		ReceivedAt: time.Now()}
 	first, created, err := db.CreateDelivery(ctx, d)
 	if err != nil || !created {
@@ -247,5 +249,112 @@ func TestDeliveryOnce(t *testing.T) {
 	}
 	if _, err := db.ReviewDelivery(ctx, "kabat", first.ID, bts.Rejected, "x", kader.ID, time.Now()); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("review from another facility: got %v, want ErrNotFound", err)
+	}
+}
+
+// A list of reports names each report's target, a child or a pregnant
+// woman, in the same query: the review page needs nothing more.
+func TestDeliveriesNameTheirTargets(t *testing.T) {
+	db := openTestDB(t)
+	district(t, db)
+	ctx := context.Background()
+	kader, err := db.CreateUser(ctx, "sobo", "kader1", account.Kader, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := measured(t, db, "sobo", "desa-1", anthro.Female, "2026-03-01", 365, bts.MeasurementInput{LenHeiCm: 68, Measure: anthro.MeasureLying})
+	p, err := db.CreatePregnancy(ctx, bts.Pregnancy{Facility: "sobo", Name: "Ibu Rina", HPHT: day("2026-01-05"),
+		Address: bts.Address{Desa: "desa-2"}}, day("2026-03-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enrolments []bts.Enrolment
+	for _, e := range []bts.Enrolment{{Target: bts.Baduta, ChildID: c.ID}, {Target: bts.BumilRisti, PregnancyID: p.ID}} {
+		e.Facility, e.Start, e.End, e.AllowanceRp = "sobo", day("2026-03-01"), day("2027-02-28"), 15000
+		e, err := db.CreateEnrolment(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enrolments = append(enrolments, e)
+	}
+	for i, e := range enrolments {
+		d := bts.Delivery{ClientID: "client-000" + string(rune('1'+i)), EnrolmentID: e.ID, Facility: "sobo",
+			DeliveredOn: day("2026-03-02"), CadreID: kader.ID, Items: []bts.Item{{Kind: bts.Ikan, Qty: 1, PriceRp: 10000}},
+			TotalRp: 10000, Consumption: bts.Sisa, Photo: bts.PhotoRef{Hash: "ab"}, ReceivedAt: time.Now()}
+		stored, _, err := db.CreateDelivery(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.TargetName != e.TargetName {
+			t.Errorf("stored report names %q, want %q", stored.TargetName, e.TargetName)
+		}
+	}
+	ds, err := db.Deliveries(ctx, "sobo", 0, bts.Pending, day("2026-03-01"), day("2026-03-31"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, d := range ds {
+		got[d.EnrolmentID] = d.TargetName
+	}
+	if len(ds) != 2 || got[enrolments[0].ID] != "Anak" || got[enrolments[1].ID] != "Ibu Rina" {
+		t.Errorf("targets named %v, want Anak and Ibu Rina", got)
+	}
+}
+
+// The cadres a target can be assigned to: the facility's kader accounts
+// that are not disabled, by username.
+func TestCadres(t *testing.T) {
+	db := openTestDB(t)
+	district(t, db)
+	ctx := context.Background()
+	for _, u := range []struct {
+		facility, name string
+		role           account.Role
+	}{{"sobo", "kader-b", account.Kader}, {"sobo", "kader-a", account.Kader}, {"sobo", "kader-off", account.Kader},
+		{"sobo", "petugas", account.Staff}, {"kabat", "kader-kabat", account.Kader}} {
+		if _, err := db.CreateUser(ctx, u.facility, u.name, u.role, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	off := true
+	if err := db.UpdateUser(ctx, "sobo", "kader-off", UserChange{Disabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Cadres(ctx, "sobo")
+	if err != nil || len(got) != 2 || got[0] != "kader-a" || got[1] != "kader-b" {
+		t.Errorf("got %q, %v; want kader-a, kader-b", got, err)
+	}
+	if got, err := db.Cadres(ctx, "nowhere"); err != nil || len(got) != 0 {
+		t.Errorf("an unknown facility: got %q, %v; want none", got, err)
+	}
+}
+
+// BTSFacility gives a facility's zone, kecamatan and method, with the
+// defaults of a facility BTS has not been set up for.
+func TestBTSFacility(t *testing.T) {
+	db := openTestDB(t)
+	district(t, db)
+	ctx := context.Background()
+	if err := db.SetBTSFacility(ctx, "kabat", "kec-b", anthro.MethodMonthly); err != nil {
+		t.Fatal(err)
+	}
+	f, err := db.BTSFacility(ctx, "kabat")
+	if err != nil || f.Name != "Puskesmas Kabat" || f.Location.String() != "Asia/Jakarta" || f.Kecamatan != "kec-b" ||
+		f.KecamatanName != "Kecamatan B" || f.Method != anthro.MethodMonthly {
+		t.Errorf("got %+v, %v", f, err)
+	}
+	if _, err := db.CreateFacility(ctx, queue.Facility{Code: "baru", Name: "Puskesmas Baru", Timezone: "Asia/Makassar"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err = db.BTSFacility(ctx, "baru")
+	if err != nil || f.Kecamatan != "" || f.Method != anthro.MethodDaily || f.Location.String() != "Asia/Makassar" {
+		t.Errorf("a facility not set up: got %+v, %v; want no kecamatan, daily, its own zone", f, err)
+	}
+	if _, err := db.BTSFacility(ctx, "nowhere"); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("an unknown facility: got %v, want ErrNotFound", err)
+	}
+	if err := db.SetBTSFacility(ctx, "sobo", "kec-z", anthro.MethodDaily); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("an unknown kecamatan: got %v, want ErrNotFound", err)
 	}
 }

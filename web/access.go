@@ -110,25 +110,25 @@ var (
 	declaredRoutes map[string]route
 )
 
-// Access returns the permission the route table gives a route and where
-// its facility comes from: "facility" (the path), "ticket" (the ticket in
-// the path), "own" (the caller's own facility or district) or "handler" (the
-// handler checks the record it loads). A route with several permissions
-// returns the first. ok is false for a route the table does not declare.
-// For tests and documentation.
-func Access(method, path string) (perm account.Perm, from string, ok bool) {
+// Access returns the permissions the route table gives a route (a caller
+// needs any one of them) and where its facility comes from: "facility"
+// (the path), "ticket" (the ticket in the path), "own" (the caller's own
+// facility or district) or "handler" (the handler checks the record it
+// loads). ok is false for a route the table does not declare. For tests
+// and documentation.
+func Access(method, path string) (perms []account.Perm, from string, ok bool) {
 	r, ok := declared()[routeKey(method, path)]
 	if !ok {
 		if lr, lok := legacyRules[routeKey(method, path)]; lok {
-			return lr.perms[0], scopeNames[lr.scope], true
+			return lr.perms, scopeNames[lr.scope], true
 		}
-		return "", "", false
+		return nil, "", false
 	}
-	return r.rule.perms[0], scopeNames[r.rule.scope], true
+	return r.rule.perms, scopeNames[r.rule.scope], true
 }
 
 // legacyRules are the rules of the routes still registered by their own
-// families (BTS, reports) rather than by the table.
+// families (the BTS pages, reports) rather than by the table.
 var legacyRules = map[string]rule{}
 
 func legacy(r rule, routes ...string) {
@@ -140,25 +140,6 @@ func legacy(r rule, routes ...string) {
 func init() {
 	legacy(public, "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi", "GET /bts/sasaran", "GET /bts/static/:name",
 		"GET /admin/reports", "GET /dinkes")
-	legacy(allow(account.PermDistrictAdmin, own), "PUT /api/v1/bts/kecamatan/:code", "PUT /api/v1/bts/desa/:code",
-		"POST /api/v1/bts/desa/:code/posyandu", "PUT /api/v1/bts/facilities/:facility")
-	legacy(allow(account.PermBTSManage, fromPath),
-		"POST /api/v1/bts/facilities/:facility/children", "POST /api/v1/bts/facilities/:facility/children/:id/measurements",
-		"POST /api/v1/bts/facilities/:facility/pregnancies", "POST /api/v1/bts/facilities/:facility/enrolments",
-		"POST /api/v1/bts/facilities/:facility/enrolments/:id/exit",
-		"POST /api/v1/bts/facilities/:facility/deliveries/:id/review", "GET /api/v1/bts/facilities/:facility/cadres")
-	legacy(allow(account.PermBTSRead, fromPath),
-		"GET /api/v1/bts/facilities/:facility/children", "GET /api/v1/bts/facilities/:facility/children/:id",
-		"GET /api/v1/bts/facilities/:facility/children/:id/growth.svg", "GET /api/v1/bts/facilities/:facility/pregnancies",
-		"GET /api/v1/bts/facilities/:facility/pregnancies/:id")
-	legacy(allow(account.PermBTSReport, fromPath),
-		"GET /api/v1/bts/facilities/:facility/enrolments", "POST /api/v1/bts/facilities/:facility/deliveries")
-	legacy(allow(account.PermSession, inHandler),
-		"GET /api/v1/bts/facilities/:facility/areas", "GET /api/v1/bts/facilities/:facility/deliveries",
-		"GET /api/v1/bts/facilities/:facility/deliveries/:id/photo")
-	legacy(allow(account.PermBTSRead, own),
-		"GET /api/v1/bts/reports/prevalence", "GET /api/v1/bts/reports/trend", "GET /api/v1/bts/reports/compliance",
-		"GET /api/v1/bts/reports/outcome", "GET /api/v1/bts/reports/cases", "GET /api/v1/bts/reports/export.csv")
 	legacy(allow(account.PermAdmin, fromPath),
 		"GET /api/v1/facilities/:facility/reports", "GET /api/v1/facilities/:facility/reports/:table")
 	legacy(allow(account.PermDistrict, own), "GET /api/v1/district/reports", "GET /api/v1/district/reports/:table")

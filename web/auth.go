@@ -293,21 +293,6 @@ func (s *Server) authenticate(c echo.Context, lenient bool) (account.User, bool,
 	return sess.User, true, nil
 }
 
-// requireAuth refuses anonymous callers. (The access middleware already
-// authenticated routes listed in the access table.)
-func (s *Server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		_, ok, err := s.authenticate(c, false)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errUnauthenticated
-		}
-		return next(c)
-	}
-}
-
 // optionalAuth recognises staff on public routes (a desk issuing a ticket).
 func (s *Server) optionalAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

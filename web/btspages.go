@@ -20,7 +20,6 @@ import (
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/fault"
-	"github.com/antrian/antrian/postgres"
 	"github.com/labstack/echo/v4"
 )
 
@@ -113,7 +112,7 @@ func (s *Server) btsKaderPage(c echo.Context) error {
 	p.User = &userJSON{Username: u.Username, Role: string(u.Role), Facility: u.Facility}
 	p.CSRF, _ = c.Get("antrian.csrf").(string)
 	p.Facility = u.Facility
-	if _, err := s.mayBTS(c, u.Facility, btsDeliver); err != nil || u.Facility == "" {
+	if !u.Can(account.PermBTSReport, u.Facility, "") || u.Facility == "" {
 		p.Forbid = true
 		return s.renderBTS(c, "kader.html", p)
 	}
@@ -174,20 +173,24 @@ func (s *Server) btsReportPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	scope, from, to, obs, err := s.observations(c, 0)
-	if errors.Is(err, errForbidden) {
+	if !u.Can(account.PermBTSRead, u.Facility, "") { // this page is public: the API's rule is checked here
 		p.Forbid = true
 		return s.renderBTS(c, "laporan.html", p)
 	}
+	q, err := reportQuery(c)
 	if err != nil {
 		return err
 	}
-	if p.Compliance, err = s.compliance(c); err != nil {
+	prevalence, err := s.bts.Prevalence(c.Request().Context(), q, level)
+	if err != nil {
 		return err
 	}
-	p.Level, p.Scope, p.From, p.To = level, scope, dateString(from), dateString(to)
-	p.Rows = bts.Prevalence(obs, level)
-	p.Query = "from=" + p.From + "&to=" + p.To + "&facility=" + scope
+	if p.Compliance, err = s.bts.Compliance(c.Request().Context(), q); err != nil {
+		return err
+	}
+	p.Level, p.Scope, p.From, p.To = level, prevalence.Facility, dateString(prevalence.From), dateString(prevalence.To)
+	p.Rows = prevalence.Rows
+	p.Query = "from=" + p.From + "&to=" + p.To + "&facility=" + p.Scope
 	return s.renderBTS(c, "laporan.html", p)
 }
 
@@ -212,7 +215,7 @@ type staffPage struct {
 // to show, and ok false when the page is to be rendered as p stands: the
 // login form, not allowed, a district admin still to choose, or an unknown
 // facility.
-func (s *Server) staffFacility(c echo.Context, p *staffPage) (f postgres.BTSFacility, today time.Time, ok bool, err error) {
+func (s *Server) staffFacility(c echo.Context, p *staffPage) (f bts.Facility, today time.Time, ok bool, err error) {
 	u, signedIn := currentUser(c)
 	if !signedIn {
 		return f, today, false, nil
@@ -223,7 +226,7 @@ func (s *Server) staffFacility(c echo.Context, p *staffPage) (f postgres.BTSFaci
 	if p.Facility == "" {
 		p.Facility = strings.TrimSpace(c.QueryParam("facility"))
 	}
-	if _, err := s.mayBTS(c, p.Facility, btsRecord); err != nil {
+	if !u.Can(account.PermBTSManage, p.Facility, "") {
 		p.Forbid = true // cadres report and the Dinas Kesehatan reads: neither manages
 		return f, today, false, nil
 	}
@@ -280,27 +283,6 @@ var (
 	statusLabel   = map[string]string{"pending": "Menunggu verifikasi", "verified": "Terverifikasi", "rejected": "Ditolak"}
 )
 
-// photoWarning says why a report's photo needs a closer look: no capture
-// time in its EXIF, or one more than a day from the delivery date (phones
-// write local time, so a day either way is allowed).
-func photoWarning(delivered, takenAt string) string {
-	if takenAt == "" {
-		return "Foto tanpa data EXIF: waktu dan lokasi pengambilan tidak diketahui. Periksa dengan teliti."
-	}
-	taken, err1 := time.Parse(time.DateOnly, takenAt[:min(10, len(takenAt))])
-	day, err2 := time.Parse(time.DateOnly, delivered)
-	if err1 != nil || err2 != nil {
-		return "Waktu pengambilan foto tidak terbaca."
-	}
-	if days := int(day.Sub(taken).Hours() / 24); days > 1 || days < -1 {
-		if days < 0 {
-			days = -days
-		}
-		return fmt.Sprintf("Foto diambil %s, %d hari dari tanggal pengantaran.", dateString(taken), days)
-	}
-	return ""
-}
-
 // btsVerifyPage lists a facility's delivery reports for the nutritionist to
 // verify or reject (the buttons call the review API). Staff and admins of a
 // facility see their own; a district admin picks the facility (?facility=).
@@ -320,8 +302,8 @@ func (s *Server) btsVerifyPage(c echo.Context) error {
 	if _, ok := statusLabel[p.Status]; !ok && p.Status != "all" {
 		p.Status = string(bts.Pending)
 	}
-	from, err1 := parseDate("from", c.QueryParam("from"))
-	to, err2 := parseDate("to", c.QueryParam("to"))
+	from, err1 := bts.ParseDate("from", c.QueryParam("from"))
+	to, err2 := bts.ParseDate("to", c.QueryParam("to"))
 	if err1 != nil || err2 != nil {
 		p.Error = "Tanggal harus berbentuk yyyy-mm-dd; periode bawaan dipakai."
 		from, to = time.Time{}, time.Time{}
@@ -337,32 +319,16 @@ func (s *Server) btsVerifyPage(c echo.Context) error {
 	if p.Status == "all" {
 		status = ""
 	}
+	// One query: each report comes with its target's name.
 	ds, err := s.db.Deliveries(ctx, p.Facility, 0, status, from, to)
 	if err != nil {
 		return err
 	}
-	// The targets' names come from their enrolments.
-	es, err := s.db.Enrolments(ctx, p.Facility, 0, from, to)
-	if err != nil {
-		return err
-	}
-	names := map[int64]string{}
-	for _, e := range es {
-		names[e.ID] = e.TargetName
-	}
 	for _, d := range ds {
-		name, ok := names[d.EnrolmentID]
-		if !ok {
-			e, err := s.db.Enrolment(ctx, p.Facility, d.EnrolmentID)
-			if err != nil {
-				return err
-			}
-			name, names[d.EnrolmentID] = e.TargetName, e.TargetName
-		}
-		it := verifyItem{deliveryJSON: toDeliveryJSON(d, f.Location, true), Target: name,
+		it := verifyItem{deliveryJSON: toDeliveryJSON(d, f.Location, true), Target: d.TargetName,
 			Consumed: consumedLabel[string(d.Consumption)], StatusLabel: statusLabel[string(d.Status)]}
 		it.TakenAt = strings.Replace(d.Photo.Meta.TakenAt, "T", " ", 1)
-		it.Warning = photoWarning(it.Date, d.Photo.Meta.TakenAt)
+		it.Warning = d.PhotoWarning()
 		if m := d.Photo.Meta; m.Lat != nil && m.Lon != nil {
 			it.GPS = fmt.Sprintf("%.5f, %.5f", *m.Lat, *m.Lon)
 		}

@@ -67,34 +67,6 @@ var legacyOps = []struct {
 	method, path, tag, summary string
 	body, resp, ctype          string
 }{
-	{"PUT", "/api/v1/bts/kecamatan/:code", tagBTS, "Create or rename a kecamatan", "object", "object", ""},
-	{"PUT", "/api/v1/bts/desa/:code", tagBTS, "Create or change a desa", "object", "object", ""},
-	{"POST", "/api/v1/bts/desa/:code/posyandu", tagBTS, "Add a posyandu", "object", "object", ""},
-	{"PUT", "/api/v1/bts/facilities/:facility", tagBTS, "A facility's BTS settings", "object", "object", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/areas", tagBTS, "The facility's kecamatan, desa and posyandu", "", "object", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/children", tagBTS, "Registered children", "", "array", ""},
-	{"POST", "/api/v1/bts/facilities/:facility/children", tagBTS, "Register a child", "object", "object", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/children/:id", tagBTS, "A child with measurements and z-scores", "", "object", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/children/:id/growth.svg", tagBTS, "A child's growth chart", "", "", "image/svg+xml"},
-	{"POST", "/api/v1/bts/facilities/:facility/children/:id/measurements", tagBTS, "Record a measurement", "object", "object", ""},
-	{"POST", "/api/v1/bts/facilities/:facility/pregnancies", tagBTS, "Register a pregnancy", "object", "object", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/pregnancies", tagBTS, "Pregnant women (?q= name or NIK)", "", "array", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/pregnancies/:id", tagBTS, "A pregnancy", "", "object", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/enrolments", tagBTS, "Enrolled targets", "", "array", ""},
-	{"POST", "/api/v1/bts/facilities/:facility/enrolments", tagBTS, "Enrol a target", "object", "object", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/cadres", tagBTS, "The facility's cadres (kader usernames) to assign at enrolment", "", "array", ""},
-	{"POST", "/api/v1/bts/facilities/:facility/enrolments/:id/exit", tagBTS, "End an enrolment early (exited_on, exit_reason)", "object", "object", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/deliveries", tagBTS, "Delivery reports", "", "array", ""},
-	{"POST", "/api/v1/bts/facilities/:facility/deliveries", tagBTS, "Report a delivery (multipart with a photo)", "object", "object", ""},
-	{"GET", "/api/v1/bts/facilities/:facility/deliveries/:id/photo", tagBTS, "A delivery's photo", "", "", "image/jpeg"},
-	{"POST", "/api/v1/bts/facilities/:facility/deliveries/:id/review", tagBTS, "Verify or reject a delivery", "object", "object", ""},
-	{"GET", "/api/v1/bts/reports/prevalence", tagBTS, "Stunting, wasting and underweight prevalence", "", "object", ""},
-	{"GET", "/api/v1/bts/reports/trend", tagBTS, "Monthly prevalence trend", "", "object", ""},
-	{"GET", "/api/v1/bts/reports/compliance", tagBTS, "Delivery compliance", "", "object", ""},
-	{"GET", "/api/v1/bts/reports/outcome", tagBTS, "Outcome of the intervention", "", "object", ""},
-	{"GET", "/api/v1/bts/reports/cases", tagBTS, "Case list for one indicator", "", "array", ""},
-	{"GET", "/api/v1/bts/reports/export.csv", tagBTS, "e-PPGBM export", "", "", "text/csv"},
-
 	{"GET", "/api/v1/facilities/:facility/reports", tagReport, "Facility dashboard: every table (?from=&to=, at most 92 days)", "", "Report", ""},
 	{"GET", "/api/v1/facilities/:facility/reports/:table", tagReport, "One table (units, days, hours, staff, sends; all for XLSX) as ?format=json|csv|xlsx", "", "ReportTable", ""},
 	{"GET", "/api/v1/district/reports", tagReport, "District dashboard: every table (?month=yyyy-mm)", "", "Report", ""},
@@ -274,7 +246,11 @@ func (r route) openAPI() map[string]any {
 	errRef := map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": schemaRef("Error")}}}
 	o["responses"] = map[string]any{status: ok, "4XX": errRef, "5XX": errRef}
 	if len(r.rule.perms) > 0 {
-		o["x-permission"] = string(r.rule.perms[0])
+		perms := make([]string, len(r.rule.perms))
+		for i, p := range r.rule.perms {
+			perms[i] = string(p)
+		}
+		o["x-permission"] = strings.Join(perms, " or ") // any one of them
 		if r.rule.is(account.PermPublic) || r.rule.is(account.PermMachineJKN) {
 			o["security"] = []any{}
 		}

@@ -64,6 +64,13 @@ func (s *Server) routeTable() []route {
 			api(tagStaff, summary).in(body).out("Ticket"))
 	}
 	jknToken := []echo.MiddlewareFunc{s.jknRecover, s.jknToken}
+	district := allow(account.PermDistrictAdmin, own)
+	// BTS at the facility in the path: its staff manage and read, cadres
+	// report, the Dinas Kesehatan reads; btsAny is for what both cadres
+	// and readers see (a cadre only their own, which the service decides).
+	btsManage, btsRead, btsReport := allow(account.PermBTSManage, fromPath), allow(account.PermBTSRead, fromPath), allow(account.PermBTSReport, fromPath)
+	btsAny := anyOf(fromPath, account.PermBTSReport, account.PermBTSRead)
+	btsReports := allow(account.PermBTSRead, own) // the facility is reportScope's choice
 	routes := []route{
 		on("GET", "/healthz", s.healthz, public, api(tagOps, "Alive").out("object")),
 		on("GET", "/readyz", s.readyz, public, api(tagOps, "Postgres and Redis reachable (503 with Retry-After when not)").out("object")),
@@ -139,6 +146,38 @@ func (s *Server) routeTable() []route {
 		on("GET", "/api/v1/tickets/:id/referral", s.ticketReferral, allow(account.PermQueueRead, fromTicket), api(tagInteg, "A ticket's referral").out("object")),
 		on("POST", "/api/v1/tickets/:id/refer", s.refer, allow(account.PermQueueRun, fromTicket), api(tagInteg, "Refer a patient to a hospital").in("object").out("object")),
 		on("GET", "/api/v1/facilities/:facility/referrals", s.referralsTo, allow(account.PermQueueRead, fromPath), api(tagInteg, "Referrals received").out("array")),
+
+		// BTS, the stunting programme (web/bts*.go): the district's
+		// geography, the registry, enrolment, the cadres' delivery reports
+		// and the Dinas Kesehatan's reports.
+		on("PUT", "/api/v1/bts/kecamatan/:code", s.btsSaveKecamatan, district, api(tagBTS, "Create or rename a kecamatan").in("object").out("object")),
+		on("PUT", "/api/v1/bts/desa/:code", s.btsSaveDesa, district, api(tagBTS, "Create or change a desa").in("object").out("object")),
+		on("POST", "/api/v1/bts/desa/:code/posyandu", s.btsAddPosyandu, district, api(tagBTS, "Add a posyandu").in("object").out("object")),
+		on("PUT", "/api/v1/bts/facilities/:facility", s.btsSetFacility, district, api(tagBTS, "A facility's BTS settings").in("object").out("object")),
+		on("GET", "/api/v1/bts/facilities/:facility/areas", s.btsAreas, btsAny, api(tagBTS, "The facility's kecamatan, desa and posyandu").out("object")),
+		on("GET", "/api/v1/bts/facilities/:facility/children", s.btsListChildren, btsRead, api(tagBTS, "Registered children").out("array")),
+		on("POST", "/api/v1/bts/facilities/:facility/children", s.btsCreateChild, btsManage, api(tagBTS, "Register a child").in("object").out("object").status(201, "Created")),
+		on("GET", "/api/v1/bts/facilities/:facility/children/:id", s.btsGetChild, btsRead, api(tagBTS, "A child with measurements and z-scores").out("object")),
+		on("GET", "/api/v1/bts/facilities/:facility/children/:id/growth.svg", s.btsGrowthChart, btsRead, api(tagBTS, "A child's growth chart").as("image/svg+xml")),
+		on("POST", "/api/v1/bts/facilities/:facility/children/:id/measurements", s.btsMeasure, btsManage, api(tagBTS, "Record a measurement").in("object").out("object").status(201, "Created")),
+		on("POST", "/api/v1/bts/facilities/:facility/pregnancies", s.btsCreatePregnancy, btsManage, api(tagBTS, "Register a pregnancy").in("object").out("object").status(201, "Created")),
+		on("GET", "/api/v1/bts/facilities/:facility/pregnancies", s.btsListPregnancies, btsRead, api(tagBTS, "Pregnant women (?q= name or NIK)").out("array")),
+		on("GET", "/api/v1/bts/facilities/:facility/pregnancies/:id", s.btsGetPregnancy, btsRead, api(tagBTS, "A pregnancy").out("object")),
+		on("GET", "/api/v1/bts/facilities/:facility/enrolments", s.btsListEnrolments, btsReport, api(tagBTS, "Enrolled targets").out("array")),
+		on("POST", "/api/v1/bts/facilities/:facility/enrolments", s.btsEnrol, btsManage, api(tagBTS, "Enrol a target").in("object").out("object").status(201, "Created")),
+		on("GET", "/api/v1/bts/facilities/:facility/cadres", s.btsCadres, btsManage, api(tagBTS, "The facility's cadres (kader usernames) to assign at enrolment").out("array")),
+		on("POST", "/api/v1/bts/facilities/:facility/enrolments/:id/exit", s.btsExitEnrolment, btsManage, api(tagBTS, "End an enrolment early (exited_on, exit_reason)").in("object").out("object")),
+		on("GET", "/api/v1/bts/facilities/:facility/deliveries", s.btsListDeliveries, btsAny, api(tagBTS, "Delivery reports").out("array")),
+		on("POST", btsUploadRoute, s.btsDeliver, btsReport,
+			api(tagBTS, "Report a delivery (multipart with a photo)").in("object").out("object").status(201, "Created (200 when the client_id replays an earlier report)")),
+		on("GET", "/api/v1/bts/facilities/:facility/deliveries/:id/photo", s.btsPhoto, btsAny, api(tagBTS, "A delivery's photo").as("image/jpeg")),
+		on("POST", "/api/v1/bts/facilities/:facility/deliveries/:id/review", s.btsReview, btsManage, api(tagBTS, "Verify or reject a delivery").in("object").out("object")),
+		on("GET", "/api/v1/bts/reports/prevalence", s.btsPrevalence, btsReports, api(tagBTS, "Stunting, wasting and underweight prevalence").out("object")),
+		on("GET", "/api/v1/bts/reports/trend", s.btsTrend, btsReports, api(tagBTS, "Monthly prevalence trend").out("object")),
+		on("GET", "/api/v1/bts/reports/compliance", s.btsCompliance, btsReports, api(tagBTS, "Delivery compliance").out("object")),
+		on("GET", "/api/v1/bts/reports/outcome", s.btsOutcome, btsReports, api(tagBTS, "Outcome of the intervention").out("object")),
+		on("GET", "/api/v1/bts/reports/cases", s.btsCases, btsReports, api(tagBTS, "Case list for one indicator").out("array")),
+		on("GET", "/api/v1/bts/reports/export.csv", s.btsExport, btsReports, api(tagBTS, "e-PPGBM export (?format=csv or xlsx)").as("text/csv")),
 
 		// Pages and their assets (web/pages.go).
 		on("GET", "/", s.page("book", "title.book", []string{"book.js"}, nil), public, nil),

@@ -39,8 +39,6 @@ type Config struct {
 	// RateBookingPerPerson bookings a day for one person (0: off).
 	RateBookingPerAddr   int
 	RateBookingPerPerson int
-	// PhotoDir is where BTS delivery photos are stored (ANTRIAN_PHOTO_DIR).
-	PhotoDir string
 }
 
 // Server is the HTTP server.
@@ -56,8 +54,7 @@ type Server struct {
 	vapid   string
 	limiter *ratelimit.Limiter
 	jkn     *jkn.Service
-	// photos stores BTS delivery photos under Config.PhotoDir.
-	photos bts.PhotoStore
+	bts     *bts.Service
 	// metrics is GET /metrics (web/metrics.go).
 	metrics *metrics
 	// rules is each route's access rule, by method and path; paths are
@@ -81,6 +78,9 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	// JKN answers Mobile JKN under /jkn/{facility}/; nil: no such routes.
 	JKN *jkn.Service
+	// BTS carries out the BTS use cases behind /api/v1/bts/ and the BTS
+	// pages.
+	BTS *bts.Service
 	// NotifyStats are this instance's patient-message delivery counters,
 	// for /metrics; nil: this instance delivers none.
 	NotifyStats func() outbox.Stats
@@ -108,10 +108,9 @@ func newServer(cfg Config, d Deps, table func(*Server) []route) (*Server, error)
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey, limiter: d.Limiter, jkn: d.JKN}
+	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey, limiter: d.Limiter, jkn: d.JKN, bts: d.BTS}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
-	s.photos = bts.PhotoStore{Dir: cfg.PhotoDir}
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.metrics = newMetrics(s, d.NotifyStats)
@@ -137,7 +136,7 @@ func (s *Server) routes(table []route) error {
 	}
 	// Families still registering their own routes.
 	api := s.echo.Group("/api/v1")
-	s.btsRoutes(api)
+	s.btsRoutes()
 	s.analyticsRoutes(api)
 	return s.adoptLegacy()
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/bts/photo"
 	"github.com/antrian/antrian/display"
 	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/postgres"
@@ -33,6 +35,7 @@ type App struct {
 	mini    *miniredis.Miniredis
 	Queue   *queue.Service
 	Hub     *display.Hub
+	BTS     *bts.Service
 	Notify  *notifier
 	Web     *web.Server
 	server  *http.Server
@@ -108,12 +111,14 @@ func (a *App) Start(ctx context.Context) (err error) {
 		return err
 	}
 	a.Integrations = a.setupIntegrations(secret)
-	srv, err := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader, PhotoDir: a.cfg.PhotoDir,
+	a.BTS = &bts.Service{Store: a.DB, Photos: photo.Store{Dir: a.cfg.PhotoDir}, Now: a.Now}
+	srv, err := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader,
 		TrustedProxies: a.cfg.TrustedProxies, RateBookingPerAddr: a.cfg.RatePerAddr, RateBookingPerPerson: a.cfg.RatePerPerson,
 	}, web.Deps{
 		Queue: a.Queue, DB: a.DB, Hub: a.Hub, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
 		Limiter: ratelimit.New(a.Redis, a.cfg.RedisPrefix, a.Now),
 		JKN:     a.Integrations.JKN,
+		BTS:     a.BTS,
 		NotifyStats: func() outbox.Stats {
 			if a.Notify.Worker == nil {
 				return outbox.Stats{}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
+	btsphoto "github.com/antrian/antrian/bts/photo"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 	"github.com/chromedp/chromedp"
@@ -28,7 +29,7 @@ import (
 // TestAnthroVectors runs the 22 checked WHO test vectors through the
 // `antrian anthro` command and compares the z-score it prints to 2 decimals.
 func TestAnthroVectors(t *testing.T) {
-	f, err := os.Open("../../bts/testdata/test-vectors.csv")
+	f, err := os.Open("../../bts/anthro/testdata/test-vectors.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +260,7 @@ func TestBTSDeliveryReports(t *testing.T) {
 	enrolment := enrolledChild(t, app, staff)
 	kader := newClient(t, app.URL())
 	kader.login("kader1", "rahasia123")
-	photo, err := os.ReadFile("../../bts/testdata/gps.jpg")
+	photo, err := os.ReadFile("../../bts/photo/testdata/gps.jpg")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +348,7 @@ func TestBTSDeliveryReports(t *testing.T) {
 		if _, err := jpeg.DecodeConfig(bytes.NewReader(img)); err != nil {
 			t.Errorf("served photo is not a JPEG: %v", err)
 		}
-		if m, err := bts.ReadEXIF(img); err == nil || m.Lat != nil || bytes.Contains(img, []byte("Exif")) {
+		if m, err := btsphoto.ReadEXIF(img); err == nil || m.Lat != nil || bytes.Contains(img, []byte("Exif")) {
 			t.Errorf("served photo still has EXIF: %+v", m)
 		}
 		if bytes.Equal(img, photo) {
@@ -438,7 +439,7 @@ func TestKaderReportsFromPhone(t *testing.T) {
 	staff := newClient(t, app.URL())
 	staff.login("petugas", "rahasia123")
 	enrolledChild(t, app, staff)
-	photo, err := filepath.Abs("../../bts/testdata/gps.jpg")
+	photo, err := filepath.Abs("../../bts/photo/testdata/gps.jpg")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func TestBTSVerifyPage(t *testing.T) {
 		}
 		return d
 	}
-	gps, err := os.ReadFile("../../bts/testdata/gps.jpg") // EXIF: 2026-03-14 07:15:30, -8.2192, 114.3691
+	gps, err := os.ReadFile("../../bts/photo/testdata/gps.jpg") // EXIF: 2026-03-14 07:15:30, -8.2192, 114.3691
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/bts/anthro"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/postgres"
 	"github.com/chromedp/chromedp"
@@ -142,8 +143,8 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 
 	t.Run("a measurement without values is refused in place", func(t *testing.T) {
 		today := puskesmasToday(t)
-		_, err := bts.NewMeasurement(bts.Child{Sex: bts.Female, BirthDate: birth},
-			bts.MeasurementInput{MeasuredOn: today, Place: bts.AtPuskesmas}, bts.MethodDaily, today)
+		_, err := bts.NewMeasurement(bts.Child{Sex: anthro.Female, BirthDate: birth},
+			bts.MeasurementInput{MeasuredOn: today, Place: bts.AtPuskesmas}, anthro.MethodDaily, today)
 		var fe *fault.Error
 		if !errors.As(err, &fe) || fe.Field != "weight_kg" {
 			t.Fatalf("bts refuses an empty measurement with %v, want a weight_kg field error", err)
@@ -193,12 +194,12 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := bts.Compute(bts.Input{Sex: bts.Female, AgeDays: bts.AgeDays(birth, on), WeightKg: 7.2, LenHeiCm: 68.5,
-			Measure: bts.MeasureLying}, bts.MethodDaily)
+		r, err := anthro.Compute(anthro.Input{Sex: anthro.Female, AgeDays: anthro.AgeDays(birth, on), WeightKg: 7.2, LenHeiCm: 68.5,
+			Measure: anthro.MeasureLying}, anthro.MethodDaily)
 		if err != nil {
 			t.Fatal(err)
 		}
-		z := func(s bts.Score) string {
+		z := func(s anthro.Score) string {
 			if !s.Valid {
 				return "–"
 			}
@@ -213,7 +214,7 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 				t.Errorf("%s: page shows z %q %q, want %q %q", k, rows[k][0], rows[k][1], w[0], w[1])
 			}
 		}
-		if r.ZLen.Rounded() >= -2 || r.TBU != bts.Pendek {
+		if r.ZLen.Rounded() >= -2 || r.TBU != anthro.Pendek {
 			t.Errorf("the test child is not stunted (zlen %s %s): pick values that show a category", r.ZLen, r.TBU)
 		}
 		if got := text(t, desk, "#m-result tbody tr[data-index=tbu] th"); got != "PB/U" {
@@ -231,7 +232,7 @@ func TestBrowserConsoleMeasurement(t *testing.T) {
 	})
 
 	t.Run("an implausible value is warned about", func(t *testing.T) {
-		r, err := bts.Compute(bts.Input{Sex: bts.Female, AgeDays: 400, WeightKg: 2, LenHeiCm: 68.5, Measure: bts.MeasureLying}, bts.MethodDaily)
+		r, err := anthro.Compute(anthro.Input{Sex: anthro.Female, AgeDays: 400, WeightKg: 2, LenHeiCm: 68.5, Measure: anthro.MeasureLying}, anthro.MethodDaily)
 		if err != nil || !r.FWei {
 			t.Fatalf("2 kg at 400 days: flag %v (%v), want weight-for-age flagged", r.FWei, err)
 		}
@@ -327,7 +328,7 @@ func TestBrowserConsoleRegisterChild(t *testing.T) {
 	})
 
 	t.Run("a missing birth date is refused in place", func(t *testing.T) {
-		err := bts.Child{Name: "Bayu Pratama", Sex: bts.Male, MotherName: "Rina Wati",
+		err := bts.Child{Name: "Bayu Pratama", Sex: anthro.Male, MotherName: "Rina Wati",
 			Address: bts.Address{Desa: "sobo-desa"}}.Validate(today)
 		var fe *fault.Error
 		if !errors.As(err, &fe) || fe.Field != "birth_date" {
@@ -477,9 +478,9 @@ func TestBrowserConsoleEnrol(t *testing.T) {
 	}
 	// 7.2 kg and 68.5 cm lying at 400 days: the bts package must find the
 	// girl stunted and suggest baduta, or the test proves nothing.
-	kid := bts.Child{Sex: bts.Female, BirthDate: birth}
+	kid := bts.Child{Sex: anthro.Female, BirthDate: birth}
 	m, err := bts.NewMeasurement(kid, bts.MeasurementInput{MeasuredOn: today, WeightKg: 7.2, LenHeiCm: 68.5,
-		Measure: bts.MeasureLying, Place: bts.AtPuskesmas}, bts.MethodDaily, today)
+		Measure: anthro.MeasureLying, Place: bts.AtPuskesmas}, anthro.MethodDaily, today)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ import (
 	_ "time/tzdata" // facilities' zones work on machines without tzdata
 
 	"github.com/antrian/antrian/account"
-	"github.com/antrian/antrian/bts"
+	"github.com/antrian/antrian/bts/anthro"
 	"github.com/antrian/antrian/postgres"
 )
 
@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "anthro":
 		// Pure computation: no database. Bad rows are reported on stderr
 		// line by line and only set the exit status (api-v1.md).
-		bad, err := bts.ConvertCSV(stdin, stdout, stderr)
+		bad, err := anthro.ConvertCSV(stdin, stdout, stderr)
 		if err != nil {
 			return fmt.Errorf("anthro: %w", err)
 		}

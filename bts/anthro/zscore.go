@@ -1,4 +1,4 @@
-package bts
+package anthro
 
 import (
 	"fmt"
@@ -118,6 +118,10 @@ func (s Score) String() string {
 	}
 	return strconv.FormatFloat(s.Rounded(), 'f', 2, 64)
 }
+
+// Round2 rounds z to 2 decimals as every z-score is shown, classified and
+// flagged: halves away from zero, negative zero folded to zero.
+func Round2(z float64) float64 { return round2(z) }
 
 func round2(z float64) float64 {
 	if math.Abs(z) >= 1<<52 {
@@ -375,3 +379,44 @@ func AgeDays(birth, measured time.Time) int {
 	e := time.Date(my, mm, md, 0, 0, 0, 0, time.UTC).Unix()
 	return int((e - b) / 86400)
 }
+
+// ParseMethod parses "daily" (or "", the default) or "monthly". It returns
+// a *fault.Error (fault.ErrInvalid) for field "method" otherwise.
+func ParseMethod(s string) (Method, error) {
+	switch s {
+	case "daily", "":
+		return MethodDaily, nil
+	case "monthly":
+		return MethodMonthly, nil
+	}
+	return 0, fault.Invalid("method", "Metode harus daily atau monthly.")
+}
+
+// ParseMeasure parses "l" (lying), "h" (standing) or "" (unknown). It
+// returns a *fault.Error (fault.ErrInvalid) for field "measure" otherwise.
+func ParseMeasure(s string) (Measure, error) {
+	switch s {
+	case "":
+		return MeasureUnknown, nil
+	case "l":
+		return MeasureLying, nil
+	case "h":
+		return MeasureStanding, nil
+	}
+	return 0, fault.Invalid("measure", "Cara ukur harus l (terlentang) atau h (berdiri).")
+}
+
+// Code returns "l", "h" or "" for m, the form stored and sent.
+func (m Measure) Code() string {
+	switch m {
+	case MeasureLying:
+		return "l"
+	case MeasureStanding:
+		return "h"
+	}
+	return ""
+}
+
+// Stunted reports whether a result counts as stunted: a valid, plausible
+// length/height-for-age z (rounded) below -2.
+func (r Result) Stunted() bool { return r.ZLen.Valid && !r.FLen && r.ZLen.Rounded() < -2 }

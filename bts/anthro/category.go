@@ -1,4 +1,4 @@
-package bts
+package anthro
 
 // Category is a Permenkes 2/2020 nutritional status label, in Bahasa
 // Indonesia exactly as the regulation writes it.

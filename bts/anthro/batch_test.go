@@ -1,4 +1,4 @@
-package bts
+package anthro
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package bts
+package photo
 
 import (
 	"bytes"
@@ -9,10 +9,10 @@ import (
 	"strings"
 )
 
-// PhotoMeta is the verification data read from a photo's EXIF: when and
+// Meta is the verification data read from a photo's EXIF: when and
 // where the camera says it was taken. It is kept with the report and never
 // served inside the image.
-type PhotoMeta struct {
+type Meta struct {
 	// TakenAt is DateTimeOriginal (or DateTime) as the camera wrote it,
 	// reformatted to "2006-01-02T15:04:05" and followed by the offset
 	// ("+07:00") when OffsetTimeOriginal gives one; "" when absent.
@@ -31,7 +31,7 @@ var (
 	errBadEXIF = errors.New("malformed EXIF")
 )
 
-// ReadEXIF reads PhotoMeta from a JPEG (APP1 "Exif"), PNG (eXIf chunk) or
+// ReadEXIF reads Meta from a JPEG (APP1 "Exif"), PNG (eXIf chunk) or
 // WebP (EXIF chunk) file. It never panics on any input; it returns an error
 // when the file has no EXIF or it is malformed, with whatever fields were
 // read before the fault.
@@ -39,7 +39,7 @@ var (
 // It is hand-written rather than a library because it needs four tags,
 // must be safe on hostile uploads (bounds checked everywhere, no offsets
 // followed twice, sizes capped), and is fuzzed (FuzzReadEXIF).
-func ReadEXIF(b []byte) (PhotoMeta, error) {
+func ReadEXIF(b []byte) (Meta, error) {
 	var tiff []byte
 	switch {
 	case bytes.HasPrefix(b, []byte{0xFF, 0xD8}):
@@ -50,7 +50,7 @@ func ReadEXIF(b []byte) (PhotoMeta, error) {
 		tiff = webpEXIF(b)
 	}
 	if tiff == nil {
-		return PhotoMeta{}, errNoEXIF
+		return Meta{}, errNoEXIF
 	}
 	return parseTIFF(tiff)
 }
@@ -227,8 +227,8 @@ func (r tiffReader) degrees(e tiffEntry, ok bool) (float64, bool) {
 	return v, !math.IsNaN(v)
 }
 
-func parseTIFF(b []byte) (PhotoMeta, error) {
-	var m PhotoMeta
+func parseTIFF(b []byte) (Meta, error) {
+	var m Meta
 	if len(b) < 8 {
 		return m, errBadEXIF
 	}

@@ -1,4 +1,4 @@
-package bts
+package photo
 
 import (
 	"bytes"
@@ -176,7 +176,7 @@ func pngWithEXIF(t testing.TB, tiff []byte) []byte {
 
 func TestProcessPhotoStripsMetadata(t *testing.T) {
 	in := testJPEG(t, 40, 20, binary.LittleEndian, -8.2192, 114.3691, 6)
-	p, err := ProcessPhoto(in)
+	p, err := Process(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestProcessPhotoFormats(t *testing.T) {
 		{"png scaled down", pngBuf.Bytes(), "png", ServedMaxSide, 53},
 		{"webp", webp1x1, "webp", 1, 1},
 	} {
-		p, err := ProcessPhoto(tc.in)
+		p, err := Process(tc.in)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -239,10 +239,10 @@ func TestProcessPhotoRejects(t *testing.T) {
 		{"gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), fault.ErrInvalid},
 		{"truncated jpeg", good[:len(good)/2], fault.ErrInvalid},
 		{"html named .jpg", []byte("<html><script>alert(1)</script>"), fault.ErrInvalid},
-		{"too many bytes", append(append([]byte{}, good...), make([]byte, MaxPhotoBytes)...), fault.ErrTooLarge},
+		{"too many bytes", append(append([]byte{}, good...), make([]byte, MaxBytes)...), fault.ErrTooLarge},
 		{"too many pixels", hugePNGHeader(), fault.ErrTooLarge},
 	} {
-		_, err := ProcessPhoto(tc.in)
+		_, err := Process(tc.in)
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 		}
@@ -265,8 +265,8 @@ func hugePNGHeader() []byte {
 }
 
 func TestPhotoStore(t *testing.T) {
-	s := PhotoStore{Dir: t.TempDir()}
-	p, err := ProcessPhoto(testJPEG(t, 8, 8, binary.LittleEndian, 1, 1, 1))
+	s := Store{Dir: t.TempDir()}
+	p, err := Process(testJPEG(t, 8, 8, binary.LittleEndian, 1, 1, 1))
 	if err != nil {
 		t.Fatal(err)
 	}

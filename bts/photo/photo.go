@@ -1,18 +1,14 @@
-package bts
+package photo
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/antrian/antrian/fault"
 	"golang.org/x/image/draw"
@@ -21,11 +17,11 @@ import (
 
 // Limits on uploaded photos.
 const (
-	// MaxPhotoBytes is the largest upload taken (phone cameras make 2-6 MB).
-	MaxPhotoBytes = 10 << 20
-	// MaxPhotoPixels caps the decoded size, so a small file that claims a
+	// MaxBytes is the largest upload taken (phone cameras make 2-6 MB).
+	MaxBytes = 10 << 20
+	// MaxPixels caps the decoded size, so a small file that claims a
 	// huge image cannot exhaust memory.
-	MaxPhotoPixels = 50_000_000
+	MaxPixels = 50_000_000
 	// ServedMaxSide is the longest side of the served image: enough to see
 	// the food on a screen, small enough for a slow connection.
 	ServedMaxSide = 1600
@@ -42,22 +38,22 @@ type Photo struct {
 	// Format is the upload's format by content: "jpeg", "png" or "webp".
 	Format string
 	// Meta is the verification data read from the upload's EXIF.
-	Meta PhotoMeta
+	Meta Meta
 }
 
-// ErrPhotoTooLarge is a photo over MaxPhotoBytes or MaxPhotoPixels.
-var ErrPhotoTooLarge = fault.New(fault.ErrTooLarge, "", "Foto terlalu besar.")
+// ErrTooLarge is a photo over MaxBytes or MaxPixels.
+var ErrTooLarge = fault.New(fault.ErrTooLarge, "", "Foto terlalu besar.")
 
-// ProcessPhoto checks an upload and makes the image to serve. The type is
+// Process checks an upload and makes the image to serve. The type is
 // decided by the content, never by the name or the declared type.
 //
 // It returns an error wrapping fault.ErrTooLarge when the file is over
-// MaxPhotoBytes or the image over MaxPhotoPixels, and a *fault.Error
+// MaxBytes or the image over MaxPixels, and a *fault.Error
 // (fault.ErrInvalid) for field "photo" when the content is not a whole JPEG, PNG
 // or WebP image.
-func ProcessPhoto(b []byte) (Photo, error) {
-	if len(b) > MaxPhotoBytes {
-		return Photo{}, fmt.Errorf("photo of %d bytes: %w", len(b), ErrPhotoTooLarge)
+func Process(b []byte) (Photo, error) {
+	if len(b) > MaxBytes {
+		return Photo{}, fmt.Errorf("photo of %d bytes: %w", len(b), ErrTooLarge)
 	}
 	notImage := fault.Invalid("photo", "Foto harus berupa gambar JPEG, PNG atau WebP.")
 	var p Photo
@@ -83,8 +79,8 @@ func ProcessPhoto(b []byte) (Photo, error) {
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
 		return Photo{}, notImage
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxPhotoPixels {
-		return Photo{}, fmt.Errorf("photo of %dx%d pixels: %w", cfg.Width, cfg.Height, ErrPhotoTooLarge)
+	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+		return Photo{}, fmt.Errorf("photo of %dx%d pixels: %w", cfg.Width, cfg.Height, ErrTooLarge)
 	}
 	img, err := decode(b)
 	if err != nil {
@@ -169,69 +165,4 @@ func orient(src *image.RGBA, o int) *image.RGBA {
 		}
 	}
 	return dst
-}
-
-// PhotoStore keeps served photos on disk under Dir, content-addressed: the
-// file of hash h is Dir/h[0:2]/h.jpg. The same photo uploaded twice is
-// stored once, and a stored file never changes.
-type PhotoStore struct {
-	Dir string
-}
-
-func (s PhotoStore) path(hash string) (string, error) {
-	if len(hash) != 64 {
-		return "", fmt.Errorf("photo %q: %w", hash, fault.ErrNotFound)
-	}
-	if _, err := hex.DecodeString(hash); err != nil {
-		return "", fmt.Errorf("photo %q: %w", hash, fault.ErrNotFound)
-	}
-	return filepath.Join(s.Dir, hash[:2], hash+".jpg"), nil
-}
-
-// Put stores p (written to a temporary file and renamed, so a reader never
-// sees half a photo). It returns any error of the file system.
-func (s PhotoStore) Put(p Photo) error {
-	name, err := s.path(p.Hash)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(name); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o750); err != nil {
-		return fmt.Errorf("store photo: %w", err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(name), ".upload-*")
-	if err != nil {
-		return fmt.Errorf("store photo: %w", err)
-	}
-	_, err = f.Write(p.JPEG)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("store photo: %w", err)
-	}
-	return nil
-}
-
-// Open opens the stored photo with hash. It returns fault.ErrNotFound when there
-// is none.
-func (s PhotoStore) Open(hash string) (*os.File, error) {
-	name, err := s.path(hash)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("photo %s: %w", hash, fault.ErrNotFound)
-	}
-	return f, err
 }

@@ -1,0 +1,84 @@
+package photo
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/antrian/antrian/fault"
+)
+
+// The adapter that keeps photos on disk. The rest of the package is pure:
+// it turns an upload into an image safe to serve and reads its EXIF.
+
+// Store keeps served photos on disk under Dir, content-addressed: the
+// file of hash h is Dir/h[0:2]/h.jpg. The same photo uploaded twice is
+// stored once, and a stored file never changes.
+type Store struct {
+	Dir string
+}
+
+func (s Store) path(hash string) (string, error) {
+	if len(hash) != 64 {
+		return "", fmt.Errorf("photo %q: %w", hash, fault.ErrNotFound)
+	}
+	if _, err := hex.DecodeString(hash); err != nil {
+		return "", fmt.Errorf("photo %q: %w", hash, fault.ErrNotFound)
+	}
+	return filepath.Join(s.Dir, hash[:2], hash+".jpg"), nil
+}
+
+// Put stores p (written to a temporary file and renamed, so a reader never
+// sees half a photo). It returns any error of the file system.
+func (s Store) Put(p Photo) error {
+	name, err := s.path(p.Hash)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(name); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o750); err != nil {
+		return fmt.Errorf("store photo: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), ".upload-*")
+	if err != nil {
+		return fmt.Errorf("store photo: %w", err)
+	}
+	_, err = f.Write(p.JPEG)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("store photo: %w", err)
+	}
+	return nil
+}
+
+// Open opens the stored photo with hash; the caller closes it. It returns
+// fault.ErrNotFound when there is none.
+func (s Store) Open(hash string) (io.ReadCloser, error) {
+	name, err := s.path(hash)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("photo %s: %w", hash, fault.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err // not a nil *os.File in a non-nil interface
+	}
+	return f, nil
+}
