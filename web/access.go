@@ -124,7 +124,7 @@ func Access(method, path string) (perm account.Perm, from string, ok bool) {
 }
 
 // legacyRules are the rules of the routes still registered by their own
-// families (BTS, reports) rather than by the table.
+// family (BTS) rather than by the table.
 var legacyRules = map[string]rule{}
 
 func legacy(r rule, routes ...string) {
@@ -134,8 +134,7 @@ func legacy(r rule, routes ...string) {
 }
 
 func init() {
-	legacy(public, "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi", "GET /bts/sasaran", "GET /bts/static/:name",
-		"GET /admin/reports", "GET /dinkes")
+	legacy(public, "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi", "GET /bts/sasaran", "GET /bts/static/:name")
 	legacy(allow(account.PermDistrictAdmin, own), "PUT /api/v1/bts/kecamatan/:code", "PUT /api/v1/bts/desa/:code",
 		"POST /api/v1/bts/desa/:code/posyandu", "PUT /api/v1/bts/facilities/:facility")
 	legacy(allow(account.PermBTSManage, fromPath),
@@ -155,9 +154,6 @@ func init() {
 	legacy(allow(account.PermBTSRead, own),
 		"GET /api/v1/bts/reports/prevalence", "GET /api/v1/bts/reports/trend", "GET /api/v1/bts/reports/compliance",
 		"GET /api/v1/bts/reports/outcome", "GET /api/v1/bts/reports/cases", "GET /api/v1/bts/reports/export.csv")
-	legacy(allow(account.PermAdmin, fromPath),
-		"GET /api/v1/facilities/:facility/reports", "GET /api/v1/facilities/:facility/reports/:table")
-	legacy(allow(account.PermDistrict, own), "GET /api/v1/district/reports", "GET /api/v1/district/reports/:table")
 }
 
 // adoptLegacy gives the routes a family registered on its own their rules,

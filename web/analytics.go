@@ -34,15 +34,29 @@ import (
 // maxReportDays is the longest period of a facility report.
 const maxReportDays = 92
 
-// analyticsRoutes mounts the dashboards and their tables.
-func (s *Server) analyticsRoutes(api *echo.Group) {
-	s.echo.GET("/admin/reports", s.facilityReportPage, s.optionalAuth)
-	s.echo.GET("/dinkes", s.districtReportPage, s.optionalAuth)
-	api.GET("/facilities/:facility/reports", s.facilityReportJSON)
-	api.GET("/facilities/:facility/reports/:table", s.facilityReportTable)
-	api.GET("/district/reports", s.districtReportJSON)
-	api.GET("/district/reports/:table", s.districtReportTable)
-	s.echo.GET("/api/openapi.json", s.openAPI)
+// Who may see the reports: a facility's admins theirs (district admins
+// any facility's), dinkes and district admins the district's. The pages are
+// public, so that they can offer a sign-in, and show a report only to a
+// caller the API route's rule allows.
+var (
+	facilityReports = allow(account.PermAdmin, fromPath)
+	districtReports = allow(account.PermDistrict, own)
+)
+
+// reportRoutes are the dashboards' routes, for the route table.
+func (s *Server) reportRoutes() []route {
+	return []route{
+		on("GET", "/api/v1/facilities/:facility/reports", s.facilityReportJSON, facilityReports,
+			api(tagReport, "Facility dashboard: every table (?from=&to=, at most 92 days)").out("Report")),
+		on("GET", "/api/v1/facilities/:facility/reports/:table", s.facilityReportTable, facilityReports,
+			api(tagReport, "One table (units, days, hours, staff, sends; all for XLSX) as ?format=json|csv|xlsx").out("ReportTable")),
+		on("GET", "/api/v1/district/reports", s.districtReportJSON, districtReports,
+			api(tagReport, "District dashboard: every table (?month=yyyy-mm)").out("Report")),
+		on("GET", "/api/v1/district/reports/:table", s.districtReportTable, districtReports,
+			api(tagReport, "One table (live, facilities, trend; all for XLSX) as ?format=json|csv|xlsx").out("ReportTable")),
+		on("GET", "/admin/reports", s.facilityReportPage, public, nil),
+		on("GET", "/dinkes", s.districtReportPage, public, nil),
+	}
 }
 
 // report is a dashboard's content: its tables and charts.
@@ -735,11 +749,11 @@ func (s *Server) facilityReportPage(c echo.Context) error {
 			return err
 		}
 		p.Choices = fs
-		if code == "" && len(fs) > 0 && u.Can(account.PermAdmin, fs[0].Code, "") {
+		if code == "" && len(fs) > 0 && facilityReports.allows(u, fs[0].Code, "") {
 			code = fs[0].Code
 		}
 	}
-	if !u.Can(account.PermAdmin, code, "") {
+	if !facilityReports.allows(u, code, "") {
 		p.Forbid = true
 		return s.renderReport(c, "reports", p)
 	}
@@ -767,7 +781,7 @@ func (s *Server) districtReportPage(c echo.Context) error {
 		return s.renderReport(c, "dinkes", p)
 	}
 	p.User = &userJSON{Username: u.Username, Role: string(u.Role), Facility: u.Facility}
-	if !u.Can(account.PermDistrict, "", "") {
+	if !districtReports.allows(u, u.Facility, "") {
 		p.Forbid = true
 		return s.renderReport(c, "dinkes", p)
 	}

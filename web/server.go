@@ -138,7 +138,6 @@ func (s *Server) routes(table []route) error {
 	// Families still registering their own routes.
 	api := s.echo.Group("/api/v1")
 	s.btsRoutes(api)
-	s.analyticsRoutes(api)
 	return s.adoptLegacy()
 }
 
