@@ -150,7 +150,7 @@ func (s *Server) routeTable() []route {
 		on("GET", "/static/:version/*", s.static, public, nil),
 		on("POST", "/qr.svg", s.qrSVG, public, nil),
 	}
-	routes = append(routes, s.reportRoutes()...) // web/analytics.go
+	routes = append(routes, s.reportRoutes()...) // web/reports.go
 	return routes
 }
 
