@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"html/template"
-	"net/http"
 	"sync"
 
 	"github.com/antrian/antrian/analytics"
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/postgres"
 	"github.com/labstack/echo/v4"
 )
@@ -76,9 +76,8 @@ func (s *Server) facilityReportPage(c echo.Context) error {
 		return s.renderReport(c, "reports", p)
 	}
 	r, err := s.facilityReport(c.Request().Context(), code, periodQuery(c), s.lang(c))
-	var ae *apiError
-	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
-		p.Error = ae.Message
+	if msg, ok := pageError(err); ok {
+		p.Error = msg
 		return s.renderReport(c, "reports", p)
 	}
 	if err != nil {
@@ -109,9 +108,8 @@ func (s *Server) districtReportPage(c echo.Context) error {
 	if err == nil {
 		r, err = s.districtReport(c.Request().Context(), month, lang)
 	}
-	var ae *apiError
-	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
-		p.Error = ae.Message
+	if msg, ok := pageError(err); ok {
+		p.Error = msg
 		return s.renderReport(c, "dinkes", p)
 	}
 	if err != nil {
@@ -122,6 +120,16 @@ func (s *Server) districtReportPage(c echo.Context) error {
 	p.Query = "month=" + p.Month
 	p.Now = s.now().In(analytics.Jakarta).Format("02-01-2006 15:04") + " WIB"
 	return s.renderReport(c, "dinkes", p)
+}
+
+// pageError is the message a dashboard shows in place of a report it
+// cannot make from the request (a wrong period or month); ok is false for
+// any other error, which the error handler answers.
+func pageError(err error) (msg string, ok bool) {
+	if !errors.Is(err, fault.ErrInvalid) {
+		return "", false
+	}
+	return apiErrorOf(err).Message, true
 }
 
 // renderReport renders a dashboard page in the caller's language.

@@ -261,6 +261,11 @@ func TestReportPages(t *testing.T) {
 			[]string{`<option value="sobo" selected>`, "sobo · 2026-11-01 – 2026-11-27"}, nil},
 		{"dinkes", "dinas", "/dinkes?month=2026-11", []string{`id="table-live"`, `id="table-facilities"`, `id="table-trend"`,
 			`id="chart-trend"`, "Dasbor Dinas Kesehatan", "2026-11 · Diperbarui 27-11-2026 09:00 WIB"}, []string{`id="login"`}},
+		// A wrong period is said on the page, which keeps its filters.
+		{"facility admin, wrong period", "kepala", "/admin/reports?from=26-11-2026", []string{
+			`<p class="card error" role="alert">Tanggal awal harus yyyy-mm-dd.</p>`, `id="r-from"`}, []string{`id="table-`}},
+		{"dinkes, wrong month", "dinas", "/dinkes?month=2026-13", []string{
+			`<p class="card error" role="alert">Bulan harus yyyy-mm.</p>`, `id="r-month"`}, []string{`id="table-`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
