@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/antrian/antrian/analytics"
+	"github.com/antrian/antrian/fault"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -139,86 +139,165 @@ func (db *DB) AnalyticsFacilities(ctx context.Context, code string) ([]Analytics
 	return out, nil
 }
 
-// visitRow is a Visit with the ids the rollups are keyed by.
-type visitRow struct {
-	facilityID, unitID int64
-	analytics.Visit
+// Visit is what the reports need of one ticket (package analytics reads it
+// as its own Visit, which has the same fields). It carries no personal data:
+// Staff is the account name of the staff member who called it.
+type Visit struct {
+	Facility, Unit, Date, Channel, Status string // codes; Date is the service date, yyyy-mm-dd
+	TransferIn                            bool   // the continuation of a transfer from another unit
+	Arrived                               time.Time
+	Called, Started, Finished             *time.Time
+	Counter, Staff                        string
 }
 
-// visits reads one row per ticket of the facilities on service dates from
-// to to (inclusive, yyyy-mm-dd). The times are the ticket's own (its
-// latest call, start and finish), so the read is one index range of
-// tickets. With staff, the account that made the latest call is read from
-// the event history too (one index lookup per ticket: for a facility's
-// report, not for the district's rollups).
-func (db *DB) visits(ctx context.Context, facilityIDs []int64, from, to string, staff bool) ([]visitRow, error) {
+// Visits returns one Visit per ticket of the facilities on service dates
+// from to to (inclusive, yyyy-mm-dd). Arrived is when the patient joined
+// the line: the issue time, or the unit's opening time on the service date
+// for a ticket booked ahead. The times are the ticket's own (its latest
+// call, start and finish), so the read is one index range of tickets. With
+// staff, Staff is the account that made the latest call, read from the
+// event history (one index lookup per ticket: for a facility's report, not
+// for the district's rollups); without, it is empty.
+func (db *DB) Visits(ctx context.Context, facilityIDs []int64, from, to string, staff bool) ([]Visit, error) {
 	who, join := `''`, ``
 	if staff {
 		who = `coalesce(c.actor, '')`
 		join = `LEFT JOIN LATERAL (SELECT e.actor FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'called'
 			ORDER BY e.seq DESC LIMIT 1) c ON true`
 	}
-	rows, _ := db.Pool.Query(ctx, `SELECT t.facility_id, f.code, t.unit_id, u.code, t.service_date::text, t.channel, t.status,
+	rows, _ := db.Pool.Query(ctx, `SELECT f.code, u.code, t.service_date::text, t.channel, t.status,
 			t.from_unit <> '', `+arrivedSQL+`, t.called_at, t.started_at, t.finished_at, t.counter, `+who+`
 		FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id `+join+`
 		WHERE t.facility_id = ANY($1) AND t.service_date BETWEEN $2 AND $3`, facilityIDs, from, to)
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (visitRow, error) {
-		var v visitRow
-		err := r.Scan(&v.facilityID, &v.Facility, &v.unitID, &v.Unit, &v.Date, &v.Channel, &v.Status, &v.TransferIn,
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Visit, error) {
+		var v Visit
+		err := r.Scan(&v.Facility, &v.Unit, &v.Date, &v.Channel, &v.Status, &v.TransferIn,
 			&v.Arrived, &v.Called, &v.Started, &v.Finished, &v.Counter, &v.Staff)
 		return v, err
 	})
 	return out, interpret("visits", err)
 }
 
-// Visits returns one Visit per ticket of the facilities on service dates
-// from to to (inclusive). With staff, each carries the account that called
-// it (for the per-staff breakdown); without, Staff is empty and the read
-// is cheaper.
-func (db *DB) Visits(ctx context.Context, facilityIDs []int64, from, to string, staff bool) ([]analytics.Visit, error) {
-	rows, err := db.visits(ctx, facilityIDs, from, to, staff)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]analytics.Visit, len(rows))
-	for i, r := range rows {
-		out[i] = r.Visit
-	}
-	return out, nil
-}
-
-// UnitDay is one unit's rolled-up day.
+// UnitDay is one unit's rolled-up day: what happened to its tickets of a
+// service date that is over.
 type UnitDay struct {
-	FacilityID int64
-	UnitID     int64
-	Date       string
-	analytics.Summary
+	Facility, Unit, Date string         // codes, and the service date yyyy-mm-dd
+	Booked               map[string]int // by channel: online, kiosk, desk, jkn
+	TransfersIn          int
+	Called               int
+	Served               int
+	Skipped              int
+	Cancelled            int
+	Transferred          int
+	Unserved             int
+	Arrivals             [24]int // by hour, in the facility's zone
+	Waits, Services      []int32 // every measured time, seconds, sorted
 }
 
-// UnitDays returns the rollups of the facilities' days from to to
-// (inclusive) that are over in each facility's zone at now. Days not
-// rolled up yet are computed first, from the event history, and kept: a
-// day that is over does not change. Today is never in it; read it with
-// Visits.
-func (db *DB) UnitDays(ctx context.Context, fs []AnalyticsFacility, from, to string, now time.Time) ([]UnitDay, error) {
-	if len(fs) == 0 {
-		return nil, nil
+// FacilityDay names one facility's service date.
+type FacilityDay struct {
+	Facility string // code
+	Date     string // yyyy-mm-dd
+}
+
+// MissingDays returns the facilities' days from to to (inclusive) that
+// are over in each facility's zone at now and not rolled up yet.
+func (db *DB) MissingDays(ctx context.Context, facilityIDs []int64, from, to string, now time.Time) ([]FacilityDay, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT f.code, d::date::text
+		FROM facilities f CROSS JOIN generate_series($2::date, $3::date, interval '1 day') d
+		WHERE f.id = ANY($1) AND d::date < ($4::timestamptz AT TIME ZONE f.timezone)::date
+			AND NOT EXISTS (SELECT 1 FROM analytics_days a WHERE a.facility_id = f.id AND a.service_date = d::date)
+		ORDER BY 1, 2`, facilityIDs, from, to, now)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[FacilityDay])
+	return out, interpret("missing rollups", err)
+}
+
+// SaveDays stores the rollups of days (a day's units without tickets have
+// no row) as computed at at. A day already stored keeps what it has: when
+// two instances roll up the same day at once the first one's rows stay,
+// and the other's are dropped, so a day is never counted twice.
+// fault.ErrNotFound when a row names a unit the facility does not have.
+func (db *DB) SaveDays(ctx context.Context, days []FacilityDay, rows []UnitDay, at time.Time) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		// The markers go in first: only the transaction that inserted a
+		// day's marker writes its rows.
+		mine := map[FacilityDay]bool{}
+		for _, d := range days {
+			tag, err := tx.Exec(ctx, `INSERT INTO analytics_days (facility_id, service_date, computed_at)
+				SELECT id, $2, $3 FROM facilities WHERE code = $1 ON CONFLICT DO NOTHING`, d.Facility, d.Date, at)
+			if err != nil {
+				return err
+			}
+			mine[d] = tag.RowsAffected() == 1
+		}
+		ids, err := unitIDs(ctx, tx, days)
+		if err != nil {
+			return err
+		}
+		copied := make([][]any, 0, len(rows))
+		for _, r := range rows {
+			if !mine[FacilityDay{r.Facility, r.Date}] {
+				continue
+			}
+			id, ok := ids[[2]string{r.Facility, r.Unit}]
+			if !ok {
+				return fmt.Errorf("unit %s of %s: %w", r.Unit, r.Facility, fault.ErrNotFound)
+			}
+			arrivals := make([]int32, 24)
+			for h, n := range r.Arrivals {
+				arrivals[h] = int32(n)
+			}
+			date, err := time.Parse(time.DateOnly, r.Date)
+			if err != nil {
+				return fmt.Errorf("rollup date %q: %w", r.Date, fault.ErrInvalid)
+			}
+			copied = append(copied, []any{id[0], date, id[1], r.Booked["online"], r.Booked["kiosk"], r.Booked["desk"],
+				r.Booked["jkn"], r.TransfersIn, r.Called, r.Served, r.Skipped, r.Cancelled, r.Transferred, r.Unserved,
+				arrivals, nonNil(r.Waits), nonNil(r.Services)})
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"analytics_unit_days"}, []string{"facility_id", "service_date", "unit_id",
+			"booked_online", "booked_kiosk", "booked_desk", "booked_jkn", "transfers_in", "called", "served", "skipped",
+			"cancelled", "transferred", "unserved", "arrivals", "wait_s", "service_s"}, pgx.CopyFromRows(copied))
+		return err
+	})
+	return interpret("save rollups", err)
+}
+
+// unitIDs maps (facility code, unit code) to {facility id, unit id} for
+// the facilities of days.
+func unitIDs(ctx context.Context, tx pgx.Tx, days []FacilityDay) (map[[2]string][2]int64, error) {
+	var codes []string
+	for _, d := range days {
+		if !slices.Contains(codes, d.Facility) {
+			codes = append(codes, d.Facility)
+		}
 	}
-	if err := db.rollUp(ctx, fs, from, to, now); err != nil {
-		return nil, err
-	}
-	ids := make([]int64, len(fs))
-	for i, f := range fs {
-		ids[i] = f.ID
-	}
-	rows, _ := db.Pool.Query(ctx, `SELECT facility_id, unit_id, service_date::text, booked_online, booked_kiosk, booked_desk,
-			booked_jkn, transfers_in, called, served, skipped, cancelled, transferred, unserved, arrivals, wait_s, service_s
-		FROM analytics_unit_days WHERE facility_id = ANY($1) AND service_date BETWEEN $2 AND $3`, ids, from, to)
+	rows, _ := tx.Query(ctx, `SELECT f.code, u.code, f.id, u.id FROM facilities f JOIN units u ON u.facility_id = f.id
+		WHERE f.code = ANY($1)`, codes)
+	out := map[[2]string][2]int64{}
+	var fcode, ucode string
+	var fid, uid int64
+	_, err := pgx.ForEachRow(rows, []any{&fcode, &ucode, &fid, &uid}, func() error {
+		out[[2]string{fcode, ucode}] = [2]int64{fid, uid}
+		return nil
+	})
+	return out, err
+}
+
+// UnitDays returns the stored rollups of the facilities' days from to to
+// (inclusive). A day not rolled up yet (MissingDays) has none, and today
+// never has: read it with Visits.
+func (db *DB) UnitDays(ctx context.Context, facilityIDs []int64, from, to string) ([]UnitDay, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT f.code, u.code, d.service_date::text, d.booked_online, d.booked_kiosk, d.booked_desk,
+			d.booked_jkn, d.transfers_in, d.called, d.served, d.skipped, d.cancelled, d.transferred, d.unserved, d.arrivals,
+			d.wait_s, d.service_s
+		FROM analytics_unit_days d JOIN facilities f ON f.id = d.facility_id JOIN units u ON u.id = d.unit_id
+		WHERE d.facility_id = ANY($1) AND d.service_date BETWEEN $2 AND $3`, facilityIDs, from, to)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (UnitDay, error) {
 		var d UnitDay
 		var online, kiosk, desk, jkn int
 		var arrivals []int32
-		err := r.Scan(&d.FacilityID, &d.UnitID, &d.Date, &online, &kiosk, &desk, &jkn, &d.TransfersIn, &d.Called,
+		err := r.Scan(&d.Facility, &d.Unit, &d.Date, &online, &kiosk, &desk, &jkn, &d.TransfersIn, &d.Called,
 			&d.Served, &d.Skipped, &d.Cancelled, &d.Transferred, &d.Unserved, &arrivals, &d.Waits, &d.Services)
 		d.Booked = map[string]int{"online": online, "kiosk": kiosk, "desk": desk, "jkn": jkn}
 		for h := 0; h < 24 && h < len(arrivals); h++ {
@@ -227,104 +306,6 @@ func (db *DB) UnitDays(ctx context.Context, fs []AnalyticsFacility, from, to str
 		return d, err
 	})
 	return out, interpret("unit days", err)
-}
-
-// rollUp computes and stores the missing rollups of days that are over.
-// Instances computing the same day at once agree (the first insert wins).
-func (db *DB) rollUp(ctx context.Context, fs []AnalyticsFacility, from, to string, now time.Time) error {
-	ids := make([]int64, len(fs))
-	byID := map[int64]AnalyticsFacility{}
-	for i, f := range fs {
-		ids[i] = f.ID
-		byID[f.ID] = f
-	}
-	type day struct {
-		facility int64
-		date     string
-	}
-	rows, _ := db.Pool.Query(ctx, `SELECT f.id, d::date::text
-		FROM facilities f CROSS JOIN generate_series($2::date, $3::date, interval '1 day') d
-		WHERE f.id = ANY($1) AND d::date < ($4::timestamptz AT TIME ZONE f.timezone)::date
-			AND NOT EXISTS (SELECT 1 FROM analytics_days a WHERE a.facility_id = f.id AND a.service_date = d::date)`,
-		ids, from, to, now)
-	missing, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (day, error) {
-		var d day
-		err := r.Scan(&d.facility, &d.date)
-		return d, err
-	})
-	if err != nil {
-		return interpret("missing rollups", err)
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	want := map[day]bool{}
-	var need []int64
-	lo, hi := missing[0].date, missing[0].date
-	for _, d := range missing {
-		want[d] = true
-		if !slices.Contains(need, d.facility) {
-			need = append(need, d.facility)
-		}
-		lo, hi = min(lo, d.date), max(hi, d.date)
-	}
-	vs, err := db.visits(ctx, need, lo, hi, false)
-	if err != nil {
-		return err
-	}
-	type unitDay struct {
-		day
-		unit int64
-	}
-	sums := map[unitDay]*analytics.Summary{}
-	for _, v := range vs {
-		d := day{v.facilityID, v.Date}
-		if !want[d] {
-			continue
-		}
-		k := unitDay{d, v.unitID}
-		s := sums[k]
-		if s == nil {
-			s = &analytics.Summary{}
-			sums[k] = s
-		}
-		s.Add(v.Visit, byID[v.facilityID].Location)
-	}
-	computed := now
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
-		// Lock out a concurrent rollup of the same days: the markers are
-		// inserted first and only the transaction that inserted a marker
-		// writes its rows.
-		mine := map[day]bool{}
-		for _, d := range missing {
-			tag, err := tx.Exec(ctx, `INSERT INTO analytics_days (facility_id, service_date, computed_at) VALUES ($1, $2, $3)
-				ON CONFLICT DO NOTHING`, d.facility, d.date, computed)
-			if err != nil {
-				return err
-			}
-			mine[d] = tag.RowsAffected() == 1
-		}
-		rows := make([][]any, 0, len(sums))
-		for k, s := range sums {
-			if !mine[k.day] {
-				continue
-			}
-			s.Sort()
-			arrivals := make([]int32, 24)
-			for h, n := range s.Arrivals {
-				arrivals[h] = int32(n)
-			}
-			date, _ := time.Parse(time.DateOnly, k.date)
-			rows = append(rows, []any{k.facility, date, k.unit, s.Booked["online"], s.Booked["kiosk"], s.Booked["desk"],
-				s.Booked["jkn"], s.TransfersIn, s.Called, s.Served, s.Skipped, s.Cancelled, s.Transferred, s.Unserved,
-				arrivals, nonNil(s.Waits), nonNil(s.Services)})
-		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"analytics_unit_days"}, []string{"facility_id", "service_date", "unit_id",
-			"booked_online", "booked_kiosk", "booked_desk", "booked_jkn", "transfers_in", "called", "served", "skipped",
-			"cancelled", "transferred", "unserved", "arrivals", "wait_s", "service_s"}, pgx.CopyFromRows(rows))
-		return err
-	})
-	return interpret("roll up", err)
 }
 
 func nonNil(v []int32) []int32 {

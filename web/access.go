@@ -128,7 +128,7 @@ func Access(method, path string) (perms []account.Perm, from string, ok bool) {
 }
 
 // legacyRules are the rules of the routes still registered by their own
-// families (the BTS pages, reports) rather than by the table.
+// families (the BTS pages) rather than by the table.
 var legacyRules = map[string]rule{}
 
 func legacy(r rule, routes ...string) {
@@ -138,11 +138,7 @@ func legacy(r rule, routes ...string) {
 }
 
 func init() {
-	legacy(public, "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi", "GET /bts/sasaran", "GET /bts/static/:name",
-		"GET /admin/reports", "GET /dinkes")
-	legacy(allow(account.PermAdmin, fromPath),
-		"GET /api/v1/facilities/:facility/reports", "GET /api/v1/facilities/:facility/reports/:table")
-	legacy(allow(account.PermDistrict, own), "GET /api/v1/district/reports", "GET /api/v1/district/reports/:table")
+	legacy(public, "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi", "GET /bts/sasaran", "GET /bts/static/:name")
 }
 
 // adoptLegacy gives the routes a family registered on its own their rules,

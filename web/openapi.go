@@ -67,10 +67,6 @@ var legacyOps = []struct {
 	method, path, tag, summary string
 	body, resp, ctype          string
 }{
-	{"GET", "/api/v1/facilities/:facility/reports", tagReport, "Facility dashboard: every table (?from=&to=, at most 92 days)", "", "Report", ""},
-	{"GET", "/api/v1/facilities/:facility/reports/:table", tagReport, "One table (units, days, hours, staff, sends; all for XLSX) as ?format=json|csv|xlsx", "", "ReportTable", ""},
-	{"GET", "/api/v1/district/reports", tagReport, "District dashboard: every table (?month=yyyy-mm)", "", "Report", ""},
-	{"GET", "/api/v1/district/reports/:table", tagReport, "One table (live, facilities, trend; all for XLSX) as ?format=json|csv|xlsx", "", "ReportTable", ""},
 }
 
 // operations returns every described route: the table's and the legacy ones.

@@ -189,6 +189,7 @@ func (s *Server) routeTable() []route {
 		on("GET", "/static/:version/*", s.static, public, nil),
 		on("POST", "/qr.svg", s.qrSVG, public, nil),
 	}
+	routes = append(routes, s.reportRoutes()...) // web/reports.go
 	return routes
 }
 

@@ -135,9 +135,7 @@ func (s *Server) routes(table []route) error {
 		return err
 	}
 	// Families still registering their own routes.
-	api := s.echo.Group("/api/v1")
 	s.btsRoutes()
-	s.analyticsRoutes(api)
 	return s.adoptLegacy()
 }
 
