@@ -66,8 +66,7 @@ const (
 var legacyOps = []struct {
 	method, path, tag, summary string
 	body, resp, ctype          string
-}{
-}
+}{}
 
 // operations returns every described route: the table's and the legacy ones.
 func operations() []route {
