@@ -134,8 +134,7 @@ func legacy(r rule, routes ...string) {
 }
 
 func init() {
-	legacy(public, "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi", "GET /bts/sasaran", "GET /bts/static/:name",
-		"GET /admin/reports", "GET /dinkes")
+	legacy(public, "GET /admin/reports", "GET /dinkes")
 	legacy(allow(account.PermDistrictAdmin, own), "PUT /api/v1/bts/kecamatan/:code", "PUT /api/v1/bts/desa/:code",
 		"POST /api/v1/bts/desa/:code/posyandu", "PUT /api/v1/bts/facilities/:facility")
 	legacy(allow(account.PermBTSManage, fromPath),

@@ -25,7 +25,7 @@ import (
 // The BTS (Banyuwangi Tanggap Stunting) routes: the registry of children and
 // pregnant women, measurements (optionally linked to a queue ticket),
 // enrolment, the cadres' daily delivery reports with photos, the Dinas
-// Kesehatan's reports, and the /kader and /bts/laporan pages.
+// Kesehatan's reports. The BTS pages are in btspages.go.
 
 // btsUploadRoute is the one route whose body may carry a photo; limitBody
 // gives it btsUploadLimit instead of the usual cap.
@@ -65,12 +65,6 @@ func (s *Server) btsRoutes(api *echo.Group) {
 	g.GET("/reports/outcome", s.btsOutcome)
 	g.GET("/reports/cases", s.btsCases)
 	g.GET("/reports/export.csv", s.btsExport)
-
-	s.echo.GET("/kader", s.btsKaderPage, s.optionalAuth)
-	s.echo.GET("/bts/laporan", s.btsReportPage, s.optionalAuth)
-	s.echo.GET("/bts/verifikasi", s.btsVerifyPage, s.optionalAuth)
-	s.echo.GET("/bts/sasaran", s.btsTargetsPage, s.optionalAuth)
-	s.echo.GET("/bts/static/:name", s.btsStatic)
 }
 
 // btsAction is what a caller wants to do in BTS; mayBTS is the one place

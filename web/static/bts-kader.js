@@ -1,10 +1,11 @@
-// The cadre's phone page: log in, then send the day's delivery report with
-// its photo. Each report gets an id made here before the first try; a try
-// that fails on the network is repeated with the same id, so the server
-// keeps exactly one report however many tries reach it.
+// The cadre's phone page (/kader): the day's delivery report with its
+// photo. Each report gets an id made here before the first try; a try that
+// fails on the network is repeated with the same id, so the server keeps
+// exactly one report however many tries reach it.
+import {t, $, h, api} from './common.js';
+import {pageSession} from './staff.js';
 
-const $ = (id) => document.getElementById(id);
-const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+pageSession();
 
 // newClientID returns 32 random hex digits (crypto.getRandomValues works
 // on plain http too, unlike crypto.randomUUID).
@@ -14,7 +15,8 @@ function newClientID() {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-// Signing in and out: session.js.
+// rupiah writes an amount as the page does: 15000 -> 15.000.
+const rupiah = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
 
 const form = $('lapor');
 if (form) {
@@ -33,32 +35,40 @@ if (form) {
     return out;
   }
 
+  // send posts the report, again after each network failure (an answer
+  // from the server, even a refusal, ends the tries).
   async function send(body) {
-    const delays = [0, 2000, 5000, 10000, 20000];
     let last;
-    for (let i = 0; i < delays.length; i++) {
-      if (delays[i]) {
-        say('Sambungan putus, mengulang…');
-        await new Promise((r) => setTimeout(r, delays[i]));
+    for (const delay of [0, 2000, 5000, 10000, 20000]) {
+      if (delay) {
+        say(t('bts.k.retrying'));
+        await new Promise((r) => setTimeout(r, delay));
       }
       try {
-        return await fetch('/api/v1/bts/facilities/' + encodeURIComponent(form.dataset.facility) + '/deliveries', {
-          method: 'POST', credentials: 'same-origin', headers: {'X-CSRF-Token': csrf()}, body,
-        });
+        return await api('POST', '/api/v1/bts/facilities/' + encodeURIComponent(form.dataset.facility) + '/deliveries', body);
       } catch (err) {
+        if (err.status) throw err;
         last = err;
       }
     }
     throw last;
   }
 
+  // sent puts the stored report on top of the recent ones.
+  function sent(d) {
+    const empty = $('recent').querySelector('.note');
+    if (empty) empty.remove();
+    $('recent').prepend(h('li', {}, d.date + ' · ' + t('bts.eat.' + d.consumption) + ' · Rp ' + rupiah(d.total_rp) + ' · ',
+      h('span', {class: 'status-' + d.status}, t('bts.status.' + d.status)), d.late ? ' · ' + t('bts.late') : ''));
+  }
+
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const photo = $('photo').files[0];
     const list = items();
-    if (!$('target').value) { say('Pilih sasaran.', 'error'); return; }
-    if (!list.length) { say('Isi jumlah paling sedikit satu bahan pangan.', 'error'); return; }
-    if (!photo) { say('Foto wajib dilampirkan.', 'error'); return; }
+    if (!$('target').value) { say(t('bts.k.err.target'), 'error'); return; }
+    if (!list.length) { say(t('bts.k.err.items'), 'error'); return; }
+    if (!photo) { say(t('bts.k.err.photo'), 'error'); return; }
     sessionStorage.setItem('bts.pending', clientID);
     const body = new FormData();
     body.set('client_id', clientID);
@@ -69,26 +79,16 @@ if (form) {
     body.set('notes', $('notes').value);
     body.set('photo', photo);
     $('send').disabled = true;
-    say('Mengirim…');
+    say(t('bts.k.sending'));
     try {
-      const res = await send(body);
-      const data = await res.json().catch(() => null);
-      if (res.ok) {
-        say('Laporan terkirim. Terima kasih!', 'ok');
-        sessionStorage.removeItem('bts.pending');
-        clientID = newClientID();
-        form.reset();
-        $('date').value = $('date').max;
-        const li = document.createElement('li');
-        li.textContent = data.date + ' · ' + data.consumption + ' · Rp ' + data.total_rp + ' · ' + data.status;
-        const empty = $('recent').querySelector('.note');
-        if (empty) empty.remove();
-        $('recent').prepend(li);
-      } else {
-        say((data && data.error && data.error.message) || 'Laporan ditolak server.', 'error');
-      }
+      sent(await send(body));
+      say(t('bts.k.sent'), 'ok');
+      sessionStorage.removeItem('bts.pending');
+      clientID = newClientID();
+      form.reset();
+      $('date').value = $('date').max;
     } catch (err) {
-      say('Belum terkirim: tidak ada sambungan. Tekan Kirim lagi nanti; laporan tidak akan dobel.', 'error');
+      say(!err.status ? t('bts.k.offline') : err.body && err.body.error ? err.message : t('bts.k.refused'), 'error');
     } finally {
       $('send').disabled = false;
     }

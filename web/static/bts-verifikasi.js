@@ -1,17 +1,13 @@
-// The nutritionist's review page: log in, then verify or reject each
-// delivery report. The list is rendered by the server; this only sends the
-// verdicts to the review API and updates the report in place.
+// The nutritionist's review page (/bts/verifikasi): the list is rendered by
+// the server; this sends each verdict to the review API and updates the
+// report in place.
+import {t, $, h, api} from './common.js';
+import {pageSession} from './staff.js';
 
-const $ = (id) => document.getElementById(id);
-const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
-
-const statusLabel = {pending: 'Menunggu verifikasi', verified: 'Terverifikasi', rejected: 'Ditolak'};
-
-// Signing in and out: session.js.
+pageSession();
 
 const list = $('reports');
 if (list) {
-  const summary = $('summary');
   const pending = () => list.querySelectorAll('article.report[data-status="pending"]').length;
 
   // show puts the review's outcome into the report and moves focus to the
@@ -19,14 +15,12 @@ if (list) {
   function show(card, d) {
     card.dataset.status = d.status;
     const state = card.querySelector('.state');
-    const span = document.createElement('span');
-    span.className = 'status-' + d.status;
-    span.textContent = statusLabel[d.status] || d.status;
-    state.replaceChildren('Status: ', span, d.reviewed_by ? ' oleh ' + d.reviewed_by : '');
-    if (d.review_note) state.append(' · alasan: ', d.review_note);
+    state.replaceChildren(t('bts.js.state') + ' ', h('span', {class: 'status-' + d.status}, t('bts.status.' + d.status)),
+      d.reviewed_by ? ' ' + t('bts.js.by', {name: d.reviewed_by}) : '');
+    if (d.review_note) state.append(' · ' + t('bts.js.reason') + ' ', h('span', {class: 'reason-text'}, d.review_note));
     card.querySelector('.review').remove();
     card.querySelector('.error').remove();
-    summary.textContent = summary.textContent.replace(/\d+ menunggu/, pending() + ' menunggu');
+    $('pending-count').textContent = String(pending());
     let next = card.nextElementSibling;
     while (next && next.dataset.status !== 'pending') next = next.nextElementSibling;
     if (!next) next = list.querySelector('article.report[data-status="pending"]');
@@ -44,7 +38,7 @@ if (list) {
     error.textContent = '';
     reason.removeAttribute('aria-invalid');
     if (verdict === 'rejected' && !note) {
-      error.textContent = 'Tulis alasan penolakan sebelum menolak laporan.';
+      error.textContent = t('bts.v.err.reason');
       reason.setAttribute('aria-invalid', 'true');
       reason.focus();
       return;
@@ -52,20 +46,14 @@ if (list) {
     const buttons = card.querySelectorAll('.review button');
     buttons.forEach((b) => { b.disabled = true; });
     try {
-      const res = await fetch('/api/v1/bts/facilities/' + encodeURIComponent(list.dataset.facility) +
-          '/deliveries/' + card.dataset.id + '/review', {
-        method: 'POST', credentials: 'same-origin',
-        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf()},
-        body: JSON.stringify({status: verdict, note: verdict === 'rejected' ? note : ''}),
-      });
-      const body = await res.json().catch(() => null);
-      if (res.ok) { show(card, body); return; }
-      error.textContent = res.status === 409
-        ? 'Laporan ini sudah diperiksa orang lain. Muat ulang halaman.'
-        : res.status === 401 ? 'Sesi berakhir. Muat ulang halaman dan masuk lagi.'
-        : (body && body.error && body.error.message) || 'Gagal menyimpan (' + res.status + ').';
+      show(card, await api('POST', '/api/v1/bts/facilities/' + encodeURIComponent(list.dataset.facility) +
+        '/deliveries/' + card.dataset.id + '/review', {status: verdict, note: verdict === 'rejected' ? note : ''}));
+      return;
     } catch (err) {
-      error.textContent = 'Tidak ada sambungan. Coba lagi.';
+      error.textContent = err.status === 409 ? t('bts.v.err.conflict')
+        : err.status === 401 ? t('bts.js.session')
+        : err.status && !(err.body && err.body.error) ? t('bts.js.failed', {status: err.status})
+        : err.message;
     }
     buttons.forEach((b) => { b.disabled = false; });
     btn.focus();

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/antrian/antrian/bts"
+)
+
+// The BTS templates and scripts build some message keys from codes (an
+// item kind, a status, a target type...): every code the server can send
+// has its message, and a risk's Indonesian text is the very text bts
+// writes, so that a reason reads the same whichever way it reaches a page.
+func TestBTSMessages(t *testing.T) {
+	need := append([]string{}, exitReasons...)
+	add := func(prefix string, codes ...string) {
+		for _, c := range codes {
+			need = append(need, prefix+c)
+		}
+	}
+	for _, k := range bts.ItemKinds {
+		add("bts.item.", string(k))
+	}
+	add("bts.eat.", string(bts.Habis), string(bts.Sisa), string(bts.TidakDimakan))
+	add("bts.status.", string(bts.Pending), string(bts.Verified), string(bts.Rejected))
+	add("bts.target.", string(bts.Baduta), string(bts.Balita), string(bts.BumilRisti))
+	add("bts.level.", string(bts.LevelDesa), string(bts.LevelFacility), string(bts.LevelKecamatan), string(bts.LevelDistrict))
+	add("bts.s.state.", "active", "exited", "ended", "future")
+	add("bts.v.warn.", "noexif", "unreadable", "far")
+	for _, name := range pageNames {
+		if strings.HasPrefix(name, "bts-") {
+			add("title.", name)
+			add("forbidden.", name)
+		}
+	}
+	for _, r := range bts.Risks {
+		if r.Recorded {
+			add("con.p.risk.", string(r.Code))
+		}
+		if m, ok := messages["con.p.why."+string(r.Code)]; !ok || m[0] != r.Text {
+			t.Errorf("con.p.why.%s = %q, want the text bts writes, %q", r.Code, m[0], r.Text)
+		}
+	}
+	for _, k := range need {
+		if _, ok := messages[k]; !ok {
+			t.Errorf("no message %q", k)
+		}
+	}
+}
+
+// A BTS page in English says everything in English, and its language
+// switch keeps the page's query.
+func TestBTSPageInEnglish(t *testing.T) {
+	s := pageServer(t)
+	for path, want := range map[string][]string{
+		"/kader?lang=en":                       {"<h1>BTS cadre report</h1>", `<h2>Log in</h2>`, `href="?lang=id"`},
+		"/bts/laporan?lang=en":                 {"<h1>BTS reports — Banyuwangi Tanggap Stunting</h1>", `<label for="username">Username</label>`},
+		"/bts/sasaran?facility=sobo&lang=en":   {"<h1>BTS targets</h1>", `href="?facility=sobo&amp;lang=id"`, `hreflang="id">Bahasa Indonesia</a>`},
+		"/bts/verifikasi?status=all&lang=id":   {"<h1>Verifikasi Laporan BTS</h1>", `href="?lang=en&amp;status=all"`, ">Masuk</button>"},
+		"/bts/verifikasi?facility=sobo&lang=x": {"<h1>Verifikasi Laporan BTS</h1>", `<html lang="id">`},
+	} {
+		rec := get(t, s, path, nil)
+		body := rec.Body.String()
+		for _, w := range want {
+			if rec.Code != 200 || !strings.Contains(body, w) {
+				t.Errorf("GET %s: %d, want a page with %s", path, rec.Code, w)
+			}
+		}
+		if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("GET %s: Cache-Control %q, want no-store", path, cc)
+		}
+	}
+}
+
+// A photo is suspect without EXIF, with an unreadable capture time, or
+// taken more than a day from its delivery.
+func TestCheckPhoto(t *testing.T) {
+	for _, tc := range []struct {
+		delivered, taken string
+		want             *photoWarning
+	}{
+		{"2026-03-14", "2026-03-14T07:15:30+07:00", nil},
+		{"2026-03-14", "2026-03-13T23:59:00", nil},
+		{"2026-03-14", "2026-03-15T06:00:00", nil},
+		{"2026-03-14", "", &photoWarning{Key: "bts.v.warn.noexif"}},
+		{"2026-03-14", "14/03/2026", &photoWarning{Key: "bts.v.warn.unreadable"}},
+		{"2026-03-14", "2026-03-10T08:00:00", &photoWarning{Key: "bts.v.warn.far", Taken: "2026-03-10", Days: 4}},
+		{"2026-03-14", "2026-03-17T08:00:00", &photoWarning{Key: "bts.v.warn.far", Taken: "2026-03-17", Days: 3}},
+	} {
+		if got := checkPhoto(tc.delivered, tc.taken); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("checkPhoto(%s, %q) = %+v, want %+v", tc.delivered, tc.taken, got, tc.want)
+		}
+	}
+}
