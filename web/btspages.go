@@ -452,3 +452,39 @@ func enrolmentState(e bts.Enrolment, today time.Time) string {
 	}
 	return "active"
 }
+
+// consoleRules are the rules of BTS that the console's BTS sections
+// follow (static/bts-console.js), sent as the console page's data so that
+// no script keeps a copy of them.
+var consoleRules = btsRules{ChildUnits: bts.ChildUnits, PregnancyUnits: bts.PregnancyUnits,
+	EnrolDays: bts.DefaultDays, AllowanceRp: bts.DefaultAllowanceRp, StandingFromDays: bts.StandingFromDays,
+	TermDays: bts.TermDays, MaxGestationDays: bts.MaxGestationDays, Risks: risksJSON()}
+
+// btsRules is consoleRules as the console's script reads it.
+type btsRules struct {
+	ChildUnits       []string   `json:"child_units"`     // the units whose staff measure children
+	PregnancyUnits   []string   `json:"pregnancy_units"` // the units whose staff see pregnant women
+	EnrolDays        int        `json:"enrol_days"`      // an enrolment's length unless set (bts.Enrolment.Normalize)
+	AllowanceRp      int        `json:"allowance_rp"`    // its daily allowance unless set
+	StandingFromDays int        `json:"standing_from_days"`
+	TermDays         int        `json:"term_days"`
+	MaxGestationDays int        `json:"max_gestation_days"` // how far back an HPHT may be
+	Risks            []riskJSON `json:"risks"`
+}
+
+// riskJSON is a bumil-risti criterion: pages say a reason of a suggestion
+// with the message con.p.why.<code> when its text is a known one, and
+// offer the recorded ones as choices (con.p.risk.<code>).
+type riskJSON struct {
+	Code     string `json:"code"`
+	Text     string `json:"text"`
+	Recorded bool   `json:"recorded"`
+}
+
+func risksJSON() []riskJSON {
+	out := make([]riskJSON, 0, len(bts.Risks))
+	for _, r := range bts.Risks {
+		out = append(out, riskJSON{string(r.Code), r.Text, r.Recorded})
+	}
+	return out
+}

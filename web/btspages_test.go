@@ -1,7 +1,10 @@
 package web
 
 import (
+	"encoding/json"
+	"html"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -45,6 +48,54 @@ func TestBTSMessages(t *testing.T) {
 	for _, k := range need {
 		if _, ok := messages[k]; !ok {
 			t.Errorf("no message %q", k)
+		}
+	}
+}
+
+// The console's BTS module reads the rules of BTS from the page's data,
+// as the bts package has them.
+func TestConsoleRules(t *testing.T) {
+	s := pageServer(t)
+	body := get(t, s, "/console", nil).Body.String()
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="data">(.*?)</script>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("the console page has no #data")
+	}
+	var got struct {
+		ChildUnits       []string `json:"child_units"`
+		PregnancyUnits   []string `json:"pregnancy_units"`
+		EnrolDays        int      `json:"enrol_days"`
+		AllowanceRp      int      `json:"allowance_rp"`
+		StandingFromDays int      `json:"standing_from_days"`
+		TermDays         int      `json:"term_days"`
+		MaxGestationDays int      `json:"max_gestation_days"`
+		Risks            []struct {
+			Code     bts.RiskCode `json:"code"`
+			Text     string       `json:"text"`
+			Recorded bool         `json:"recorded"`
+		} `json:"risks"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &got); err != nil {
+		t.Fatalf("#data: %v in %s", err, m[1])
+	}
+	if !reflect.DeepEqual(got.ChildUnits, bts.ChildUnits) || !reflect.DeepEqual(got.PregnancyUnits, bts.PregnancyUnits) {
+		t.Errorf("units: children %v, pregnancies %v; want %v, %v", got.ChildUnits, got.PregnancyUnits, bts.ChildUnits, bts.PregnancyUnits)
+	}
+	if got.EnrolDays != bts.DefaultDays || got.AllowanceRp != bts.DefaultAllowanceRp || got.StandingFromDays != bts.StandingFromDays ||
+		got.TermDays != bts.TermDays || got.MaxGestationDays != bts.MaxGestationDays {
+		t.Errorf("day counts and allowance: %+v", got)
+	}
+	if len(got.Risks) != len(bts.Risks) {
+		t.Fatalf("%d risks, want %d", len(got.Risks), len(bts.Risks))
+	}
+	for i, r := range bts.Risks {
+		if g := got.Risks[i]; g.Code != r.Code || g.Text != r.Text || g.Recorded != r.Recorded {
+			t.Errorf("risk %d: %+v, want %+v", i, g, r)
+		}
+		// The recorded ones are the form's check boxes, stored as bts writes them.
+		box := `id="p-risk-` + string(r.Code) + `" value="` + html.EscapeString(r.Text) + `"`
+		if strings.Contains(body, box) != r.Recorded {
+			t.Errorf("check box %s on the page: %v, want %v", box, !r.Recorded, r.Recorded)
 		}
 	}
 }

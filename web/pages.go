@@ -149,6 +149,9 @@ type pageData struct {
 	// CSRF is the session's CSRF token on a page rendered for a signed-in
 	// account, for the page's scripts (empty otherwise).
 	CSRF string
+	// Data is what the page's scripts read besides their messages (the
+	// JSON in #data), nil for none.
+	Data any
 }
 
 func (p *pageData) page() *pageData { return p }
@@ -156,6 +159,9 @@ func (p *pageData) page() *pageData { return p }
 // pageOf is what render takes: a *pageData, or a page's own data that
 // embeds pageData.
 type pageOf interface{ page() *pageData }
+
+// pageJSON is the data of the pages that read some (pageData.Data).
+var pageJSON = map[string]any{"console": consoleRules}
 
 // langKey keeps the request's language, once lang has picked it.
 const langKey = "antrian.lang"
@@ -180,7 +186,7 @@ func (s *Server) lang(c echo.Context) string {
 
 func (s *Server) page(name, title string, scripts, styles []string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return s.render(c, name, &pageData{Title: title, Scripts: scripts, Styles: styles}, "no-cache")
+		return s.render(c, name, &pageData{Title: title, Scripts: scripts, Styles: styles, Data: pageJSON[name]}, "no-cache")
 	}
 }
 
