@@ -54,6 +54,13 @@ type btsPage struct {
 
 func (p *btsPage) bts() *btsPage { return p }
 
+// btsPageOf is what renderBTS takes: a BTS page's own data, which embeds
+// btsPage.
+type btsPageOf interface {
+	pageOf
+	bts() *btsPage
+}
+
 // signIn puts the signed-in caller, if any, on the page.
 func (p *btsPage) signIn(c echo.Context) (account.User, bool) {
 	u, ok := currentUser(c)
@@ -66,10 +73,7 @@ func (p *btsPage) signIn(c echo.Context) (account.User, bool) {
 // renderBTS writes BTS page name (templates/name.html, with the script
 // static/name.js and the style sheet bts.css). The pages hold personal
 // data: caches never keep them.
-func (s *Server) renderBTS(c echo.Context, name string, d interface {
-	pageOf
-	bts() *btsPage
-}) error {
+func (s *Server) renderBTS(c echo.Context, name string, d btsPageOf) error {
 	p := d.bts()
 	p.Title, p.Scripts, p.Styles = "title."+name, []string{name + ".js"}, []string{"bts.css"}
 	if p.Heading == "" {
