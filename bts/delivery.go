@@ -1,7 +1,6 @@
 package bts
 
 import (
-	"fmt"
 	"regexp"
 	"time"
 	"unicode/utf8"
@@ -161,24 +160,37 @@ func (d Delivery) Review(verdict Status, note, by string, at time.Time) (Deliver
 	return d, nil
 }
 
+// Why a report's photo needs a closer look before it is verified.
+const (
+	PhotoNoEXIF     = "noexif"     // no capture time in its EXIF
+	PhotoUnreadable = "unreadable" // a capture time that cannot be read
+	PhotoFar        = "far"        // taken more than a day from the delivery day
+)
+
+// PhotoWarning is why a report's photo needs a closer look: Kind is one of
+// the Photo constants; for PhotoFar, Taken is the capture day and Days how
+// far it is from the delivery day.
+type PhotoWarning struct {
+	Kind  string
+	Taken time.Time
+	Days  int
+}
+
 // PhotoWarning says why the report's photo needs a closer look before it is
-// verified, in Bahasa Indonesia, or "" when it does not: no capture time in
-// its EXIF, or one more than a day from the delivery day (phones write
-// local time, so a day either way is allowed).
-func (d Delivery) PhotoWarning() string {
+// verified, or nil when it does not: no capture time in its EXIF, or one
+// more than a day from the delivery day (phones write local time, so a day
+// either way is allowed).
+func (d Delivery) PhotoWarning() *PhotoWarning {
 	takenAt := d.Photo.Meta.TakenAt
 	if takenAt == "" {
-		return "Foto tanpa data EXIF: waktu dan lokasi pengambilan tidak diketahui. Periksa dengan teliti."
+		return &PhotoWarning{Kind: PhotoNoEXIF}
 	}
 	taken, err := time.Parse(time.DateOnly, takenAt[:min(10, len(takenAt))])
 	if err != nil || d.DeliveredOn.IsZero() {
-		return "Waktu pengambilan foto tidak terbaca."
+		return &PhotoWarning{Kind: PhotoUnreadable}
 	}
 	if days := anthro.AgeDays(taken, d.DeliveredOn); days > 1 || days < -1 {
-		if days < 0 {
-			days = -days
-		}
-		return fmt.Sprintf("Foto diambil %s, %d hari dari tanggal pengantaran.", taken.Format(time.DateOnly), days)
+		return &PhotoWarning{Kind: PhotoFar, Taken: taken, Days: max(days, -days)}
 	}
-	return ""
+	return nil
 }

@@ -119,46 +119,7 @@ var (
 func Access(method, path string) (perms []account.Perm, from string, ok bool) {
 	r, ok := declared()[routeKey(method, path)]
 	if !ok {
-		if lr, lok := legacyRules[routeKey(method, path)]; lok {
-			return lr.perms, scopeNames[lr.scope], true
-		}
 		return nil, "", false
 	}
 	return r.rule.perms, scopeNames[r.rule.scope], true
-}
-
-// legacyRules are the rules of the routes still registered by their own
-// families (the BTS pages) rather than by the table.
-var legacyRules = map[string]rule{}
-
-func legacy(r rule, routes ...string) {
-	for _, k := range routes {
-		legacyRules[k] = r
-	}
-}
-
-func init() {
-	legacy(public, "GET /kader", "GET /bts/laporan", "GET /bts/verifikasi", "GET /bts/sasaran", "GET /bts/static/:name")
-}
-
-// adoptLegacy gives the routes a family registered on its own their rules,
-// and fails when any route of the router has none.
-func (s *Server) adoptLegacy() error {
-	for _, r := range s.echo.Routes() {
-		key := routeKey(r.Method, r.Path)
-		if _, ok := s.rules[key]; ok {
-			continue
-		}
-		if r.Method == echo.RouteNotFound { // a group's catch-all, answering 404
-			s.paths[r.Path] = true
-			continue
-		}
-		lr, ok := legacyRules[key]
-		if !ok {
-			return errors.New("route " + key + " has no access rule")
-		}
-		s.rules[key] = lr
-		s.paths[r.Path] = true
-	}
-	return nil
 }

@@ -27,15 +27,6 @@ const (
 	btsUploadLimit = photo.MaxBytes + 256<<10
 )
 
-// btsRoutes registers the BTS pages, which are not in the route table yet.
-func (s *Server) btsRoutes() {
-	s.echo.GET("/kader", s.btsKaderPage, s.optionalAuth)
-	s.echo.GET("/bts/laporan", s.btsReportPage, s.optionalAuth)
-	s.echo.GET("/bts/verifikasi", s.btsVerifyPage, s.optionalAuth)
-	s.echo.GET("/bts/sasaran", s.btsTargetsPage, s.optionalAuth)
-	s.echo.GET("/bts/static/:name", s.btsStatic)
-}
-
 // actor is the caller as the BTS service sees them. The route's rule has
 // admitted them; a cadre is limited to their own reports and targets.
 func actor(c echo.Context) bts.Actor {

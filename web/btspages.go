@@ -1,20 +1,18 @@
 package web
 
-// The BTS pages: the cadre's phone page and the nutritionist's pages.
+// The BTS pages: the cadre's phone page (/kader), and the pages of the
+// Puskesmas's nutritionist and of the Dinas Kesehatan (/bts/verifikasi,
+// /bts/sasaran, /bts/laporan). They are server-rendered through the page
+// mechanism of pages.go (templates/bts-*.html) and readable without
+// JavaScript; small modules (static/bts-*.js) send the few actions to the
+// API. The handlers give codes, numbers and dates; the templates say them
+// in the page's language from the messages catalogue.
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
-	"net/http"
-	"path"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/antrian/antrian/account"
@@ -22,16 +20,6 @@ import (
 	"github.com/antrian/antrian/fault"
 	"github.com/labstack/echo/v4"
 )
-
-//go:embed bts/*.html bts/*.js bts/*.css
-var btsFS embed.FS
-
-var btsPages = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("").Funcs(template.FuncMap{
-		"asset": btsAssetURL,
-		"rp":    rupiah,
-	}).ParseFS(btsFS, "bts/*.html"))
-})
 
 // rupiah writes an amount the Indonesian way, thousands apart with dots:
 // 15000 -> "15.000".
@@ -54,67 +42,69 @@ func rupiah(v int) string {
 	return b.String()
 }
 
-// btsAssetVersion is a hash of the BTS assets, put in their URLs so that
-// they can be cached for good.
-var btsAssetVersion = sync.OnceValue(func() string {
-	h := sha256.New()
-	for _, name := range []string{"kader.js", "laporan.js", "verifikasi.js", "sasaran.js", "session.js", "bts.css"} {
-		b, _ := btsFS.ReadFile("bts/" + name)
-		h.Write(b)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12]
-})
-
-func btsAssetURL(name string) string { return "/bts/static/" + name + "?v=" + btsAssetVersion() }
-
-func (s *Server) btsStatic(c echo.Context) error {
-	name := c.Param("name")
-	b, err := btsFS.ReadFile("bts/" + name)
-	if err != nil || strings.Contains(name, "/") || path.Ext(name) == ".html" {
-		return errNotFound
-	}
-	ct := "text/css; charset=utf-8"
-	if path.Ext(name) == ".js" {
-		ct = "text/javascript; charset=utf-8"
-	}
-	c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	return c.Blob(http.StatusOK, ct, b)
+// btsPage is what every BTS page shares.
+type btsPage struct {
+	pageData
+	Path    string    // the page's own path, for its forms and links
+	Heading string    // the message key of its heading (its title by default)
+	User    *userJSON // nil: nobody signed in, and the page shows the login form
+	Forbid  bool      // signed in, but not allowed to use the page
 }
 
-func (s *Server) renderBTS(c echo.Context, name string, data any) error {
-	var buf bytes.Buffer
-	if err := btsPages().ExecuteTemplate(&buf, name, data); err != nil {
-		return err
+func (p *btsPage) bts() *btsPage { return p }
+
+// btsPageOf is what renderBTS takes: a BTS page's own data, which embeds
+// btsPage.
+type btsPageOf interface {
+	pageOf
+	bts() *btsPage
+}
+
+// signIn puts the signed-in caller, if any, on the page.
+func (p *btsPage) signIn(c echo.Context) (account.User, bool) {
+	u, ok := currentUser(c)
+	if ok {
+		p.User = &userJSON{Username: u.Username, Role: string(u.Role), Facility: u.Facility}
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+	return u, ok
+}
+
+// renderBTS writes BTS page name (templates/name.html, with the script
+// static/name.js and the style sheet bts.css). The pages hold personal
+// data: caches never keep them.
+func (s *Server) renderBTS(c echo.Context, name string, d btsPageOf) error {
+	p := d.bts()
+	p.Title, p.Scripts, p.Styles = "title."+name, []string{name + ".js"}, []string{"bts.css"}
+	if p.Heading == "" {
+		p.Heading = p.Title
+	}
+	if p.User != nil {
+		p.CSRF, _ = c.Get(csrfKey).(string)
+	}
+	return s.render(c, name, d, "no-store")
 }
 
 type kaderPage struct {
-	User     *userJSON
-	CSRF     string
+	btsPage
+	Facility string
 	Today    string
 	Targets  []enrolmentJSON
 	Items    []bts.ItemKind
 	Recent   []deliveryJSON
-	Forbid   bool
-	Facility string
 }
 
 // btsKaderPage is the cadre's phone page: a login form, or the day's
 // report form with the targets and the latest reports.
 func (s *Server) btsKaderPage(c echo.Context) error {
-	p := kaderPage{Items: bts.ItemKinds}
-	u, ok := currentUser(c)
+	p := kaderPage{btsPage: btsPage{Path: "/kader"}, Items: bts.ItemKinds}
+	u, ok := p.signIn(c)
 	if !ok {
-		return s.renderBTS(c, "kader.html", p)
+		return s.renderBTS(c, "bts-kader", &p)
 	}
-	p.User = &userJSON{Username: u.Username, Role: string(u.Role), Facility: u.Facility}
-	p.CSRF, _ = c.Get("antrian.csrf").(string)
 	p.Facility = u.Facility
 	if !u.Can(account.PermBTSReport, u.Facility, "") || u.Facility == "" {
 		p.Forbid = true
-		return s.renderBTS(c, "kader.html", p)
+		return s.renderBTS(c, "bts-kader", &p)
 	}
 	ctx := c.Request().Context()
 	f, today, err := s.facilityToday(ctx, u.Facility)
@@ -142,12 +132,11 @@ func (s *Server) btsKaderPage(c echo.Context) error {
 	for _, d := range ds {
 		p.Recent = append(p.Recent, toDeliveryJSON(d, f.Location, false))
 	}
-	return s.renderBTS(c, "kader.html", p)
+	return s.renderBTS(c, "bts-kader", &p)
 }
 
 type reportPage struct {
-	User       *userJSON
-	Forbid     bool
+	btsPage
 	From, To   string
 	Scope      string
 	Level      bts.Level
@@ -162,20 +151,19 @@ type reportPage struct {
 // tables (server-rendered, readable without JavaScript), with links to the
 // JSON, the case lists and the export.
 func (s *Server) btsReportPage(c echo.Context) error {
-	p := reportPage{AgeGroups: bts.AgeGroups,
+	p := reportPage{btsPage: btsPage{Path: "/bts/laporan", Heading: "bts.r.heading"}, AgeGroups: bts.AgeGroups,
 		Levels: []bts.Level{bts.LevelDesa, bts.LevelFacility, bts.LevelKecamatan, bts.LevelDistrict}}
-	u, ok := currentUser(c)
+	u, ok := p.signIn(c)
 	if !ok {
-		return s.renderBTS(c, "laporan.html", p)
+		return s.renderBTS(c, "bts-laporan", &p)
 	}
-	p.User = &userJSON{Username: u.Username, Role: string(u.Role), Facility: u.Facility}
 	level, err := bts.ParseLevel(c.QueryParam("by"))
 	if err != nil {
 		return err
 	}
 	if !u.Can(account.PermBTSRead, u.Facility, "") { // this page is public: the API's rule is checked here
 		p.Forbid = true
-		return s.renderBTS(c, "laporan.html", p)
+		return s.renderBTS(c, "bts-laporan", &p)
 	}
 	q, err := reportQuery(c)
 	if err != nil {
@@ -191,20 +179,15 @@ func (s *Server) btsReportPage(c echo.Context) error {
 	p.Level, p.Scope, p.From, p.To = level, prevalence.Facility, dateString(prevalence.From), dateString(prevalence.To)
 	p.Rows = prevalence.Rows
 	p.Query = "from=" + p.From + "&to=" + p.To + "&facility=" + p.Scope
-	return s.renderBTS(c, "laporan.html", p)
+	return s.renderBTS(c, "bts-laporan", &p)
 }
 
-// verifyPage is the nutritionist's review page: the facility's delivery
-// reports with their photos and the photos' EXIF.
 // staffPage is what the pages of a facility's BTS staff (/bts/verifikasi,
-// /bts/sasaran) share: the signed-in user, the facility shown (a district
-// admin picks one) and the page's message.
+// /bts/sasaran) share: the facility shown (a district admin picks one) and
+// the page's message.
 type staffPage struct {
-	Path       string // the page's own path, for its forms
-	User       *userJSON
-	CSRF       string
-	Forbid     bool
-	Error      string
+	btsPage
+	Error      string             // the key of the page's message, if any
 	Facility   string             // the facility shown ("" until a district admin picks one)
 	Name       string             // its name
 	Facilities []facilityListItem // the district admin's choice
@@ -216,12 +199,10 @@ type staffPage struct {
 // login form, not allowed, a district admin still to choose, or an unknown
 // facility.
 func (s *Server) staffFacility(c echo.Context, p *staffPage) (f bts.Facility, today time.Time, ok bool, err error) {
-	u, signedIn := currentUser(c)
+	u, signedIn := p.signIn(c)
 	if !signedIn {
 		return f, today, false, nil
 	}
-	p.User = &userJSON{Username: u.Username, Role: string(u.Role), Facility: u.Facility}
-	p.CSRF, _ = c.Get("antrian.csrf").(string)
 	p.Facility = u.Facility
 	if p.Facility == "" {
 		p.Facility = strings.TrimSpace(c.QueryParam("facility"))
@@ -245,7 +226,7 @@ func (s *Server) staffFacility(c echo.Context, p *staffPage) (f bts.Facility, to
 	}
 	f, today, err = s.facilityToday(ctx, p.Facility)
 	if errors.Is(err, fault.ErrNotFound) {
-		p.Error, p.Facility = "Puskesmas tidak ditemukan. Pilih dari daftar.", ""
+		p.Error, p.Facility = "bts.err.facility", ""
 		return f, today, false, nil
 	}
 	if err != nil {
@@ -255,6 +236,8 @@ func (s *Server) staffFacility(c echo.Context, p *staffPage) (f bts.Facility, to
 	return f, today, true, nil
 }
 
+// verifyPage is the nutritionist's review page: the facility's delivery
+// reports with their photos and the photos' EXIF.
 type verifyPage struct {
 	staffPage
 	Status   string // pending, verified, rejected or all
@@ -266,22 +249,36 @@ type verifyPage struct {
 // verifyItem is one report as the review page shows it.
 type verifyItem struct {
 	deliveryJSON
-	Target      string
-	Consumed    string
-	TakenAt     string // the EXIF capture time, readable
-	GPS         string // the EXIF position, "lat, lon"
-	Warning     string // why the photo needs a closer look, if it does
-	StatusLabel string
+	Target  string
+	TakenAt string // the EXIF capture time, readable
+	GPS     string // the EXIF position, "lat, lon"
+	Warning *photoWarning
 }
 
 // verifyWindow is how far back the review page looks by default: reports
 // may arrive bts.MaxLateDays late and then wait for review.
 const verifyWindow = 2 * bts.MaxLateDays
 
-var (
-	consumedLabel = map[string]string{"habis": "Habis", "sisa": "Sisa", "tidak_dimakan": "Tidak dimakan"}
-	statusLabel   = map[string]string{"pending": "Menunggu verifikasi", "verified": "Terverifikasi", "rejected": "Ditolak"}
-)
+// photoWarning says why a report's photo needs a closer look: Key is the
+// message, which may name the capture day (Taken) and how many days it is
+// from the delivery (Days).
+type photoWarning struct {
+	Key   string
+	Taken string
+	Days  int
+}
+
+// toPhotoWarning names the page's message for w.
+func toPhotoWarning(w *bts.PhotoWarning) *photoWarning {
+	if w == nil {
+		return nil
+	}
+	pw := &photoWarning{Key: "bts.v.warn." + w.Kind, Days: w.Days}
+	if !w.Taken.IsZero() {
+		pw.Taken = dateString(w.Taken)
+	}
+	return pw
+}
 
 // btsVerifyPage lists a facility's delivery reports for the nutritionist to
 // verify or reject (the buttons call the review API). Staff and admins of a
@@ -289,23 +286,25 @@ var (
 // Filters: ?status= (pending by default, or verified, rejected, all),
 // ?from= and ?to=.
 func (s *Server) btsVerifyPage(c echo.Context) error {
-	p := verifyPage{staffPage: staffPage{Path: "/bts/verifikasi"}}
+	p := verifyPage{staffPage: staffPage{btsPage: btsPage{Path: "/bts/verifikasi"}}}
 	f, today, ok, err := s.staffFacility(c, &p.staffPage)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return s.renderBTS(c, "verifikasi.html", p)
+		return s.renderBTS(c, "bts-verifikasi", &p)
 	}
-	ctx := c.Request().Context()
-	p.Status = c.QueryParam("status")
-	if _, ok := statusLabel[p.Status]; !ok && p.Status != "all" {
-		p.Status = string(bts.Pending)
+	switch p.Status = c.QueryParam("status"); bts.Status(p.Status) {
+	case bts.Pending, bts.Verified, bts.Rejected:
+	default:
+		if p.Status != "all" {
+			p.Status = string(bts.Pending)
+		}
 	}
 	from, err1 := bts.ParseDate("from", c.QueryParam("from"))
 	to, err2 := bts.ParseDate("to", c.QueryParam("to"))
 	if err1 != nil || err2 != nil {
-		p.Error = "Tanggal harus berbentuk yyyy-mm-dd; periode bawaan dipakai."
+		p.Error = "bts.err.dates"
 		from, to = time.Time{}, time.Time{}
 	}
 	if to.IsZero() {
@@ -315,6 +314,16 @@ func (s *Server) btsVerifyPage(c echo.Context) error {
 		from = to.AddDate(0, 0, -verifyWindow)
 	}
 	p.From, p.To = dateString(from), dateString(to)
+	if err := s.verifyReports(c, &p, f, from, to); err != nil {
+		return err
+	}
+	return s.renderBTS(c, "bts-verifikasi", &p)
+}
+
+// verifyReports puts on p the facility's reports of the days from..to
+// with p.Status, each with its target's name and its photo's EXIF.
+func (s *Server) verifyReports(c echo.Context, p *verifyPage, f bts.Facility, from, to time.Time) error {
+	ctx := c.Request().Context()
 	status := bts.Status(p.Status)
 	if p.Status == "all" {
 		status = ""
@@ -325,10 +334,9 @@ func (s *Server) btsVerifyPage(c echo.Context) error {
 		return err
 	}
 	for _, d := range ds {
-		it := verifyItem{deliveryJSON: toDeliveryJSON(d, f.Location, true), Target: d.TargetName,
-			Consumed: consumedLabel[string(d.Consumption)], StatusLabel: statusLabel[string(d.Status)]}
+		it := verifyItem{deliveryJSON: toDeliveryJSON(d, f.Location, true), Target: d.TargetName}
 		it.TakenAt = strings.Replace(d.Photo.Meta.TakenAt, "T", " ", 1)
-		it.Warning = d.PhotoWarning()
+		it.Warning = toPhotoWarning(d.PhotoWarning())
 		if m := d.Photo.Meta; m.Lat != nil && m.Lon != nil {
 			it.GPS = fmt.Sprintf("%.5f, %.5f", *m.Lat, *m.Lon)
 		}
@@ -337,7 +345,7 @@ func (s *Server) btsVerifyPage(c echo.Context) error {
 		}
 		p.Reports = append(p.Reports, it)
 	}
-	return s.renderBTS(c, "verifikasi.html", p)
+	return nil
 }
 
 // targetsPage is /bts/sasaran: a facility's enrolled targets, and ending an
@@ -348,37 +356,33 @@ type targetsPage struct {
 	Today   string
 	Targets []targetItem
 	Active  int
-	Reasons []string // suggestions for the exit reason
+	Reasons []string // message keys of the suggestions for the exit reason
 }
 
 // targetItem is one enrolment as the targets page shows it.
 type targetItem struct {
 	enrolmentJSON
-	Type       string // readable target type
-	State      string // active, exited, ended or future
-	StateLabel string
+	State string // active, exited, ended or future
 	// The exit form's day: its default and range (an enrolment not started
 	// yet can only leave on its start day).
 	ExitDay, ExitMin, ExitMax string
 }
 
-var targetTypeLabel = map[bts.TargetType]string{bts.Baduta: "Baduta", bts.Balita: "Balita", bts.BumilRisti: "Ibu hamil risti"}
-
-// exitReasons are the usual reasons for leaving early, offered as
-// suggestions; staff may write another.
-var exitReasons = []string{"Sudah tidak stunting", "Pindah domisili", "Keluarga menolak", "Meninggal dunia", "Sudah melahirkan"}
+// exitReasons are the usual reasons for leaving early (message keys),
+// offered as suggestions; staff may write another.
+var exitReasons = []string{"bts.s.why.recovered", "bts.s.why.moved", "bts.s.why.declined", "bts.s.why.died", "bts.s.why.born"}
 
 // btsTargetsPage lists a facility's enrolled targets (those running today,
 // or ?show=semua for every enrolment) with their cadre and allowance, and
 // lets the facility's staff end one early (the form calls the exit API).
 func (s *Server) btsTargetsPage(c echo.Context) error {
-	p := targetsPage{staffPage: staffPage{Path: "/bts/sasaran"}, Reasons: exitReasons}
+	p := targetsPage{staffPage: staffPage{btsPage: btsPage{Path: "/bts/sasaran"}}, Reasons: exitReasons}
 	_, today, ok, err := s.staffFacility(c, &p.staffPage)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return s.renderBTS(c, "sasaran.html", p)
+		return s.renderBTS(c, "bts-sasaran", &p)
 	}
 	p.Show, p.Today = c.QueryParam("show"), dateString(today)
 	from, to := today, today
@@ -401,20 +405,14 @@ func (s *Server) btsTargetsPage(c echo.Context) error {
 		desaName[d.Code] = d.Name
 	}
 	for _, e := range es {
-		it := targetItem{enrolmentJSON: toEnrolmentJSON(e), Type: targetTypeLabel[e.Target]}
+		it := targetItem{enrolmentJSON: toEnrolmentJSON(e), State: enrolmentState(e, today)}
 		if name := desaName[e.Desa]; name != "" {
 			it.Desa = name // a desa of another Puskesmas's area keeps its code
 		}
-		switch {
-		case !e.ExitedOn.IsZero(): // a future enrolment that left never starts
-			it.State, it.StateLabel = "exited", "Keluar sejak "+dateString(e.ExitedOn)+" ("+e.ExitReason+")"
-		case e.End.Before(today):
-			it.State, it.StateLabel = "ended", "Selesai "+dateString(e.End)
-		case e.Start.After(today):
-			it.State, it.StateLabel = "future", "Mulai "+dateString(e.Start)
+		switch it.State {
+		case "future":
 			it.ExitDay, it.ExitMin, it.ExitMax = it.Start, it.Start, it.Start
-		default:
-			it.State, it.StateLabel = "active", "Aktif"
+		case "active":
 			it.ExitDay, it.ExitMin, it.ExitMax = p.Today, it.Start, p.Today
 			p.Active++
 		}
@@ -423,5 +421,56 @@ func (s *Server) btsTargetsPage(c echo.Context) error {
 		}
 		p.Targets = append(p.Targets, it)
 	}
-	return s.renderBTS(c, "sasaran.html", p)
+	return s.renderBTS(c, "bts-sasaran", &p)
+}
+
+// enrolmentState is where an enrolment stands on today: exited (left
+// early; a future enrolment that left never starts), ended, future or
+// active.
+func enrolmentState(e bts.Enrolment, today time.Time) string {
+	switch {
+	case !e.ExitedOn.IsZero():
+		return "exited"
+	case e.End.Before(today):
+		return "ended"
+	case e.Start.After(today):
+		return "future"
+	}
+	return "active"
+}
+
+// consoleRules are the rules of BTS that the console's BTS sections
+// follow (static/bts-console.js), sent as the console page's data so that
+// no script keeps a copy of them.
+var consoleRules = btsRules{ChildUnits: bts.ChildUnits, PregnancyUnits: bts.PregnancyUnits,
+	EnrolDays: bts.DefaultDays, AllowanceRp: bts.DefaultAllowanceRp, StandingFromDays: bts.StandingFromDays,
+	TermDays: bts.TermDays, MaxGestationDays: bts.MaxGestationDays, Risks: risksJSON()}
+
+// btsRules is consoleRules as the console's script reads it.
+type btsRules struct {
+	ChildUnits       []string   `json:"child_units"`     // the units whose staff measure children
+	PregnancyUnits   []string   `json:"pregnancy_units"` // the units whose staff see pregnant women
+	EnrolDays        int        `json:"enrol_days"`      // an enrolment's length unless set (bts.Enrolment.Normalize)
+	AllowanceRp      int        `json:"allowance_rp"`    // its daily allowance unless set
+	StandingFromDays int        `json:"standing_from_days"`
+	TermDays         int        `json:"term_days"`
+	MaxGestationDays int        `json:"max_gestation_days"` // how far back an HPHT may be
+	Risks            []riskJSON `json:"risks"`
+}
+
+// riskJSON is a bumil-risti criterion: pages say a reason of a suggestion
+// with the message con.p.why.<code> when its text is a known one, and
+// offer the recorded ones as choices (con.p.risk.<code>).
+type riskJSON struct {
+	Code     string `json:"code"`
+	Text     string `json:"text"`
+	Recorded bool   `json:"recorded"`
+}
+
+func risksJSON() []riskJSON {
+	out := make([]riskJSON, 0, len(bts.Risks))
+	for _, r := range bts.Risks {
+		out = append(out, riskJSON{string(r.Code), r.Text, r.Recorded})
+	}
+	return out
 }

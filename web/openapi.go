@@ -62,23 +62,13 @@ const (
 	tagWS     = "websocket"
 )
 
-// legacyOps describe the routes still registered by their own families.
-var legacyOps = []struct {
-	method, path, tag, summary string
-	body, resp, ctype          string
-}{}
-
-// operations returns every described route: the table's and the legacy ones.
+// operations returns every described route of the table.
 func operations() []route {
 	var out []route
 	for _, r := range (&Server{}).routeTable() {
 		if r.doc != nil {
 			out = append(out, r)
 		}
-	}
-	for _, l := range legacyOps {
-		out = append(out, route{method: l.method, path: l.path, rule: legacyRules[routeKey(l.method, l.path)],
-			doc: &operation{tag: l.tag, summary: l.summary, body: l.body, resp: l.resp, ctype: l.ctype}})
 	}
 	return out
 }

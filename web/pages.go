@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -109,75 +110,150 @@ func assetURL(name string) string {
 }
 
 // pageNames are the pages; each is templates/<name>.html inside base.html.
-var pageNames = []string{"book", "track", "console", "display", "kiosk", "admin"}
+// The BTS pages (bts-*) also get their shared parts, templates/bts-parts.html.
+var pageNames = []string{"book", "track", "console", "display", "kiosk", "admin",
+	"bts-kader", "bts-laporan", "bts-verifikasi", "bts-sasaran"}
 
 func loadPages() map[string]*template.Template {
 	pagesOnce.Do(func() {
-		funcs := template.FuncMap{
-			"asset": assetURL,
-			// t is replaced per request by the page's language.
-			"t": func(key string) string { return key },
-		}
+		// t, tf and th are replaced per request by the page's language.
+		funcs := langFuncs("id")
+		funcs["asset"] = assetURL
+		funcs["rp"] = rupiah
+		funcs["count"] = countSpan
 		base := template.Must(template.New("base.html").Funcs(funcs).ParseFS(templateFS, "templates/base.html"))
 		pageTmpls = map[string]*template.Template{}
 		for _, name := range pageNames {
-			t := template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
-			pageTmpls[name] = t
+			files := []string{"templates/" + name + ".html"}
+			if strings.HasPrefix(name, "bts-") {
+				files = append(files, "templates/bts-parts.html")
+			}
+			pageTmpls[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, files...))
 		}
 	})
 	return pageTmpls
 }
 
-// pageData is what every page template sees.
+// pageData is what every page template sees. A page with data of its own
+// embeds it.
 type pageData struct {
 	Page    string
 	Lang    string
 	Other   string // the language to switch to
+	Switch  string // this very page in Other: its URL with ?lang= set
 	Title   string
 	Scripts []string
 	Styles  []string
 	// Strings are the page's messages for its JavaScript, in Lang.
 	Strings map[string]string
+	// CSRF is the session's CSRF token on a page rendered for a signed-in
+	// account, for the page's scripts (empty otherwise).
+	CSRF string
+	// Data is what the page's scripts read besides their messages (the
+	// JSON in #data), nil for none.
+	Data any
 }
+
+func (p *pageData) page() *pageData { return p }
+
+// pageOf is what render takes: a *pageData, or a page's own data that
+// embeds pageData.
+type pageOf interface{ page() *pageData }
+
+// pageJSON is the data of the pages that read some (pageData.Data).
+var pageJSON = map[string]any{"console": consoleRules}
+
+// langKey keeps the request's language, once lang has picked it.
+const langKey = "antrian.lang"
 
 // lang picks the page language: ?lang= (remembered in a cookie), then the
 // cookie, then Bahasa Indonesia.
 func (s *Server) lang(c echo.Context) string {
-	if l := c.QueryParam("lang"); l == "id" || l == "en" {
-		c.SetCookie(&http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-			SameSite: http.SameSiteLaxMode, Secure: s.secure(c)})
+	if l, ok := c.Get(langKey).(string); ok {
 		return l
 	}
-	if ck, err := c.Cookie("lang"); err == nil && (ck.Value == "en" || ck.Value == "id") {
-		return ck.Value
+	l := "id"
+	if q := c.QueryParam("lang"); q == "id" || q == "en" {
+		c.SetCookie(&http.Cookie{Name: "lang", Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
+			SameSite: http.SameSiteLaxMode, Secure: s.secure(c)})
+		l = q
+	} else if ck, err := c.Cookie("lang"); err == nil && (ck.Value == "en" || ck.Value == "id") {
+		l = ck.Value
 	}
-	return "id"
+	c.Set(langKey, l)
+	return l
 }
 
 func (s *Server) page(name, title string, scripts, styles []string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		lang := s.lang(c)
-		other := "en"
-		if lang == "en" {
-			other = "id"
-		}
-		tmpl, err := loadPages()[name].Clone()
-		if err != nil {
-			return err
-		}
-		tmpl.Funcs(template.FuncMap{"t": func(key string) string { return tr(lang, key) }})
-		data := pageData{Page: name, Lang: lang, Other: other, Title: tr(lang, title),
-			Scripts: scripts, Styles: append([]string{"app.css"}, styles...), Strings: jsStrings(name, lang)}
-		var buf bytes.Buffer
-		if err := tmpl.ExecuteTemplate(&buf, "base.html", data); err != nil {
-			return err
-		}
-		h := c.Response().Header()
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Language", lang)
-		h.Add("Vary", "Accept-Encoding, Cookie")
-		return writeMaybeGzip(c, "text/html; charset=utf-8", buf.Bytes(), nil)
+		return s.render(c, name, &pageData{Title: title, Scripts: scripts, Styles: styles, Data: pageJSON[name]}, "no-cache")
 	}
+}
+
+// render writes page name in the caller's language from d, whose Title is
+// a message key. It fills in what every page shares (the language, the
+// scripts' messages, the shared style sheet); cache is the Cache-Control.
+func (s *Server) render(c echo.Context, name string, d pageOf, cache string) error {
+	p := d.page()
+	p.Page, p.Lang, p.Other = name, s.lang(c), "en"
+	if p.Lang == "en" {
+		p.Other = "id"
+	}
+	q := c.Request().URL.Query()
+	q.Set("lang", p.Other)
+	p.Switch = "?" + q.Encode()
+	p.Title = tr(p.Lang, p.Title)
+	p.Styles = append([]string{"app.css"}, p.Styles...)
+	p.Strings = jsStrings(name, p.Lang)
+	tmpl, err := loadPages()[name].Clone()
+	if err != nil {
+		return err
+	}
+	tmpl.Funcs(langFuncs(p.Lang))
+	var buf bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&buf, "base.html", d); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", cache)
+	h.Set("Content-Language", p.Lang)
+	h.Add("Vary", "Accept-Encoding, Cookie")
+	return writeMaybeGzip(c, "text/html; charset=utf-8", buf.Bytes(), nil)
+}
+
+// langFuncs are the template functions that write messages in lang: t
+// (a message), tf (a message with its {name}s filled in, for any place) and
+// th (the same as HTML, for values that are HTML themselves, such as count).
+func langFuncs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"t": func(key string) string { return tr(lang, key) },
+		"tf": func(key string, kv ...any) string {
+			return fill(tr(lang, key), kv, func(v any) string { return fmt.Sprint(v) })
+		},
+		"th": func(key string, kv ...any) template.HTML {
+			return template.HTML(fill(template.HTMLEscapeString(tr(lang, key)), kv, func(v any) string {
+				if h, ok := v.(template.HTML); ok {
+					return string(h)
+				}
+				return template.HTMLEscapeString(fmt.Sprint(v))
+			}))
+		},
+	}
+}
+
+// fill puts the values of kv (name, value, name, value...) into msg's
+// {name}s, each written by str.
+func fill(msg string, kv []any, str func(any) string) string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		msg = strings.ReplaceAll(msg, "{"+fmt.Sprint(kv[i])+"}", str(kv[i+1]))
+	}
+	return msg
+}
+
+// countSpan is a number in an element of its own (id), for a script to
+// update in place inside a sentence written with th.
+func countSpan(id string, n int) template.HTML {
+	return template.HTML(`<span id="` + template.HTMLEscapeString(id) + `">` + strconv.Itoa(n) + `</span>`)
 }
 
 // writeMaybeGzip answers body, gzip'd when the client accepts it. gz may

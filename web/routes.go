@@ -186,6 +186,10 @@ func (s *Server) routeTable() []route {
 		on("GET", "/display", s.page("display", "title.display", []string{"display.js"}, []string{"display.css"}), public, nil),
 		on("GET", "/kiosk", s.page("kiosk", "title.kiosk", []string{"kiosk.js"}, []string{"kiosk.css"}), public, nil),
 		on("GET", "/admin", s.page("admin", "title.admin", []string{"admin.js"}, []string{"console.css"}), public, nil),
+		on("GET", "/kader", s.btsKaderPage, public, nil), // the BTS pages: web/btspages.go
+		on("GET", "/bts/laporan", s.btsReportPage, public, nil),
+		on("GET", "/bts/verifikasi", s.btsVerifyPage, public, nil),
+		on("GET", "/bts/sasaran", s.btsTargetsPage, public, nil),
 		on("GET", "/static/:version/*", s.static, public, nil),
 		on("POST", "/qr.svg", s.qrSVG, public, nil),
 	}

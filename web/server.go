@@ -131,12 +131,7 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 // check of the path parameters, the access check and the audit trail.
 func (s *Server) routes(table []route) error {
 	s.echo.Use(s.observe, s.limitBody, s.securityHeaders, storableParams, s.access, s.auditTrail)
-	if err := s.mount(table); err != nil {
-		return err
-	}
-	// Families still registering their own routes.
-	s.btsRoutes()
-	return s.adoptLegacy()
+	return s.mount(table)
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -131,10 +131,14 @@ func parseTables() (*whoTables, error) {
 	return t, nil
 }
 
+// StandingFromDays is the age in days from which the WHO standards measure
+// a child standing (height) rather than lying (length).
+const StandingFromDays = 731
+
 // lengthOrHeightByAge is the "loh" value a daily row must carry: L (length)
-// for days 0-730, H (height) from 731.
+// before StandingFromDays, H (height) from it.
 func lengthOrHeightByAge(day float64) string {
-	if day < 731 {
+	if day < StandingFromDays {
 		return "L"
 	}
 	return "H"

@@ -41,10 +41,13 @@ export class APIError extends Error {
 let csrf = '';
 export function setCSRF(token) { csrf = token || ''; }
 
-// api calls the JSON API; it resolves to the body (null for 204).
+// api calls the JSON API; it resolves to the body (null for 204). A
+// FormData body is sent as multipart/form-data, anything else as JSON.
 export async function api(method, path, body, headers) {
   const opt = {method, headers: Object.assign({Accept: 'application/json'}, headers || {}), credentials: 'same-origin'};
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    opt.body = body;
+  } else if (body !== undefined) {
     opt.headers['Content-Type'] = 'application/json';
     opt.body = JSON.stringify(body);
   }

@@ -1,10 +1,10 @@
-// The targets page: the list is rendered by the server; this only sends an
-// early exit to the enrolment's exit API and updates the target in place.
+// The targets page (/bts/sasaran): the list is rendered by the server; this
+// sends an early exit to the enrolment's exit API and updates the target
+// in place.
+import {t, $, h, api} from './common.js';
+import {pageSession} from './staff.js';
 
-const $ = (id) => document.getElementById(id);
-const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
-
-// Signing in and out: session.js.
+pageSession();
 
 const list = $('targets');
 if (list) {
@@ -31,26 +31,21 @@ if (list) {
     };
     const body = {exited_on: field('exited_on').value, exit_reason: field('exit_reason').value.trim()};
     // An empty day would mean today to the API: ask for it instead.
-    if (!body.exited_on) { fail('exited_on', 'Isi tanggal keluar.'); return; }
-    if (!body.exit_reason) { fail('exit_reason', 'Isi alasan keluar (mis. sudah tidak stunting, pindah).'); return; }
+    if (!body.exited_on) { fail('exited_on', t('bts.s.err.day')); return; }
+    if (!body.exit_reason) { fail('exit_reason', t('bts.s.err.reason')); return; }
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
-      const res = await fetch('/api/v1/bts/facilities/' + encodeURIComponent(list.dataset.facility) +
-          '/enrolments/' + encodeURIComponent(id) + '/exit', {
-        method: 'POST', credentials: 'same-origin',
-        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf()},
-        body: JSON.stringify(body),
-      });
-      const data = await res.json().catch(() => null);
-      if (res.ok && data) { left(card, data); return; }
-      if (res.ok) { location.reload(); return; } // stored; the answer was unreadable
-      const err = (data && data.error) || {};
-      fail(err.field, res.status === 409 ? 'Sasaran ini sudah keluar. Muat ulang halaman.'
-        : res.status === 401 ? 'Sesi berakhir. Muat ulang halaman dan masuk lagi.'
-        : err.message || 'Gagal menyimpan (' + res.status + ').');
+      const data = await api('POST', '/api/v1/bts/facilities/' + encodeURIComponent(list.dataset.facility) +
+        '/enrolments/' + encodeURIComponent(id) + '/exit', body);
+      if (data) { left(card, data); return; }
+      location.reload(); // stored; the answer was unreadable
+      return;
     } catch (err) {
-      fail('', 'Tidak ada sambungan. Coba lagi.');
+      fail(err.field, err.status === 409 ? t('bts.s.err.conflict')
+        : err.status === 401 ? t('bts.js.session')
+        : err.status && !(err.body && err.body.error) ? t('bts.js.failed', {status: err.status})
+        : err.message);
     }
     button.disabled = false;
   });
@@ -60,10 +55,8 @@ if (list) {
     const wasActive = card.dataset.state === 'active';
     card.dataset.state = 'exited';
     const state = card.querySelector('.state');
-    const span = document.createElement('span');
-    span.className = 'state-exited';
-    span.textContent = 'Keluar sejak ' + e.exited_on + ' (' + e.exit_reason + ')';
-    state.replaceChildren('Status: ', span);
+    state.replaceChildren(t('bts.js.state') + ' ',
+      h('span', {class: 'state-exited'}, t('bts.s.state.exited', {date: e.exited_on, reason: e.exit_reason})));
     card.querySelector('details.exit').remove();
     const count = $('active-count');
     if (wasActive) count.textContent = String(Math.max(0, Number(count.textContent) - 1));
