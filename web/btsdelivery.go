@@ -65,11 +65,7 @@ func (s *Server) btsListEnrolments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]enrolmentJSON, 0, len(es))
-	for _, e := range es {
-		out = append(out, toEnrolmentJSON(e))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, each(es, toEnrolmentJSON))
 }
 
 // cadreJSON is a cadre as the enrolment form offers it: the username that
@@ -85,11 +81,7 @@ func (s *Server) btsCadres(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]cadreJSON, 0, len(names))
-	for _, n := range names {
-		out = append(out, cadreJSON{Username: n})
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, each(names, func(n string) cadreJSON { return cadreJSON{Username: n} }))
 }
 
 // btsDeliver takes a cadre's daily report as multipart/form-data: fields

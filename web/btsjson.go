@@ -299,9 +299,14 @@ func toDeliveryJSON(d bts.Delivery, loc *time.Location, verification bool) deliv
 
 // toDeliveriesJSON renders a list of reports (never null).
 func toDeliveriesJSON(ds []bts.Delivery, loc *time.Location, verification bool) []deliveryJSON {
-	out := make([]deliveryJSON, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, toDeliveryJSON(d, loc, verification))
+	return each(ds, func(d bts.Delivery) deliveryJSON { return toDeliveryJSON(d, loc, verification) })
+}
+
+// each renders every element of xs with f: a JSON array, never null.
+func each[T, U any](xs []T, f func(T) U) []U {
+	out := make([]U, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, f(x))
 	}
 	return out
 }

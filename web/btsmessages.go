@@ -166,23 +166,11 @@ var btsMessages = map[string][2]string{ // key: {id, en}
 	"bts.s.err.conflict":  {"Sasaran ini sudah keluar. Muat ulang halaman.", "This target has left already. Reload the page."},
 }
 
-// btsStrings are the message prefixes of the BTS pages' scripts (see
-// pageStrings).
-var btsStrings = map[string][]string{
-	"bts-kader":      {"bts.k.", "bts.eat.", "bts.status.", "bts.late", "err."},
-	"bts-laporan":    {"err."},
-	"bts-verifikasi": {"bts.v.", "bts.js.", "bts.status.", "err."},
-	"bts-sasaran":    {"bts.s.", "bts.js.", "err."},
-}
-
 func init() {
 	for k, v := range btsMessages {
 		if _, dup := messages[k]; dup {
 			panic(fmt.Sprintf("message %q defined twice", k))
 		}
 		messages[k] = v
-	}
-	for page, prefixes := range btsStrings {
-		pageStrings[page] = prefixes
 	}
 }

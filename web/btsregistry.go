@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/antrian/antrian/bts"
@@ -18,54 +19,47 @@ type nameJSON struct {
 	Method    string `json:"method"`
 }
 
-func (s *Server) btsSaveKecamatan(c echo.Context) error {
+// geography answers a change to the district's geography: the body goes to
+// save, whose answer is rendered as JSON.
+func geography(c echo.Context, save func(context.Context, nameJSON) (any, error)) error {
 	var req nameJSON
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	k, err := s.bts.SaveKecamatan(c.Request().Context(), bts.Kecamatan{Code: c.Param("code"), Name: req.Name})
+	out, err := save(c.Request().Context(), req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"id": k.ID, "code": k.Code, "name": k.Name})
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) btsSaveKecamatan(c echo.Context) error {
+	return geography(c, func(ctx context.Context, req nameJSON) (any, error) {
+		k, err := s.bts.SaveKecamatan(ctx, bts.Kecamatan{Code: c.Param("code"), Name: req.Name})
+		return map[string]any{"id": k.ID, "code": k.Code, "name": k.Name}, err
+	})
 }
 
 func (s *Server) btsSaveDesa(c echo.Context) error {
-	var req nameJSON
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	d, err := s.bts.SaveDesa(c.Request().Context(),
-		bts.Desa{Code: c.Param("code"), Name: req.Name, Kecamatan: req.Kecamatan, Facility: req.Facility})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"id": d.ID, "code": d.Code, "name": d.Name, "kecamatan": d.Kecamatan, "facility": d.Facility})
+	return geography(c, func(ctx context.Context, req nameJSON) (any, error) {
+		d, err := s.bts.SaveDesa(ctx, bts.Desa{Code: c.Param("code"), Name: req.Name, Kecamatan: req.Kecamatan, Facility: req.Facility})
+		return map[string]any{"id": d.ID, "code": d.Code, "name": d.Name, "kecamatan": d.Kecamatan, "facility": d.Facility}, err
+	})
 }
 
 func (s *Server) btsAddPosyandu(c echo.Context) error {
-	var req nameJSON
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	p, err := s.bts.AddPosyandu(c.Request().Context(), bts.Posyandu{Desa: c.Param("code"), Name: req.Name})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"id": p.ID, "desa": p.Desa, "name": p.Name})
+	return geography(c, func(ctx context.Context, req nameJSON) (any, error) {
+		p, err := s.bts.AddPosyandu(ctx, bts.Posyandu{Desa: c.Param("code"), Name: req.Name})
+		return map[string]any{"id": p.ID, "desa": p.Desa, "name": p.Name}, err
+	})
 }
 
 func (s *Server) btsSetFacility(c echo.Context) error {
-	var req nameJSON
-	if err := decode(c, &req); err != nil {
-		return err
-	}
 	facility := c.Param("facility")
-	m, err := s.bts.SetFacility(c.Request().Context(), facility, req.Kecamatan, req.Method)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"facility": facility, "kecamatan": req.Kecamatan, "method": m.String()})
+	return geography(c, func(ctx context.Context, req nameJSON) (any, error) {
+		m, err := s.bts.SetFacility(ctx, facility, req.Kecamatan, req.Method)
+		return map[string]any{"facility": facility, "kecamatan": req.Kecamatan, "method": m.String()}, err
+	})
 }
 
 type posyanduJSON struct {
@@ -112,15 +106,17 @@ func (s *Server) btsCreateChild(c echo.Context) error {
 }
 
 func (s *Server) btsListChildren(c echo.Context) error {
-	cs, err := s.bts.Children(c.Request().Context(), c.Param("facility"), c.QueryParam("q"))
+	return searched(c, s.bts.Children, toChildJSON)
+}
+
+// searched answers the records of the path's facility that find matches
+// with ?q=, each rendered by render.
+func searched[R, O any](c echo.Context, find func(context.Context, string, string) ([]R, error), render func(R) O) error {
+	rs, err := find(c.Request().Context(), c.Param("facility"), c.QueryParam("q"))
 	if err != nil {
 		return err
 	}
-	out := make([]childJSON, 0, len(cs))
-	for _, ch := range cs {
-		out = append(out, toChildJSON(ch))
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, each(rs, render))
 }
 
 func (s *Server) btsGetChild(c echo.Context) error {
@@ -203,15 +199,7 @@ func (s *Server) btsCreatePregnancy(c echo.Context) error {
 // (part of the name, or the start of the NIK), each with her bumil-risti
 // suggestion.
 func (s *Server) btsListPregnancies(c echo.Context) error {
-	rs, err := s.bts.Pregnancies(c.Request().Context(), c.Param("facility"), c.QueryParam("q"))
-	if err != nil {
-		return err
-	}
-	out := make([]pregnancyJSON, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, toPregnancyJSON(r))
-	}
-	return c.JSON(http.StatusOK, out)
+	return searched(c, s.bts.Pregnancies, toPregnancyJSON)
 }
 
 func (s *Server) btsGetPregnancy(c echo.Context) error {

@@ -502,6 +502,11 @@ var pageStrings = map[string][]string{
 	"console": {"con.", "status.", "prio.", "net.", "err.", "wait."},
 	"kiosk":   {"kiosk.", "net.", "err.", "wait."},
 	"admin":   {"adm.", "err.", "prio."},
+
+	"bts-kader":      {"bts.k.", "bts.eat.", "bts.status.", "bts.late", "err."},
+	"bts-laporan":    {"err."},
+	"bts-verifikasi": {"bts.v.", "bts.js.", "bts.status.", "err."},
+	"bts-sasaran":    {"bts.s.", "bts.js.", "err."},
 }
 
 // tr returns the message key in lang ("id" or "en"); an unknown key is

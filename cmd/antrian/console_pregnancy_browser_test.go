@@ -97,19 +97,19 @@ func TestBrowserConsolePregnancyFind(t *testing.T) {
 			t.Errorf("summary: got %q", got)
 		}
 		do(t, desk, "search", typeIn(`#p-q`, "Rina\r"))
-		waitFor(t, desk, "two women", `document.querySelectorAll('#p-list button').length === 2`, wait)
+		waitFor(t, desk, "two women", `document.querySelectorAll('#p-kids button').length === 2`, wait)
 		if got := text(t, desk, "#p-found"); got != "2 ibu hamil ditemukan. Pilih satu." {
 			t.Errorf("search result: got %q", got)
 		}
 		// Only the woman at risk carries the badge in the list.
-		if got := eval[string](t, desk, `[...document.querySelectorAll('#p-list button')].filter((b) => b.querySelector('.badge')).map((b) => b.dataset.id).join()`); got != fmt.Sprint(susanti) {
+		if got := eval[string](t, desk, `[...document.querySelectorAll('#p-kids button')].filter((b) => b.querySelector('.badge')).map((b) => b.dataset.id).join()`); got != fmt.Sprint(susanti) {
 			t.Errorf("women marked risti: ids %q, want %d", got, susanti)
 		}
-		if got := text(t, desk, fmt.Sprintf(`#p-list button[data-id="%d"]`, susanti)); !strings.Contains(got, "hamil 12 minggu") {
+		if got := text(t, desk, fmt.Sprintf(`#p-kids button[data-id="%d"]`, susanti)); !strings.Contains(got, "hamil 12 minggu") {
 			t.Errorf("list entry: got %q, want the weeks", got)
 		}
 
-		do(t, desk, "pick Rina Susanti", typeIn(fmt.Sprintf(`#p-list button[data-id="%d"]`, susanti), "\r"))
+		do(t, desk, "pick Rina Susanti", typeIn(fmt.Sprintf(`#p-kids button[data-id="%d"]`, susanti), "\r"))
 		waitFor(t, desk, "her details", `!document.querySelector('#p-info').hidden`, wait)
 		if got := text(t, desk, "#p-who"); got != "Rina Susanti, kunjungan "+tks[0].Code {
 			t.Errorf("chosen woman: got %q", got)
@@ -128,7 +128,7 @@ func TestBrowserConsolePregnancyFind(t *testing.T) {
 		if got := text(t, desk, "#p-elig"); got != "Dapat didaftarkan ke intervensi BTS sebagai ibu hamil risiko tinggi." {
 			t.Errorf("the offer's announcement: got %q", got)
 		}
-		if got := eval[string](t, desk, `document.querySelector('#p-list button[aria-pressed=true]').dataset.id`); got != fmt.Sprint(susanti) {
+		if got := eval[string](t, desk, `document.querySelector('#p-kids button[aria-pressed=true]').dataset.id`); got != fmt.Sprint(susanti) {
 			t.Errorf("pressed button: id %q, want %d", got, susanti)
 		}
 		checkA11y(t, desk, "console pregnancy")
@@ -136,7 +136,7 @@ func TestBrowserConsolePregnancyFind(t *testing.T) {
 	})
 
 	t.Run("a woman without risk gets no offer", func(t *testing.T) {
-		do(t, desk, "pick Rina Wulandari", click(fmt.Sprintf(`#p-list button[data-id="%d"]`, wulandari)))
+		do(t, desk, "pick Rina Wulandari", click(fmt.Sprintf(`#p-kids button[data-id="%d"]`, wulandari)))
 		waitFor(t, desk, "her details", `document.querySelector('#p-who').textContent.startsWith('Rina Wulandari')`, wait)
 		if got := text(t, desk, "#p-sug"); got != "Tidak ada kriteria bumil risti pada data yang tercatat." {
 			t.Errorf("suggestion: got %q", got)
@@ -167,7 +167,7 @@ func TestBrowserConsolePregnancyFind(t *testing.T) {
 		waitFor(t, desk, "the search held", `window.held === true`, wait)
 		do(t, desk, "finish", click(`#finish`))
 		waitFor(t, desk, "no current ticket", `document.querySelector('#p').hidden && !document.querySelector('#cur-none').hidden`, wait)
-		if n := eval[int](t, desk, `document.querySelectorAll('#p-list li').length`); n != 0 {
+		if n := eval[int](t, desk, `document.querySelectorAll('#p-kids li').length`); n != 0 {
 			t.Errorf("%d women still listed after the visit, want 0", n)
 		}
 		do(t, desk, "call the next", click(`#next`))
@@ -175,13 +175,13 @@ func TestBrowserConsolePregnancyFind(t *testing.T) {
 		do(t, desk, "answer the old search", chromedp.Evaluate[chromedp.Void](`window.release()`))
 		waitFor(t, desk, "the answer", `window.answered === true`, wait)
 		time.Sleep(300 * time.Millisecond) // the page has handled it by now
-		if got := eval[string](t, desk, `document.querySelectorAll('#p-list li').length + ' ' + document.querySelector('#p-found').textContent
+		if got := eval[string](t, desk, `document.querySelectorAll('#p-kids li').length + ' ' + document.querySelector('#p-found').textContent
 			+ ' ' + document.querySelector('#p-info').hidden`); got != "0  true" {
 			t.Errorf("after a late answer: %q, want nothing listed, found or shown", got)
 		}
 		// The section still works for the new visit.
 		do(t, desk, "search again", chromedp.Evaluate[chromedp.Void](`window.fetch = window.fetch0`), typeIn(`#p-q`, "Wulan\r"))
-		waitFor(t, desk, "one woman", `document.querySelectorAll('#p-list button').length === 1`, wait)
+		waitFor(t, desk, "one woman", `document.querySelectorAll('#p-kids button').length === 1`, wait)
 	})
 }
 
@@ -368,7 +368,7 @@ func TestBrowserConsolePregnancyRegisterEnrol(t *testing.T) {
 		if got, want := text(t, desk, "#p-sug"), "Saran BTS: bumil risti (ibu hamil risiko tinggi) — "+sug.Reason; got != want {
 			t.Errorf("suggestion:\n got %q\nwant %q", got, want)
 		}
-		if got := eval[string](t, desk, `[...document.querySelectorAll('#p-list button[aria-pressed=true]')].map((b) => b.dataset.id).join()`); got != fmt.Sprint(id) {
+		if got := eval[string](t, desk, `[...document.querySelectorAll('#p-kids button[aria-pressed=true]')].map((b) => b.dataset.id).join()`); got != fmt.Sprint(id) {
 			t.Errorf("picked ids %q, want %d", got, id)
 		}
 		waitFor(t, desk, "the offer", `!document.querySelector('#p-enrol').hidden && !document.querySelector('#p-e-open').hidden`, wait)
@@ -425,7 +425,7 @@ func TestBrowserConsolePregnancyRegisterEnrol(t *testing.T) {
 	})
 
 	t.Run("picking her again says she is enrolled", func(t *testing.T) {
-		do(t, desk, "pick", click(`#p-list button`))
+		do(t, desk, "pick", click(`#p-kids button`))
 		waitFor(t, desk, "the note", `!document.querySelector('#p-enrol').hidden && document.querySelector('#p-elig').textContent.startsWith('Sudah terdaftar')`, wait)
 		if got := text(t, desk, "#p-elig"); got != "Sudah terdaftar di intervensi BTS: ibu hamil risiko tinggi, "+mDay(today)+" – "+mDay(end)+"." {
 			t.Errorf("note: got %q", got)
@@ -445,11 +445,11 @@ func TestBrowserConsolePregnancyRegisterEnrol(t *testing.T) {
 			t.Errorf("search label: got %q", got)
 		}
 		do(t, desk, "search", typeIn(`#p-q`, "Sari\r"))
-		waitFor(t, desk, "one woman", `document.querySelectorAll('#p-list button').length === 1`, wait)
+		waitFor(t, desk, "one woman", `document.querySelectorAll('#p-kids button').length === 1`, wait)
 		if got := text(t, desk, "#p-found"); got != "1 pregnant woman found." {
 			t.Errorf("search result: got %q", got)
 		}
-		do(t, desk, "pick", click(`#p-list button`))
+		do(t, desk, "pick", click(`#p-kids button`))
 		waitFor(t, desk, "the note", `document.querySelector('#p-elig').textContent.startsWith('Already enrolled')`, wait)
 		if got := text(t, desk, "#p-weeks"); !strings.HasPrefix(got, "10 weeks pregnant (LMP ") {
 			t.Errorf("weeks: got %q", got)

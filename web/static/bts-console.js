@@ -499,7 +499,7 @@ function pReset() {
   pWoman = null;
   $('p-q').value = '';
   $('p-found').textContent = '';
-  $('p-list').replaceChildren();
+  $('p-kids').replaceChildren();
   pUnpick();
   regClose('p');
 }
@@ -516,7 +516,7 @@ search('p', '/pregnancies', 'con.p.', pUnpick, pList, pRegOpen, () => regClose('
 const pWeeks = (w) => w.hpht ? t('con.p.weeks', {n: w.gestational_weeks}) : t('con.p.nohpht');
 
 function pList(ws) {
-  $('p-list').replaceChildren(...ws.map((w) => h('li', {},
+  $('p-kids').replaceChildren(...ws.map((w) => h('li', {},
     h('button', {type: 'button', class: 'm-kid', 'data-id': w.id, 'aria-pressed': 'false', onclick: () => pPick(w)},
       h('b', {}, w.name), ' · ' + pWeeks(w) + (w.desa_name ? ' · ' + w.desa_name : '') + ' ',
       w.suggestion ? h('span', {class: 'badge'}, t('con.p.risti')) : null))));
@@ -524,7 +524,7 @@ function pList(ws) {
 
 function pPick(w) {
   pWoman = w;
-  for (const b of $('p-list').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.id === String(w.id)));
+  for (const b of $('p-kids').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.id === String(w.id)));
   regClose('p');
   const today = dayIn(facility.timezone);
   $('p-who').textContent = t('con.p.for', {name: w.name, code: mine ? mine.code : ''});
