@@ -265,6 +265,12 @@ func (l *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		tr = 1
 	}
 	ch <- prometheus.MustNewConstMetric(descTruncated, prometheus.GaugeValue, tr)
+	collectOutboxes(ch, backlog, clock)
+}
+
+// collectOutboxes reports each outbox's backlog, the age of its oldest
+// message and its dead letters, as of clock.
+func collectOutboxes(ch chan<- prometheus.Metric, backlog postgres.Backlog, clock time.Time) {
 	age := func(t *time.Time) float64 {
 		if t == nil {
 			return 0
