@@ -25,7 +25,7 @@ func TestBTSPagesInEnglish(t *testing.T) {
 	enrolment := enrolledChild(t, app, staff)
 	kader := newClient(t, app.URL())
 	kader.login("kader1", "rahasia123")
-	photo, err := os.ReadFile("../../bts/testdata/gps.jpg")
+	photo, err := os.ReadFile("../../bts/photo/testdata/gps.jpg")
 	if err != nil {
 		t.Fatal(err)
 	}
