@@ -358,7 +358,7 @@ func TestBTSReportsAPI(t *testing.T) {
 
 	csv := e.call("dinkes", "GET", "/api/v1/bts/reports/export.csv?facility=kabat", "")
 	body := string(csv.want(200))
-	if cd := csv.rec.Header().Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename=bts-eppgbm-kabat`) || !strings.HasSuffix(cd, "2026-03-10.csv") {
+	if cd := csv.rec.Header().Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename=bts-eppgbm-kabat-2026-`) || !strings.HasSuffix(cd, "-2026-03-10.csv") {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 	if !strings.HasPrefix(body, "NIK,Nama,JK,") || !strings.Contains(body, "Bayu,L,2025-03-10") {
@@ -370,4 +370,15 @@ func TestBTSReportsAPI(t *testing.T) {
 		t.Errorf("the district's XLSX export is not a spreadsheet download: %q", xlsx.rec.Header().Get("Content-Disposition"))
 	}
 	e.call("dinkes", "GET", "/api/v1/bts/reports/export.csv?format=pdf", "").wantError(400, "invalid", "format", "Format ekspor harus csv atau xlsx.")
+
+	// The report page links the case list and the export of what it shows.
+	page := string(e.call("dinkes", "GET", "/bts/laporan?facility=kabat&from=2026-03-01&to=2026-03-10", "").want(200))
+	for _, link := range []string{
+		`href="/api/v1/bts/reports/export.csv?facility=kabat&amp;from=2026-03-01&amp;to=2026-03-10"`,
+		`href="/api/v1/bts/reports/cases?indicator=stunting&amp;facility=kabat&amp;from=2026-03-01&amp;to=2026-03-10"`,
+	} {
+		if !strings.Contains(page, link) {
+			t.Errorf("the report page lacks %s", link)
+		}
+	}
 }

@@ -11,6 +11,8 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html/template"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -144,7 +146,7 @@ type reportPage struct {
 	AgeGroups  []bts.AgeGroup
 	Rows       []bts.PrevalenceRow
 	Compliance bts.Compliance
-	Query      string
+	Query      template.URL // the report's period and scope, query-encoded, for its links
 }
 
 // btsReportPage shows the Dinas Kesehatan the prevalence and compliance
@@ -178,7 +180,7 @@ func (s *Server) btsReportPage(c echo.Context) error {
 	}
 	p.Level, p.Scope, p.From, p.To = level, prevalence.Facility, dateString(prevalence.From), dateString(prevalence.To)
 	p.Rows = prevalence.Rows
-	p.Query = "from=" + p.From + "&to=" + p.To + "&facility=" + p.Scope
+	p.Query = template.URL(url.Values{"from": {p.From}, "to": {p.To}, "facility": {p.Scope}}.Encode())
 	return s.renderBTS(c, "bts-laporan", &p)
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/antrian/antrian/bts"
 	"github.com/antrian/antrian/bts/eppgbm"
@@ -88,8 +87,10 @@ func (s *Server) btsExport(c echo.Context) error {
 		return err
 	}
 	var buf bytes.Buffer
-	name := "bts-eppgbm-" + strings.Trim(x.Facility+"-", "-") + dateString(x.From) + "-" + dateString(x.To)
-	name = strings.ReplaceAll(name, "--", "-")
+	name := "bts-eppgbm-" + dateString(x.From) + "-" + dateString(x.To)
+	if x.Facility != "" {
+		name = "bts-eppgbm-" + x.Facility + "-" + dateString(x.From) + "-" + dateString(x.To)
+	}
 	contentType := "text/csv; charset=utf-8"
 	switch c.QueryParam("format") {
 	case "", "csv":

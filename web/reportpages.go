@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"html/template"
+	"net/url"
 	"sync"
 
 	"github.com/antrian/antrian/analytics"
@@ -25,8 +26,8 @@ type reportPageData struct {
 	Report   *analytics.Report
 	Tables   []tableView
 	Charts   map[string]template.HTML
-	Export   string // base path of the exports
-	Query    string // the period, for export links
+	Export   string       // base path of the exports
+	Query    template.URL // the period, for export links (query-encoded)
 	Now      string
 }
 
@@ -85,7 +86,7 @@ func (s *Server) facilityReportPage(c echo.Context) error {
 	}
 	p.Report, p.Scope, p.From, p.To = r, code, r.From, r.To
 	p.Export = "/api/v1/facilities/" + code + "/reports"
-	p.Query = "from=" + r.From + "&to=" + r.To
+	p.Query = template.URL(url.Values{"from": {r.From}, "to": {r.To}}.Encode())
 	return s.renderReport(c, "reports", p)
 }
 
@@ -117,7 +118,7 @@ func (s *Server) districtReportPage(c echo.Context) error {
 	}
 	p.Report, p.From, p.To, p.Month = r, r.From, r.To, r.From[:7]
 	p.Export = "/api/v1/district/reports"
-	p.Query = "month=" + p.Month
+	p.Query = template.URL(url.Values{"month": {p.Month}}.Encode())
 	p.Now = s.now().In(analytics.Jakarta).Format("02-01-2006 15:04") + " WIB"
 	return s.renderReport(c, "dinkes", p)
 }
@@ -150,7 +151,7 @@ func (s *Server) renderReport(c echo.Context, name string, p reportPageData) err
 			p.Charts[k] = template.HTML(v) // drawn by package analytics, every text escaped
 		}
 		for _, t := range p.Report.Tables {
-			p.Tables = append(p.Tables, viewTable(t, p.Export, p.Query))
+			p.Tables = append(p.Tables, viewTable(t, p.Export, string(p.Query)))
 		}
 	}
 	tmpl, err := reportPages()[name].Clone()

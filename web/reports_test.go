@@ -253,6 +253,8 @@ func TestReportPages(t *testing.T) {
 			`id="table-units"`, `id="table-days"`, `id="table-hours"`, `id="table-staff"`, `id="table-sends"`,
 			`id="chart-days"`, `id="chart-arrivals"`, `id="chart-waits"`, "<svg", "<th scope=\"row\">Poli Umum</th>",
 			`href="/api/v1/facilities/sobo/reports/units?format=csv&amp;from=2026-11-26&amp;to=2026-11-26"`,
+			// Every table in one workbook, for the period on the page.
+			`href="/api/v1/facilities/sobo/reports/all?format=xlsx&amp;from=2026-11-26&amp;to=2026-11-26"`,
 			"Laporan layanan", "Tunggu median (mnt)"}, []string{`id="login"`, `id="r-facility"`}},
 		{"facility admin in English", "kepala", "/admin/reports?lang=en", []string{"Service report", "Wait median (min)", `<html lang="en">`}, nil},
 		{"district admin: the first facility by name", "kabupaten", "/admin/reports",
@@ -260,7 +262,8 @@ func TestReportPages(t *testing.T) {
 		{"district admin picks a facility", "kabupaten", "/admin/reports?facility=sobo",
 			[]string{`<option value="sobo" selected>`, "sobo · 2026-11-01 – 2026-11-27"}, nil},
 		{"dinkes", "dinas", "/dinkes?month=2026-11", []string{`id="table-live"`, `id="table-facilities"`, `id="table-trend"`,
-			`id="chart-trend"`, "Dasbor Dinas Kesehatan", "2026-11 · Diperbarui 27-11-2026 09:00 WIB"}, []string{`id="login"`}},
+			`id="chart-trend"`, "Dasbor Dinas Kesehatan", "2026-11 · Diperbarui 27-11-2026 09:00 WIB",
+			`href="/api/v1/district/reports/all?format=xlsx&amp;month=2026-11"`}, []string{`id="login"`}},
 		// A wrong period is said on the page, which keeps its filters.
 		{"facility admin, wrong period", "kepala", "/admin/reports?from=26-11-2026", []string{
 			`<p class="card error" role="alert">Tanggal awal harus yyyy-mm-dd.</p>`, `id="r-from"`}, []string{`id="table-`}},

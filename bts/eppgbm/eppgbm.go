@@ -53,7 +53,11 @@ func ageText(birth, on time.Time) string {
 	if e.Day() < b.Day() {
 		months--
 	}
-	anchor := b.AddDate(0, months, 0)
+	// The day of the month she was born, or the month's last day when it
+	// has no such day (born on the 31st): never a day past e.
+	y, m, _ := b.AddDate(0, months, 1-b.Day()).Date()
+	last := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	anchor := time.Date(y, m, min(b.Day(), last), 0, 0, 0, 0, time.UTC)
 	days := anthro.AgeDays(anchor, e)
 	return fmt.Sprintf("%d Tahun - %d Bulan - %d Hari", months/12, months%12, days)
 }

@@ -23,6 +23,13 @@ func TestAgeText(t *testing.T) {
 		{"2024-01-10", "2024-01-10", "0 Tahun - 0 Bulan - 0 Hari"},
 		{"2024-01-10", "2025-03-13", "1 Tahun - 2 Bulan - 3 Hari"},
 		{"2024-05-20", "2026-05-19", "1 Tahun - 11 Bulan - 29 Hari"},
+		// Born on a day later months lack: a month is up on their last day.
+		{"2025-01-31", "2025-03-01", "0 Tahun - 1 Bulan - 1 Hari"},
+		{"2025-01-31", "2025-02-28", "0 Tahun - 0 Bulan - 28 Hari"},
+		{"2024-01-31", "2024-03-01", "0 Tahun - 1 Bulan - 1 Hari"},
+		{"2023-12-31", "2024-03-30", "0 Tahun - 2 Bulan - 30 Hari"},
+		{"2024-02-29", "2025-02-28", "0 Tahun - 11 Bulan - 30 Hari"},
+		{"2024-02-29", "2025-03-01", "1 Tahun - 0 Bulan - 1 Hari"},
 	}
 	for _, tc := range tests {
 		if got := ageText(d(tc.birth), d(tc.on)); got != tc.want {
