@@ -193,3 +193,60 @@ func TestLiveIndex(t *testing.T) {
 		}
 	})
 }
+
+// rebuildBeforeApply is a store whose Apply first has the unit's index
+// rebuilt from Postgres, as the reconciler's repair would do at that moment:
+// after CallNext took the ticket from the index and before the call
+// commits, so Postgres still has the ticket waiting.
+type rebuildBeforeApply struct {
+	queue.Store
+	t         *testing.T
+	e         *env
+	fac, unit string
+}
+
+func (s *rebuildBeforeApply) Apply(ctx context.Context, id string, c queue.Change, now time.Time) (queue.Ticket, []queue.Event, error) {
+	_, units, err := s.e.db.Facility(ctx, s.fac)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	u := units[slices.IndexFunc(units, func(u queue.Unit) bool { return u.Code == s.unit })]
+	waiting, since, err := s.e.db.LiveState(ctx, u.ID, c.Date, u.Policy)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.e.live.Invalidate(ctx, s.fac, s.unit, c.Date); err != nil {
+		s.t.Fatal(err)
+	}
+	if ok, err := s.e.live.Rebuild(ctx, s.fac, s.unit, c.Date, waiting, since, now); err != nil || !ok {
+		s.t.Fatalf("rebuild: %v, %v", ok, err)
+	}
+	return s.Store.Apply(ctx, id, c, now)
+}
+
+// A rebuild of the index that read Postgres while a call was on its way
+// (taken from the index, not yet committed) must not leave the called
+// ticket in the line: phones would count it ahead of them for the rest of
+// the day.
+func TestCallNextRacingRebuild(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	e.clock.Set(friday)
+	fac := e.facility(t, unit("UMUM", "B"))
+	a := e.book(t, queue.BookRequest{Facility: fac, Unit: "UMUM", Name: "a"})
+	e.clock.Advance(time.Minute)
+	b := e.book(t, queue.BookRequest{Facility: fac, Unit: "UMUM", Name: "b"})
+	svc := e.service()
+	svc.Store = &rebuildBeforeApply{Store: e.db, t: t, e: e, fac: fac, unit: "UMUM"}
+	tk, found, err := svc.CallNext(ctx, fac, "UMUM", "1", "staff")
+	if err != nil || !found || tk.ID != a.ID {
+		t.Fatalf("call next: %s %v %v, want a", tk.Name, found, err)
+	}
+	if got := entryIDs(e.lanes(t, fac, "UMUM", a.ServiceDate)); !slices.Equal(got, []string{b.ID}) {
+		t.Errorf("index after the call: %v, want only b (%s)", got, b.ID)
+	}
+	if got, err := e.svc.Ticket(ctx, b.ID); err != nil || got.Position != 1 {
+		t.Errorf("b's place: %d (%v), want 1", got.Position, err)
+	}
+}

@@ -498,6 +498,11 @@ func (s *Service) CallNext(ctx context.Context, facility, unit, counter, actor s
 			}
 			return Ticket{}, false, err
 		}
+		// The ticket left the index before the call committed: a rebuild
+		// that read Postgres in between (a repair, another instance after
+		// Redis came back) put it back as waiting. Now that Postgres says
+		// called, take it out again; the ratio counter was counted by Next.
+		s.unindex(ctx, f, u, t, false, now)
 		s.publish(ctx, events)
 		return t, true, nil
 	}
