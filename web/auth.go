@@ -292,13 +292,3 @@ func (s *Server) authenticate(c echo.Context, lenient bool) (account.User, bool,
 	c.Set(csrfKey, sess.CSRFToken)
 	return sess.User, true, nil
 }
-
-// optionalAuth recognises staff on public routes (a desk issuing a ticket).
-func (s *Server) optionalAuth(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if _, _, err := s.authenticate(c, true); err != nil {
-			return err
-		}
-		return next(c)
-	}
-}
