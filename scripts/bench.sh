@@ -75,6 +75,8 @@ growth() {
 screens() {
   echo "== call to every screen with 10,000 connected screens"
   load -facility sobo -bookings 30 -rate 1 -patients 2 -staff 1 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
+  echo "== the same, screens asking for calls first and a coalesced board (coalesce=1, as the TV page does)"
+  load -facility sobo -bookings 30 -rate 1 -patients 2 -staff 1 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -coalesce -out "$out/screens10k-coalesce.json"
 }
 idle() {
   echo "== memory per idle WebSocket connection"
