@@ -36,6 +36,9 @@ func (db *DB) Facility(ctx context.Context, code string) (queue.Facility, []queu
 	if err != nil {
 		return f, nil, interpret("units of "+code, err)
 	}
+	if f.ClosedDays, err = db.closedDayMap(ctx, f.ID); err != nil {
+		return f, nil, err
+	}
 	return f, units, nil
 }
 

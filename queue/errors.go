@@ -12,6 +12,7 @@ package queue
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/antrian/antrian/fault"
 )
@@ -42,3 +43,30 @@ func (e *DuplicateError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrDuplicate) true.
 func (e *DuplicateError) Unwrap() error { return ErrDuplicate }
+
+// ClosedError reports a booking for a day or hour the unit does not serve,
+// with the reason (a holiday's name, a weekday it is shut, closing time
+// passed) and the next day it serves, so a patient is never left without a
+// way forward. It wraps ErrClosed.
+type ClosedError struct {
+	Unit     string
+	Date     string // the day asked for (yyyy-mm-dd)
+	Reason   string // in Bahasa Indonesia
+	NextOpen string // yyyy-mm-dd; empty when none within closedHorizon days
+}
+
+func (e *ClosedError) Error() string {
+	return fmt.Sprintf("unit %s closed on %s (%s); next open %q", e.Unit, e.Date, e.Reason, e.NextOpen)
+}
+
+// Unwrap makes errors.Is(err, ErrClosed) true and gives callers a
+// *fault.Error whose message says why and when to come instead.
+func (e *ClosedError) Unwrap() []error {
+	msg := e.Reason + "."
+	if e.NextOpen != "" {
+		if d, err := time.Parse(time.DateOnly, e.NextOpen); err == nil {
+			msg += " Hari buka berikutnya: " + IndonesianDate(d) + "."
+		}
+	}
+	return []error{fault.New(fault.ErrConflict, ErrClosed.Code, msg), ErrClosed}
+}

@@ -268,12 +268,13 @@ func (s *Service) newTicket(f Facility, u Unit, r BookRequest, now time.Time) (N
 	case d.After(t0.AddDate(0, 0, f.BookingWindow)):
 		return NewTicket{}, fault.Invalid("service_date", fmt.Sprintf("Pendaftaran hanya bisa paling lambat %d hari ke depan.", f.BookingWindow))
 	}
-	if !u.OpenOn(d) {
-		return NewTicket{}, fmt.Errorf("book %s on %s: %w", u.Code, date, ErrClosed)
+	if why := f.Closed(u, d); why != "" {
+		return NewTicket{}, fmt.Errorf("book %s on %s: %w", u.Code, date, f.closedError(u, d, why, d))
 	}
 	opens := d.Add(time.Duration(u.Opens) * time.Minute)
 	if date == today && u.Opens != u.Closes && now.After(d.Add(time.Duration(u.Closes)*time.Minute)) {
-		return NewTicket{}, fmt.Errorf("book %s today after closing: %w", u.Code, ErrClosed)
+		why := fmt.Sprintf("Pendaftaran %s hari ini sudah ditutup (layanan sampai pukul %02d.%02d)", u.Name, u.Closes/60, u.Closes%60)
+		return NewTicket{}, fmt.Errorf("book %s today after closing: %w", u.Code, f.closedError(u, d, why, d.AddDate(0, 0, 1)))
 	}
 	name := strings.TrimSpace(r.Name)
 	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > 100 || strings.ContainsAny(name, "<>\x00") {

@@ -18,6 +18,9 @@ type Facility struct {
 	ShowNames     bool // public screens may show initials
 	Announcement  string
 	Location      *time.Location
+	// ClosedDays maps the days the facility does not serve (yyyy-mm-dd,
+	// from today on) to their reason.
+	ClosedDays map[string]string
 }
 
 // Today returns the service date (yyyy-mm-dd) of instant now in the

@@ -61,6 +61,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if dup := (*queue.DuplicateError)(nil); errors.As(err, &dup) {
 		body["ticket"] = s.ticketJSON(dup.Existing, "", false)
 	}
+	if closed := (*queue.ClosedError)(nil); errors.As(err, &closed) && closed.NextOpen != "" {
+		body["next_open"] = closed.NextOpen
+	}
 	level := slog.LevelDebug
 	if ae.Status >= 500 {
 		level = slog.LevelError

@@ -550,6 +550,25 @@ func TestBrowser(t *testing.T) {
 		waitFor(t, tv, "the running text", `document.querySelector('#ticker').textContent === 'Posyandu lansia hari Sabtu'`, wait)
 	})
 
+	t.Run("admin closes a day and bookings for it are refused", func(t *testing.T) {
+		wib, _ := time.LoadLocation("Asia/Jakarta")
+		day := time.Now().In(wib).AddDate(0, 0, 2).Format(time.DateOnly)
+		waitFor(t, a, "the closed days", `!document.querySelector('#h-none').hidden`, wait)
+		if v := eval[string](t, a, `document.querySelector('#h-date').value = '`+day+`'`); v != day {
+			t.Fatalf("date field took %q", v)
+		}
+		do(t, a, "close a day", typeIn(`#h-reason`, "Pelatihan petugas"),
+			click(`#h-form button`))
+		waitFor(t, a, "the day listed", `[...document.querySelectorAll('#holidays tbody td')].some((td) => td.textContent === 'Pelatihan petugas')`, wait)
+		got := eval[string](t, a, `fetch('/api/v1/facilities/sobo/tickets', {method: 'POST', headers: {'Content-Type': 'application/json'},
+			body: JSON.stringify({unit: 'UMUM', name: 'Siti', service_date: '`+day+`'})}).then((r) => r.json()).then((b) => b.error.code + ' ' + b.error.message)`)
+		if !strings.HasPrefix(got, "closed ") || !strings.Contains(got, "Pelatihan petugas") || !strings.Contains(got, "Hari buka berikutnya") {
+			t.Errorf("booking the closed day: %q", got)
+		}
+		do(t, a, "open it again", click(`#holidays tbody button`))
+		waitFor(t, a, "no closed days", `!document.querySelector('#h-none').hidden && document.querySelectorAll('#holidays tbody tr').length === 0`, wait)
+	})
+
 	t.Run("admin configures Mobile JKN", func(t *testing.T) {
 		waitFor(t, a, "the integrations", `document.querySelector('#jp-UMUM-kodepoli') && !document.querySelector('#failed-none').hidden`, wait)
 		if got := text(t, a, "#failed-none"); got != "Tidak ada pengiriman yang gagal." {

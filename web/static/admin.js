@@ -49,6 +49,7 @@ async function load() {
   $('f-names').checked = f.show_names;
   renderUnits();
   renderCounters();
+  loadHolidays();
   renderUsers();
   loadInteg();
 }
@@ -113,6 +114,29 @@ $('c-add').addEventListener('click', () => { $('counters').tBodies[0].append(cou
 $('c-save').addEventListener('click', () => {
   const rows = [...$('counters').tBodies[0].rows].map((r) => ({name: r.querySelector('input').value.trim(), unit: r.querySelector('select').value})).filter((c) => c.name);
   save(() => api('PUT', base() + '/counters', rows));
+});
+
+async function loadHolidays() {
+  let days;
+  try { days = await api('GET', base() + '/closed-days'); } catch (err) { say(err.message, true); return; }
+  $('holidays').tBodies[0].replaceChildren(...days.map((d) => h('tr', {},
+    h('td', {}, d.date), h('td', {}, d.reason),
+    h('td', {}, h('button', {type: 'button', class: 'small', onclick: () => save(() => api('DELETE', base() + '/closed-days/' + d.date))}, t('adm.h.remove'))))));
+  $('h-none').hidden = days.length > 0;
+}
+
+$('h-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  save(() => api('PUT', base() + '/closed-days/' + $('h-date').value, {reason: $('h-reason').value}));
+});
+
+$('h-import').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const form = new FormData();
+  form.append('file', $('h-file').files[0]);
+  let n = 0;
+  await save(async () => { n = (await api('POST', base() + '/closed-days/import', form)).imported; });
+  if (n) say(t('adm.h.imported', {n}));
 });
 
 function renderUsers() {
