@@ -207,17 +207,11 @@ func sortEntries(es []queue.Entry) {
 	})
 }
 
-var (
-	hari  = [...]string{"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"}
-	bulan = [...]string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-		"September", "Oktober", "November", "Desember"}
-)
-
 // IndonesianDate writes a yyyy-mm-dd date as patients read it: "Jumat, 27 November 2026".
 func IndonesianDate(date string) string {
 	d, err := time.Parse(time.DateOnly, date)
 	if err != nil {
 		return date
 	}
-	return fmt.Sprintf("%s, %d %s %d", hari[d.Weekday()], d.Day(), bulan[d.Month()-1], d.Year())
+	return queue.IndonesianDate(d)
 }
