@@ -442,7 +442,7 @@ func (f *facility) updateWatchers(ctx context.Context, e queue.Event, own map[st
 		}
 		if t.Status == queue.Waiting && places != nil {
 			if p, ok := places[t.ID]; ok {
-				t.Position, t.Ahead, t.EstimatedWaitS = p.Position, p.Ahead, p.EstimatedWaitS
+				t.Position, t.Ahead, t.EstimatedWaitS, t.Window = p.Position, p.Ahead, p.EstimatedWaitS, p.Window
 			}
 		}
 		if !own[t.ID] && t.Position == c.ticket.Position && t.Ahead == c.ticket.Ahead &&

@@ -140,3 +140,43 @@ func ParseClosedDays(r io.Reader) ([]ClosedDay, error) {
 	}
 	return out, nil
 }
+
+// windowLength is the span of an expected service window: short enough to
+// plan a morning around, long enough to absorb a slow patient or two.
+const windowLength = 30 * time.Minute
+
+// Window is a span of local time in which a booked patient is expected to
+// be served.
+type Window struct {
+	Start, End time.Time
+}
+
+// IsZero reports whether there is no window.
+func (w Window) IsZero() bool { return w.Start.IsZero() }
+
+// windowFor returns the window of a ticket of unit u on date (yyyy-mm-dd)
+// expected after wait from opening: the half hour it falls in, kept inside
+// the unit's hours.
+func (f Facility) windowFor(u Unit, date string, wait time.Duration) Window {
+	if u.Opens == u.Closes {
+		return Window{}
+	}
+	d, err := time.ParseInLocation(time.DateOnly, date, f.Location)
+	if err != nil {
+		return Window{}
+	}
+	opens := d.Add(time.Duration(u.Opens) * time.Minute)
+	closes := d.Add(time.Duration(u.Closes) * time.Minute)
+	start := opens.Add(wait.Truncate(windowLength))
+	if last := closes.Add(-windowLength); start.After(last) {
+		start = last
+		if start.Before(opens) {
+			start = opens
+		}
+	}
+	end := start.Add(windowLength)
+	if end.After(closes) {
+		end = closes
+	}
+	return Window{Start: start, End: end}
+}

@@ -113,3 +113,27 @@ func TestParseClosedDays(t *testing.T) {
 		}
 	}
 }
+
+func TestWindowFor(t *testing.T) {
+	wib, _ := time.LoadLocation("Asia/Jakarta")
+	f := Facility{Location: wib}
+	u := Unit{Opens: 7*60 + 30, Closes: 11 * 60}
+	for _, tc := range []struct {
+		wait       time.Duration
+		start, end string
+	}{
+		{0, "07:30", "08:00"},
+		{29 * time.Minute, "07:30", "08:00"},
+		{45 * time.Minute, "08:00", "08:30"},
+		{3 * time.Hour, "10:30", "11:00"},
+		{9 * time.Hour, "10:30", "11:00"}, // past closing: the last half hour
+	} {
+		w := f.windowFor(u, "2026-12-28", tc.wait)
+		if got := w.Start.Format("15:04") + "-" + w.End.Format("15:04"); got != tc.start+"-"+tc.end {
+			t.Errorf("wait %v: %s, want %s-%s", tc.wait, got, tc.start, tc.end)
+		}
+	}
+	if w := f.windowFor(Unit{}, "2026-12-28", time.Hour); !w.IsZero() {
+		t.Errorf("a unit open all day has a window: %v", w)
+	}
+}

@@ -34,6 +34,7 @@ type Place struct {
 	Position       int
 	Ahead          int
 	EstimatedWaitS int
+	Window         Window // before the ticket's day
 }
 
 // Positions returns the place of every ticket waiting in a unit on date,
@@ -62,6 +63,7 @@ func (s *Service) Positions(ctx context.Context, facility, unit, date string) (m
 		p := Place{Position: i + 1, Ahead: i, EstimatedWaitS: int((time.Duration(i) * per).Seconds())}
 		if !today {
 			p.EstimatedWaitS = i * int(per.Seconds()) // as Ticket reports it before the day
+			p.Window = f.windowFor(u, date, time.Duration(p.EstimatedWaitS)*time.Second)
 		}
 		out[e.ID] = p
 	}

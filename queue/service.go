@@ -673,6 +673,7 @@ func (s *Service) place(ctx context.Context, t *Ticket, f Facility, u Unit, ls L
 			if t.ServiceDate != f.Today(now) {
 				// Before its day the wait counts from the unit's opening.
 				t.EstimatedWaitS = t.Ahead * int(s.perTicket(ctx, u).Seconds())
+				t.Window = f.windowFor(u, t.ServiceDate, time.Duration(t.EstimatedWaitS)*time.Second)
 			}
 			return
 		}

@@ -109,6 +109,9 @@ type Ticket struct {
 	Position       int
 	Ahead          int
 	EstimatedWaitS int
+	// Window is when a ticket booked for a later day is expected to be
+	// served (zero for today's tickets and units open all day).
+	Window Window
 }
 
 // FormatCode returns the display code of a ticket: the unit prefix, a dash

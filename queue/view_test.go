@@ -146,7 +146,7 @@ func TestViews(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want = map[string]queue.Place{later[0]: {1, 0, 0}, later[1]: {2, 1, 300}, later[2]: {3, 2, 600}}
+		want = map[string]queue.Place{later[0]: {Position: 1}, later[1]: {Position: 2, Ahead: 1, EstimatedWaitS: 300}, later[2]: {Position: 3, Ahead: 2, EstimatedWaitS: 600}}
 		if !maps.Equal(places, want) {
 			t.Errorf("tomorrow: got %v, want %v", places, want)
 		}

@@ -97,3 +97,49 @@ func TestClosedDays(t *testing.T) {
 		t.Fatalf("booking a reopened day: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestArrivalWindow: a ticket booked for a later day carries the half hour
+// it is expected to be served in, from the unit's opening and service time.
+func TestArrivalWindow(t *testing.T) {
+	e := newEnv(t, Config{})
+	ctx := t.Context()
+	f, units, err := e.db.Facility(ctx, "lain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := units[0]
+	u.Opens, u.Closes, u.DefaultServiceS = 7*60+30, 12*60, 600
+	if err := e.db.SaveUnit(ctx, f.ID, u); err != nil {
+		t.Fatal(err)
+	}
+	anon := e.caller("10.0.0.9")
+	wib, _ := time.LoadLocation("Asia/Jakarta")
+	tomorrow := time.Now().In(wib).AddDate(0, 0, 1).Format(time.DateOnly)
+	at := func(hm string) time.Time {
+		v, _ := time.ParseInLocation(time.DateOnly+" 15:04", tomorrow+" "+hm, wib)
+		return v
+	}
+	want := map[int][2]string{1: {"07:30", "08:00"}, 3: {"07:30", "08:00"}, 4: {"08:00", "08:30"}, 7: {"08:30", "09:00"}}
+	for n := 1; n <= 7; n++ {
+		rec := anon.do("POST", "/api/v1/facilities/lain/tickets", map[string]string{"unit": "UMUM", "service_date": tomorrow})
+		var tk ticketJSON
+		decodeBody(t, rec, &tk)
+		if rec.Code != http.StatusCreated || tk.Number != n {
+			t.Fatalf("booking %d: %d %s", n, rec.Code, rec.Body)
+		}
+		w, ok := want[n]
+		if !ok {
+			continue
+		}
+		if tk.WindowStart == nil || tk.WindowEnd == nil || !tk.WindowStart.Equal(at(w[0])) || !tk.WindowEnd.Equal(at(w[1])) {
+			t.Errorf("ticket %d: window %v-%v, want %s-%s", n, tk.WindowStart, tk.WindowEnd, w[0], w[1])
+		}
+	}
+	// Today's tickets have a wait, not a window.
+	rec := anon.do("POST", "/api/v1/facilities/sobo/tickets", map[string]string{"unit": "UMUM"})
+	var today ticketJSON
+	decodeBody(t, rec, &today)
+	if rec.Code == http.StatusCreated && today.WindowStart != nil {
+		t.Errorf("today's ticket has a window: %s", rec.Body)
+	}
+}

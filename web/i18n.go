@@ -145,6 +145,8 @@ var messages = map[string][2]string{ // key: {id, en}
 	"track.position":       {"Urutan", "Position"},
 	"track.ahead":          {"Di depan Anda", "Ahead of you"},
 	"track.wait":           {"Perkiraan", "Estimated"},
+	"track.window":         {"Perkiraan dilayani", "Expected service"},
+	"track.window.text":    {"pukul {from}–{to}; datang sebelum {from}", "{from}–{to}; arrive before {from}"},
 	"track.near":           {"Hampir giliran Anda! Tinggal {n} orang lagi. Bersiaplah di dekat ruang layanan.", "Almost your turn! {n} more before you. Please wait near the room."},
 	"track.next":           {"Anda berikutnya! Bersiaplah di dekat ruang layanan.", "You are next! Please wait near the room."},
 	"track.called":         {"Anda dipanggil! Silakan menuju {counter}.", "You are called! Please go to {counter}."},

@@ -106,6 +106,7 @@ var schemas = map[string]any{
 		"status":   map[string]any{"type": "string", "enum": []string{"waiting", "called", "serving", "done", "skipped", "cancelled", "transferred"}},
 		"priority": str("lansia, hamil, disabilitas, balita or empty"), "channel": map[string]any{"type": "string", "enum": []string{"online", "kiosk", "desk", "jkn"}},
 		"position": map[string]any{"type": "integer"}, "ahead": map[string]any{"type": "integer"}, "estimated_wait_s": map[string]any{"type": "integer"},
+		"window_start": str("RFC 3339; a ticket for a later day: when it is expected to be served"), "window_end": str("RFC 3339"),
 		"counter": str(""), "issued_at": str("RFC 3339"), "called_at": str("RFC 3339 or null"), "started_at": str("RFC 3339 or null"),
 		"finished_at": str("RFC 3339 or null"), "transferred_to": str(""), "token": str("only in the answer that created the ticket")},
 		"id", "facility", "unit", "service_date", "number", "code", "status"),

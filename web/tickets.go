@@ -65,24 +65,28 @@ func (s *Server) getUnits(c echo.Context) error {
 // ticketJSON is the contract's ticket object. The token appears only in the
 // answer that created the ticket (or replays that creation); name only for staff.
 type ticketJSON struct {
-	ID             string     `json:"id"`
-	Facility       string     `json:"facility"`
-	Unit           string     `json:"unit"`
-	ServiceDate    string     `json:"service_date"`
-	Number         int        `json:"number"`
-	Code           string     `json:"code"`
-	Status         string     `json:"status"`
-	Priority       string     `json:"priority"`
-	Channel        string     `json:"channel"`
-	Position       *int       `json:"position,omitempty"`
-	Ahead          *int       `json:"ahead,omitempty"`
-	EstimatedWaitS *int       `json:"estimated_wait_s,omitempty"`
-	Counter        string     `json:"counter"`
-	IssuedAt       time.Time  `json:"issued_at"`
-	CalledAt       *time.Time `json:"called_at"`
-	StartedAt      *time.Time `json:"started_at"`
-	FinishedAt     *time.Time `json:"finished_at"`
-	TransferredTo  string     `json:"transferred_to"`
+	ID             string `json:"id"`
+	Facility       string `json:"facility"`
+	Unit           string `json:"unit"`
+	ServiceDate    string `json:"service_date"`
+	Number         int    `json:"number"`
+	Code           string `json:"code"`
+	Status         string `json:"status"`
+	Priority       string `json:"priority"`
+	Channel        string `json:"channel"`
+	Position       *int   `json:"position,omitempty"`
+	Ahead          *int   `json:"ahead,omitempty"`
+	EstimatedWaitS *int   `json:"estimated_wait_s,omitempty"`
+	// WindowStart and WindowEnd: when a ticket booked for a later day is
+	// expected to be served (its patient should be there by the start).
+	WindowStart   *time.Time `json:"window_start,omitempty"`
+	WindowEnd     *time.Time `json:"window_end,omitempty"`
+	Counter       string     `json:"counter"`
+	IssuedAt      time.Time  `json:"issued_at"`
+	CalledAt      *time.Time `json:"called_at"`
+	StartedAt     *time.Time `json:"started_at"`
+	FinishedAt    *time.Time `json:"finished_at"`
+	TransferredTo string     `json:"transferred_to"`
 	// TransferredToken lets the patient who holds this ticket follow it to
 	// the ticket of the next unit (patient answers only).
 	TransferredToken string `json:"transferred_token,omitempty"`
@@ -100,6 +104,9 @@ func (s *Server) ticketJSON(t queue.Ticket, token string, staff bool) ticketJSON
 		FinishedAt: t.FinishedAt, TransferredTo: t.TransferTo, FromUnit: t.FromUnit, CallCount: t.CallCount, Token: token}
 	if t.Status == queue.Waiting && t.Position > 0 {
 		j.Position, j.Ahead, j.EstimatedWaitS = &t.Position, &t.Ahead, &t.EstimatedWaitS
+		if !t.Window.IsZero() {
+			j.WindowStart, j.WindowEnd = &t.Window.Start, &t.Window.End
+		}
 	}
 	if staff {
 		j.Name = t.Name

@@ -25,6 +25,11 @@ function render() {
   $('t-position').textContent = waiting && tk.position != null ? tk.position : '–';
   $('t-ahead').textContent = waiting && tk.ahead != null ? tk.ahead : '–';
   $('t-wait').textContent = waiting ? waitText(tk.estimated_wait_s) : '–';
+  // The window is in the facility's own time: read it off the RFC 3339
+  // text rather than converting to the phone's zone.
+  const win = waiting && tk.window_start && tk.window_end;
+  $('t-window-row').hidden = !win;
+  if (win) $('t-window').textContent = t('track.window.text', {from: tk.window_start.slice(11, 16).replace(':', '.'), to: tk.window_end.slice(11, 16).replace(':', '.')});
   let status = t('status.' + tk.status);
   if (tk.status === 'transferred' && tk.transferred_to_unit) status = t('status.transferred.to', {unit: unitName(tk.transferred_to_unit)});
   $('t-status').textContent = status;
