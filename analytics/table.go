@@ -82,9 +82,25 @@ func isNumber(s string) bool {
 	return err == nil
 }
 
+// Picture is a picture on a sheet of its own after the tables (the
+// district map), with its legend in the cells beside it.
+type Picture struct {
+	Name   string // sheet name stem
+	Title  string
+	PNG    []byte
+	Legend [][2]string // colour (#rrggbb) and label, in order
+	Note   string      // under the legend (where the SVG is)
+}
+
 // WriteXLSX writes the tables as one workbook, a sheet per table, numbers
 // as numbers, the header row bold and frozen.
 func WriteXLSX(w io.Writer, tables ...Table) error {
+	return WriteWorkbook(w, tables, nil)
+}
+
+// WriteWorkbook is WriteXLSX with pictures, each on a sheet after the
+// tables'.
+func WriteWorkbook(w io.Writer, tables []Table, pictures []Picture) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
@@ -137,6 +153,11 @@ func WriteXLSX(w io.Writer, tables ...Table) error {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 	}
+	for i, p := range pictures {
+		if err := writePicture(f, sheetName(Table{Name: p.Name}, len(tables)+i), p); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
 	f.SetDocProps(&excelize.DocProperties{Creator: "antrian", Created: time.Now().UTC().Format(time.RFC3339)})
 	if _, err := f.WriteTo(w); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
@@ -155,4 +176,36 @@ func sheetName(t Table, i int) string {
 		name = name[:31]
 	}
 	return name
+}
+
+// writePicture puts p on a new sheet: the title in A1, the picture from
+// A3, and the legend (a filled cell and its label per row) to its right.
+func writePicture(f *excelize.File, sheet string, p Picture) error {
+	if _, err := f.NewSheet(sheet); err != nil {
+		return err
+	}
+	if err := f.SetCellStr(sheet, "A1", p.Title); err != nil {
+		return err
+	}
+	if err := f.AddPictureFromBytes(sheet, "A3", &excelize.Picture{Extension: ".png", File: p.PNG,
+		Format: &excelize.GraphicOptions{AltText: p.Title, LockAspectRatio: true}}); err != nil {
+		return err
+	}
+	const col = 14 // N: right of a 720 px picture at the default column width
+	for i, l := range p.Legend {
+		swatch, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{l[0]}}})
+		if err != nil {
+			return err
+		}
+		box, _ := excelize.CoordinatesToCellName(col, i+3)
+		label, _ := excelize.CoordinatesToCellName(col+1, i+3)
+		if err := f.SetCellStyle(sheet, box, box, swatch); err != nil {
+			return err
+		}
+		if err := f.SetCellStr(sheet, label, l[1]); err != nil {
+			return err
+		}
+	}
+	note, _ := excelize.CoordinatesToCellName(col, len(p.Legend)+4)
+	return f.SetCellStr(sheet, note, p.Note)
 }
