@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -70,7 +71,9 @@ func TestDistrictMapUploadAndRender(t *testing.T) {
 	e.t = t
 
 	var up boundariesAnswer
-	e.call("district", "PUT", upload, good).into(200, &up)
+	req := httptest.NewRequest("PUT", upload, strings.NewReader(good))
+	req.Header.Set("Content-Type", "application/geo+json") // as GIS tools name the file's type
+	e.do("district", req).into(200, &up)
 	if up.Property != "kode" || len(up.Areas) != 3 || len(up.Unmatched) != 1 || up.Unmatched[0] != "desa-x" {
 		t.Errorf("upload answer %+v: want property kode, 3 desa, desa-x unmatched", up)
 	}
