@@ -156,13 +156,19 @@ func (d *districtMapData) drawing(layer mapLayer, lang, page string) geomap.Map 
 
 // mapView is the map section of /dinkes.
 type mapView struct {
-	Layer     string
-	SVG       template.HTML
-	Links     []mapLink // the switch between the layers
-	Download  string
-	Points    bool // no boundaries uploaded: drawn as points
-	Desa      []mapRow
-	Puskesmas []mapRow
+	Layer    string
+	SVG      template.HTML
+	Links    []mapLink // the switch between the layers
+	Download string
+	Points   bool       // no boundaries uploaded: drawn as points
+	Tables   []mapTable // per desa, per Puskesmas
+}
+
+// mapTable is a table under the map; Title and Head (its first column's
+// heading) are message keys.
+type mapTable struct {
+	ID, Title, Head string
+	Rows            []mapRow
 }
 
 type mapLink struct {
@@ -196,14 +202,17 @@ func (s *Server) pageMap(ctx context.Context, month time.Time, layer mapLayer, l
 		st, co := d.value(layerStunting, key), d.value(layerCompliance, key)
 		return mapRow{Anchor: anchor, Name: name, Measured: st.Count, Targets: co.Count, Stunting: percentText(st), Compliance: percentText(co)}
 	}
+	desa := mapTable{ID: "table-map-desa", Title: "map.t.desa", Head: "map.col.desa"}
 	for _, ds := range d.desas {
-		v.Desa = append(v.Desa, row("map-desa-"+ds.Code, ds.Name, ds.Code))
+		desa.Rows = append(desa.Rows, row("map-desa-"+ds.Code, ds.Name, ds.Code))
 	}
+	pkm := mapTable{ID: "table-map-puskesmas", Title: "map.t.puskesmas", Head: "rep.facility"}
 	for _, p := range d.places {
 		if p.Puskesmas {
-			v.Puskesmas = append(v.Puskesmas, row("map-pkm-"+p.Code, p.Name, "pkm:"+p.Code))
+			pkm.Rows = append(pkm.Rows, row("map-pkm-"+p.Code, p.Name, "pkm:"+p.Code))
 		}
 	}
+	v.Tables = []mapTable{desa, pkm}
 	return v, nil
 }
 

@@ -40,8 +40,12 @@ var mapMessages = map[string][2]string{ // key: {id, en}
 	"map.col.compliance":   {"Kepatuhan %", "Compliance %"},
 }
 
-func init() {
-	for k, v := range mapMessages {
+func init() { mergeMessages(mapMessages) }
+
+// mergeMessages puts a part of the catalogue kept in a file of its own
+// into messages; a key defined twice stops the program at start.
+func mergeMessages(part map[string][2]string) {
+	for k, v := range part {
 		if _, dup := messages[k]; dup {
 			panic(fmt.Sprintf("message %q defined twice", k))
 		}

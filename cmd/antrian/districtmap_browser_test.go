@@ -27,7 +27,9 @@ func TestDistrictMapInBrowser(t *testing.T) {
 	waitFor(t, ctx, "the login form", visible("#login"), wait)
 	do(t, ctx, "log in as dinkes", typeIn("#username", "dinkes"), typeIn("#password", "rahasia123"), click("#login button[type=submit]"))
 	area := `#map svg a path.area[data-code="sobo-desa"]`
-	waitFor(t, ctx, "the map", visible(area), wait)
+	// Signing in hashes the password (argon2id), slow on a busy machine
+	// under the race detector.
+	waitFor(t, ctx, "the map", visible(area), 4*wait)
 	if got := eval[string](t, ctx, `document.querySelector('`+area+`').getAttribute('fill')`); got != "url(#nodata)" {
 		t.Errorf("Sobo, nobody measured: fill %q, want the no-data hatching", got)
 	}
