@@ -108,48 +108,7 @@ func WriteWorkbook(w io.Writer, tables []Table, pictures []Picture) error {
 		return fmt.Errorf("xlsx: %w", err)
 	}
 	for i, t := range tables {
-		sheet := sheetName(t, i)
-		if i == 0 {
-			if err := f.SetSheetName("Sheet1", sheet); err != nil {
-				return fmt.Errorf("xlsx: %w", err)
-			}
-		} else if _, err := f.NewSheet(sheet); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		sw, err := f.NewStreamWriter(sheet)
-		if err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		head := make([]any, len(t.Columns))
-		for j, c := range t.Columns {
-			head[j] = excelize.Cell{StyleID: bold, Value: c}
-		}
-		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		if err := sw.SetRow("A1", head); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		for r, row := range t.Rows {
-			cells := make([]any, len(row))
-			for j, v := range row {
-				switch x := v.(type) {
-				case float64:
-					if !math.IsNaN(x) {
-						cells[j] = x
-					}
-				case string:
-					cells[j] = x // excelize stores strings as text, never as formulas
-				default:
-					cells[j] = v
-				}
-			}
-			cell, _ := excelize.CoordinatesToCellName(1, r+2)
-			if err := sw.SetRow(cell, cells); err != nil {
-				return fmt.Errorf("xlsx: %w", err)
-			}
-		}
-		if err := sw.Flush(); err != nil {
+		if err := writeTable(f, sheetName(t, i), i == 0, bold, t); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 	}
@@ -208,4 +167,50 @@ func writePicture(f *excelize.File, sheet string, p Picture) error {
 	}
 	note, _ := excelize.CoordinatesToCellName(col, len(p.Legend)+4)
 	return f.SetCellStr(sheet, note, p.Note)
+}
+
+// writeTable writes t on sheet (renaming the workbook's first sheet when
+// first): the header row bold and frozen, numbers as numbers.
+func writeTable(f *excelize.File, sheet string, first bool, bold int, t Table) error {
+	if first {
+		if err := f.SetSheetName("Sheet1", sheet); err != nil {
+			return err
+		}
+	} else if _, err := f.NewSheet(sheet); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	head := make([]any, len(t.Columns))
+	for j, c := range t.Columns {
+		head[j] = excelize.Cell{StyleID: bold, Value: c}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return err
+	}
+	for r, row := range t.Rows {
+		cells := make([]any, len(row))
+		for j, v := range row {
+			switch x := v.(type) {
+			case float64:
+				if !math.IsNaN(x) {
+					cells[j] = x
+				}
+			case string:
+				cells[j] = x // excelize stores strings as text, never as formulas
+			default:
+				cells[j] = v
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, r+2)
+		if err := sw.SetRow(cell, cells); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
 }

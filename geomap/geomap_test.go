@@ -250,3 +250,54 @@ func TestShapeRoundTrip(t *testing.T) {
 		t.Errorf("point decoded: %v", err)
 	}
 }
+
+// district is a made-up kabupaten of n×n desa, each a wobbly ring of
+// vertices points, about 0.05 degree across: the size of a real one
+// (Banyuwangi has 217 desa and kelurahan) with surveyed detail.
+func district(n, vertices int) ([]Area, map[string]Value) {
+	var areas []Area
+	values := map[string]Value{}
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			cx, cy := 114.0+0.05*float64(i), -8.6+0.05*float64(j)
+			var ring orb.Ring
+			for k := 0; k < vertices; k++ {
+				a := 2 * math.Pi * float64(k) / float64(vertices)
+				r := 0.025 * (1 + 0.05*math.Sin(7*a) + 0.01*math.Sin(97*a))
+				ring = append(ring, orb.Point{cx + r*math.Cos(a), cy + r*math.Sin(a)})
+			}
+			ring = append(ring, ring[0])
+			code := fmt.Sprintf("d%d-%d", i, j)
+			areas = append(areas, Area{Code: code, Name: "Desa " + code, Shape: orb.MultiPolygon{{ring}}})
+			values[code] = Value{Percent: float64((i*n + j) % 40), Count: 30, Known: (i+j)%5 != 0}
+		}
+	}
+	return areas, values
+}
+
+// BenchmarkSVG draws a 225-desa district of 2000 vertices each; it
+// reports the SVG's size.
+func BenchmarkSVG(b *testing.B) {
+	areas, values := district(15, 2000)
+	m := Map{Scale: StuntingScale(labels, "tidak ada data"), Areas: areas, Values: values, Link: func(c string) string { return "#" + c }}
+	var n int
+	for b.Loop() {
+		n = len(m.SVG())
+	}
+	b.ReportMetric(float64(n), "svg-bytes")
+}
+
+// BenchmarkPNG draws the same district as the workbook's picture.
+func BenchmarkPNG(b *testing.B) {
+	areas, values := district(15, 2000)
+	m := Map{Scale: StuntingScale(labels, "tidak ada data"), Areas: areas, Values: values}
+	var n int
+	for b.Loop() {
+		data, err := m.PNG()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(data)
+	}
+	b.ReportMetric(float64(n), "png-bytes")
+}

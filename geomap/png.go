@@ -89,10 +89,20 @@ func marker(at orb.Point, r float64, square bool) orb.MultiPolygon {
 }
 
 // fillShape fills mp in c. Holes are drawn against their outer ring's
-// winding, so that the rasterizer's non-zero rule leaves them empty.
+// winding, so that the rasterizer's non-zero rule leaves them empty. Only
+// the shape's bounding box is rasterized: a district is hundreds of small
+// shapes on one picture.
 func fillShape(img *image.RGBA, mp orb.MultiPolygon, c color.RGBA) {
-	b := img.Bounds()
-	z := vector.NewRasterizer(b.Dx(), b.Dy())
+	bd := mp.Bound()
+	box := image.Rect(int(math.Floor(bd.Min[0])), int(math.Floor(bd.Min[1])), int(math.Ceil(bd.Max[0]))+1, int(math.Ceil(bd.Max[1]))+1).
+		Intersect(img.Bounds())
+	if box.Empty() {
+		return
+	}
+	z := vector.NewRasterizer(box.Dx(), box.Dy())
+	at := func(p orb.Point) (float32, float32) {
+		return float32(p[0] - float64(box.Min.X)), float32(p[1] - float64(box.Min.Y))
+	}
 	for _, p := range mp {
 		outer := p[0].Orientation()
 		for i, r := range p {
@@ -100,14 +110,14 @@ func fillShape(img *image.RGBA, mp orb.MultiPolygon, c color.RGBA) {
 			if i > 0 && r.Orientation() == outer {
 				pts = reversed(pts)
 			}
-			z.MoveTo(float32(pts[0][0]), float32(pts[0][1]))
+			z.MoveTo(at(pts[0]))
 			for _, pt := range pts[1:] {
-				z.LineTo(float32(pt[0]), float32(pt[1]))
+				z.LineTo(at(pt))
 			}
 			z.ClosePath()
 		}
 	}
-	z.Draw(img, b, image.NewUniform(c), image.Point{})
+	z.Draw(img, box, image.NewUniform(c), box.Min)
 }
 
 func reversed(pts []orb.Point) []orb.Point {

@@ -93,12 +93,11 @@ func (db *DB) Places(ctx context.Context) ([]Place, error) {
 func (db *DB) SetPlaces(ctx context.Context, places []Place) error {
 	return interpret("set places", db.inTx(ctx, func(tx pgx.Tx) error {
 		for _, p := range places {
-			var tag, err = tx.Exec(ctx, `UPDATE bts_posyandu SET lat = $2, lon = $3 WHERE id = $1`, p.ID, p.Lat, p.Lon)
-			what := fmt.Sprintf("posyandu %d", p.ID)
+			query, key, what := `UPDATE bts_posyandu SET lat = $2, lon = $3 WHERE id = $1`, any(p.ID), fmt.Sprintf("Posyandu %d", p.ID)
 			if p.Puskesmas {
-				tag, err = tx.Exec(ctx, `UPDATE facilities SET lat = $2, lon = $3 WHERE code = $1`, p.Code, p.Lat, p.Lon)
-				what = "Puskesmas " + p.Code
+				query, key, what = `UPDATE facilities SET lat = $2, lon = $3 WHERE code = $1`, p.Code, "Puskesmas "+p.Code
 			}
+			tag, err := tx.Exec(ctx, query, key, p.Lat, p.Lon)
 			if err != nil {
 				return err
 			}
