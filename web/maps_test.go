@@ -128,6 +128,21 @@ func TestDistrictMapUploadAndRender(t *testing.T) {
 	if v, _ := f.GetCellValue("4-map-stunting", "O7"); v != "≥ 30 % (sangat tinggi)" {
 		t.Errorf("legend O7 = %q", v)
 	}
+
+	var fc struct {
+		Features []struct {
+			Properties map[string]string `json:"properties"`
+		} `json:"features"`
+	}
+	e.call("dinkes", "GET", upload, "").into(200, &fc)
+	if len(fc.Features) != 3 || fc.Features[0].Properties["kode"] != "desa-2" || fc.Features[0].Properties["nama"] != "Desa Dua" {
+		t.Errorf("stored boundaries %+v: want the three desa by name", fc.Features)
+	}
+	e.call("dinkes", "DELETE", upload, "").wantError(403, "forbidden", "", "")
+	e.call("district", "DELETE", upload, "").want(204)
+	if fills := areaFills(svgOf("/api/v1/district/map.svg?month=2026-03")); len(fills) != 0 {
+		t.Errorf("after removing the boundaries the map still draws areas %v", fills)
+	}
 }
 
 // Without boundaries the map shows the Puskesmas and posyandu that have
