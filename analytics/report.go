@@ -19,6 +19,7 @@ type Report struct {
 	From, To string // the period, yyyy-mm-dd
 	Tables   []Table
 	Charts   map[string]string // name -> SVG
+	Pictures []Picture         // pictures for the workbook of every table (the district map)
 }
 
 // Table returns the report's table called name.

@@ -43,8 +43,11 @@ type Compliance struct {
 	Targets []TargetCompliance
 	ByCadre []GroupCompliance
 	ByDesa  []GroupCompliance
-	Total   GroupCompliance
-	Items   map[ItemKind]float64 // quantities delivered, by kind
+	// ByFacility sums the targets of each facility (Code and Name are its
+	// code): the district map's Puskesmas.
+	ByFacility []GroupCompliance
+	Total      GroupCompliance
+	Items      map[ItemKind]float64 // quantities delivered, by kind
 }
 
 // ComputeCompliance computes compliance over the days from..to (dates,
@@ -63,7 +66,7 @@ func ComputeCompliance(es []Enrolment, ds []Delivery, from, to, today time.Time,
 		byEnrolment[d.EnrolmentID] = append(byEnrolment[d.EnrolmentID], d)
 	}
 	c := Compliance{Items: map[ItemKind]float64{}}
-	cadres, desas := map[string]*GroupCompliance{}, map[string]*GroupCompliance{}
+	cadres, desas, facilities := map[string]*GroupCompliance{}, map[string]*GroupCompliance{}, map[string]*GroupCompliance{}
 	for _, e := range es {
 		t := TargetCompliance{Enrolment: e, Eaten: map[Consumption]int{}}
 		for d := dateOf(from); !d.After(end); d = d.AddDate(0, 0, 1) {
@@ -99,13 +102,14 @@ func ComputeCompliance(es []Enrolment, ds []Delivery, from, to, today time.Time,
 		for _, g := range []*GroupCompliance{
 			group(cadres, cmp.Or(e.Cadre, "-"), cmp.Or(e.Cadre, "(belum ada kader)")),
 			group(desas, e.Desa, e.Desa),
+			group(facilities, e.Facility, e.Facility),
 			&c.Total,
 		} {
 			g.add(t)
 		}
 	}
 	c.Total.Name = "Total"
-	c.ByCadre, c.ByDesa = sorted(cadres), sorted(desas)
+	c.ByCadre, c.ByDesa, c.ByFacility = sorted(cadres), sorted(desas), sorted(facilities)
 	slices.SortFunc(c.Targets, func(a, b TargetCompliance) int {
 		return cmp.Or(cmp.Compare(a.Percent, b.Percent), cmp.Compare(a.Enrolment.TargetName, b.Enrolment.TargetName))
 	})

@@ -87,3 +87,32 @@ func TestComplianceAfterExit(t *testing.T) {
 			tc.Planned, tc.Delivered, tc.Percent, tc.SpentRp, tc.BudgetRp)
 	}
 }
+
+// Compliance is also summed per facility: the district map's Puskesmas.
+func TestComplianceByFacility(t *testing.T) {
+	day := func(s string) time.Time {
+		d, _ := time.Parse(time.DateOnly, s)
+		return d
+	}
+	es := []Enrolment{
+		{ID: 1, Facility: "sobo", Desa: "a", Start: day("2026-11-01"), End: day("2027-10-31")},
+		{ID: 2, Facility: "sobo", Desa: "b", Start: day("2026-11-01"), End: day("2027-10-31")},
+		{ID: 3, Facility: "kalipuro", Desa: "c", Start: day("2026-11-01"), End: day("2027-10-31")},
+	}
+	ds := []Delivery{
+		{EnrolmentID: 1, DeliveredOn: day("2026-11-01"), Status: Verified, ReceivedAt: day("2026-11-01").Add(time.Hour)},
+		{EnrolmentID: 1, DeliveredOn: day("2026-11-02"), Status: Verified, ReceivedAt: day("2026-11-02").Add(time.Hour)},
+		{EnrolmentID: 2, DeliveredOn: day("2026-11-01"), Status: Verified, ReceivedAt: day("2026-11-01").Add(time.Hour)},
+	}
+	c := ComputeCompliance(es, ds, day("2026-11-01"), day("2026-11-30"), day("2026-11-02"), time.UTC)
+	got := map[string]GroupCompliance{}
+	for _, g := range c.ByFacility {
+		got[g.Code] = g
+	}
+	if s := got["sobo"]; s.Targets != 2 || s.Planned != 4 || s.Delivered != 3 || s.Percent != 75 {
+		t.Errorf("sobo = %+v, want 2 targets, 3 of 4 days, 75 %%", s)
+	}
+	if k := got["kalipuro"]; k.Targets != 1 || k.Delivered != 0 || k.Percent != 0 {
+		t.Errorf("kalipuro = %+v, want 1 target, nothing delivered", k)
+	}
+}

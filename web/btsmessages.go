@@ -1,7 +1,5 @@
 package web
 
-import "fmt"
-
 // btsMessages are the messages of the BTS pages (/kader, /bts/*), kept
 // apart from the rest of the catalogue only to keep files short: init puts
 // them into messages, the one catalogue, and refuses a key defined twice.
@@ -166,11 +164,4 @@ var btsMessages = map[string][2]string{ // key: {id, en}
 	"bts.s.err.conflict":  {"Sasaran ini sudah keluar. Muat ulang halaman.", "This target has left already. Reload the page."},
 }
 
-func init() {
-	for k, v := range btsMessages {
-		if _, dup := messages[k]; dup {
-			panic(fmt.Sprintf("message %q defined twice", k))
-		}
-		messages[k] = v
-	}
-}
+func init() { mergeMessages(btsMessages) }

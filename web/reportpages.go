@@ -29,6 +29,7 @@ type reportPageData struct {
 	Export   string       // base path of the exports
 	Query    template.URL // the period, for export links (query-encoded)
 	Now      string
+	Map      *mapView // the district map (web/mapdata.go)
 }
 
 // tableView is a table as the page renders it.
@@ -108,6 +109,13 @@ func (s *Server) districtReportPage(c echo.Context) error {
 	var r *analytics.Report
 	if err == nil {
 		r, err = s.districtReport(c.Request().Context(), month, lang)
+	}
+	var layer mapLayer
+	if err == nil {
+		layer, err = parseLayer(c.QueryParam("map"))
+	}
+	if err == nil {
+		p.Map, err = s.pageMap(c.Request().Context(), month, layer, lang)
 	}
 	if msg, ok := pageError(err); ok {
 		p.Error = msg

@@ -138,6 +138,17 @@ func (s *Server) districtReportTable(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Param("table") == "all" && c.QueryParam("format") == "xlsx" {
+		// The month's workbook carries the district map too.
+		month, _ := time.Parse(time.DateOnly, r.From)
+		scheme := "http"
+		if s.https(c) {
+			scheme = "https"
+		}
+		if r.Pictures, err = s.mapPictures(c.Request().Context(), month, s.reportLang(c), scheme+"://"+c.Request().Host); err != nil {
+			return err
+		}
+	}
 	return sendTable(c, r, "antrian-kabupaten")
 }
 
@@ -210,7 +221,11 @@ func sendTable(c echo.Context, r *analytics.Report, stem string) error {
 		}
 		return download(c, file+".csv", "text/csv; charset=utf-8", buf.Bytes())
 	case "xlsx":
-		if err := analytics.WriteXLSX(&buf, tables...); err != nil {
+		var pictures []analytics.Picture
+		if name == "all" {
+			pictures = r.Pictures
+		}
+		if err := analytics.WriteWorkbook(&buf, tables, pictures); err != nil {
 			return err
 		}
 		return download(c, file+".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())

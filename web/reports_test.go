@@ -184,7 +184,7 @@ func TestReportTables(t *testing.T) {
 		for path, sheets := range map[string][]string{
 			sobo + "all" + q + "&format=xlsx":                        {"1-units", "2-days", "3-hours", "4-staff", "5-sends"},
 			sobo + "staff" + q + "&format=xlsx":                      {"1-staff"},
-			"/api/v1/district/reports/all?month=2026-11&format=xlsx": {"1-live", "2-facilities", "3-trend"},
+			"/api/v1/district/reports/all?month=2026-11&format=xlsx": {"1-live", "2-facilities", "3-trend", "4-map-stunting", "5-map-compliance"},
 		} {
 			user := "kepala"
 			if strings.Contains(path, "district") {

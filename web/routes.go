@@ -198,6 +198,7 @@ func (s *Server) routeTable() []route {
 		on("POST", "/qr.svg", s.qrSVG, public, nil),
 	}
 	routes = append(routes, s.reportRoutes()...) // web/reports.go
+	routes = append(routes, s.mapRoutes()...)    // web/maps.go
 	return routes
 }
 

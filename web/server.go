@@ -156,8 +156,11 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		limit := s.cfg.MaxBodyBytes
-		if c.Path() == btsUploadRoute {
+		switch c.Path() {
+		case btsUploadRoute:
 			limit = btsUploadLimit // a delivery report carries a photo
+		case mapUploadRoute:
+			limit = mapUploadLimit // desa boundaries
 		}
 		if r.ContentLength > limit {
 			return errTooLarge
