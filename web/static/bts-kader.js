@@ -84,7 +84,7 @@ function start() {
     const synced = await outbox.getMeta('synced');
     bar.dataset.online = navigator.onLine ? 'yes' : 'no';
     $('net').textContent = t(navigator.onLine ? 'bts.k.net.online' : 'bts.k.net.offline');
-    $('waiting').textContent = t('bts.k.waiting', {n: mine.length});
+    $('waiting').textContent = t('bts.k.waiting', {n: mine.filter((it) => it.state === 'waiting').length});
     $('synced').textContent = synced ? t('bts.k.synced', {time: when(synced)}) : t('bts.k.synced.never');
     $('outbox-card').hidden = !mine.length;
     $('outbox').replaceChildren(...mine.map((it) => h('li', {id: 'out-' + it.client_id, class: 'out', 'data-state': it.state},
