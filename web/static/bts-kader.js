@@ -120,9 +120,14 @@ function start() {
     return r;
   }
 
-  // sync sends the outbox; sends never overlap on this page.
-  let chain = ready;
-  const sync = () => (chain = chain.then(() => outbox.flush()).then(after));
+  // sync sends the outbox; sends never overlap on this page, and one that
+  // fails (storage refused) does not stop the next.
+  let chain = ready.catch(() => {});
+  const sync = () => {
+    const run = chain.then(() => outbox.flush()).then(after);
+    chain = run.catch(() => {});
+    return run;
+  };
 
   function laterSync() {
     if (!('serviceWorker' in navigator)) return;
