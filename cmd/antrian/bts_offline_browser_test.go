@@ -218,6 +218,25 @@ func TestOfflineKaderReports(t *testing.T) {
 	})
 	shot(t, ctx, testout(t), "kader-refused")
 
+	t.Run("a retry is refused again, and the cadre removes the report", func(t *testing.T) {
+		do(t, ctx, "mark the item and retry it",
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('#outbox li').dataset.seen = '1'`),
+			click("#outbox li button.retry"))
+		waitFor(t, ctx, "the retry refused again", `!!document.querySelector('#outbox li[data-state=refused]:not([data-seen])')`, wait)
+		// The page asks "Hapus laporan ini dari HP?" with confirm(); the
+		// cadre answers OK.
+		do(t, ctx, "remove it",
+			chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.asked = q; return true; }`),
+			click("#outbox li button.drop"))
+		waitFor(t, ctx, "the outbox empty", `document.querySelectorAll('#outbox li').length === 0 && document.querySelector('#outbox-card').hidden`, wait)
+		if q := eval[string](t, ctx, `window.asked || ''`); !strings.Contains(q, "belum sampai") {
+			t.Errorf("the question before removing: %q", q)
+		}
+		if got := deliveries(); len(got) != 2 {
+			t.Errorf("stored reports after the retry: %v, want still 2", got)
+		}
+	})
+
 	t.Run("an expired session asks for the password and keeps the report", func(t *testing.T) {
 		if _, err := app.DB.Pool.Exec(context.Background(), `DELETE FROM sessions`); err != nil {
 			t.Fatal(err)

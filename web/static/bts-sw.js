@@ -12,6 +12,9 @@
 //   the browser has a connection again, even with the page closed.
 import {flush} from './bts-outbox.js';
 
+// SLOW_MS is how long the page waits for the network before the kept copy.
+const SLOW_MS = 4000;
+
 export function serve(version, scope, shell, shellHeader) {
   const CACHE = 'kader-' + version;
   const matchPage = () => caches.open(CACHE).then((c) => c.match(scope, {ignoreSearch: true, ignoreVary: true}));
@@ -53,14 +56,35 @@ export function serve(version, scope, shell, shellHeader) {
     const url = new URL(req.url);
     if (url.origin !== location.origin) return;
     if (url.pathname === scope) {
-      ev.respondWith(fetch(req).then(keepPage).catch(async () =>
-        (await matchPage()) || new Response('offline', {status: 503, headers: {'Content-Type': 'text/plain'}})));
+      ev.respondWith(page(ev));
       return;
     }
     if (url.pathname.startsWith('/static/') || url.pathname.startsWith(scope + '/')) {
       ev.respondWith(fromShell(req, url));
     }
   });
+
+  // page answers /kader from the network, keeping the answer. A visit
+  // (navigation) with no network, or one too slow (a signal that comes and
+  // goes), gets the page kept, while the network's answer still updates it
+  // for next time; the page's own refresh (refreshList) gets only the
+  // network's answer, so that it never takes the kept copy for a new one.
+  async function page(ev) {
+    const net = fetch(ev.request).then(keepPage);
+    if (ev.request.mode !== 'navigate') return net;
+    ev.waitUntil(net.catch(() => {}));
+    const kept = await matchPage();
+    if (!kept) {
+      return net.catch(() => new Response('Tidak ada sambungan. Buka halaman ini sekali saat ada sinyal.\n' +
+        'No connection. Open this page once while online.', {status: 503, headers: {'Content-Type': 'text/plain; charset=utf-8'}}));
+    }
+    const slow = new Promise((resolve) => setTimeout(() => resolve(kept), SLOW_MS));
+    try {
+      return await Promise.race([net, slow]);
+    } catch (err) {
+      return kept;
+    }
+  }
 
   // fromShell answers from the cache, else the network; a static file of
   // another build (a page kept before an update) is answered with this
