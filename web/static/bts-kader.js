@@ -112,8 +112,15 @@ function start() {
   async function after(r) {
     for (const d of r.sent) sent(d);
     if (r.auth) {
-      $('relogin').hidden = false;
-      $('relogin-password').focus();
+      // A send that began before a new sign-in (the service worker's) says
+      // nothing of the new session: send again instead of asking.
+      const now = ((await outbox.getMeta('csrf')) || {}).token;
+      if (now && r.token !== now) {
+        sync();
+      } else {
+        $('relogin').hidden = false;
+        $('relogin-password').focus();
+      }
     }
     if (r.sent.length) await refreshList();
     await render();

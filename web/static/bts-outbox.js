@@ -85,11 +85,11 @@ export const sessionGone = (r) => r.status === 401 || (r.status === 403 && /CSRF
 // true}), a server that is down ({unavailable: true}) or a session gone
 // ({auth: true}); a report the server refuses is kept with the reason,
 // for the cadre to fix or drop, and the next ones are sent. It resolves
-// to {sent: [deliveries], refused: n, ...}.
+// to {sent: [deliveries], refused: n, token: the CSRF token used, ...}.
 export function flush() {
   const run = async () => {
-    const out = {sent: [], refused: 0};
     const csrf = ((await getMeta('csrf')) || {}).token, user = await getMeta('user');
+    const out = {sent: [], refused: 0, token: csrf};
     for (const it of await list()) {
       if (it.state !== 'waiting' || it.user !== user) continue;
       let r;
