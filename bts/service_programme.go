@@ -103,6 +103,11 @@ func (s *Service) Cadres(ctx context.Context, facility string) ([]string, error)
 // typed (items is a JSON array of Item), and the photo.
 type Upload struct {
 	ClientID, EnrolmentID, Date, Items, Consumption, Notes string
+	// TakenAt, Lat and Lon are the capture time and position the phone read
+	// from the original photo's EXIF before it shrank the photo (which
+	// drops the EXIF), as typed; "" when the phone sent none. They count
+	// only where the uploaded photo itself has no such EXIF (PhoneMeta).
+	TakenAt, Lat, Lon string
 	// Photo opens the attached photo; nil when none is attached.
 	Photo func() (io.ReadCloser, error)
 }
@@ -208,6 +213,9 @@ func (s *Service) readUpload(ctx context.Context, d *Delivery, u Upload, today t
 	}
 	p, err := photo.Process(raw)
 	if err != nil {
+		return err
+	}
+	if p.Meta, err = PhoneMeta(p.Meta, u.TakenAt, u.Lat, u.Lon); err != nil {
 		return err
 	}
 	if err := s.Photos.Put(p); err != nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/jpeg"
 	"io"
 	"os"
 	"strconv"
@@ -523,5 +525,39 @@ func TestServiceDeliverClientIDOfAnotherCadre(t *testing.T) {
 	again, err := f.svc.Deliver(ctx, f.kader1, "sobo", upload("client-5001", e, "", nil))
 	if err != nil || again.Created || again.Delivery.ID != first.Delivery.ID {
 		t.Errorf("kader1's retry: got %+v, %v; want the first report", again, err)
+	}
+}
+
+// A phone that shrank the photo (dropping its EXIF) sends the time and
+// position it read from the original beside it: they are kept with the
+// report, and a malformed one refuses the upload before anything is stored.
+func TestServiceDeliverPhoneMeta(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	e := f.enrolled("3510010101250031", "kader1")
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	var plain bytes.Buffer
+	if err := jpeg.Encode(&plain, img, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	bad := upload("client-phone-1", e, "", plain.Bytes())
+	bad.TakenAt, bad.Lat, bad.Lon = "2026-03-10T09:30:00+07:00", "-95", "114.3"
+	if _, err := f.svc.Deliver(ctx, f.kader1, "sobo", bad); !isField(err, fault.ErrInvalid, "lat") {
+		t.Fatalf("latitude out of range: got %v, want invalid lat", err)
+	}
+
+	u := upload("client-phone-1", e, "", plain.Bytes())
+	u.TakenAt, u.Lat, u.Lon = "2026-03-10T09:30:00+07:00", "-8.25", "114.3"
+	r, err := f.svc.Deliver(ctx, f.kader1, "sobo", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.Delivery.Photo.Meta
+	if m.TakenAt != u.TakenAt || m.Lat == nil || *m.Lat != -8.25 || m.Lon == nil || *m.Lon != 114.3 {
+		t.Errorf("stored meta %+v, want the phone's time and position", m)
+	}
+	if w := r.Delivery.PhotoWarning(); w != nil {
+		t.Errorf("photo warning %+v for a capture time of the delivery day", w)
 	}
 }

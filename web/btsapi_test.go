@@ -244,14 +244,18 @@ func TestBTSRegistryAPI(t *testing.T) {
 	}
 }
 
-// multipartReport is a delivery upload for enrolment id.
-func multipartReport(t *testing.T, clientID string, enrolment int64, img []byte) *http.Request {
+// multipartReport is a delivery upload for enrolment id, with the fields
+// of extra (name, value, name, value...) besides.
+func multipartReport(t *testing.T, clientID string, enrolment int64, img []byte, extra ...string) *http.Request {
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	for k, v := range map[string]string{"client_id": clientID, "enrolment_id": strconv.FormatInt(enrolment, 10),
 		"items": `[{"kind":"telur","qty":2,"price_rp":5000}]`, "consumption": "habis"} {
 		w.WriteField(k, v)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		w.WriteField(extra[i], extra[i+1])
 	}
 	if img != nil {
 		fw, _ := w.CreateFormFile("photo", "foto.jpg")
@@ -295,6 +299,11 @@ func TestBTSDeliveryAPI(t *testing.T) {
 	e.do("kader2", multipartReport(t, "client-0001", enr.ID, img)).wantError(409, "conflict", "", "Data bertentangan dengan yang sudah tersimpan.")
 	e.do("kader1", multipartReport(t, "client-0002", enr.ID, img)).wantError(409, "conflict", "date", "Sudah ada laporan sasaran ini untuk tanggal itu.")
 	e.do("kader1", multipartReport(t, "client-0003", enr.ID, nil)).wantError(400, "invalid", "photo", "Foto wajib dilampirkan.")
+	// The EXIF a phone read before shrinking the photo is checked by bts.
+	e.do("kader1", multipartReport(t, "client-0004", enr.ID, img, "taken_at", "kemarin")).
+		wantError(400, "invalid", "taken_at", "Waktu foto tidak valid.")
+	e.do("kader1", multipartReport(t, "client-0004", enr.ID, img, "lat", "-8.2")).
+		wantError(400, "invalid", "lon", "Bujur foto tidak valid.")
 	e.call("kader1", "POST", "/api/v1/bts/facilities/sobo/deliveries", `{}`).
 		wantError(400, "invalid", "", "Kirim laporan sebagai multipart/form-data.")
 

@@ -86,7 +86,9 @@ func (s *Server) btsCadres(c echo.Context) error {
 
 // btsDeliver takes a cadre's daily report as multipart/form-data: fields
 // client_id, enrolment_id, date (default today), items (JSON array),
-// consumption, notes, and the file photo. The same client_id again from
+// consumption, notes, the file photo, and taken_at, lat, lon: the EXIF
+// time and position the phone read from the original before shrinking it
+// (used where the photo sent has none, see bts.PhoneMeta). The same client_id again from
 // the same account returns the first report (200) and stores nothing, so
 // a phone may retry an upload as often as its connection needs.
 func (s *Server) btsDeliver(c echo.Context) error {
@@ -106,7 +108,8 @@ func (s *Server) btsDeliver(c echo.Context) error {
 		return ""
 	}
 	u := bts.Upload{ClientID: field("client_id"), EnrolmentID: field("enrolment_id"), Date: field("date"),
-		Items: field("items"), Consumption: field("consumption"), Notes: field("notes")}
+		Items: field("items"), Consumption: field("consumption"), Notes: field("notes"),
+		TakenAt: field("taken_at"), Lat: field("lat"), Lon: field("lon")}
 	if files := form.File["photo"]; len(files) > 0 {
 		u.Photo = func() (io.ReadCloser, error) { return files[0].Open() }
 	}

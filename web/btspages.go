@@ -90,6 +90,7 @@ type kaderPage struct {
 	btsPage
 	Facility string
 	Today    string
+	Synced   string // when the page was rendered (RFC 3339): its list's last sync
 	Targets  []enrolmentJSON
 	Items    []bts.ItemKind
 	Recent   []deliveryJSON
@@ -99,6 +100,7 @@ type kaderPage struct {
 // report form with the targets and the latest reports.
 func (s *Server) btsKaderPage(c echo.Context) error {
 	p := kaderPage{btsPage: btsPage{Path: "/kader"}, Items: bts.ItemKinds}
+	p.Manifest, p.ThemeColor = "/kader/manifest.webmanifest", kaderTheme
 	u, ok := p.signIn(c)
 	if !ok {
 		return s.renderBTS(c, "bts-kader", &p)
@@ -134,6 +136,10 @@ func (s *Server) btsKaderPage(c echo.Context) error {
 	for _, d := range ds {
 		p.Recent = append(p.Recent, toDeliveryJSON(d, f.Location, false))
 	}
+	p.Synced = s.now().UTC().Format(time.RFC3339)
+	// This answer, and only it, is the page the service worker keeps for
+	// offline use (web/btspwa.go).
+	c.Response().Header().Set(offlineShellHeader, "kader")
 	return s.renderBTS(c, "bts-kader", &p)
 }
 

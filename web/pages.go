@@ -152,6 +152,9 @@ type pageData struct {
 	// Data is what the page's scripts read besides their messages (the
 	// JSON in #data), nil for none.
 	Data any
+	// Manifest is the URL of the page's web app manifest ("" for none),
+	// and ThemeColor its colour.
+	Manifest, ThemeColor string
 }
 
 func (p *pageData) page() *pageData { return p }

@@ -191,6 +191,10 @@ func (s *Server) routeTable() []route {
 		on("GET", "/kiosk", s.page("kiosk", "title.kiosk", []string{"kiosk.js"}, []string{"kiosk.css"}), public, nil),
 		on("GET", "/admin", s.page("admin", "title.admin", []string{"admin.js"}, []string{"console.css"}), public, nil),
 		on("GET", "/kader", s.btsKaderPage, public, nil), // the BTS pages: web/btspages.go
+		// The cadre's page as an installable app that works offline: web/btspwa.go.
+		on("GET", "/kader/manifest.webmanifest", s.kaderManifest, public, nil),
+		on("GET", "/kader/icons/:name", s.kaderIcon, public, nil),
+		on("GET", "/kader-sw.js", s.kaderServiceWorker, public, nil),
 		on("GET", "/bts/laporan", s.btsReportPage, public, nil),
 		on("GET", "/bts/verifikasi", s.btsVerifyPage, public, nil),
 		on("GET", "/bts/sasaran", s.btsTargetsPage, public, nil),

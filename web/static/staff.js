@@ -22,9 +22,11 @@ function onLogin(done) {
   });
 }
 
-// onLogout ends the session from the #logout button and loads the page again.
-function onLogout() {
+// onLogout ends the session from the #logout button and loads the page
+// again; before (optional) forgets first what the page keeps on the phone.
+function onLogout(before) {
   $('logout').addEventListener('click', async () => {
+    if (before) await before();
     try { await api('POST', '/api/v1/auth/logout'); } catch (err) { /* gone anyway */ }
     location.reload();
   });
@@ -59,10 +61,11 @@ export function showLogin() {
 
 // pageSession is session for a page the server renders for the account
 // signed in (or with the login form): signing in or out loads the page
-// again, and the CSRF token comes with the page.
-export function pageSession() {
+// again, and the CSRF token comes with the page. beforeLogout (optional)
+// runs, and is awaited, before signing out.
+export function pageSession(beforeLogout) {
   const token = document.querySelector('meta[name="csrf-token"]');
   setCSRF(token ? token.content : '');
   if ($('login')) onLogin(() => location.reload());
-  if ($('logout')) onLogout();
+  if ($('logout')) onLogout(beforeLogout);
 }
