@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/internal/testenv"
+	"github.com/antrian/antrian/notify"
 )
 
 // fakeFonnte is a local HTTP server standing in for the Fonnte gateway: it
@@ -102,7 +103,8 @@ func TestWhatsAppConversation(t *testing.T) {
 	e := newEnv(t, backend{name: "redis", redis: testenv.Redis(t, false)})
 	e.vars = map[string]string{"ANTRIAN_GATEWAY": "fonnte", "ANTRIAN_GATEWAY_URL": fake.URL, "ANTRIAN_GATEWAY_TOKEN": "token-perangkat",
 		"ANTRIAN_WHATSAPP_SECRET": waSecret, "ANTRIAN_PUBLIC_URL": "https://antrian.example.id",
-		"ANTRIAN_WHATSAPP_RATE_PER_MINUTE": "30", "ANTRIAN_WHATSAPP_MAX_TICKETS": "2"}
+		"ANTRIAN_WHATSAPP_RATE_PER_MINUTE": "30", "ANTRIAN_WHATSAPP_MAX_TICKETS": "2",
+		"ANTRIAN_WHATSAPP_APP_SECRET": "meta-app-secret", "ANTRIAN_WHATSAPP_VERIFY_TOKEN": "verif-123"}
 	a, b := e.start(), e.start()
 	e.seed(a)
 	b.Queue.ForgetFacility("sobo")
@@ -253,6 +255,55 @@ func TestWhatsAppConversation(t *testing.T) {
 		waOK(t, a, "m17", budi, "ANTRI") // writing in again is consent again
 		if got := gw.wait(t, budi, 16)[15]; !strings.Contains(got, "Poli Umum") {
 			t.Errorf("after ANTRI again: %q", got)
+		}
+	})
+
+	t.Run("WhatsApp Cloud: the handshake and signed messages", func(t *testing.T) {
+		get := func(token string) (int, string) {
+			resp, err := http.Get(b.URL() + "/api/v1/whatsapp/whatsapp-cloud/sobo?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=" + token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		if st, body := get("verif-123"); st != 200 || body != "1158201444" {
+			t.Errorf("handshake: %d %q, want the challenge", st, body)
+		}
+		if st, _ := get("verif-999"); st != 401 {
+			t.Errorf("handshake with a wrong token: %d, want 401", st)
+		}
+		const rina = "6281311112222"
+		body := `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",` +
+			`"messages":[{"from":"` + rina + `","id":"wamid.HBgN1","timestamp":"1764990000","type":"text","text":{"body":"BANTUAN"}}]}}]}]}`
+		post := func(sig string) (int, string) {
+			req, _ := http.NewRequest("POST", a.URL()+"/api/v1/whatsapp/whatsapp-cloud/sobo", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			if sig != "" {
+				req.Header.Set("X-Hub-Signature-256", sig)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		for _, sig := range []string{"", notify.Sign([]byte("another-secret"), []byte(body)), "sha256=00"} {
+			if st, _ := post(sig); st != 401 {
+				t.Errorf("signature %q: %d, want 401", sig, st)
+			}
+		}
+		if n := dbCount(t, a, `SELECT count(*) FROM whatsapp_inbound WHERE gateway = 'whatsapp-cloud'`); n != 0 {
+			t.Fatalf("%d messages recorded from unsigned requests", n)
+		}
+		if st, got := post(notify.Sign([]byte("meta-app-secret"), []byte(body))); st != 200 || !strings.Contains(got, `"answered":1`) {
+			t.Fatalf("signed: %d %s", st, got)
+		}
+		if help := gw.wait(t, rina, 1)[0]; !strings.Contains(help, "Puskesmas Sobo") || !strings.Contains(help, "STOP") {
+			t.Errorf("help: %q", help)
 		}
 	})
 
