@@ -326,6 +326,57 @@ func TestWhatsAppConversation(t *testing.T) {
 		}
 	})
 
+	t.Run("a full quota, a closed unit and the day's end answer with the reason", func(t *testing.T) {
+		const nina, tono = "6281322223333", "6281344445555"
+		edit := func(sql string) {
+			t.Helper()
+			if _, err := a.DB.Pool.Exec(t.Context(), sql); err != nil {
+				t.Fatal(err)
+			}
+			a.Queue.ForgetFacility("sobo")
+			b.Queue.ForgetFacility("sobo")
+		}
+		edit(`UPDATE units SET daily_quota = 1 WHERE code = 'LAB'`)
+		choice := func(list, name string) string {
+			m := regexp.MustCompile(`(\d+)\. ` + regexp.QuoteMeta(name)).FindStringSubmatch(list)
+			if m == nil {
+				t.Fatalf("no %s in %q", name, list)
+			}
+			return m[1]
+		}
+		waOK(t, a, "n1", nina, "ANTRI")
+		waOK(t, a, "n2", nina, choice(gw.wait(t, nina, 1)[0], "Laboratorium")+" Nina")
+		if got := gw.wait(t, nina, 2)[1]; !strings.Contains(got, "E-001") {
+			t.Fatalf("Nina's booking: %q", got)
+		}
+		waOK(t, b, "t1", tono, "ANTRI")
+		list := gw.wait(t, tono, 1)[0]
+		waOK(t, b, "t2", tono, choice(list, "Laboratorium")+" Tono")
+		if got := gw.wait(t, tono, 2)[1]; !strings.Contains(got, "kuota") || !strings.Contains(got, "Laboratorium") {
+			t.Errorf("full quota: %q", got)
+		}
+		// The pharmacy closes while Tono reads the list.
+		waOK(t, b, "t3", tono, "ANTRI")
+		list = gw.wait(t, tono, 3)[2]
+		edit(`UPDATE units SET opens_min = 0, closes_min = 1 WHERE code = 'FARMASI'`)
+		waOK(t, b, "t4", tono, choice(list, "Farmasi")+" Tono")
+		if got := gw.wait(t, tono, 4)[3]; !strings.Contains(got, "Farmasi sudah tutup") {
+			t.Errorf("closed unit: %q", got)
+		}
+		waOK(t, a, "t5", tono, "ANTRI")
+		if got := gw.wait(t, tono, 5)[4]; strings.Contains(got, "Farmasi") || !strings.Contains(got, "Poli Umum") {
+			t.Errorf("the list after the pharmacy closed: %q", got)
+		}
+		edit(`UPDATE units SET opens_min = 0, closes_min = 1`) // the day is over everywhere
+		waOK(t, a, "t6", tono, "ANTRI")
+		if got := gw.wait(t, tono, 6)[5]; !strings.Contains(got, "tidak ada layanan") {
+			t.Errorf("after the day's end: %q", got)
+		}
+		if n := dbCount(t, a, `SELECT count(*) FROM tickets WHERE phone = $1`, tono); n != 0 {
+			t.Errorf("Tono holds %d tickets, want none", n)
+		}
+	})
+
 	gw.mu.Lock()
 	for _, w := range gw.keys {
 		if w != 1 {
