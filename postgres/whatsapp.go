@@ -101,3 +101,18 @@ func (db *DB) ActiveTickets(ctx context.Context, phoneHash []byte, date string) 
 	}
 	return ids, interpret("active tickets of a phone", err)
 }
+
+// ForgetConversations deletes the WhatsApp conversations idle since before
+// the date before (yyyy-mm-dd), and the ids of messages received before it.
+// The opt-outs stay: they are the record that a number must not be
+// written to. It returns how many conversations it deleted.
+func (db *DB) ForgetConversations(ctx context.Context, before string) (int64, error) {
+	tag, err := db.Pool.Exec(ctx, `DELETE FROM whatsapp_conversations WHERE updated_at < $1::date`, before)
+	if err != nil {
+		return 0, interpret("forget whatsapp conversations", err)
+	}
+	if _, err := db.Pool.Exec(ctx, `DELETE FROM whatsapp_inbound WHERE received_at < $1::date`, before); err != nil {
+		return 0, interpret("forget whatsapp message ids", err)
+	}
+	return tag.RowsAffected(), nil
+}

@@ -159,3 +159,29 @@ func TestStopWithdrawsConsent(t *testing.T) {
 		t.Errorf("after ANTRI again: pending %q", pending)
 	}
 }
+
+func TestForgetConversations(t *testing.T) {
+	db := testenv.DB(t)
+	ctx := context.Background()
+	for i, phone := range []string{"6281234567890", "6281234567891"} {
+		k := whatsapp.Key{Gateway: "fonnte", MessageID: phone, Facility: "sobo", Phone: phone}
+		if _, err := db.Converse(ctx, k, func(c *whatsapp.Conversation) (whatsapp.Outcome, error) {
+			c.Stopped = i == 0
+			return whatsapp.Outcome{}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE whatsapp_conversations SET updated_at = '2026-01-01' WHERE phone = '6281234567890'`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.ForgetConversations(ctx, "2026-02-01")
+	if err != nil || n != 1 {
+		t.Fatalf("forgot %d, %v; want the one idle conversation", n, err)
+	}
+	var left, optouts int
+	db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM whatsapp_conversations), (SELECT count(*) FROM whatsapp_optouts)`).Scan(&left, &optouts)
+	if left != 1 || optouts != 1 {
+		t.Errorf("left %d conversations and %d opt-outs, want 1 and 1 (the STOP is kept)", left, optouts)
+	}
+}
