@@ -13,11 +13,13 @@
 package whatsapp
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/antrian/antrian/fault"
@@ -80,6 +82,25 @@ type Service struct {
 	Text func(key string, kv ...string) string
 	Now  func() time.Time
 	Log  *slog.Logger
+	// Concurrency bounds the messages answered at once by this instance
+	// (0: 8). Each answer holds one database connection for its
+	// conversation's lock and needs another to book, so unbounded answers
+	// could take the whole pool and wait on each other.
+	Concurrency int
+
+	semOnce sync.Once
+	sem     chan struct{}
+}
+
+// acquire takes one of the Concurrency slots, or fails when ctx ends.
+func (s *Service) acquire(ctx context.Context) (release func(), err error) {
+	s.semOnce.Do(func() { s.sem = make(chan struct{}, cmp.Or(s.Concurrency, 8)) })
+	select {
+	case s.sem <- struct{}{}:
+		return func() { <-s.sem }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("whatsapp: wait for a slot: %w: %w", ctx.Err(), fault.ErrUnavailable)
+	}
 }
 
 // Receive authenticates a webhook request of gateway for facility and
@@ -127,6 +148,11 @@ func (s *Service) receive(ctx context.Context, gateway, facility string, m Incom
 		}
 	}
 	k := Key{Gateway: gateway, MessageID: m.ID, Facility: facility, Phone: phone}
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
 	answered, err := s.Store.Converse(ctx, k, func(c *Conversation) (Outcome, error) {
 		text, err := s.answer(ctx, k, c, parse(m.Text))
 		if err != nil || text == "" {
