@@ -1,10 +1,13 @@
 package whatsapp
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
 )
 
@@ -66,4 +69,23 @@ func TestOpenToday(t *testing.T) {
 	if want := "UMUM IGD LAB"; strings.Join(got, " ") != want {
 		t.Errorf("open at Monday 10:00: %v, want %s", got, want)
 	}
+}
+
+func TestConcurrencyIsBounded(t *testing.T) {
+	s := &Service{Concurrency: 1}
+	release, err := s.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := s.acquire(ctx); !errors.Is(err, fault.ErrUnavailable) {
+		t.Errorf("second answer while the only slot is held: got %v, want unavailable", err)
+	}
+	release()
+	again, err := s.acquire(context.Background())
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	again()
 }
