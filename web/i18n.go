@@ -497,6 +497,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	// The WhatsApp conversation (package whatsapp), sent as plain text.
 	"wa.units":         {"Layanan {facility} yang buka hari ini:\n{list}Balas dengan nomor layanan, misalnya 1.", "Services of {facility} open today:\n{list}Reply with the number of a service, e.g. 1."},
 	"wa.units.none":    {"Maaf, tidak ada layanan {facility} yang masih menerima antrean hari ini. Silakan kirim ANTRI lagi besok.", "Sorry, no service of {facility} still takes tickets today. Please send ANTRI again tomorrow."},
+	"wa.name.bad":      {"{reason} Balas dengan nama pasien.", "{reason} Reply with the patient's name."},
 	"wa.ask.name":      {"Anda memilih {unit}. Balas dengan nama pasien.", "You chose {unit}. Reply with the patient's name."},
 	"wa.choice.bad":    {"Pilihan itu tidak ada. Balas dengan nomor 1 sampai {n}, atau ANTRI untuk melihat daftarnya lagi.", "There is no such choice. Reply with a number from 1 to {n}, or ANTRI to see the list again."},
 	"wa.booked":        {"Nomor antrean Anda {code} di {unit}, {facility}. Di depan Anda {ahead} orang, perkiraan tunggu {wait}. Pantau giliran Anda di {link}\nBalas STATUS untuk melihat posisi, BATAL untuk membatalkan.", "Your number is {code} at {unit}, {facility}. {ahead} people are ahead of you, estimated wait {wait}. Follow your turn at {link}\nReply STATUS for your place, BATAL to cancel."},

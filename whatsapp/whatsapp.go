@@ -201,11 +201,11 @@ func (s *Service) answer(ctx context.Context, k Key, c *Conversation, cmd comman
 			return s.Text("wa.ask.name", "unit", s.unitName(ctx, k.Facility, unit)), nil
 		}
 		c.reset()
-		return s.book(ctx, k, unit, cmd.rest)
+		return s.bookOrAsk(ctx, k, c, unit, cmd.rest)
 	case c.State == StateName && cmd.text != "":
 		unit := c.Unit
 		c.reset()
-		return s.book(ctx, k, unit, cmd.text)
+		return s.bookOrAsk(ctx, k, c, unit, cmd.text)
 	}
 	return s.Text("wa.short"), nil
 }
@@ -274,6 +274,17 @@ func OpenToday(units []queue.Unit, now time.Time) []queue.Unit {
 	return out
 }
 
+// bookOrAsk books, and asks for the name again when the queue refused it
+// (too long, or with < >), so the patient need not start over.
+func (s *Service) bookOrAsk(ctx context.Context, k Key, c *Conversation, unit, name string) (string, error) {
+	reply, err := s.book(ctx, k, unit, name)
+	if fe, ok := fault.As(err); ok && fe.Field == "name" {
+		c.State, c.Unit = StateName, unit
+		return s.Text("wa.name.bad", "reason", fe.Message), nil
+	}
+	return reply, err
+}
+
 // book takes a ticket for today on channel whatsapp, within the number's
 // limit, and answers with its code, the people ahead, the wait and the link.
 func (s *Service) book(ctx context.Context, k Key, unit, name string) (string, error) {
@@ -297,8 +308,11 @@ func (s *Service) book(ctx context.Context, k Key, unit, name string) (string, e
 	case errors.Is(err, queue.ErrClosed):
 		return s.Text("wa.closed", "unit", uname), nil
 	case errors.Is(err, fault.ErrInvalid):
-		msg := "?"
+		msg := err.Error()
 		if fe, ok := fault.As(err); ok {
+			if fe.Field == "name" {
+				return "", err // bookOrAsk asks again
+			}
 			msg = fe.Message
 		}
 		return s.Text("wa.invalid", "reason", msg), nil

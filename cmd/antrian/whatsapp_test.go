@@ -307,6 +307,24 @@ func TestWhatsAppConversation(t *testing.T) {
 		}
 	})
 
+	t.Run("a refused name is asked again", func(t *testing.T) {
+		const rudi = "6281366667777"
+		waOK(t, a, "r1", rudi, "ANTRI")
+		umum := regexp.MustCompile(`(\d+)\. Poli Umum`).FindStringSubmatch(gw.wait(t, rudi, 1)[0])
+		if umum == nil {
+			t.Fatal("no Poli Umum in the list")
+		}
+		waOK(t, a, "r2", rudi, umum[1])
+		waOK(t, b, "r3", rudi, "<b>Rudi</b>")
+		if got := gw.wait(t, rudi, 3)[2]; !strings.Contains(got, "tanpa tanda < >") || !strings.Contains(got, "Balas dengan nama pasien") {
+			t.Errorf("refused name: %q", got)
+		}
+		waOK(t, a, "r4", rudi, "Rudi")
+		if got := gw.wait(t, rudi, 4)[3]; !strings.Contains(got, "Nomor antrean Anda B-") {
+			t.Errorf("after a good name: %q", got)
+		}
+	})
+
 	t.Run("flooding is limited per number", func(t *testing.T) {
 		const flood = "6281999999999"
 		e.clock.Set(time.Now()) // the burst is instantaneous, however slow the machine
