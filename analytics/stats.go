@@ -27,7 +27,7 @@ import (
 )
 
 // Channels are the ways a ticket is taken, in the order tables show them.
-var Channels = []string{"online", "kiosk", "desk", "jkn"}
+var Channels = []string{"online", "kiosk", "desk", "jkn", "whatsapp"}
 
 // Visit is what the dashboards need of one ticket. It carries no personal
 // data: Staff is the account name of the staff member who called it.

@@ -40,6 +40,9 @@ const (
 	KindCalled    Kind = "called"    // the ticket is called to a room or counter
 	KindSkipped   Kind = "skipped"   // the patient was absent when called; how to get back in
 	KindCancelled Kind = "cancelled" // the facility cancelled the ticket
+	// KindReply is an answer to a patient's own WhatsApp message (package
+	// whatsapp); it has no template and is not one of Kinds.
+	KindReply Kind = "reply"
 )
 
 // Kinds lists every kind, in the order a ticket usually meets them.

@@ -84,7 +84,10 @@ func (h *QueueHook) Event(ctx context.Context, tx Tx, e queue.Event, t queue.Tic
 // channel and on web push.
 func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t queue.Ticket, ahead int) error {
 	var channels []string
-	if h.PhoneChannel != "" && t.Notify && t.Phone != "" {
+	// A ticket booked by WhatsApp is confirmed in the conversation's own
+	// reply, which says more; the booked message would repeat it.
+	byChat := kind == KindBooked && t.Channel == queue.ChannelWhatsApp
+	if h.PhoneChannel != "" && t.Notify && t.Phone != "" && !byChat {
 		channels = append(channels, h.PhoneChannel)
 	}
 	if kind != KindBooked { // a ticket being booked has no push subscription yet

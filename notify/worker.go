@@ -17,6 +17,7 @@ var DefaultMaxAge = map[string]time.Duration{
 	KindCalled:    10 * time.Minute,
 	KindSkipped:   time.Hour,
 	KindCancelled: 24 * time.Hour,
+	KindReply:     time.Hour,
 }
 
 // NewWorker returns the worker of the patient messages' outbox: it claims

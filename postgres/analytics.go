@@ -182,7 +182,7 @@ func (db *DB) Visits(ctx context.Context, facilityIDs []int64, from, to string, 
 // service date that is over.
 type UnitDay struct {
 	Facility, Unit, Date string         // codes, and the service date yyyy-mm-dd
-	Booked               map[string]int // by channel: online, kiosk, desk, jkn
+	Booked               map[string]int // by channel: online, kiosk, desk, jkn, whatsapp
 	TransfersIn          int
 	Called               int
 	Served               int
@@ -252,11 +252,11 @@ func (db *DB) SaveDays(ctx context.Context, days []FacilityDay, rows []UnitDay, 
 				return fmt.Errorf("rollup date %q: %w", r.Date, fault.ErrInvalid)
 			}
 			copied = append(copied, []any{id[0], date, id[1], r.Booked["online"], r.Booked["kiosk"], r.Booked["desk"],
-				r.Booked["jkn"], r.TransfersIn, r.Called, r.Served, r.Skipped, r.Cancelled, r.Transferred, r.Unserved,
+				r.Booked["jkn"], r.Booked["whatsapp"], r.TransfersIn, r.Called, r.Served, r.Skipped, r.Cancelled, r.Transferred, r.Unserved,
 				arrivals, nonNil(r.Waits), nonNil(r.Services)})
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{"analytics_unit_days"}, []string{"facility_id", "service_date", "unit_id",
-			"booked_online", "booked_kiosk", "booked_desk", "booked_jkn", "transfers_in", "called", "served", "skipped",
+			"booked_online", "booked_kiosk", "booked_desk", "booked_jkn", "booked_whatsapp", "transfers_in", "called", "served", "skipped",
 			"cancelled", "transferred", "unserved", "arrivals", "wait_s", "service_s"}, pgx.CopyFromRows(copied))
 		return err
 	})
@@ -289,17 +289,17 @@ func unitIDs(ctx context.Context, tx pgx.Tx, days []FacilityDay) (map[[2]string]
 // never has: read it with Visits.
 func (db *DB) UnitDays(ctx context.Context, facilityIDs []int64, from, to string) ([]UnitDay, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT f.code, u.code, d.service_date::text, d.booked_online, d.booked_kiosk, d.booked_desk,
-			d.booked_jkn, d.transfers_in, d.called, d.served, d.skipped, d.cancelled, d.transferred, d.unserved, d.arrivals,
+			d.booked_jkn, d.booked_whatsapp, d.transfers_in, d.called, d.served, d.skipped, d.cancelled, d.transferred, d.unserved, d.arrivals,
 			d.wait_s, d.service_s
 		FROM analytics_unit_days d JOIN facilities f ON f.id = d.facility_id JOIN units u ON u.id = d.unit_id
 		WHERE d.facility_id = ANY($1) AND d.service_date BETWEEN $2 AND $3`, facilityIDs, from, to)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (UnitDay, error) {
 		var d UnitDay
-		var online, kiosk, desk, jkn int
+		var online, kiosk, desk, jkn, wa int
 		var arrivals []int32
-		err := r.Scan(&d.Facility, &d.Unit, &d.Date, &online, &kiosk, &desk, &jkn, &d.TransfersIn, &d.Called,
+		err := r.Scan(&d.Facility, &d.Unit, &d.Date, &online, &kiosk, &desk, &jkn, &wa, &d.TransfersIn, &d.Called,
 			&d.Served, &d.Skipped, &d.Cancelled, &d.Transferred, &d.Unserved, &arrivals, &d.Waits, &d.Services)
-		d.Booked = map[string]int{"online": online, "kiosk": kiosk, "desk": desk, "jkn": jkn}
+		d.Booked = map[string]int{"online": online, "kiosk": kiosk, "desk": desk, "jkn": jkn, "whatsapp": wa}
 		for h := 0; h < 24 && h < len(arrivals); h++ {
 			d.Arrivals[h] = int(arrivals[h])
 		}

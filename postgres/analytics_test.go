@@ -227,11 +227,11 @@ func TestRollupDays(t *testing.T) {
 		t.Fatalf("missing days: got %v, want %v (the days over in each facility's zone)", missing, want)
 	}
 
-	umum := postgres.UnitDay{Facility: "sobo", Unit: "UMUM", Date: "2026-11-26", Booked: map[string]int{"online": 2, "kiosk": 1, "desk": 0, "jkn": 1},
+	umum := postgres.UnitDay{Facility: "sobo", Unit: "UMUM", Date: "2026-11-26", Booked: map[string]int{"online": 2, "kiosk": 1, "desk": 0, "jkn": 1, "whatsapp": 0},
 		TransfersIn: 1, Called: 3, Served: 2, Skipped: 1, Cancelled: 1, Transferred: 0, Unserved: 0,
 		Waits: []int32{60, 600, 1800}, Services: []int32{300, 420}}
 	umum.Arrivals[7], umum.Arrivals[8] = 2, 3
-	gigi := postgres.UnitDay{Facility: "sobo", Unit: "GIGI", Date: "2026-11-26", Booked: map[string]int{"online": 1, "kiosk": 0, "desk": 0, "jkn": 0},
+	gigi := postgres.UnitDay{Facility: "sobo", Unit: "GIGI", Date: "2026-11-26", Booked: map[string]int{"online": 1, "kiosk": 0, "desk": 0, "jkn": 0, "whatsapp": 2},
 		Cancelled: 1, Waits: []int32{}, Services: []int32{}}
 	gigi.Arrivals[9] = 1
 	if err := db.SaveDays(ctx, missing, []postgres.UnitDay{umum, gigi}, now); err != nil {

@@ -211,13 +211,16 @@ func (o *Outbox) Retry(ctx context.Context, id string) error {
 }
 
 // EnqueueNotification adds a patient message to the notify outbox in this
-// transaction. A message with the Dedupe key of an earlier one is dropped.
-// m.To must be E.164 (or "" for web push).
+// transaction. A message with the Dedupe key of an earlier one is dropped,
+// and so is one to a number that withdrew its consent (STOP, package
+// whatsapp). m.To must be E.164 (or "" for web push).
 func (tx *Tx) EnqueueNotification(ctx context.Context, m outbox.Message) error {
+	// A number that wrote STOP to the WhatsApp conversation gets nothing more.
 	_, err := tx.tx.Exec(ctx, `
 		INSERT INTO notify_outbox
 			(dedupe_key, kind, channel, ticket_id, facility, unit, code, recipient, body, created_at, next_attempt_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), COALESCE($10, now()), now())
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), COALESCE($10, now()), now()
+		WHERE $8 = '' OR NOT EXISTS (SELECT 1 FROM whatsapp_optouts WHERE phone = ltrim($8, '+'))
 		ON CONFLICT (dedupe_key) DO NOTHING`,
 		nullable(m.Dedupe), m.Kind, m.Channel, m.TicketID, m.Facility, m.Unit, m.Code, m.To, m.Text, nullTime(m.CreatedAt))
 	return interpret("enqueue notification "+m.Kind, err)

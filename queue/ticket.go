@@ -62,6 +62,9 @@ const (
 	ChannelKiosk  Channel = "kiosk"
 	ChannelDesk   Channel = "desk"
 	ChannelJKN    Channel = "jkn"
+	// ChannelWhatsApp is a ticket taken by writing to the facility's
+	// WhatsApp number (package whatsapp).
+	ChannelWhatsApp Channel = "whatsapp"
 )
 
 // ParseChannel validates a channel name; "" means online.
@@ -69,10 +72,10 @@ func ParseChannel(s string) (Channel, error) {
 	switch c := Channel(s); c {
 	case "":
 		return ChannelOnline, nil
-	case ChannelOnline, ChannelKiosk, ChannelDesk, ChannelJKN:
+	case ChannelOnline, ChannelKiosk, ChannelDesk, ChannelJKN, ChannelWhatsApp:
 		return c, nil
 	}
-	return "", fault.Invalid("channel", "Saluran tidak dikenal (online, kiosk, desk, jkn).")
+	return "", fault.Invalid("channel", "Saluran tidak dikenal (online, kiosk, desk, jkn, whatsapp).")
 }
 
 // Ticket is one patient's place in one unit's queue on one service date.

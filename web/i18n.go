@@ -81,6 +81,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	"rep.ch.kiosk":          {"Anjungan", "Kiosk"},
 	"rep.ch.desk":           {"Loket", "Desk"},
 	"rep.ch.jkn":            {"Mobile JKN", "Mobile JKN"},
+	"rep.ch.whatsapp":       {"WhatsApp", "WhatsApp"},
 	"rep.ch.transfer":       {"Rujukan masuk", "Transfer in"},
 	"rep.t.units":           {"Per unit", "By unit"},
 	"rep.t.days":            {"Per unit dan hari", "By unit and day"},
@@ -503,6 +504,34 @@ var messages = map[string][2]string{ // key: {id, en}
 	"adm.i.retried":      {"Dijadwalkan untuk dikirim ulang.", "Scheduled to be sent again."},
 	"adm.i.reload":       {"Muat ulang daftar", "Reload the list"},
 	"adm.nf.code":        {"Kode (huruf kecil, tanpa spasi)", "Code (lower case, no spaces)"},
+
+	// The WhatsApp conversation (package whatsapp), sent as plain text.
+	"wa.units":         {"Layanan {facility} yang buka hari ini:\n{list}Balas dengan nomor layanan, misalnya 1.", "Services of {facility} open today:\n{list}Reply with the number of a service, e.g. 1."},
+	"wa.units.none":    {"Maaf, tidak ada layanan {facility} yang masih menerima antrean hari ini. Silakan kirim ANTRI lagi besok.", "Sorry, no service of {facility} still takes tickets today. Please send ANTRI again tomorrow."},
+	"wa.name.bad":      {"{reason} Balas dengan nama pasien.", "{reason} Reply with the patient's name."},
+	"wa.ask.name":      {"Anda memilih {unit}. Balas dengan nama pasien.", "You chose {unit}. Reply with the patient's name."},
+	"wa.choice.bad":    {"Pilihan itu tidak ada. Balas dengan nomor 1 sampai {n}, atau ANTRI untuk melihat daftarnya lagi.", "There is no such choice. Reply with a number from 1 to {n}, or ANTRI to see the list again."},
+	"wa.booked":        {"Nomor antrean Anda {code} di {unit}, {facility}. Di depan Anda {ahead} orang, perkiraan tunggu {wait}. Pantau giliran Anda di {link}\nBalas STATUS untuk melihat posisi, BATAL untuk membatalkan.", "Your number is {code} at {unit}, {facility}. {ahead} people are ahead of you, estimated wait {wait}. Follow your turn at {link}\nReply STATUS for your place, BATAL to cancel."},
+	"wa.duplicate":     {"Anda sudah punya antrean {code} di {unit} hari ini. Balas STATUS untuk melihat posisinya.", "You already hold {code} at {unit} today. Reply STATUS to see your place."},
+	"wa.quota":         {"Maaf, kuota antrean {unit} hari ini sudah penuh. Balas ANTRI untuk memilih layanan lain.", "Sorry, today's quota of {unit} is full. Reply ANTRI to choose another service."},
+	"wa.closed":        {"Maaf, {unit} sudah tutup atau tidak buka hari ini. Balas ANTRI untuk memilih layanan lain.", "Sorry, {unit} is closed or not open today. Reply ANTRI to choose another service."},
+	"wa.limit":         {"Nomor ini sudah memegang {n} antrean hari ini, batas untuk satu nomor. Balas STATUS untuk melihatnya.", "This number already holds {n} tickets today, the limit for one number. Reply STATUS to see them."},
+	"wa.invalid":       {"Maaf, pendaftaran gagal: {reason}", "Sorry, the booking failed: {reason}"},
+	"wa.wait.soon":     {"kurang dari 1 menit", "under a minute"},
+	"wa.wait.min":      {"sekitar {n} menit", "about {n} minutes"},
+	"wa.status.none":   {"Anda tidak punya antrean aktif hari ini. Balas ANTRI untuk mengambil nomor antrean.", "You hold no active ticket today. Reply ANTRI to take one."},
+	"wa.status.line":   {"{code} di {unit}: {state}", "{code} at {unit}: {state}"},
+	"wa.status.link":   {"Pantau di {link}", "Follow it at {link}"},
+	"wa.state.waiting": {"{ahead} orang di depan Anda, perkiraan tunggu {wait}", "{ahead} people ahead of you, estimated wait {wait}"},
+	"wa.state.called":  {"sedang dipanggil ke {counter}, silakan menuju ke sana", "called to {counter}, please go there now"},
+	"wa.state.serving": {"sedang dilayani", "being served"},
+	"wa.cancelled":     {"Antrean {code} di {unit} sudah dibatalkan. Terima kasih.", "Ticket {code} at {unit} is cancelled. Thank you."},
+	"wa.cancel.none":   {"Tidak ada antrean yang bisa dibatalkan. Balas ANTRI untuk mengambil nomor antrean.", "There is no ticket to cancel. Reply ANTRI to take one."},
+	"wa.cancel.which":  {"Anda punya beberapa antrean: {codes}. Balas BATAL dan kodenya, misalnya BATAL {code}.", "You hold several tickets: {codes}. Reply BATAL and the code, e.g. BATAL {code}."},
+	"wa.cancel.late":   {"Antrean {code} sudah dipanggil sehingga tidak bisa dibatalkan lewat WhatsApp. Silakan hubungi petugas.", "Ticket {code} has been called and cannot be cancelled by WhatsApp. Please see the staff."},
+	"wa.stop":          {"Anda tidak akan menerima pesan lagi dari layanan antrean ini. Kirim ANTRI kapan saja untuk mendaftar lagi.", "You will receive no more messages from this queue service. Send ANTRI at any time to register again."},
+	"wa.help":          {"Antrean {facility} lewat WhatsApp:\nANTRI - ambil nomor antrean hari ini\nSTATUS - posisi antrean Anda\nBATAL - batalkan antrean\nSTOP - berhenti menerima pesan\nBANTUAN - petunjuk ini", "{facility} queue by WhatsApp:\nANTRI - take a number for today\nSTATUS - your place in the queue\nBATAL - cancel your ticket\nSTOP - receive no more messages\nBANTUAN - this help"},
+	"wa.short":         {"Maaf, pesan Anda tidak dikenali. Balas ANTRI untuk mengambil nomor antrean, atau BANTUAN untuk petunjuk.", "Sorry, your message was not understood. Reply ANTRI to take a number, or BANTUAN for help."},
 }
 
 // pageStrings lists the message prefixes each page's script uses.
@@ -531,6 +560,19 @@ func tr(lang, key string) string {
 		return m[1]
 	}
 	return m[0]
+}
+
+// Texts returns the catalogue in lang as a renderer of messages with
+// {name} values (name, value pairs), for the texts the service sends
+// outside pages, such as the WhatsApp conversation's replies.
+func Texts(lang string) func(key string, kv ...string) string {
+	return func(key string, kv ...string) string {
+		s := tr(lang, key)
+		for i := 0; i+1 < len(kv); i += 2 {
+			s = strings.ReplaceAll(s, "{"+kv[i]+"}", kv[i+1])
+		}
+		return s
+	}
 }
 
 // jsStrings are the messages a page's script needs, in lang.

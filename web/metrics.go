@@ -65,13 +65,13 @@ func newMetrics(s *Server, notifyStats func() outbox.Stats) *metrics {
 	}, []string{"kind"})
 	m.booked = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "antrian_tickets_booked_total",
-		Help: "Tickets issued by this instance, by channel (online, kiosk, desk, jkn).",
+		Help: "Tickets issued by this instance, by channel (online, kiosk, desk, jkn, whatsapp).",
 	}, []string{"channel"})
 	m.bookings = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "antrian_booking_requests_total",
 		Help: "Booking requests answered, by door (api, jkn) and outcome (created, replayed, duplicate, quota_full, closed, invalid, rate_limited, unavailable, error).",
 	}, []string{"door", "outcome"})
-	for _, ch := range []string{"online", "kiosk", "desk", "jkn"} {
+	for _, ch := range []string{"online", "kiosk", "desk", "jkn", "whatsapp"} {
 		m.booked.WithLabelValues(ch)
 	}
 	for _, k := range []string{"booked", "called", "recalled", "finished", "skipped", "cancelled"} {

@@ -57,6 +57,7 @@ const (
 	tagBTS    = "BTS (stunting)"
 	tagJKN    = "Mobile JKN"
 	tagInteg  = "integrations"
+	tagWA     = "WhatsApp"
 	tagReport = "reports"
 	tagOps    = "operations"
 	tagWS     = "websocket"
@@ -104,7 +105,7 @@ var schemas = map[string]any{
 	"Ticket": obj(map[string]any{"id": str(""), "facility": str(""), "unit": str(""), "service_date": str("yyyy-mm-dd"),
 		"number": map[string]any{"type": "integer"}, "code": str("B-013"),
 		"status":   map[string]any{"type": "string", "enum": []string{"waiting", "called", "serving", "done", "skipped", "cancelled", "transferred"}},
-		"priority": str("lansia, hamil, disabilitas, balita or empty"), "channel": map[string]any{"type": "string", "enum": []string{"online", "kiosk", "desk", "jkn"}},
+		"priority": str("lansia, hamil, disabilitas, balita or empty"), "channel": map[string]any{"type": "string", "enum": []string{"online", "kiosk", "desk", "jkn", "whatsapp"}},
 		"position": map[string]any{"type": "integer"}, "ahead": map[string]any{"type": "integer"}, "estimated_wait_s": map[string]any{"type": "integer"},
 		"window_start": str("RFC 3339; a ticket for a later day: when it is expected to be served"), "window_end": str("RFC 3339"),
 		"counter": str(""), "issued_at": str("RFC 3339"), "called_at": str("RFC 3339 or null"), "started_at": str("RFC 3339 or null"),

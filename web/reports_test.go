@@ -173,7 +173,7 @@ func TestReportTables(t *testing.T) {
 			t.Errorf("disposition: got %q", d)
 		}
 		lines := strings.Split(rec.Body.String(), "\n")
-		if !strings.HasPrefix(lines[0], "\ufeffUnit,Tiket,online,kiosk,desk,jkn,") || !strings.HasPrefix(lines[2], "Poli Umum,4,2,1,1,0,0,4,2,25,") {
+		if !strings.HasPrefix(lines[0], "\ufeffUnit,Tiket,online,kiosk,desk,jkn,whatsapp,") || !strings.HasPrefix(lines[2], "Poli Umum,4,2,1,1,0,0,0,4,2,25,") {
 			t.Errorf("csv: got %q", lines[:3])
 		}
 		if rec.Header().Get("Cache-Control") != "no-store" {

@@ -138,6 +138,13 @@ func (s *Server) routeTable() []route {
 		on("PUT", "/jkn/:facility/antrean/batal", s.jknCancel, mobileJKN, api(tagJKN, "Cancel a Mobile JKN ticket").in("object").out("object"), jknToken...),
 		on("POST", "/jkn/:facility/peserta", s.jknRegister, mobileJKN, api(tagJKN, "Register a new patient").in("object").out("object"), jknToken...),
 		on(echo.RouteNotFound, "/jkn/:facility/*", s.jknNotFound, mobileJKN, nil),
+		// Patients writing to a facility's WhatsApp number, through the
+		// gateway's incoming webhook (web/whatsapp.go); each gateway's own
+		// signature or shared secret is checked by package whatsapp.
+		on("POST", "/api/v1/whatsapp/:gateway/:facility", s.whatsappIncoming, public,
+			api(tagWA, "Incoming messages of a gateway (fonnte, wablas, starsender, whatsapp-cloud, generic); 401 unless signed").in("object").out("object")),
+		on("GET", "/api/v1/whatsapp/:gateway/:facility", s.whatsappVerify, public,
+			api(tagWA, "WhatsApp Cloud's verify-token handshake (hub.mode, hub.verify_token, hub.challenge)").as("text/plain")),
 		on("GET", "/api/v1/facilities/:facility/integrations", s.getIntegrations, allow(account.PermAdmin, fromPath), api(tagInteg, "BPJS, SATUSEHAT and Mobile JKN settings (secrets hidden)").out("object")),
 		on("PUT", "/api/v1/facilities/:facility/integrations/jkn", s.putJKN, allow(account.PermAdmin, fromPath), api(tagInteg, "Mobile JKN credentials and poli mapping").in("object").out("object")),
 		on("PUT", "/api/v1/facilities/:facility/integrations/bpjs", s.putBPJS, allow(account.PermAdmin, fromPath), api(tagInteg, "BPJS Antrean FKTP credentials").in("object").out("object")),

@@ -18,6 +18,7 @@ import (
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 	"github.com/antrian/antrian/ratelimit"
+	"github.com/antrian/antrian/whatsapp"
 	"github.com/labstack/echo/v4"
 )
 
@@ -55,6 +56,8 @@ type Server struct {
 	limiter *ratelimit.Limiter
 	jkn     *jkn.Service
 	bts     *bts.Service
+	// whatsapp answers the incoming WhatsApp webhooks; nil: none.
+	whatsapp *whatsapp.Service
 	// metrics is GET /metrics (web/metrics.go).
 	metrics *metrics
 	// rules is each route's access rule, by method and path; paths are
@@ -81,6 +84,9 @@ type Deps struct {
 	// BTS carries out the BTS use cases behind /api/v1/bts/ and the BTS
 	// pages.
 	BTS *bts.Service
+	// WhatsApp answers patients writing to the facilities' WhatsApp
+	// numbers under /api/v1/whatsapp/; nil: those routes answer 404.
+	WhatsApp *whatsapp.Service
 	// NotifyStats are this instance's patient-message delivery counters,
 	// for /metrics; nil: this instance delivers none.
 	NotifyStats func() outbox.Stats
@@ -108,7 +114,7 @@ func newServer(cfg Config, d Deps, table func(*Server) []route) (*Server, error)
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey, limiter: d.Limiter, jkn: d.JKN, bts: d.BTS}
+	s := &Server{echo: echo.New(), cfg: cfg, queue: d.Queue, db: d.DB, hub: d.Hub, log: d.Log, ready: d.Ready, now: d.Now, vapid: d.VAPIDPublicKey, limiter: d.Limiter, jkn: d.JKN, bts: d.BTS, whatsapp: d.WhatsApp}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError

@@ -112,13 +112,15 @@ func (a *App) Start(ctx context.Context) (err error) {
 	}
 	a.Integrations = a.setupIntegrations(secret)
 	a.BTS = &bts.Service{Store: a.DB, Photos: photo.Store{Dir: a.cfg.PhotoDir}, Now: a.Now}
+	limiter := ratelimit.New(a.Redis, a.cfg.RedisPrefix, a.Now)
 	srv, err := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader,
 		TrustedProxies: a.cfg.TrustedProxies, RateBookingPerAddr: a.cfg.RatePerAddr, RateBookingPerPerson: a.cfg.RatePerPerson,
 	}, web.Deps{
 		Queue: a.Queue, DB: a.DB, Hub: a.Hub, Log: a.log, Now: a.Now, VAPIDPublicKey: a.Notify.VAPIDPublic,
-		Limiter: ratelimit.New(a.Redis, a.cfg.RedisPrefix, a.Now),
-		JKN:     a.Integrations.JKN,
-		BTS:     a.BTS,
+		Limiter:  limiter,
+		JKN:      a.Integrations.JKN,
+		BTS:      a.BTS,
+		WhatsApp: a.whatsApp(limiter),
 		NotifyStats: func() outbox.Stats {
 			if a.Notify.Worker == nil {
 				return outbox.Stats{}

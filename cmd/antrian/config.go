@@ -33,6 +33,7 @@ type Config struct {
 	RatePerPerson     int           // ANTRIAN_RATE_BOOKING_PER_PERSON: bookings a day for one person (0 off)
 	RetentionDays     int           // ANTRIAN_RETENTION_DAYS: days a ticket keeps name, phone, NIK, BPJS (0 forever)
 	Notify            NotifyConfig
+	WhatsApp          WhatsAppConfig
 	PhotoDir          string // ANTRIAN_PHOTO_DIR: where BTS delivery photos are stored (default ./data/photos)
 }
 
@@ -50,6 +51,44 @@ type NotifyConfig struct {
 	VAPIDPrivate   string // ANTRIAN_VAPID_PRIVATE_KEY
 	VAPIDSubject   string // ANTRIAN_VAPID_SUBJECT: contact for push services (mailto: or https:)
 	Worker         bool   // ANTRIAN_NOTIFY_WORKER: run the delivery worker in this instance (default true)
+}
+
+// WhatsAppConfig is how patients queue by writing to the facility's
+// WhatsApp number (the incoming webhooks of package whatsapp).
+type WhatsAppConfig struct {
+	Secret      string   // ANTRIAN_WHATSAPP_SECRET: ?secret= of fonnte/wablas/starsender, HMAC key of the generic webhook
+	AppSecret   string   // ANTRIAN_WHATSAPP_APP_SECRET: Meta app secret (X-Hub-Signature-256)
+	VerifyToken string   // ANTRIAN_WHATSAPP_VERIFY_TOKEN: WhatsApp Cloud's subscription handshake
+	MaxTickets  int      // ANTRIAN_WHATSAPP_MAX_TICKETS: active tickets one number may hold a day (0 no limit)
+	PerMinute   int      // ANTRIAN_WHATSAPP_RATE_PER_MINUTE: messages a minute from one number (0 no limit)
+	NameUnits   []string // ANTRIAN_WHATSAPP_NAME_UNITS: unit codes that ask for the patient's name ("*" all, "-" none)
+}
+
+// loadWhatsApp reads the WhatsApp settings.
+func loadWhatsApp(getenv func(string) string, bad func(name, format string, args ...any)) WhatsAppConfig {
+	w := WhatsAppConfig{Secret: getenv("ANTRIAN_WHATSAPP_SECRET"), AppSecret: getenv("ANTRIAN_WHATSAPP_APP_SECRET"),
+		VerifyToken: getenv("ANTRIAN_WHATSAPP_VERIFY_TOKEN"), MaxTickets: 3, PerMinute: 10, NameUnits: []string{"*"}}
+	for name, dst := range map[string]*int{"ANTRIAN_WHATSAPP_MAX_TICKETS": &w.MaxTickets, "ANTRIAN_WHATSAPP_RATE_PER_MINUTE": &w.PerMinute} {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				bad(name, "want a whole number, 0 to turn the limit off")
+			}
+			*dst = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("ANTRIAN_WHATSAPP_NAME_UNITS")); v != "" {
+		w.NameUnits = nil
+		for _, u := range strings.Split(v, ",") {
+			if u = strings.TrimSpace(u); u != "" && u != "-" {
+				w.NameUnits = append(w.NameUnits, u)
+			}
+		}
+	}
+	if len(w.Secret) > 0 && len(w.Secret) < 16 {
+		bad("ANTRIAN_WHATSAPP_SECRET", "want at least 16 characters")
+	}
+	return w
 }
 
 // LoadConfig reads and validates the configuration. Every error names the
@@ -231,6 +270,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			*dst = d
 		}
 	}
+	c.WhatsApp = loadWhatsApp(getenv, bad)
 	dur("ANTRIAN_RECONCILE_INTERVAL", &c.ReconcileInterval)
 	dur("ANTRIAN_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	if len(errs) > 0 {

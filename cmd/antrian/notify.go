@@ -10,6 +10,9 @@ import (
 	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
+	"github.com/antrian/antrian/ratelimit"
+	"github.com/antrian/antrian/web"
+	"github.com/antrian/antrian/whatsapp"
 )
 
 // notifier is the wiring of patient messages: the hook that enqueues them
@@ -67,7 +70,7 @@ func (a *App) setupNotify(ctx context.Context) (*notifier, error) {
 	hook := &notify.QueueHook{
 		Templates:    notify.NewTemplates(a.DB),
 		PhoneChannel: cfg.Channel,
-		Link:         func(id string) string { return a.cfg.PublicURL + "/t/" + id + "#" + a.Queue.Token(id) },
+		Link:         a.ticketLink,
 		Log:          a.log,
 	}
 	a.DB.Hooks = append(a.DB.Hooks, func(ctx context.Context, tx *postgres.Tx, e queue.Event, t queue.Ticket, actor string) error {
@@ -78,4 +81,27 @@ func (a *App) setupNotify(ctx context.Context) (*notifier, error) {
 		n.Worker = notify.NewWorker(a.DB.NotifyOutbox(), channels, outbox.Options{DefaultChannel: cfg.Channel, Now: a.Now}, a.log)
 	}
 	return n, nil
+}
+
+// whatsApp is the conversation behind the incoming WhatsApp webhooks. Its
+// replies leave by the WhatsApp gateway when one is configured, otherwise by
+// the generic webhook (a bridge of the deployment's own).
+func (a *App) whatsApp(limiter *ratelimit.Limiter) *whatsapp.Service {
+	w, n := a.cfg.WhatsApp, a.cfg.Notify
+	reply := notify.ChannelWebhook
+	if n.Gateway != "" && n.GatewayChannel == notify.ChannelWhatsApp {
+		reply = notify.ChannelWhatsApp
+	}
+	return &whatsapp.Service{
+		Queue: a.Queue, Store: a.DB, Limiter: limiter,
+		Secrets:    whatsapp.Secrets{Shared: w.Secret, AppSecret: w.AppSecret, VerifyToken: w.VerifyToken},
+		MaxTickets: w.MaxTickets, PerMinute: w.PerMinute, NameUnits: w.NameUnits, ReplyChannel: reply,
+		Link: a.ticketLink,
+		Text: web.Texts("id"), Now: a.Now, Log: a.log.With("component", "whatsapp"),
+	}
+}
+
+// ticketLink is the tracking page of a ticket, with its token, as sent to patients.
+func (a *App) ticketLink(id string) string {
+	return a.cfg.PublicURL + "/t/" + id + "#" + a.Queue.Token(id)
 }

@@ -20,6 +20,11 @@ func (a *App) runRetention(ctx context.Context) error {
 		} else if n > 0 {
 			a.log.Info("personal data of old tickets forgotten", "tickets", n, "before", before)
 		}
+		if n, err := a.DB.ForgetConversations(ctx, before); err != nil {
+			a.log.Warn("retention of whatsapp conversations failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("old whatsapp conversations forgotten", "conversations", n, "before", before)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
