@@ -108,7 +108,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		return err
 	}
 	a.Integrations = a.setupIntegrations(secret)
-	a.BTS = &bts.Service{Store: a.DB, Photos: photo.Store{Dir: a.cfg.PhotoDir}, Now: a.Now}
+	a.BTS = &bts.Service{Store: a.DB, Reports: a.DB.Reports(), Photos: photo.Store{Dir: a.cfg.PhotoDir}, Now: a.Now}
 	srv, err := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader,
 		TrustedProxies: a.cfg.TrustedProxies, RateBookingPerAddr: a.cfg.RatePerAddr, RateBookingPerPerson: a.cfg.RatePerPerson,
 	}, web.Deps{
