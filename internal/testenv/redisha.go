@@ -161,9 +161,11 @@ func NewRedisCluster(t testing.TB, basePort, masters int) *RedisCluster {
 }
 
 // Addrs are the nodes' host:port addresses.
-func (c *RedisCluster) Addrs() []string {
+func (c *RedisCluster) Addrs() []string { return addrsOf(c.Nodes) }
+
+func addrsOf(nodes []*RedisNode) []string {
 	var out []string
-	for _, n := range c.Nodes {
+	for _, n := range nodes {
 		out = append(out, n.Addr)
 	}
 	return out
@@ -256,13 +258,7 @@ func NewRedisSentinel(t testing.TB, dataPort, sentinelPort int) *RedisSentinel {
 }
 
 // SentinelAddrs are the sentinels' host:port addresses.
-func (s *RedisSentinel) SentinelAddrs() []string {
-	var out []string
-	for _, n := range s.Sentinels {
-		out = append(out, n.Addr)
-	}
-	return out
-}
+func (s *RedisSentinel) SentinelAddrs() []string { return addrsOf(s.Sentinels) }
 
 // MasterAddr is the master's address as the first sentinel reports it.
 func (s *RedisSentinel) MasterAddr(ctx context.Context) (string, error) {
