@@ -22,8 +22,12 @@ import (
 // an unknown facility or record, fault.ErrConflict for a change that
 // contradicts what is stored, and whatever the store returns otherwise.
 type Service struct {
-	Store  Store
-	Photos Photos
+	Store Store
+	// Reports is the store that reports and exports read from, a read
+	// replica where there is one; nil means Store. Nothing is written
+	// through it, and no read of a row just written goes through it.
+	Reports Store
+	Photos  Photos
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Zone is the district's time zone, which gives district-wide reports

@@ -34,7 +34,7 @@ func (s *Service) extract(ctx context.Context, q ReportQuery, months int) (Extra
 		return x, err
 	}
 	x.From, x.To = p.From, p.To
-	x.Observations, err = s.Store.Observations(ctx, q.Facility, p.From, p.To)
+	x.Observations, err = s.reports().Observations(ctx, q.Facility, p.From, p.To)
 	return x, err
 }
 
@@ -100,11 +100,11 @@ func (s *Service) Compliance(ctx context.Context, q ReportQuery) (Compliance, er
 	if err != nil {
 		return Compliance{}, err
 	}
-	es, err := s.Store.Enrolments(ctx, q.Facility, 0, p.From, p.To)
+	es, err := s.reports().Enrolments(ctx, q.Facility, 0, p.From, p.To)
 	if err != nil {
 		return Compliance{}, err
 	}
-	ds, err := s.Store.Deliveries(ctx, q.Facility, 0, "", p.From, p.To)
+	ds, err := s.reports().Deliveries(ctx, q.Facility, 0, "", p.From, p.To)
 	if err != nil {
 		return Compliance{}, err
 	}
@@ -115,7 +115,7 @@ func (s *Service) Compliance(ctx context.Context, q ReportQuery) (Compliance, er
 // every child ever enrolled at facility ("" for the district); see
 // ComputeOutcome.
 func (s *Service) Outcome(ctx context.Context, facility string) (Outcome, error) {
-	es, err := s.Store.Enrolments(ctx, facility, 0, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
+	es, err := s.reports().Enrolments(ctx, facility, 0, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -125,9 +125,17 @@ func (s *Service) Outcome(ctx context.Context, facility string) (Outcome, error)
 			ids = append(ids, e.ChildID)
 		}
 	}
-	ms, err := s.Store.ChildMeasurements(ctx, ids)
+	ms, err := s.reports().ChildMeasurements(ctx, ids)
 	if err != nil {
 		return Outcome{}, err
 	}
 	return ComputeOutcome(es, ms), nil
+}
+
+// reports is the store reports read from (see Service.Reports).
+func (s *Service) reports() Store {
+	if s.Reports != nil {
+		return s.Reports
+	}
+	return s.Store
 }

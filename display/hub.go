@@ -85,6 +85,10 @@ type Options struct {
 	// native code) are always allowed: the sockets carry no cookie
 	// authority, so a foreign page gains nothing it could not fetch itself.
 	Origins []string
+	// Sharded passes events with sharded pub/sub (SPUBLISH, SSUBSCRIBE),
+	// for Redis Cluster: a message then travels only within the shard that
+	// owns the channel, instead of to every node of the cluster.
+	Sharded bool
 	Now     func() time.Time
 	Log     *slog.Logger
 }
@@ -253,7 +257,11 @@ func (h *Hub) publish(ctx context.Context, payloads [][]byte) {
 	defer cancel()
 	_, err := h.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, b := range payloads {
-			p.Publish(ctx, h.channel(), b)
+			if h.opt.Sharded {
+				p.SPublish(ctx, h.channel(), b)
+			} else {
+				p.Publish(ctx, h.channel(), b)
+			}
 		}
 		return nil
 	})
@@ -351,7 +359,12 @@ func (h *Hub) Run(ctx context.Context) error {
 }
 
 func (h *Hub) receive(ctx context.Context) {
-	ps := h.rdb.Subscribe(ctx, h.channel())
+	var ps *redis.PubSub
+	if h.opt.Sharded {
+		ps = h.rdb.SSubscribe(ctx, h.channel())
+	} else {
+		ps = h.rdb.Subscribe(ctx, h.channel())
+	}
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -394,7 +407,7 @@ func (h *Hub) receive(ctx context.Context) {
 		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			if m.Kind == "subscribe" {
+			if m.Kind == "subscribe" || m.Kind == "ssubscribe" {
 				if subscribed {
 					h.log.Info("display: redis subscription resumed")
 					h.pokeAll()

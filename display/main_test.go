@@ -15,6 +15,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/internal/testenv"
 	"github.com/antrian/antrian/queue"
 	"github.com/gorilla/websocket"
 	"github.com/redis/go-redis/v9"
@@ -120,6 +121,10 @@ func newHarness(t *testing.T, opt Options) *harness {
 func newHarnessOn(t *testing.T, mr *miniredis.Miniredis, st *fakeStore, opt Options) *harness {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	// The registry's scripts and reads must keep to one Redis Cluster slot.
+	slots := &testenv.SlotCheck{}
+	rdb.AddHook(slots)
+	t.Cleanup(func() { slots.Check(t) })
 	h := NewHub(rdb, st, fakeQueue{}, opt)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -39,38 +39,90 @@ type DB struct {
 	Now  func() time.Time
 	// Hooks run inside every queue transaction for each event, in order.
 	Hooks []EventHook
+
+	replica *pgxpool.Pool // OpenReplica's; nil = reports read from Pool
 }
 
 // Open connects to the database at url, creating the database first if it
 // does not exist, and checks that it answers. It does not migrate.
+//
+// url may name several hosts (postgres://a:5432,b:5432/antrian) with
+// target_session_attrs=read-write: pgx then connects to whichever is the
+// primary. After a primary switch the pool drops the connections that
+// fail and opens new ones to the new primary; the operations that were
+// using a broken connection fail once (fault.ErrUnavailable).
 func Open(ctx context.Context, url string) (*DB, error) {
+	pool, err := connect(ctx, url, "DATABASE_URL")
+	if err != nil {
+		return nil, err
+	}
+	return &DB{Pool: pool, Now: time.Now}, nil
+}
+
+// connect opens and checks a pool on url (the setting named name).
+func connect(ctx context.Context, url, name string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+		return nil, fmt.Errorf("parse %s: %w", name, err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
 		// pgx's default (the number of CPUs, at least 4) queues requests
 		// behind a handful of connections while each waits on the network
 		// and on commit; a queue service is I/O-bound. Set pool_max_conns in
-		// DATABASE_URL to change it.
+		// the URL to change it.
 		cfg.MaxConns = defaultMaxConns
 	}
-	if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
-		return nil, err
+	// An idle connection is pinged before use when it has rested a second
+	// (pgxpool's default), and checked every 15 s in the background, so
+	// that connections to a primary that went away are replaced soon.
+	cfg.HealthCheckPeriod = 15 * time.Second
+	if name == "DATABASE_URL" {
+		if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
+			return nil, err
+		}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to postgres: %w", err)
+		return nil, fmt.Errorf("connect to postgres (%s): %w", name, err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to postgres: %w", err)
+		return nil, fmt.Errorf("connect to postgres (%s): %w", name, err)
 	}
-	return &DB{Pool: pool, Now: time.Now}, nil
+	return pool, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// OpenReplica connects the pool that Reports reads from: a streaming
+// replica (or several hosts with target_session_attrs=prefer-standby) at
+// url. The database must exist there already; nothing is written to it.
+func (db *DB) OpenReplica(ctx context.Context, url string) error {
+	pool, err := connect(ctx, url, "DATABASE_REPLICA_URL")
+	if err != nil {
+		return err
+	}
+	db.replica = pool
+	return nil
+}
+
+// Reports is the store that district reports, exports and analytics read
+// from: a view of db on the replica pool when OpenReplica was called, else
+// db itself. Only reads go through it, never the queue, and only reads
+// that can stand the replica's lag of a moment (not a read of a row just
+// written).
+func (db *DB) Reports() *DB {
+	if db.replica == nil {
+		return db
+	}
+	return &DB{Pool: db.replica, Now: db.Now}
+}
+
+// Close closes the pools.
+func (db *DB) Close() {
+	db.Pool.Close()
+	if db.replica != nil {
+		db.replica.Close()
+	}
+}
 
 // ensureDatabase creates the configured database when it is missing, by
 // connecting to the server's "postgres" database.

@@ -108,10 +108,11 @@ type Service struct {
 	Now       func() time.Time
 	Secret    []byte
 
-	mu        sync.Mutex
-	dirty     map[unitDay]bool
-	facCache  map[string]facEntry
-	waitCache map[int64]waitEntry
+	mu         sync.Mutex
+	dirty      map[unitDay]bool
+	generation string // the Redis masters last seen (Live.Generation)
+	facCache   map[string]facEntry
+	waitCache  map[int64]waitEntry
 }
 
 type facEntry struct {
@@ -889,7 +890,8 @@ func (s *Service) Reconcile(ctx context.Context, suspects map[string]bool) (int,
 	return repaired, nil
 }
 
-// RunReconciler repairs units whose index missed a write (every second)
+// RunReconciler repairs units whose index missed a write and rebuilds
+// every unit after a Redis failover (both checked every second),
 // and compares every unit with Postgres (every interval) until ctx ends.
 func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) error {
 	suspects := map[string]bool{}
@@ -902,6 +904,7 @@ func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) err
 		case <-ctx.Done():
 			return nil
 		case <-fast.C:
+			s.checkFailover(ctx)
 			s.repairDirty(ctx)
 		case <-full.C:
 			if n, err := s.Reconcile(ctx, suspects); err != nil {

@@ -128,7 +128,11 @@ func newEnv(t *testing.T) *env {
 	}
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	// Every test of the service also checks that it keeps each script's
+	// keys in one Redis Cluster slot.
+	slots := &testenv.SlotCheck{}
+	rdb.AddHook(slots)
+	t.Cleanup(func() { slots.Check(t); rdb.Close() })
 	e := &env{db: db, redis: mr, live: queue.NewLive(rdb, "test:"), clock: &clock{now: friday}, pub: &recorder{}}
 	db.Now = e.clock.Now
 	e.svc = e.service()

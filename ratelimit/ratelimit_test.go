@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/antrian/antrian/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -13,6 +14,9 @@ func TestLimit(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
+	slots := &testenv.SlotCheck{} // the script must run on Redis Cluster too
+	rdb.AddHook(slots)
+	defer slots.Check(t)
 	now := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	// Two limiters on one Redis stand for two service instances.

@@ -2,8 +2,8 @@
 # Starts a fresh antrian service (new database, its own Redis), runs the
 # load tool against it with baselines measured in the same run, and writes
 # the reports to testout/bench/. With no argument it runs every scenario;
-# `one`, `district`, `rate`, `bookings`, `growth`, `screens` or `idle` runs one
-# (growth only when named); `--smoke` runs a
+# `one`, `district`, `rate`, `bookings`, `growth`, `screens`, `idle` or
+# `cluster` runs one (growth and cluster only when named); `--smoke` runs a
 # few seconds of small load (CI), failing on any invariant violation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,7 @@ cleanup() {
   # Redis opens its log file for every line, so it must have exited before
   # the directory goes, or its shutdown lines recreate the file under rm.
   [ -n "${redis_pid:-}" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
+  for pid in ${cluster_app:-} ${cluster_pids[@]:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
   psql "$admin_url" -qc "DROP DATABASE IF EXISTS antrian_bench_$$ WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -43,9 +44,10 @@ for _ in $(seq 1 100); do "$work/antrian" healthcheck 2>/dev/null && break; slee
 # Runs without staff book on LOKET and FARMASI only: their tickets stay
 # waiting, and the runs with staff (which call every ticket they booked on
 # the other units, and check that) never meet them.
+# load_url, load_pid and load_redis_pid point it at another instance.
 load() {
-  ANTRIAN_LOAD_PASSWORD=bench-password-123 "$work/antrian-load" -url "http://127.0.0.1:$port" -user bench -db "$db_url" \
-    -service-pid "$app_pid" -redis-pid "$redis_pid" "$@"
+  ANTRIAN_LOAD_PASSWORD=bench-password-123 "$work/antrian-load" -url "${load_url:-http://127.0.0.1:$port}" -user bench \
+    -db "$db_url" -service-pid "${load_pid:-$app_pid}" -redis-pid "${load_redis_pid:-$redis_pid}" "$@"
 }
 
 one() {
@@ -82,9 +84,36 @@ idle() {
   echo "== memory per idle WebSocket connection"
   load -facility sobo -bookings 10 -patients 2 -staff 1 -screens 1 -trackers 0 -idle 10000 -out "$out/idle10k.json"
 }
+cluster() {
+  echo "== the same bookings and calls through one Redis, then a Redis Cluster of 3 masters (each with a replica), then one Redis again"
+  local nodes=() i p
+  cluster_pids=()
+  for i in 0 1 2 3 4 5; do
+    p=$((7130 + i))
+    mkdir -p "$work/cluster$i"
+    redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes.conf --save "" \
+      --appendonly no --dir "$work/cluster$i" --logfile "$work/cluster$i/redis.log" &
+    cluster_pids+=($!)
+    nodes+=("127.0.0.1:$p")
+  done
+  for i in $(seq 1 50); do redis-cli -p 7135 ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >/dev/null
+  for p in 7130 7131 7132 7133 7134 7135; do
+    for i in $(seq 1 100); do redis-cli -p "$p" cluster info | grep -q 'cluster_state:ok' && break; sleep 0.1; done
+  done
+  local cport=$((port + 2))
+  REDIS_URL='' REDIS_CLUSTER_ADDRS=$(IFS=,; echo "${nodes[*]}") ANTRIAN_ADDR="127.0.0.1:$cport" \
+    "$work/antrian" serve 2>"$work/serve-cluster.log" &
+  cluster_app=$!
+  for _ in $(seq 1 100); do ANTRIAN_ADDR="127.0.0.1:$cport" "$work/antrian" healthcheck 2>/dev/null && break; sleep 0.1; done
+  local args=(-district 45 -bookings 4000 -patients 32 -staff 32 -screens 45 -trackers 0)
+  load "${args[@]}" -out "$out/redis-single.json"
+  load_url="http://127.0.0.1:$cport" load_pid=$cluster_app load_redis_pid=0 load "${args[@]}" -out "$out/redis-cluster.json"
+  load "${args[@]}" -out "$out/redis-single-again.json" # the database grew meanwhile: single Redis once more
+}
 case "$mode" in
 --smoke) load -district 3 -bookings 300 -patients 8 -staff 6 -screens 12 -trackers 12 -baseline 1s -out "$out/smoke.json" ;;
-one | district | rate | bookings | growth | screens | idle) "$mode" ;;
+one | district | rate | bookings | growth | screens | idle | cluster) "$mode" ;;
 *) idle; one; district; rate; bookings; screens ;; # idle first: on a fresh heap
 esac
 if grep -q "panic\|DATA RACE" "$work/serve.log"; then

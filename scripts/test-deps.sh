@@ -13,7 +13,11 @@ as_root() { [ "$(id -u)" = 0 ]; }
 
 missing=()
 command -v pg_ctlcluster >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+# redis-server also runs the tests' Sentinels (redis-server --sentinel, which
+# is all the redis-sentinel package adds); redis-cli (redis-tools, pulled in
+# by redis-server) forms their Redis Clusters.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools) # reads the QR codes back
 if [ ${#missing[@]} -gt 0 ]; then

@@ -20,7 +20,7 @@ import (
 // The facility is looked up first, so an unknown one is not found whatever
 // the period says.
 func (s *Server) facilityReport(ctx context.Context, code string, p reportDates, lang string) (*analytics.Report, error) {
-	fs, err := s.db.AnalyticsFacilities(ctx, code)
+	fs, err := s.db.Reports().AnalyticsFacilities(ctx, code)
 	if err != nil {
 		return nil, err
 	}
@@ -29,13 +29,13 @@ func (s *Server) facilityReport(ctx context.Context, code string, p reportDates,
 	if err != nil {
 		return nil, err
 	}
-	visits, err := s.db.Visits(ctx, []int64{f.ID}, dateString(from), dateString(to), true)
+	visits, err := s.db.Reports().Visits(ctx, []int64{f.ID}, dateString(from), dateString(to), true)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, f.Location)
 	end := time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, f.Location)
-	counts, err := s.db.SendCounts(ctx, f.Code, start, end)
+	counts, err := s.db.Reports().SendCounts(ctx, f.Code, start, end)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (s *Server) districtReport(ctx context.Context, month time.Time, lang strin
 		return nil, err
 	}
 	from, to = analytics.RecentDays(now)
-	recent, err := s.db.Visits(ctx, ids, dateString(from), dateString(to), false)
+	recent, err := s.db.Reports().Visits(ctx, ids, dateString(from), dateString(to), false)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (s *Server) districtReport(ctx context.Context, month time.Time, lang strin
 	for _, u := range live {
 		d.Live = append(d.Live, analytics.LiveUnit{Facility: u.Facility, Waiting: u.Waiting, Serving: u.Serving, OldestSince: u.OldestSince})
 	}
-	obs, err := s.db.Observations(ctx, "", month, month.AddDate(0, 1, -1))
+	obs, err := s.db.Reports().Observations(ctx, "", month, month.AddDate(0, 1, -1))
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,13 @@ func (s *Server) unitDays(ctx context.Context, fs []postgres.AnalyticsFacility, 
 			return nil, err
 		}
 	}
-	stored, err := s.db.UnitDays(ctx, ids, from, to)
+	// The rollups just stored are read back from the primary: the
+	// replica may not have them yet.
+	read := s.db.Reports()
+	if len(missing) > 0 {
+		read = s.db
+	}
+	stored, err := read.UnitDays(ctx, ids, from, to)
 	if err != nil {
 		return nil, err
 	}

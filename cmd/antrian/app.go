@@ -81,19 +81,15 @@ func (a *App) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if a.cfg.RedisURL == "" {
+	if a.cfg.RedisURL == "" && a.cfg.topology() == redisSingle {
 		a.mini = miniredis.NewMiniRedis()
 		if err := a.mini.StartAddr("127.0.0.1:0"); err != nil {
 			return fmt.Errorf("embedded redis: %w", err)
 		}
 		a.Redis = redis.NewClient(&redis.Options{Addr: a.mini.Addr()})
 		a.log.Info("using the embedded in-process Redis (REDIS_URL is empty)")
-	} else {
-		opt, err := redis.ParseURL(a.cfg.RedisURL)
-		if err != nil {
-			return fmt.Errorf("REDIS_URL: %w", err)
-		}
-		a.Redis = redis.NewClient(opt)
+	} else if a.Redis, err = newRedis(a.cfg); err != nil {
+		return err
 	}
 	if err := a.Redis.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("connect to redis: %w", err)
@@ -105,13 +101,14 @@ func (a *App) Start(ctx context.Context) (err error) {
 		Now:    a.Now,
 		Secret: secret,
 	}
-	a.Hub = display.NewHub(a.Redis, a.DB, a.Queue, display.Options{Prefix: a.cfg.RedisPrefix, Now: a.Now, Log: a.log})
+	a.Hub = display.NewHub(a.Redis, a.DB, a.Queue, display.Options{Prefix: a.cfg.RedisPrefix, Now: a.Now, Log: a.log,
+		Sharded: a.cfg.topology() == redisCluster})
 	a.Queue.Publisher = a.Hub
 	if a.Notify, err = a.setupNotify(ctx); err != nil {
 		return err
 	}
 	a.Integrations = a.setupIntegrations(secret)
-	a.BTS = &bts.Service{Store: a.DB, Photos: photo.Store{Dir: a.cfg.PhotoDir}, Now: a.Now}
+	a.BTS = &bts.Service{Store: a.DB, Reports: a.DB.Reports(), Photos: photo.Store{Dir: a.cfg.PhotoDir}, Now: a.Now}
 	limiter := ratelimit.New(a.Redis, a.cfg.RedisPrefix, a.Now)
 	srv, err := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader,
 		TrustedProxies: a.cfg.TrustedProxies, RateBookingPerAddr: a.cfg.RatePerAddr, RateBookingPerPerson: a.cfg.RatePerPerson,

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +14,10 @@ import (
 
 // Config is every setting of the program, read once from the environment.
 type Config struct {
-	DatabaseURL       string        // DATABASE_URL
-	RedisURL          string        // REDIS_URL; empty = embedded in-process Redis
+	DatabaseURL       string // DATABASE_URL (several hosts and target_session_attrs=read-write for a standby)
+	DatabaseReplica   string // DATABASE_REPLICA_URL: a read replica for reports, exports and analytics; empty = DATABASE_URL
+	RedisURL          string // REDIS_URL; empty (and no Sentinel or Cluster) = embedded in-process Redis
+	Redis             RedisConfig
 	RedisPrefix       string        // ANTRIAN_REDIS_PREFIX
 	Addr              string        // ANTRIAN_ADDR
 	DebugAddr         string        // ANTRIAN_DEBUG_ADDR: pprof listener, off when empty
@@ -35,6 +38,18 @@ type Config struct {
 	Notify            NotifyConfig
 	WhatsApp          WhatsAppConfig
 	PhotoDir          string // ANTRIAN_PHOTO_DIR: where BTS delivery photos are stored (default ./data/photos)
+}
+
+// RedisConfig is how the service reaches a replicated Redis: through
+// Sentinel (SentinelAddrs and Master) or a Redis Cluster (ClusterAddrs). At
+// most one of these and Config.RedisURL is set.
+type RedisConfig struct {
+	SentinelAddrs    []string // REDIS_SENTINEL_ADDRS: host:port of the sentinels, separated by commas
+	Master           string   // REDIS_SENTINEL_MASTER: the master's name the sentinels monitor
+	SentinelPassword string   // REDIS_SENTINEL_PASSWORD: the sentinels' own password, if any
+	ClusterAddrs     []string // REDIS_CLUSTER_ADDRS: host:port of some cluster nodes, separated by commas
+	Username         string   // REDIS_USERNAME: ACL user of the data nodes (Sentinel and Cluster)
+	Password         string   // REDIS_PASSWORD: password of the data nodes (Sentinel and Cluster)
 }
 
 // NotifyConfig is how patient messages leave the service.
@@ -114,7 +129,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	str("DATABASE_URL", &c.DatabaseURL)
+	str("DATABASE_REPLICA_URL", &c.DatabaseReplica)
 	str("REDIS_URL", &c.RedisURL)
+	loadRedis(getenv, &c, bad)
 	str("ANTRIAN_REDIS_PREFIX", &c.RedisPrefix)
 	str("ANTRIAN_ADDR", &c.Addr)
 	str("ANTRIAN_DEBUG_ADDR", &c.DebugAddr)
@@ -126,9 +143,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		bad("DATABASE_URL", "want postgres://user@host:port/db, got %q", c.DatabaseURL)
 	}
-	if c.RedisURL != "" {
-		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-			bad("REDIS_URL", "want redis://host:port/db or empty for the embedded Redis")
+	if c.DatabaseReplica != "" {
+		if u, err := url.Parse(c.DatabaseReplica); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("DATABASE_REPLICA_URL", "want postgres://user@host:port/db or empty to read from DATABASE_URL")
 		}
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
@@ -277,4 +294,50 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// loadRedis reads the Redis settings into c and checks that they name one
+// way to reach Redis.
+func loadRedis(getenv func(string) string, c *Config, bad func(name, format string, args ...any)) {
+	list := func(name string) []string {
+		var out []string
+		for _, a := range strings.Split(getenv(name), ",") {
+			if a = strings.TrimSpace(a); a == "" {
+				continue
+			}
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				bad(name, "want host:port addresses separated by commas, got %q", a)
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+	r := &c.Redis
+	r.SentinelAddrs = list("REDIS_SENTINEL_ADDRS")
+	r.ClusterAddrs = list("REDIS_CLUSTER_ADDRS")
+	r.Master = getenv("REDIS_SENTINEL_MASTER")
+	r.SentinelPassword = getenv("REDIS_SENTINEL_PASSWORD")
+	r.Username, r.Password = getenv("REDIS_USERNAME"), getenv("REDIS_PASSWORD")
+	var set []string
+	for name, on := range map[string]bool{"REDIS_URL": c.RedisURL != "",
+		"REDIS_SENTINEL_ADDRS": len(r.SentinelAddrs) > 0, "REDIS_CLUSTER_ADDRS": len(r.ClusterAddrs) > 0} {
+		if on {
+			set = append(set, name)
+		}
+	}
+	sort.Strings(set)
+	switch {
+	case len(set) > 1:
+		bad(set[0], "set only one of REDIS_URL, REDIS_SENTINEL_ADDRS and REDIS_CLUSTER_ADDRS (got %s)", strings.Join(set, " and "))
+	case c.RedisURL != "":
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			bad("REDIS_URL", "want redis://host:port/db or empty for the embedded Redis")
+		}
+	}
+	if (len(r.SentinelAddrs) > 0) != (r.Master != "") {
+		bad("REDIS_SENTINEL_MASTER", "set both REDIS_SENTINEL_ADDRS and REDIS_SENTINEL_MASTER, or neither")
+	}
+	if c.RedisURL != "" && (r.Password != "" || r.Username != "") {
+		bad("REDIS_PASSWORD", "with REDIS_URL put the user and password in the URL")
+	}
 }

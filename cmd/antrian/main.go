@@ -162,6 +162,12 @@ func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*postgres.DB, er
 		db.Close()
 		return nil, err
 	}
+	if cfg.DatabaseReplica != "" {
+		if err := db.OpenReplica(ctx, cfg.DatabaseReplica); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 

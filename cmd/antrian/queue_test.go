@@ -174,114 +174,140 @@ func TestRedisLossDuringTraffic(t *testing.T) {
 				apps = append(apps, e.start())
 			}
 			pub, staff := publicClients(t, apps...), staffClients(t, apps...)
-
-			var (
-				mu             sync.Mutex
-				booked, called []ticket
-				stop           atomic.Bool
-				wg             sync.WaitGroup
-				failedBookings atomic.Int64
-				failedCalls    atomic.Int64
-			)
-			for i := range 8 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for !stop.Load() {
-						st, tk := pub[i%len(pub)].book("UMUM", nil)
-						if st == 201 {
-							mu.Lock()
-							booked = append(booked, tk)
-							mu.Unlock()
-						} else {
-							failedBookings.Add(1)
-						}
-					}
-				}()
-			}
-			for i := range 4 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for !stop.Load() {
-						st, tk := staff[i%len(staff)].callNext("UMUM", "Ruang 1")
-						switch st {
-						case 200:
-							mu.Lock()
-							called = append(called, tk)
-							mu.Unlock()
-						case 204:
-							time.Sleep(5 * time.Millisecond)
-						default:
-							failedCalls.Add(1)
-							time.Sleep(20 * time.Millisecond)
-						}
-					}
-				}()
-			}
-			time.Sleep(300 * time.Millisecond)
-			rs.Flush(t) // lose everything, as after FLUSHALL
-			time.Sleep(300 * time.Millisecond)
-			rs.Stop() // crash: Redis without persistence comes back empty
-			time.Sleep(200 * time.Millisecond)
-			rs.Start()
-			time.Sleep(500 * time.Millisecond)
-			stop.Store(true)
-			wg.Wait()
-			t.Logf("booked %d, called %d, refused bookings %d, refused calls %d while Redis was down",
-				len(booked), len(called), failedBookings.Load(), failedCalls.Load())
-
-			// Everything acknowledged is in Postgres, numbered without reuse.
-			for _, tk := range booked {
-				if n := dbCount(t, apps[0], `SELECT count(*) FROM tickets WHERE id = $1`, tk.ID); n != 1 {
-					t.Errorf("acknowledged ticket %s missing from Postgres", tk.Code)
-				}
-			}
-			total := dbCount(t, apps[0], `SELECT count(*) FROM tickets`)
-			if got := dbCount(t, apps[0], `SELECT count(DISTINCT number) FROM tickets`); got != total {
-				t.Errorf("%d distinct numbers for %d tickets", got, total)
-			}
-			if got := dbCount(t, apps[0], `SELECT coalesce(max(number), 0) FROM tickets`); got != total {
-				t.Errorf("highest number %d for %d tickets: a gap", got, total)
-			}
-			seen := map[string]bool{}
-			for _, tk := range called {
-				if seen[tk.ID] {
-					t.Errorf("ticket %s called twice", tk.Code)
-				}
-				seen[tk.ID] = true
-			}
-			// The live queue converges to Postgres's waiting set, in order:
-			// units that missed a write while Redis was down are repaired
-			// by the next reconcile (every 200 ms here). The wait allows
-			// for a CI machine running every package's race tests at once:
-			// it is a test of convergence, not of speed.
-			want := dbCount(t, apps[0], `SELECT count(*) FROM tickets WHERE status = 'waiting'`)
-			var waiting []ticket
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-				waiting, _ = staff[0].queue("UMUM")
-				if len(waiting) == want || time.Now().After(deadline) {
-					break
-				}
-			}
-			if len(waiting) != want {
-				t.Errorf("live queue holds %d tickets, Postgres %d waiting", len(waiting), want)
-			}
-			for i := 1; i < len(waiting); i++ {
-				if waiting[i].Number < waiting[i-1].Number {
-					t.Errorf("live order: %s before %s", waiting[i-1].Code, waiting[i].Code)
-				}
-			}
-			// And the rest can be called, each once.
-			rest := callAll(t, staff, "UMUM", 4)
-			checkCalledOnce(t, waiting, rest)
-			if n := dbCount(t, apps[0], `SELECT count(*) FROM tickets WHERE status = 'waiting'`); n != 0 {
-				t.Errorf("%d tickets still waiting after calling everyone", n)
-			}
-			if len(booked) == 0 || len(called) == 0 {
-				t.Errorf("no traffic got through (booked %d, called %d)", len(booked), len(called))
-			}
+			tr := underTraffic(pub, staff, func() {
+				time.Sleep(300 * time.Millisecond)
+				rs.Flush(t) // lose everything, as after FLUSHALL
+				time.Sleep(300 * time.Millisecond)
+				rs.Stop() // crash: Redis without persistence comes back empty
+				time.Sleep(200 * time.Millisecond)
+				rs.Start()
+				time.Sleep(500 * time.Millisecond)
+			})
+			checkAfterTraffic(t, apps, staff, tr)
 		})
+	}
+}
+
+// traffic is what bookings and calls got while Redis was disturbed.
+type traffic struct {
+	booked, called              []ticket
+	failedBookings, failedCalls int64
+}
+
+// underTraffic books (8 patients) and calls (4 counters) on UMUM through
+// the clients, round robin over the instances, while disturb runs; the
+// traffic stops when disturb returns.
+func underTraffic(pub, staff []*client, disturb func()) traffic {
+	var (
+		mu             sync.Mutex
+		tr             traffic
+		stop           atomic.Bool
+		wg             sync.WaitGroup
+		failedBookings atomic.Int64
+		failedCalls    atomic.Int64
+	)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				st, tk := pub[i%len(pub)].book("UMUM", nil)
+				if st == 201 {
+					mu.Lock()
+					tr.booked = append(tr.booked, tk)
+					mu.Unlock()
+				} else {
+					failedBookings.Add(1)
+				}
+			}
+		}()
+	}
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				st, tk := staff[i%len(staff)].callNext("UMUM", "Ruang 1")
+				switch st {
+				case 200:
+					mu.Lock()
+					tr.called = append(tr.called, tk)
+					mu.Unlock()
+				case 204:
+					time.Sleep(5 * time.Millisecond)
+				default:
+					failedCalls.Add(1)
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	disturb()
+	stop.Store(true)
+	wg.Wait()
+	tr.failedBookings, tr.failedCalls = failedBookings.Load(), failedCalls.Load()
+	return tr
+}
+
+// checkAfterTraffic asserts that the traffic lost nothing: every
+// acknowledged ticket is in Postgres, numbers are neither reused nor
+// skipped, no ticket was called twice, the live queue converges to
+// Postgres's waiting set in order, and the rest can be called, each once.
+func checkAfterTraffic(t *testing.T, apps []*App, staff []*client, tr traffic) {
+	t.Helper()
+	booked, called := tr.booked, tr.called
+	t.Logf("booked %d, called %d, refused bookings %d, refused calls %d while Redis was down",
+		len(booked), len(called), tr.failedBookings, tr.failedCalls)
+
+	// Everything acknowledged is in Postgres, numbered without reuse.
+	for _, tk := range booked {
+		if n := dbCount(t, apps[0], `SELECT count(*) FROM tickets WHERE id = $1`, tk.ID); n != 1 {
+			t.Errorf("acknowledged ticket %s missing from Postgres", tk.Code)
+		}
+	}
+	total := dbCount(t, apps[0], `SELECT count(*) FROM tickets`)
+	if got := dbCount(t, apps[0], `SELECT count(DISTINCT number) FROM tickets`); got != total {
+		t.Errorf("%d distinct numbers for %d tickets", got, total)
+	}
+	if got := dbCount(t, apps[0], `SELECT coalesce(max(number), 0) FROM tickets`); got != total {
+		t.Errorf("highest number %d for %d tickets: a gap", got, total)
+	}
+	seen := map[string]bool{}
+	for _, tk := range called {
+		if seen[tk.ID] {
+			t.Errorf("ticket %s called twice", tk.Code)
+		}
+		seen[tk.ID] = true
+	}
+	// The live queue converges to Postgres's waiting set, in order:
+	// units that missed a write while Redis was down are repaired
+	// by the next reconcile (every 200 ms here). The wait allows
+	// for a CI machine running every package's race tests at once:
+	// it is a test of convergence, not of speed.
+	want := dbCount(t, apps[0], `SELECT count(*) FROM tickets WHERE status = 'waiting'`)
+	var waiting []ticket
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		waiting, _ = staff[0].queue("UMUM")
+		if len(waiting) == want || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(waiting) != want {
+		t.Errorf("live queue holds %d tickets, Postgres %d waiting", len(waiting), want)
+	}
+	for i := 1; i < len(waiting); i++ {
+		if waiting[i].Number < waiting[i-1].Number {
+			t.Errorf("live order: %s before %s", waiting[i-1].Code, waiting[i].Code)
+		}
+	}
+	// And the rest can be called, each once.
+	rest := callAll(t, staff, "UMUM", 4)
+	checkCalledOnce(t, waiting, rest)
+	if n := dbCount(t, apps[0], `SELECT count(*) FROM tickets WHERE status = 'waiting'`); n != 0 {
+		t.Errorf("%d tickets still waiting after calling everyone", n)
+	}
+	if len(booked) == 0 || len(called) == 0 {
+		t.Errorf("no traffic got through (booked %d, called %d)", len(booked), len(called))
 	}
 }
 

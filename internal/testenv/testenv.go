@@ -139,20 +139,27 @@ func (r *RedisServer) Start() {
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatalf("start redis-server: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	if !answers(r.Addr, 5*time.Second) {
+		r.t.Fatalf("redis-server on %s did not start", r.Addr)
+	}
+}
+
+// answers waits up to d for the Redis (or Sentinel) at addr to answer a PING.
+func answers(addr string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", r.Addr, 100*time.Millisecond)
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
 		if err == nil {
 			fmt.Fprintf(c, "PING\r\n")
 			line, _ := bufio.NewReader(c).ReadString('\n')
 			c.Close()
 			if strings.HasPrefix(line, "+PONG") {
-				return
+				return true
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	r.t.Fatalf("redis-server on %s did not start", r.Addr)
+	return false
 }
 
 // Stop kills the server (like a crash) and waits for it to exit.
