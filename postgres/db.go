@@ -39,6 +39,12 @@ type DB struct {
 	Now  func() time.Time
 	// Hooks run inside every queue transaction for each event, in order.
 	Hooks []EventHook
+	// BookWindow is how long a booking that arrives alone waits for others
+	// to share its transaction (group commit, see Book); 0 commits it at
+	// once. Open sets a millisecond.
+	BookWindow time.Duration
+
+	books [bookShards]bookShard
 }
 
 // Open connects to the database at url, creating the database first if it
@@ -66,7 +72,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &DB{Pool: pool, Now: time.Now}, nil
+	return &DB{Pool: pool, Now: time.Now, BookWindow: defaultBookWindow}, nil
 }
 
 // Close closes the pool.
