@@ -23,9 +23,10 @@ import (
 // one instance never wait for each other's facility locks. A shard runs no
 // goroutine of its own while idle: the first booking to arrive leads (it
 // commits the shard's groups until its own is done), and hands whatever
-// arrived meanwhile to a goroutine that drains the shard and ends. A lone
-// booking waits at most DB.BookWindow for others to join it; under load the
-// next group forms while the previous one commits, without any wait.
+// arrived meanwhile to a goroutine that drains the shard and ends. Under
+// load the next group forms while the previous one commits, without any
+// wait; a booking that arrives alone after a group of several waits at most
+// DB.BookWindow for others to join it.
 
 const (
 	// bookShards is the number of groups of one instance that may commit at
@@ -66,6 +67,7 @@ type bookShard struct {
 	mu      sync.Mutex
 	pending []*bookItem
 	running bool // a leader or drainer is committing this shard's groups
+	company bool // the last group had more than one booking
 }
 
 // Book stores a new ticket with the next number of its unit and day, unless
@@ -117,10 +119,11 @@ func (db *DB) drain(sh *bookShard, own *bookItem) {
 
 // take removes the next group from the shard, or marks the shard idle and
 // returns nil when nothing is pending. A lone booking first waits up to
-// BookWindow for company.
+// BookWindow for company, when the last group had some: a single client
+// booking one after another never gets any, and does not wait.
 func (db *DB) take(sh *bookShard) []*bookItem {
 	sh.mu.Lock()
-	if len(sh.pending) == 1 && db.BookWindow > 0 {
+	if len(sh.pending) == 1 && db.BookWindow > 0 && sh.company {
 		sh.mu.Unlock()
 		time.Sleep(db.BookWindow)
 		sh.mu.Lock()
@@ -131,6 +134,7 @@ func (db *DB) take(sh *bookShard) []*bookItem {
 		return nil
 	}
 	n := min(len(sh.pending), maxGroup)
+	sh.company = n > 1
 	group := sh.pending[:n:n]
 	sh.pending = slices.Clone(sh.pending[n:])
 	return group
