@@ -208,6 +208,10 @@ func must(rows pgx.Rows, _ error) pgx.Rows { return rows }
 func (g *group) decide(i int) {
 	it := g.items[i]
 	nt := it.nt
+	if g.facs[nt.FacilityID] == nil {
+		g.outs[i].err = fmt.Errorf("facility %d: %w", nt.FacilityID, pgx.ErrNoRows)
+		return
+	}
 	if nt.IdempotencyKey != "" {
 		k := facKey{nt.FacilityID, nt.IdempotencyKey}
 		if j, ok := g.taken[k]; ok {
