@@ -39,6 +39,12 @@ type DB struct {
 	Now  func() time.Time
 	// Hooks run inside every queue transaction for each event, in order.
 	Hooks []EventHook
+	// BookWindow is how long a booking that arrives alone waits for others
+	// to share its transaction (group commit, see Book); 0 commits it at
+	// once. Open sets a millisecond.
+	BookWindow time.Duration
+
+	books [bookShards]bookShard
 
 	replica *pgxpool.Pool // OpenReplica's; nil = reports read from Pool
 }
@@ -56,7 +62,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{Pool: pool, Now: time.Now}, nil
+	return &DB{Pool: pool, Now: time.Now, BookWindow: defaultBookWindow}, nil
 }
 
 // connect opens and checks a pool on url (the setting named name).

@@ -1,9 +1,7 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -102,20 +100,23 @@ func (db *DB) lockFacility(ctx context.Context, tx pgx.Tx, facilityID int64) (*e
 }
 
 // add records an event for ticket t's unit, with the unit's waiting count
-// and current call as they are inside this transaction.
-func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticket, actor string, at time.Time) error {
+// and current call as they are inside this transaction. delta is how the
+// change moved the unit's waiting count (+1 into 'waiting', -1 out of it):
+// the count is kept in the unit's ticket_numbers row, not counted.
+func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticket, actor string, at time.Time, delta int) error {
 	ev.seq++
 	e := queue.Event{Seq: ev.seq, Facility: ev.facility, Unit: t.Unit, ServiceDate: t.ServiceDate, Kind: kind,
 		TicketID: t.ID, Code: t.Code, Counter: t.Counter, At: at}
-	// One round trip: the unit's waiting count and current call as this
-	// transaction sees them, stored with the event and returned.
+	// One round trip: the unit's waiting count (moved by delta) and current
+	// call as this transaction sees them, stored with the event and returned.
 	var cc, cn string
 	err := tx.QueryRow(ctx, eventInsert+`
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-			(SELECT count(*) FROM tickets WHERE unit_id = $3 AND service_date = $4 AND status = 'waiting'),
+			coalesce((SELECT waiting FROM moved),
+				(SELECT waiting FROM ticket_numbers WHERE unit_id = $3 AND service_date = $4), 0),
 			coalesce((SELECT code FROM cur), ''), coalesce((SELECT counter FROM cur), ''))
 		RETURNING waiting, current_code, current_counter`,
-		ev.facilityID, e.Seq, t.UnitID, t.ServiceDate, kind, t.ID, t.Code, t.Counter, actor, at).Scan(&e.Waiting, &cc, &cn)
+		ev.facilityID, e.Seq, t.UnitID, t.ServiceDate, kind, t.ID, t.Code, t.Counter, actor, at, delta).Scan(&e.Waiting, &cc, &cn)
 	if err != nil {
 		return err
 	}
@@ -126,12 +127,28 @@ func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticke
 }
 
 // eventInsert begins the statement that writes an event row; $3 and $4 are
-// the unit and service date, and cur is the unit's current call.
+// the unit and service date, cur is the unit's current call, and moved is
+// its waiting count after adding $11 (no row when $11 is 0).
 const eventInsert = `WITH cur AS (
 		SELECT code, counter FROM tickets WHERE unit_id = $3 AND service_date = $4
-			AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1)
+			AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1),
+	moved AS (
+		UPDATE ticket_numbers SET waiting = waiting + $11::integer
+		WHERE unit_id = $3 AND service_date = $4 AND $11::integer <> 0 RETURNING waiting)
 	INSERT INTO ticket_events (facility_id, seq, unit_id, service_date, kind, ticket_id, code, counter,
 		actor, at, waiting, current_code, current_counter)`
+
+// waitingDelta is how a change from status old to new moves the waiting count.
+func waitingDelta(old, new queue.Status) int {
+	d := 0
+	if new == queue.Waiting {
+		d++
+	}
+	if old == queue.Waiting {
+		d--
+	}
+	return d
+}
 
 // record keeps a written event for publishing and runs the hooks on it.
 func (ev *events) record(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.Ticket, actor string) error {
@@ -155,193 +172,18 @@ func (ev *events) save(ctx context.Context, tx pgx.Tx) error {
 // under that lock and writes last + 1 later in the same transaction, so
 // every writer of ticket_numbers must take it first. The row lock it takes
 // lasts until commit, and a rollback returns the number, so numbers have
-// no gaps and no duplicates. A key > 0 is the booking's order key: it is
+// no gaps and no duplicates. The new ticket waits, so the unit's waiting
+// count rises by one. A key > 0 is the booking's order key: it is
 // raised if needed above the previous booking's, so that order keys rise
 // with numbers; the key used is returned.
 func nextNumber(ctx context.Context, tx pgx.Tx, unitID int64, date string, key int64) (int, int64, error) {
 	var n int
-	err := tx.QueryRow(ctx, `INSERT INTO ticket_numbers (unit_id, service_date, last, last_key) VALUES ($1, $2, 1, $3)
-		ON CONFLICT (unit_id, service_date) DO UPDATE SET last = ticket_numbers.last + 1,
+	err := tx.QueryRow(ctx, `INSERT INTO ticket_numbers (unit_id, service_date, last, last_key, waiting) VALUES ($1, $2, 1, $3, 1)
+		ON CONFLICT (unit_id, service_date) DO UPDATE SET last = ticket_numbers.last + 1, waiting = ticket_numbers.waiting + 1,
 			last_key = CASE WHEN $3 = 0 THEN ticket_numbers.last_key ELSE greatest($3, ticket_numbers.last_key + 1) END
 		RETURNING last, last_key`,
 		unitID, date, key).Scan(&n, &key)
 	return n, key, err
-}
-
-// idempotencyTTL is how long an Idempotency-Key is remembered.
-const idempotencyTTL = 48 * time.Hour
-
-// Book stores a new ticket with the next number of its unit and day, unless
-// the idempotency key names an earlier one (created=false) or the person
-// already holds an active ticket (*queue.DuplicateError).
-//
-// It takes two round trips: one pipelined batch that begins, locks the
-// facility and reads, under the lock, everything the booking depends on
-// (the key, the person's active tickets, the unit's last number and order
-// key, its waiting count and current call); and one pipelined batch that
-// writes the ticket, the number, the key, the event and the facility's seq
-// and commits. The facility's lock is held for one round trip, which is
-// what bounds the bookings a second of one Puskesmas.
-//
-// Every write to ticket_numbers happens under its facility's row lock, so
-// the number read in the first batch is still the last one when the second
-// writes; tickets' UNIQUE (unit_id, service_date, number) would refuse a
-// duplicate if that ever stopped being true.
-func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queue.Ticket, []queue.Event, bool, error) {
-	t, events, created, err := db.book(ctx, nt, now)
-	if err != nil {
-		return queue.Ticket{}, nil, false, interpret("book", err)
-	}
-	return t, events, created, nil
-}
-
-func (db *DB) book(ctx context.Context, nt queue.NewTicket, now time.Time) (t queue.Ticket, _ []queue.Event, created bool, err error) {
-	conn, err := db.Pool.Acquire(ctx)
-	if err != nil {
-		return t, nil, false, err
-	}
-	defer conn.Release() // a connection left inside a transaction is closed, not reused
-
-	// Batch 1: begin, lock the facility, then read under the lock.
-	hashes := nt.NIKHash != nil || nt.BPJSHash != nil || nt.PhoneHash != nil
-	b := &pgx.Batch{}
-	b.BeginTx(pgx.TxOptions{})
-	b.Queue(`SELECT code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, nt.FacilityID)
-	if nt.IdempotencyKey != "" {
-		b.Queue(`SELECT request_hash, ticket_id FROM idempotency_keys WHERE facility_id = $1 AND key = $2 AND created_at > $3`,
-			nt.FacilityID, nt.IdempotencyKey, now.Add(-idempotencyTTL))
-	}
-	if hashes {
-		b.Queue(`SELECT id FROM tickets WHERE unit_id = $1 AND service_date = $2
-			AND status IN ('waiting', 'called', 'serving', 'skipped')
-			AND (nik_hash = $3 OR bpjs_hash = $4 OR phone_hash = $5) ORDER BY issued_at LIMIT 1`,
-			nt.UnitID, nt.ServiceDate, nt.NIKHash, nt.BPJSHash, nt.PhoneHash)
-	}
-	b.Queue(`SELECT coalesce(n.last, 0), coalesce(n.last_key, 0),
-			(SELECT count(*) FROM tickets WHERE unit_id = $1 AND service_date = $2 AND status = 'waiting'),
-			coalesce(cur.code, ''), coalesce(cur.counter, '')
-		FROM (VALUES (1)) one
-		LEFT JOIN ticket_numbers n ON n.unit_id = $1 AND n.service_date = $2
-		LEFT JOIN LATERAL (SELECT code, counter FROM tickets WHERE unit_id = $1 AND service_date = $2
-			AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1) cur ON true`,
-		nt.UnitID, nt.ServiceDate)
-	ev := &events{facilityID: nt.FacilityID, hooks: db.Hooks}
-	var (
-		replay, duplicate string
-		lastKey           int64
-		waiting           int
-		cc, cn            string
-	)
-	br := conn.SendBatch(ctx, b)
-	tx := br.Tx()
-	committed := false
-	defer func() {
-		if !committed { // a no-op when the batch failed before BEGIN
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			tx.Rollback(rctx)
-			cancel()
-		}
-	}()
-	err = func() error {
-		defer br.Close()
-		if _, err := br.Exec(); err != nil { // BEGIN
-			return err
-		}
-		if err := br.QueryRow().Scan(&ev.facility, &ev.seq); err != nil {
-			return err
-		}
-		if nt.IdempotencyKey != "" {
-			var hash []byte
-			err := br.QueryRow().Scan(&hash, &replay)
-			switch {
-			case err == nil && !bytes.Equal(hash, nt.RequestHash):
-				return fmt.Errorf("idempotency key reused with another request: %w",
-					fault.Conflict("", "Idempotency-Key ini sudah dipakai untuk permintaan lain."))
-			case err != nil && !errors.Is(err, pgx.ErrNoRows):
-				return err
-			}
-		}
-		if hashes {
-			if err := br.QueryRow().Scan(&duplicate); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-		}
-		if err := br.QueryRow().Scan(&nt.Number, &lastKey, &waiting, &cc, &cn); err != nil {
-			return err
-		}
-		return br.Close()
-	}()
-	if err != nil {
-		return t, nil, false, err
-	}
-	switch {
-	case replay != "":
-		t, err = getTicket(ctx, tx, replay, false)
-		return t, nil, false, err
-	case duplicate != "":
-		existing, err := getTicket(ctx, tx, duplicate, false)
-		if err != nil {
-			return t, nil, false, err
-		}
-		return t, nil, false, &queue.DuplicateError{Existing: existing}
-	case nt.Quota > 0 && nt.Number >= nt.Quota:
-		return t, nil, false, fmt.Errorf("unit %s on %s has issued %d tickets: %w", nt.Unit, nt.ServiceDate, nt.Quota, queue.ErrQuotaFull)
-	}
-
-	// The ticket and its event, as the second batch will write them. Order
-	// keys rise with numbers, so that a later number never goes first.
-	if nt.Number > 0 {
-		nt.OrderKey = max(nt.OrderKey, lastKey+1)
-	}
-	nt.Number++
-	nt.Code = queue.FormatCode(nt.Prefix, nt.Number)
-	e := queue.Event{Seq: ev.seq + 1, Facility: ev.facility, Unit: nt.Unit, ServiceDate: nt.ServiceDate, Kind: "booked",
-		TicketID: nt.ID, Code: nt.Code, At: now, Waiting: waiting + 1}
-	if cc != "" {
-		e.Current = &queue.Call{Code: cc, Counter: cn}
-	}
-	ev.seq = e.Seq
-	t = nt.Ticket
-	// Hooks run inside the transaction before its writes are sent (a hook
-	// must not read the new ticket's rows); most bookings give them
-	// nothing to do, and the writes then go with the commit.
-	if err := ev.record(ctx, tx, e, t, string(t.Channel)); err != nil {
-		return queue.Ticket{}, nil, false, err
-	}
-
-	// Batch 2: write everything and commit.
-	b = &pgx.Batch{}
-	b.Queue(`INSERT INTO ticket_numbers (unit_id, service_date, last, last_key) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (unit_id, service_date) DO UPDATE SET last = EXCLUDED.last, last_key = EXCLUDED.last_key`,
-		nt.UnitID, nt.ServiceDate, nt.Number, nt.OrderKey)
-	b.Queue(`INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status, priority, channel,
-			name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)
-		VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-		nt.ID, nt.FacilityID, nt.UnitID, nt.ServiceDate, nt.Number, nt.Code, nt.Priority, nt.Channel,
-		nt.Name, nt.Phone, nt.NIK, nt.BPJS, nt.PhoneHash, nt.NIKHash, nt.BPJSHash, nt.Notify, nt.VisitID,
-		nt.OrderKey, nt.IssuedAt, nt.FromUnit)
-	if nt.IdempotencyKey != "" {
-		b.Queue(`INSERT INTO idempotency_keys (facility_id, key, request_hash, ticket_id, created_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (facility_id, key) DO UPDATE
-			SET request_hash = EXCLUDED.request_hash, ticket_id = EXCLUDED.ticket_id, created_at = EXCLUDED.created_at`,
-			nt.FacilityID, nt.IdempotencyKey, nt.RequestHash, nt.ID, now)
-	}
-	b.Queue(`INSERT INTO ticket_events (facility_id, seq, unit_id, service_date, kind, ticket_id, code, counter,
-			actor, at, waiting, current_code, current_counter)
-		VALUES ($1, $2, $3, $4, 'booked', $5, $6, '', $7, $8, $9, $10, $11)`,
-		nt.FacilityID, e.Seq, nt.UnitID, nt.ServiceDate, nt.ID, nt.Code, string(nt.Channel), now, e.Waiting, cc, cn)
-	b.Queue(`UPDATE facilities SET event_seq = $2 WHERE id = $1`, nt.FacilityID, e.Seq)
-	b.Queue(`COMMIT`)
-	// Once the hooks have run nothing is left worth abandoning: a client
-	// that hangs up now must not turn a committed booking into an error
-	// (which would skip the live index and the publish).
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := tx.SendBatch(wctx, b).Close(); err != nil {
-		return queue.Ticket{}, nil, false, err
-	}
-	committed = true
-	return t, ev.list, true, nil
 }
 
 // actionSQL is, for each action, the SET clause of its UPDATE (the ticket id
@@ -399,7 +241,7 @@ func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Tim
 		if t, err = getTicket(ctx, tx, id, false); err != nil {
 			return err
 		}
-		if err := ev.add(ctx, tx, q.kind, t, c.Actor, now); err != nil {
+		if err := ev.add(ctx, tx, q.kind, t, c.Actor, now, waitingDelta(cur.Status, t.Status)); err != nil {
 			return err
 		}
 		return ev.save(ctx, tx)
@@ -450,10 +292,10 @@ func (db *DB) Transfer(ctx context.Context, id string, nt queue.NewTicket, actor
 		if to, err = getTicket(ctx, tx, nt.ID, false); err != nil {
 			return err
 		}
-		if err := ev.add(ctx, tx, "transferred", from, actor, now); err != nil {
+		if err := ev.add(ctx, tx, "transferred", from, actor, now, waitingDelta(cur.Status, from.Status)); err != nil {
 			return err
 		}
-		if err := ev.add(ctx, tx, "transfer_in", to, actor, now); err != nil {
+		if err := ev.add(ctx, tx, "transfer_in", to, actor, now, 0); err != nil { // nextNumber counted it
 			return err
 		}
 		return ev.save(ctx, tx)

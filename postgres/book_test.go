@@ -1,0 +1,277 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/internal/testenv"
+	"github.com/antrian/antrian/postgres"
+	"github.com/antrian/antrian/queue"
+)
+
+// bookNow is the clock of the booking tests.
+var bookNow = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+
+const bookDay = "2026-11-27"
+
+// bookUnit is a unit the booking tests book on.
+type bookUnit struct {
+	facilityID, unitID int64
+	facility, unit     string
+	quota              int
+}
+
+func newBookUnit(t *testing.T, db *postgres.DB, facility string, quota int) bookUnit {
+	t.Helper()
+	ctx := context.Background()
+	fid, err := db.CreateFacility(ctx, queue.Facility{Code: facility, Name: "Puskesmas " + facility})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := queue.Unit{Code: "UMUM", Name: "Poli Umum", Prefix: "B", DailyQuota: quota, OpenDays: postgres.AllDays,
+		Policy: queue.DefaultPolicy(), DefaultServiceS: 300}
+	if err := db.SaveUnit(ctx, fid, u); err != nil {
+		t.Fatal(err)
+	}
+	var uid int64
+	if err := db.Pool.QueryRow(ctx, `SELECT id FROM units WHERE facility_id = $1`, fid).Scan(&uid); err != nil {
+		t.Fatal(err)
+	}
+	return bookUnit{fid, uid, facility, "UMUM", quota}
+}
+
+// booking is a new ticket for the person nik (its hash is the NIK itself
+// here), with an idempotency key and request body when key is set.
+func (u bookUnit) booking(nik, key, body string) queue.NewTicket {
+	nt := queue.NewTicket{Prefix: "B", Quota: u.quota, IdempotencyKey: key}
+	nt.ID = queue.NewID()
+	nt.VisitID = nt.ID
+	nt.FacilityID, nt.Facility, nt.UnitID, nt.Unit = u.facilityID, u.facility, u.unitID, u.unit
+	nt.ServiceDate, nt.Status, nt.Channel = bookDay, queue.Waiting, queue.ChannelOnline
+	nt.Name, nt.NIK = "Pasien "+nik, nik
+	nt.NIKHash = []byte("nik:" + nik)
+	nt.IssuedAt = bookNow
+	nt.OrderKey = bookNow.UnixMilli()
+	if key != "" {
+		nt.RequestHash = []byte(body)
+	}
+	return nt
+}
+
+func count(t *testing.T, db *postgres.DB, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// A group decides each booking as if the earlier ones had committed just
+// before it: one refused booking (a duplicate stored or in the group, a
+// reused key, the quota) refuses only itself, replays answer with the
+// earlier ticket, and the rest are numbered and sequenced without a gap,
+// all in one transaction.
+func TestBookGroupDecidesEachBooking(t *testing.T) {
+	db := testenv.DB(t)
+	ctx := context.Background()
+	u := newBookUnit(t, db, "grup", 5)
+	first := postgres.BookTogether(ctx, db, []queue.NewTicket{u.booking("p", "kp", "p")}, bookNow)[0]
+	if first.Err != nil || first.Ticket.Number != 1 {
+		t.Fatalf("first booking: %+v", first)
+	}
+	group := []queue.NewTicket{
+		u.booking("a", "ka", "a"),  // 0: number 2
+		u.booking("p", "", ""),     // 1: duplicate of the stored ticket
+		u.booking("a", "kb", "a2"), // 2: duplicate of 0, in the group
+		u.booking("a", "ka", "a"),  // 3: replay of 0
+		u.booking("x", "ka", "x"),  // 4: key of 0 with another body
+		u.booking("b", "", ""),     // 5: number 3
+		u.booking("p", "kp", "p"),  // 6: replay of the stored key
+		u.booking("c", "", ""),     // 7: number 4
+		u.booking("d", "kd", "d"),  // 8: number 5
+		u.booking("e", "", ""),     // 9: quota full
+		u.booking("d", "kd", "d"),  // 10: replay of 8
+		u.booking("f", "kf", "f"),  // 11: quota full
+		u.booking("f", "kf", "f"),  // 12: quota full again: 11 stored nothing
+	}
+	res := postgres.BookTogether(ctx, db, group, bookNow)
+
+	wantNumbers := map[int]int{0: 2, 5: 3, 7: 4, 8: 5}
+	for i, n := range wantNumbers {
+		r := res[i]
+		if r.Err != nil || !r.Created || r.Ticket.Number != n || r.Ticket.Code != queue.FormatCode("B", n) {
+			t.Errorf("booking %d: %+v, want new ticket number %d", i, r, n)
+			continue
+		}
+		if len(r.Events) != 1 || r.Events[0].Seq != int64(n) || r.Events[0].Waiting != n || r.Events[0].Kind != "booked" {
+			t.Errorf("booking %d: events %+v, want booked seq %d waiting %d", i, r.Events, n, n)
+		}
+	}
+	var dup *queue.DuplicateError
+	if !errors.As(res[1].Err, &dup) || dup.Existing.ID != first.Ticket.ID {
+		t.Errorf("booking 1: %v, want a duplicate of %s", res[1].Err, first.Ticket.Code)
+	}
+	if !errors.As(res[2].Err, &dup) || dup.Existing.ID != res[0].Ticket.ID {
+		t.Errorf("booking 2: %v, want a duplicate of booking 0", res[2].Err)
+	}
+	for i, want := range map[int]string{3: res[0].Ticket.ID, 6: first.Ticket.ID, 10: res[8].Ticket.ID} {
+		if r := res[i]; r.Err != nil || r.Created || r.Ticket.ID != want || len(r.Events) != 0 {
+			t.Errorf("booking %d: %+v, want a replay of %s", i, r, want)
+		}
+	}
+	if !errors.Is(res[4].Err, fault.ErrConflict) || errors.Is(res[4].Err, queue.ErrDuplicate) {
+		t.Errorf("booking 4: %v, want the key's conflict", res[4].Err)
+	}
+	for _, i := range []int{9, 11, 12} {
+		if !errors.Is(res[i].Err, queue.ErrQuotaFull) {
+			t.Errorf("booking %d: %v, want quota full", i, res[i].Err)
+		}
+	}
+
+	// What was stored: five tickets numbered 1..5, the group's four in one
+	// transaction, events 1..5 with their waiting counts, the keys.
+	if n := count(t, db, `SELECT count(*) FROM tickets WHERE unit_id = $1 AND number BETWEEN 1 AND 5`, u.unitID); n != 5 {
+		t.Errorf("%d tickets numbered 1..5, want 5", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM tickets`); n != 5 {
+		t.Errorf("%d tickets stored, want 5", n)
+	}
+	if n := count(t, db, `SELECT count(DISTINCT xmin::text) FROM tickets WHERE number > 1`); n != 1 {
+		t.Errorf("the group's tickets were written by %d transactions, want 1", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM ticket_events WHERE facility_id = $1 AND seq = waiting AND seq BETWEEN 1 AND 5`,
+		u.facilityID); n != 5 {
+		t.Errorf("%d events with seq = waiting in 1..5, want 5", n)
+	}
+	if n := count(t, db, `SELECT event_seq FROM facilities WHERE id = $1`, u.facilityID); n != 5 {
+		t.Errorf("facility event_seq %d, want 5", n)
+	}
+	if n := count(t, db, `SELECT waiting FROM ticket_numbers WHERE unit_id = $1`, u.unitID); n != 5 {
+		t.Errorf("unit's waiting count %d, want 5", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM idempotency_keys WHERE key IN ('kp', 'ka', 'kd') AND
+		ticket_id IN ($1, $2, $3)`, first.Ticket.ID, res[0].Ticket.ID, res[8].Ticket.ID); n != 3 {
+		t.Errorf("%d keys stored for their tickets, want 3", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM idempotency_keys`); n != 3 {
+		t.Errorf("%d keys stored, want 3 (a refused booking stores none)", n)
+	}
+}
+
+// A group across facilities sequences each facility's events on its own.
+func TestBookGroupAcrossFacilities(t *testing.T) {
+	db := testenv.DB(t)
+	ctx := context.Background()
+	a, b := newBookUnit(t, db, "satu", 99), newBookUnit(t, db, "dua", 99)
+	var group []queue.NewTicket
+	for i := range 6 {
+		u := a
+		if i%3 == 1 {
+			u = b
+		}
+		group = append(group, u.booking(fmt.Sprint(i), "", ""))
+	}
+	res := postgres.BookTogether(ctx, db, group, bookNow)
+	want := []struct {
+		fac string
+		n   int
+	}{{"satu", 1}, {"dua", 1}, {"satu", 2}, {"satu", 3}, {"dua", 2}, {"satu", 4}}
+	for i, w := range want {
+		r := res[i]
+		if r.Err != nil || r.Ticket.Facility != w.fac || r.Ticket.Number != w.n || r.Events[0].Seq != int64(w.n) {
+			t.Errorf("booking %d: %+v, want %s number and seq %d", i, r, w.fac, w.n)
+		}
+	}
+	if n := count(t, db, `SELECT sum(event_seq) FROM facilities`); n != 6 {
+		t.Errorf("facilities' event_seq sum to %d, want 4 + 2", n)
+	}
+}
+
+// When the group's transaction fails as a whole (here a hook refuses one
+// booking), every booking is retried alone: only the one at fault fails.
+func TestBookGroupFailureIsolated(t *testing.T) {
+	db := testenv.DB(t)
+	ctx := context.Background()
+	u := newBookUnit(t, db, "gagal", 99)
+	db.Hooks = append(db.Hooks, func(_ context.Context, _ *postgres.Tx, _ queue.Event, tk queue.Ticket, _ string) error {
+		if tk.Name == "Pasien rusak" {
+			return errors.New("hook refuses")
+		}
+		return nil
+	})
+	res := postgres.BookTogether(ctx, db, []queue.NewTicket{
+		u.booking("a", "", ""), u.booking("rusak", "", ""), u.booking("b", "", ""),
+	}, bookNow)
+	if res[1].Err == nil {
+		t.Errorf("the refused booking succeeded: %+v", res[1])
+	}
+	for i, n := range map[int]int{0: 1, 2: 2} {
+		if res[i].Err != nil || res[i].Ticket.Number != n || res[i].Events[0].Seq != int64(n) {
+			t.Errorf("booking %d: %+v, want number and seq %d", i, res[i], n)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM ticket_events`); n != 2 {
+		t.Errorf("%d events, want 2", n)
+	}
+}
+
+// Concurrent bookings through Book share transactions, and keep numbers
+// gap-free and keys exact: every retry of one key gets one ticket.
+func TestBookConcurrentGroups(t *testing.T) {
+	db := testenv.DB(t)
+	ctx := context.Background()
+	u := newBookUnit(t, db, "ramai", 999)
+	const n, retries = 200, 5
+	var wg sync.WaitGroup
+	results := make([][retries]postgres.BookResult, n)
+	for i := range n {
+		for r := range retries {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				nt := u.booking(fmt.Sprint(i), fmt.Sprint("k", i), fmt.Sprint(i))
+				tk, ev, created, err := db.Book(ctx, nt, bookNow)
+				results[i][r] = postgres.BookResult{Ticket: tk, Events: ev, Created: created, Err: err}
+			}()
+		}
+	}
+	wg.Wait()
+	numbers := map[int]bool{}
+	for i, rs := range results {
+		created := 0
+		for _, r := range rs {
+			if r.Err != nil {
+				t.Fatalf("booking %d: %v", i, r.Err)
+			}
+			if r.Created {
+				created++
+			}
+			if r.Ticket.ID != rs[0].Ticket.ID {
+				t.Errorf("booking %d: retries answered with %s and %s", i, rs[0].Ticket.Code, r.Ticket.Code)
+			}
+		}
+		if created != 1 {
+			t.Errorf("booking %d created %d tickets, want 1", i, created)
+		}
+		numbers[rs[0].Ticket.Number] = true
+	}
+	for k := 1; k <= n; k++ {
+		if !numbers[k] {
+			t.Errorf("number %d not given", k)
+		}
+	}
+	if got := count(t, db, `SELECT count(*) FROM ticket_events WHERE seq = waiting`); got != n {
+		t.Errorf("%d events with seq = waiting, want %d", got, n)
+	}
+	txs := count(t, db, `SELECT count(DISTINCT xmin::text) FROM tickets`)
+	if txs >= n {
+		t.Errorf("%d bookings in %d transactions: none shared", n, txs)
+	}
+	t.Logf("%d bookings (%d requests) in %d transactions", n, n*retries, txs)
+}
