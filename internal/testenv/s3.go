@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,7 +116,7 @@ func (s *S3Server) probe(ctx context.Context, c *minio.Client, bucket string) er
 			return err
 		}
 	}
-	_, err = c.PutObject(ctx, bucket, "ready", nil, 0, minio.PutObjectOptions{})
+	_, err = c.PutObject(ctx, bucket, "ready", strings.NewReader("ok"), 2, minio.PutObjectOptions{})
 	return err
 }
 
