@@ -54,7 +54,7 @@ func S3(t testing.TB, base int) *S3Server {
 	port := func(i int) string { return strconv.Itoa(base + i) }
 	s.cmd = exec.Command(weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir="+dir,
 		"-master.port="+port(0), "-master.port.grpc="+port(1), "-master.telemetry=false", "-master.volumeSizeLimitMB=16",
-		"-volume.port="+port(2), "-volume.port.grpc="+port(3), "-volume.max=8",
+		"-volume.port="+port(2), "-volume.port.grpc="+port(3), "-volume.max=100",
 		"-filer", "-filer.port="+port(4), "-filer.port.grpc="+port(5), "-filer.localSocket="+filepath.Join(dir, "filer.sock"),
 		"-s3", "-s3.port="+port(6), "-s3.port.grpc="+port(7), "-s3.port.iceberg=0", "-s3.port.lance=0",
 		"-s3.localSocket="+filepath.Join(dir, "s3.sock"), "-s3.config="+filepath.Join(dir, "s3.json"))
