@@ -144,8 +144,8 @@ func (s *Server) btsPhoto(c echo.Context) error {
 		return err
 	}
 	if link != "" {
-		// The link expires: neither it nor this answer may be kept.
-		c.Response().Header().Set("Cache-Control", "private, no-store")
+		// The link expires: the answer is no-store, as every answer
+		// of a staff route (noStore).
 		return c.Redirect(http.StatusFound, link)
 	}
 	f, err := s.bts.Photo(c.Request().Context(), actor(c), c.Param("facility"), id)
