@@ -28,6 +28,9 @@ type Service struct {
 	// through it, and no read of a row just written goes through it.
 	Reports Store
 	Photos  Photos
+	// PhotoLinks, when set, makes PhotoURL answer a short-lived link to
+	// the photo's store; nil: photos are served through the service.
+	PhotoLinks PhotoLinks
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Zone is the district's time zone, which gives district-wide reports
@@ -96,11 +99,18 @@ type Store interface {
 	Observations
 }
 
-// Photos keeps the served images of delivery photos (photo.Store on disk).
+// Photos keeps the served images of delivery photos (photo.Store on disk,
+// photo.S3Store in a bucket).
 type Photos interface {
-	Put(p photo.Photo) error
+	Put(ctx context.Context, p photo.Photo) error
 	// Open returns fault.ErrNotFound when there is no such photo.
-	Open(hash string) (io.ReadCloser, error)
+	Open(ctx context.Context, hash string) (io.ReadCloser, error)
+}
+
+// PhotoLinks makes short-lived links that let a browser fetch a photo
+// straight from where it is kept (photo.S3Store's presigned URLs).
+type PhotoLinks interface {
+	PhotoURL(ctx context.Context, hash string) (string, error)
 }
 
 // Facility is a facility as BTS sees it: its time zone gives it its days,

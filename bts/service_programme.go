@@ -218,7 +218,7 @@ func (s *Service) readUpload(ctx context.Context, d *Delivery, u Upload, today t
 	if p.Meta, err = PhoneMeta(p.Meta, u.TakenAt, u.Lat, u.Lon); err != nil {
 		return err
 	}
-	if err := s.Photos.Put(p); err != nil {
+	if err := s.Photos.Put(ctx, p); err != nil {
 		return err
 	}
 	d.Photo = PhotoRef{Hash: p.Hash, Bytes: len(p.JPEG), Meta: p.Meta}
@@ -250,14 +250,37 @@ func (s *Service) Deliveries(ctx context.Context, a Actor, facility string, stat
 // closes it. fault.ErrNotFound for an unknown report or photo, and for a
 // cadre's request for another cadre's report.
 func (s *Service) Photo(ctx context.Context, a Actor, facility string, id int64) (io.ReadCloser, error) {
-	d, err := s.Store.Delivery(ctx, facility, id)
+	hash, err := s.photoHash(ctx, a, facility, id)
 	if err != nil {
 		return nil, err
 	}
-	if a.Cadre && d.CadreID != a.ID {
-		return nil, fmt.Errorf("delivery %d of another cadre: %w", id, fault.ErrNotFound)
+	return s.Photos.Open(ctx, hash)
+}
+
+// PhotoURL returns a short-lived link to the photo of a report of a
+// facility, after the same checks as Photo, or "" (and no check) when
+// photos are served through the service (PhotoLinks nil).
+func (s *Service) PhotoURL(ctx context.Context, a Actor, facility string, id int64) (string, error) {
+	if s.PhotoLinks == nil {
+		return "", nil
 	}
-	return s.Photos.Open(d.Photo.Hash)
+	hash, err := s.photoHash(ctx, a, facility, id)
+	if err != nil {
+		return "", err
+	}
+	return s.PhotoLinks.PhotoURL(ctx, hash)
+}
+
+// photoHash returns the hash of the photo of a report the actor may see.
+func (s *Service) photoHash(ctx context.Context, a Actor, facility string, id int64) (string, error) {
+	d, err := s.Store.Delivery(ctx, facility, id)
+	if err != nil {
+		return "", err
+	}
+	if a.Cadre && d.CadreID != a.ID {
+		return "", fmt.Errorf("delivery %d of another cadre: %w", id, fault.ErrNotFound)
+	}
+	return d.Photo.Hash, nil
 }
 
 // Review records the actor's verdict (Verified, or Rejected with a note)

@@ -312,7 +312,7 @@ func TestServiceDeliver(t *testing.T) {
 	if d.Photo.Meta.TakenAt != "2026-03-14T07:15:30+07:00" || d.Photo.Meta.Lat == nil {
 		t.Errorf("the EXIF was not kept: %+v", d.Photo.Meta)
 	}
-	stored, err := f.photos.Open(d.Photo.Hash)
+	stored, err := f.photos.Open(context.Background(), d.Photo.Hash)
 	if err != nil {
 		t.Fatalf("the photo was not stored: %v", err)
 	}

@@ -1,4 +1,4 @@
-package ratelimit
+package ratelimit_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/antrian/antrian/internal/testenv"
+	"github.com/antrian/antrian/ratelimit"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -20,9 +21,9 @@ func TestLimit(t *testing.T) {
 	now := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	// Two limiters on one Redis stand for two service instances.
-	a, b := New(rdb, "t:", clock), New(rdb, "t:", clock)
+	a, b := ratelimit.New(rdb, "t:", clock), ratelimit.New(rdb, "t:", clock)
 	ctx := context.Background()
-	lim := PerMinute(6) // one every 10 s, bursts of 6
+	lim := ratelimit.PerMinute(6) // one every 10 s, bursts of 6
 
 	for i := range 6 {
 		l := a
@@ -53,7 +54,7 @@ func TestLimit(t *testing.T) {
 	if ok, _, _ := a.Allow(ctx, "addr:1.2.3.4", lim); ok {
 		t.Error("a second event within the same interval is allowed")
 	}
-	if ok, _, _ := a.Allow(ctx, "x", Limit{}); !ok {
+	if ok, _, _ := a.Allow(ctx, "x", ratelimit.Limit{}); !ok {
 		t.Error("a zero limit refuses")
 	}
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the services the test suite talks to are installed and running
 # (PostgreSQL, Redis, Chromium for the browser tests, zbarimg to read QR
-# codes back), then prints the
+# codes back, HAProxy for the district proxy test, SeaweedFS for the photo
+# bucket tests), then prints the
 # admin URL of the PostgreSQL server the tests create their databases on.
 # Progress goes to stderr; only the URL goes to stdout. Installing needs
 # root (apt-get); without it, missing pieces are reported and the tests that
@@ -20,6 +21,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools) # reads the QR codes back
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)       # deploy/district's proxy, run by a test
 if [ ${#missing[@]} -gt 0 ]; then
   if as_root && command -v apt-get >/dev/null 2>&1; then
     log "installing ${missing[*]}"
@@ -28,6 +30,22 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2
   else
     log "missing ${missing[*]} (run as root to install them)"
+  fi
+fi
+
+# SeaweedFS's weed, the S3-compatible server the photo bucket tests start
+# (testenv.S3). Its module has replace directives, so `go install
+# pkg@version` refuses it: it is built inside the downloaded module, once
+# (a few minutes), into GOPATH/bin.
+SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
+if command -v go >/dev/null 2>&1; then
+  gobin="$(go env GOPATH)/bin"
+  if ! command -v weed >/dev/null 2>&1 && [ ! -x "$gobin/weed" ]; then
+    log "building SeaweedFS weed $SEAWEEDFS_VERSION into $gobin"
+    dir=$(cd / && GOFLAGS= go mod download -json "github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    mkdir -p "$gobin"
+    (cd "$dir" && GOFLAGS= go build -o "$gobin/weed" ./weed) >&2 || log "building weed failed"
   fi
 fi
 

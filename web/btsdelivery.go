@@ -135,11 +135,21 @@ func (s *Server) btsListDeliveries(c echo.Context) error {
 	return c.JSON(http.StatusOK, toDeliveriesJSON(ds, loc, seesVerification(c)))
 }
 
-// btsPhoto serves the stored (stripped, re-encoded) photo of a report.
+// btsPhoto serves the stored (stripped, re-encoded) photo of a report,
+// or, when the photo store makes links, redirects to a short-lived one.
 func (s *Server) btsPhoto(c echo.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
 		return err
+	}
+	link, err := s.bts.PhotoURL(c.Request().Context(), actor(c), c.Param("facility"), id)
+	if err != nil {
+		return err
+	}
+	if link != "" {
+		// The link expires: the answer is no-store, as every answer
+		// of a staff route (noStore).
+		return c.Redirect(http.StatusFound, link)
 	}
 	f, err := s.bts.Photo(c.Request().Context(), actor(c), c.Param("facility"), id)
 	if err != nil {

@@ -181,7 +181,7 @@ func (s *Server) routeTable() []route {
 		on("GET", "/api/v1/bts/facilities/:facility/deliveries", s.btsListDeliveries, btsAny, api(tagBTS, "Delivery reports").out("array")),
 		on("POST", btsUploadRoute, s.btsDeliver, btsReport,
 			api(tagBTS, "Report a delivery (multipart with a photo)").in("object").out("object").status(201, "Created (200 when the client_id replays an earlier report)")),
-		on("GET", "/api/v1/bts/facilities/:facility/deliveries/:id/photo", s.btsPhoto, btsAny, api(tagBTS, "A delivery's photo").as("image/jpeg")),
+		on("GET", "/api/v1/bts/facilities/:facility/deliveries/:id/photo", s.btsPhoto, btsAny, api(tagBTS, "A delivery's photo (a 302 to a short-lived link instead when ANTRIAN_PHOTO_S3_LINK_TTL is set)").as("image/jpeg")),
 		on("POST", "/api/v1/bts/facilities/:facility/deliveries/:id/review", s.btsReview, btsManage, api(tagBTS, "Verify or reject a delivery").in("object").out("object")),
 		on("GET", "/api/v1/bts/reports/prevalence", s.btsPrevalence, btsReports, api(tagBTS, "Stunting, wasting and underweight prevalence").out("object")),
 		on("GET", "/api/v1/bts/reports/trend", s.btsTrend, btsReports, api(tagBTS, "Monthly prevalence trend").out("object")),

@@ -271,22 +271,30 @@ func TestPhotoStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if err := s.Put(p); err != nil {
+		if err := s.Put(t.Context(), p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	f, err := s.Open(p.Hash)
+	f, err := s.Open(t.Context(), p.Hash)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
 	for _, h := range []string{"../../etc/passwd", strings.Repeat("0", 64)} {
-		if _, err := s.Open(h); !errors.Is(err, fault.ErrNotFound) {
+		if _, err := s.Open(t.Context(), h); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("Open(%q): got %v, want fault.ErrNotFound", h, err)
 		}
 	}
 	if _, err := os.Stat(s.Dir + "/" + p.Hash[:2] + "/" + p.Hash + ".jpg"); err != nil {
 		t.Errorf("not content-addressed: %v", err)
+	}
+	for range 2 { // deleting what is not there is not an error
+		if err := s.Delete(t.Context(), p.Hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Open(t.Context(), p.Hash); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("Open after Delete: %v, want fault.ErrNotFound", err)
 	}
 }
 

@@ -108,7 +108,10 @@ func (a *App) Start(ctx context.Context) (err error) {
 		return err
 	}
 	a.Integrations = a.setupIntegrations(secret)
-	a.BTS = &bts.Service{Store: a.DB, Reports: a.DB.Reports(), Photos: photo.Store{Dir: a.cfg.PhotoDir}, Now: a.Now}
+	a.BTS = &bts.Service{Store: a.DB, Reports: a.DB.Reports(), Now: a.Now}
+	if a.BTS.Photos, a.BTS.PhotoLinks, err = a.photoStore(ctx); err != nil {
+		return err
+	}
 	limiter := ratelimit.New(a.Redis, a.cfg.RedisPrefix, a.Now)
 	srv, err := web.New(web.Config{SecureCookies: a.cfg.SecureCookies, TrustProxyHeader: a.cfg.TrustProxyHeader,
 		TrustedProxies: a.cfg.TrustedProxies, RateBookingPerAddr: a.cfg.RatePerAddr, RateBookingPerPerson: a.cfg.RatePerPerson,
@@ -190,6 +193,32 @@ func (a *App) Start(ctx context.Context) (err error) {
 	}
 	a.started = true
 	return nil
+}
+
+// photoStore returns where BTS photos are kept: the bucket when one is
+// configured, else ANTRIAN_PHOTO_DIR; and the maker of presigned links
+// when photos are to be fetched from the bucket directly. A bucket that
+// does not answer at start is logged, not fatal: the queue does not need
+// it, and photo uploads fail (and report it) until it is back.
+func (a *App) photoStore(ctx context.Context) (bts.Photos, bts.PhotoLinks, error) {
+	if a.cfg.PhotoS3 == nil {
+		return photo.Store{Dir: a.cfg.PhotoDir}, nil, nil
+	}
+	c := *a.cfg.PhotoS3
+	s, err := photo.NewS3Store(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.EnsureBucket(ctx); err != nil {
+		a.log.Warn("the photo bucket does not answer; BTS photo uploads fail until it does", "endpoint", c.Endpoint, "bucket", c.Bucket, "err", err)
+	}
+	a.log.Info("BTS photos are kept in a bucket", "endpoint", c.Endpoint, "bucket", c.Bucket, "link_ttl", c.LinkTTL)
+	if s.Links() {
+		return s, s, nil
+	}
+	return s, nil, nil
 }
 
 // part runs one of the service's long-running parts under the App's group.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"image/jpeg"
 	"io"
+	"maps"
 	"mime/multipart"
 	"os"
 	"path/filepath"
@@ -129,8 +130,15 @@ func TestAnthroBadRow(t *testing.T) {
 // dinkes (district, read-only).
 func btsEnv(t *testing.T) (*env, *App) {
 	t.Helper()
+	return btsEnvWith(t, nil)
+}
+
+// btsEnvWith is btsEnv with more settings for the instance.
+func btsEnvWith(t *testing.T, vars map[string]string) (*env, *App) {
+	t.Helper()
 	e := newEnv(t, backend{name: "embedded"})
 	e.vars = map[string]string{"ANTRIAN_PHOTO_DIR": t.TempDir()}
+	maps.Copy(e.vars, vars)
 	app := e.start()
 	e.seed(app)
 	ctx := context.Background()

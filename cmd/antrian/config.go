@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/antrian/antrian/bts/photo"
 )
 
 // Config is every setting of the program, read once from the environment.
@@ -38,6 +40,9 @@ type Config struct {
 	Notify            NotifyConfig
 	WhatsApp          WhatsAppConfig
 	PhotoDir          string // ANTRIAN_PHOTO_DIR: where BTS delivery photos are stored (default ./data/photos)
+	// PhotoS3 is the bucket BTS delivery photos are stored in instead of
+	// PhotoDir (ANTRIAN_PHOTO_S3_*, see loadPhotoS3); nil: on disk.
+	PhotoS3 *photo.S3Config
 }
 
 // RedisConfig is how the service reaches a replicated Redis: through
@@ -290,6 +295,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.WhatsApp = loadWhatsApp(getenv, bad)
 	dur("ANTRIAN_RECONCILE_INTERVAL", &c.ReconcileInterval)
 	dur("ANTRIAN_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	c.PhotoS3 = loadPhotoS3(getenv, bad)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
@@ -340,4 +346,57 @@ func loadRedis(getenv func(string) string, c *Config, bad func(name, format stri
 	if c.RedisURL != "" && (r.Password != "" || r.Username != "") {
 		bad("REDIS_PASSWORD", "with REDIS_URL put the user and password in the URL")
 	}
+}
+
+// loadPhotoS3 reads where the photo bucket is, from one URL
+//
+//	ANTRIAN_PHOTO_S3_URL=http(s)://ACCESS_KEY:SECRET_KEY@host:port/bucket?region=R
+//
+// or from ANTRIAN_PHOTO_S3_ENDPOINT (host:port), _BUCKET, _ACCESS_KEY,
+// _SECRET_KEY, _REGION and _USE_SSL (default true), not both; and how
+// photos reach browsers: ANTRIAN_PHOTO_S3_LINK_TTL (e.g. 5m) redirects
+// them to presigned links valid that long, signed for
+// ANTRIAN_PHOTO_S3_PUBLIC_URL (the server as browsers reach it); unset,
+// the service serves every photo itself. nil when no bucket is configured.
+func loadPhotoS3(getenv func(string) string, bad func(name, format string, args ...any)) *photo.S3Config {
+	var c photo.S3Config
+	endpoint := getenv("ANTRIAN_PHOTO_S3_ENDPOINT")
+	if raw := getenv("ANTRIAN_PHOTO_S3_URL"); raw != "" {
+		if endpoint != "" {
+			bad("ANTRIAN_PHOTO_S3_URL", "set it or ANTRIAN_PHOTO_S3_ENDPOINT, not both")
+		}
+		var err error
+		if c, err = photo.ParseS3URL(raw); err != nil {
+			bad("ANTRIAN_PHOTO_S3_URL", "%v", err)
+		}
+	} else if endpoint != "" {
+		c = photo.S3Config{Endpoint: endpoint, Bucket: getenv("ANTRIAN_PHOTO_S3_BUCKET"), AccessKey: getenv("ANTRIAN_PHOTO_S3_ACCESS_KEY"),
+			SecretKey: getenv("ANTRIAN_PHOTO_S3_SECRET_KEY"), Region: getenv("ANTRIAN_PHOTO_S3_REGION"), UseSSL: true}
+		for name, v := range map[string]string{"ANTRIAN_PHOTO_S3_BUCKET": c.Bucket, "ANTRIAN_PHOTO_S3_ACCESS_KEY": c.AccessKey, "ANTRIAN_PHOTO_S3_SECRET_KEY": c.SecretKey} {
+			if v == "" {
+				bad(name, "required with ANTRIAN_PHOTO_S3_ENDPOINT")
+			}
+		}
+		if v := getenv("ANTRIAN_PHOTO_S3_USE_SSL"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				bad("ANTRIAN_PHOTO_S3_USE_SSL", "want true or false")
+			}
+			c.UseSSL = b
+		}
+	} else {
+		return nil
+	}
+	c.PublicURL = getenv("ANTRIAN_PHOTO_S3_PUBLIC_URL")
+	if v := getenv("ANTRIAN_PHOTO_S3_LINK_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 7*24*time.Hour {
+			bad("ANTRIAN_PHOTO_S3_LINK_TTL", "want a duration like 5m (at most 168h), or 0 to serve photos through the service")
+		}
+		c.LinkTTL = d
+	}
+	if _, err := photo.NewS3Store(c); err != nil {
+		bad("ANTRIAN_PHOTO_S3_*", "%v", err)
+	}
+	return &c
 }

@@ -6,6 +6,7 @@
 //	antrian user add --facility F --username U --role R --password-stdin
 //	antrian anthro < in.csv > out.csv   WHO z-scores for a CSV batch
 //	antrian jkn configure --facility F --username U --password-stdin --poli 001=UMUM
+//	antrian photos migrate [--dir D] [--remove]   move BTS photos from disk to the bucket
 //
 // Settings come from the environment; see Config.
 package main
@@ -116,6 +117,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCommand(ctx, cfg, log, args, stdin, stdout, stderr)
 	case "jkn":
 		return jknCommand(ctx, cfg, log, args, stdin, stdout, stderr)
+	case "photos":
+		return photosCommand(ctx, cfg, log, args, stdout, stderr)
 	case "anthro":
 		// Pure computation: no database. Bad rows are reported on stderr
 		// line by line and only set the exit status (api-v1.md).
@@ -142,7 +145,8 @@ const usage = `usage:
   antrian seed --demo [--district N]
   antrian user add --facility F --username U --role admin|staff|kader|dinkes --password-stdin
   antrian anthro < measurements.csv > zscores.csv
-  antrian jkn configure --facility F --username U --password-stdin --poli 001=UMUM,002=GIGI`
+  antrian jkn configure --facility F --username U --password-stdin --poli 001=UMUM,002=GIGI
+  antrian photos migrate [--dir D] [--remove]`
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
