@@ -57,8 +57,9 @@ func TestDashboardsInBrowser(t *testing.T) {
 			t.Errorf("first unit row: %q", row)
 		}
 		umum := eval[[]string](t, tb, `[...document.querySelectorAll('#table-units tbody tr')].find(r => r.textContent.includes('Poli Umum')).querySelectorAll('th,td').values().map(c => c.textContent).toArray()`)
-		// Poli Umum: 4 tickets, 25% no-show, median wait 20 min, p90 30, service 7.5 / 9.5.
-		if got := strings.Join(umum, "|"); got != "Poli Umum|4|2|1|1|0|0|4|2|25|0|1|0|20|30|7.5|9.5" {
+		// Poli Umum: 4 tickets (2 online, 1 kiosk, 1 desk, none by Mobile JKN
+		// or WhatsApp), 25% no-show, median wait 20 min, p90 30, service 7.5 / 9.5.
+		if got := strings.Join(umum, "|"); got != "Poli Umum|4|2|1|1|0|0|0|4|2|25|0|1|0|20|30|7.5|9.5" {
 			t.Errorf("Poli Umum row: got %s", got)
 		}
 		for _, chart := range []string{"#chart-days svg", "#chart-arrivals svg", "#chart-waits svg"} {
