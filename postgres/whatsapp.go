@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 
 	"github.com/antrian/antrian/whatsapp"
 	"github.com/jackc/pgx/v5"
@@ -96,9 +95,6 @@ func (db *DB) ActiveTickets(ctx context.Context, phoneHash []byte, date string) 
 	rows, _ := db.Pool.Query(ctx, `SELECT id FROM tickets WHERE phone_hash = $1 AND service_date = $2
 		AND status IN ('waiting', 'called', 'serving') ORDER BY issued_at, id`, phoneHash, date)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = nil
-	}
 	return ids, interpret("active tickets of a phone", err)
 }
 

@@ -49,6 +49,20 @@ func (f Facility) Closed(u Unit, d time.Time) string {
 	return ""
 }
 
+// BookableToday reports whether unit u still takes tickets for today at
+// now: the day is not closed for it and its closing time has not passed.
+// Booking applies the same rules (Service.Book), with their reasons.
+func (f Facility) BookableToday(u Unit, now time.Time) bool {
+	d, err := time.ParseInLocation(time.DateOnly, f.Today(now), f.Location)
+	return err == nil && f.Closed(u, d) == "" && !pastClosing(u, d, now)
+}
+
+// pastClosing reports whether now is after u's closing time on day d
+// (midnight in the facility's zone); a unit open all day never closes.
+func pastClosing(u Unit, d, now time.Time) bool {
+	return u.Opens != u.Closes && now.After(d.Add(time.Duration(u.Closes)*time.Minute))
+}
+
 // NextOpen returns the first day on or after from (midnight in the
 // facility's location) on which u serves, within closedHorizon days.
 func (f Facility) NextOpen(u Unit, from time.Time) (time.Time, bool) {

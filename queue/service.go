@@ -273,7 +273,7 @@ func (s *Service) newTicket(f Facility, u Unit, r BookRequest, now time.Time) (N
 		return NewTicket{}, fmt.Errorf("book %s on %s: %w", u.Code, date, f.closedError(u, d, why, d))
 	}
 	opens := d.Add(time.Duration(u.Opens) * time.Minute)
-	if date == today && u.Opens != u.Closes && now.After(d.Add(time.Duration(u.Closes)*time.Minute)) {
+	if date == today && pastClosing(u, d, now) {
 		why := fmt.Sprintf("Pendaftaran %s hari ini sudah ditutup (layanan sampai pukul %02d.%02d)", u.Name, u.Closes/60, u.Closes%60)
 		return NewTicket{}, fmt.Errorf("book %s today after closing: %w", u.Code, f.closedError(u, d, why, d.AddDate(0, 0, 1)))
 	}

@@ -63,7 +63,7 @@ func TestOpenToday(t *testing.T) {
 		{Code: "LAB", Opens: 11 * 60, Closes: 13 * 60, OpenDays: everyDay}, // opens later today: booking is allowed
 	}
 	var got []string
-	for _, u := range OpenToday(units, monday10) {
+	for _, u := range OpenToday(queue.Facility{Location: jkt}, units, monday10) {
 		got = append(got, u.Code)
 	}
 	if want := "UMUM IGD LAB"; strings.Join(got, " ") != want {

@@ -117,16 +117,10 @@ func authenticate(gateway string, sec Secrets, r Request) error {
 	return fmt.Errorf("gateway %q: %w", gateway, fault.ErrNotFound)
 }
 
-// checkHMAC checks a "sha256=<hex>" signature of body keyed with secret.
+// checkHMAC checks a "sha256=<hex>" signature of body keyed with secret,
+// the scheme of outgoing webhooks (notify.Sign).
 func checkHMAC(secret string, body []byte, sig string) error {
-	hexSig, ok := strings.CutPrefix(sig, "sha256=")
-	got, err := hex.DecodeString(hexSig)
-	if secret == "" || !ok || err != nil {
-		return errUnsigned
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	if secret == "" || !hmac.Equal([]byte(sig), []byte(notify.Sign([]byte(secret), body))) {
 		return errUnsigned
 	}
 	return nil

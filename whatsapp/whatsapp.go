@@ -249,7 +249,7 @@ func (s *Service) listUnits(ctx context.Context, c *Conversation) (string, error
 	now := s.Now().In(f.Location)
 	c.reset()
 	list := ""
-	for _, u := range OpenToday(units, now) {
+	for _, u := range OpenToday(f, units, now) {
 		c.Units = append(c.Units, u.Code)
 		list += fmt.Sprintf("%d. %s\n", len(c.Units), u.Name)
 	}
@@ -260,16 +260,15 @@ func (s *Service) listUnits(ctx context.Context, c *Conversation) (string, error
 	return s.Text("wa.units", "facility", f.Name, "list", list), nil
 }
 
-// OpenToday returns the units that take tickets for today at now (in the
-// facility's zone): open on today's weekday and not past closing time.
-func OpenToday(units []queue.Unit, now time.Time) []queue.Unit {
+// OpenToday returns the units of f that take tickets for today at now: by
+// the queue's own rules (weekday, closed days, closing time), so the list
+// offers only what a booking accepts.
+func OpenToday(f queue.Facility, units []queue.Unit, now time.Time) []queue.Unit {
 	var out []queue.Unit
-	minute := now.Hour()*60 + now.Minute()
 	for _, u := range units {
-		if !u.OpenOn(now) || (u.Opens != u.Closes && minute >= u.Closes) {
-			continue
+		if f.BookableToday(u, now) {
+			out = append(out, u)
 		}
-		out = append(out, u)
 	}
 	return out
 }
@@ -288,7 +287,7 @@ func (s *Service) bookOrAsk(ctx context.Context, k Key, c *Conversation, unit, n
 // book takes a ticket for today on channel whatsapp, within the number's
 // limit, and answers with its code, the people ahead, the wait and the link.
 func (s *Service) book(ctx context.Context, k Key, unit, name string) (string, error) {
-	active, err := s.active(ctx, k)
+	active, err := s.activeIDs(ctx, k)
 	if err != nil {
 		return "", err
 	}
@@ -334,8 +333,8 @@ func (s *Service) wait(seconds int) string {
 	return s.Text("wa.wait.min", "n", fmt.Sprint((seconds+59)/60))
 }
 
-// active returns the number's active tickets of today, with their places.
-func (s *Service) active(ctx context.Context, k Key) ([]queue.Ticket, error) {
+// activeIDs returns the ids of the number's active tickets of today.
+func (s *Service) activeIDs(ctx context.Context, k Key) ([]string, error) {
 	f, _, err := s.Queue.Facility(ctx, k.Facility)
 	if err != nil {
 		return nil, err
@@ -344,7 +343,12 @@ func (s *Service) active(ctx context.Context, k Key) ([]queue.Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.Store.ActiveTickets(ctx, hash, f.Today(s.Now()))
+	return s.Store.ActiveTickets(ctx, hash, f.Today(s.Now()))
+}
+
+// active returns the number's active tickets of today, with their places.
+func (s *Service) active(ctx context.Context, k Key) ([]queue.Ticket, error) {
+	ids, err := s.activeIDs(ctx, k)
 	if err != nil {
 		return nil, err
 	}
