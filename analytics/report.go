@@ -86,15 +86,20 @@ func percent(num, den int) float64 {
 // summaryColumns are the columns of a Summary in every table, after the
 // row's own label columns.
 func summaryColumns(text Text) []string {
-	return []string{text("rep.tickets"), "online", "kiosk", "desk", "jkn", "whatsapp", text("rep.transfers_in"), text("rep.called"),
+	cols := append([]string{text("rep.tickets")}, Channels...)
+	return append(cols, text("rep.transfers_in"), text("rep.called"),
 		text("rep.served"), text("rep.noshow_pct"), text("rep.cancelled"), text("rep.transferred"), text("rep.unserved"),
-		text("rep.wait_p50"), text("rep.wait_p90"), text("rep.service_p50"), text("rep.service_p90")}
+		text("rep.wait_p50"), text("rep.wait_p90"), text("rep.service_p50"), text("rep.service_p90"))
 }
 
 func summaryCells(s *Summary) []any {
-	return []any{s.Tickets(), s.Booked["online"], s.Booked["kiosk"], s.Booked["desk"], s.Booked["jkn"], s.Booked["whatsapp"], s.TransfersIn,
+	cells := []any{s.Tickets()}
+	for _, ch := range Channels {
+		cells = append(cells, s.Booked[ch])
+	}
+	return append(cells, s.TransfersIn,
 		s.Called, s.Served, percent(s.Skipped, s.Called), s.Cancelled, s.Transferred, s.Unserved,
-		minutes(s.Wait(50)), minutes(s.Wait(90)), minutes(s.Service(50)), minutes(s.Service(90))}
+		minutes(s.Wait(50)), minutes(s.Wait(90)), minutes(s.Service(50)), minutes(s.Service(90)))
 }
 
 // orEmpty is s, or an empty summary for a group with no tickets.

@@ -88,7 +88,11 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 	sh.running = true
 	sh.mu.Unlock()
 	if lead {
-		db.drain(sh, it)
+		// The shard was idle, so this booking heads the first group; later
+		// groups are left to a drainer, so that this caller is answered
+		// as soon as its own group commits.
+		db.bookGroup(db.take(sh))
+		go db.drain(sh)
 	}
 	<-it.done
 	if it.out.err != nil {
@@ -101,19 +105,14 @@ func (db *DB) shard(facilityID int64) *bookShard {
 	return &db.books[uint64(facilityID)%bookShards]
 }
 
-// drain commits the shard's groups until none is pending. With own set it
-// returns as soon as own's group is done, leaving the rest to a goroutine.
-func (db *DB) drain(sh *bookShard, own *bookItem) {
+// drain commits the shard's groups until none is pending.
+func (db *DB) drain(sh *bookShard) {
 	for {
 		group := db.take(sh)
 		if group == nil {
 			return
 		}
 		db.bookGroup(group)
-		if own != nil && closed(own.done) {
-			go db.drain(sh, nil)
-			return
-		}
 	}
 }
 
@@ -138,15 +137,6 @@ func (db *DB) take(sh *bookShard) []*bookItem {
 	group := sh.pending[:n:n]
 	sh.pending = slices.Clone(sh.pending[n:])
 	return group
-}
-
-func closed(c chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
 }
 
 // bookGroup commits a group and answers its bookings. Bookings whose caller

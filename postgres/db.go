@@ -46,7 +46,7 @@ type DB struct {
 
 	books [bookShards]bookShard
 
-	replica *pgxpool.Pool // OpenReplica's; nil = reports read from Pool
+	replica *DB // OpenReplica's read-only view; nil = reports read from db
 }
 
 // Open connects to the database at url, creating the database first if it
@@ -106,7 +106,7 @@ func (db *DB) OpenReplica(ctx context.Context, url string) error {
 	if err != nil {
 		return err
 	}
-	db.replica = pool
+	db.replica = &DB{Pool: pool} // reads only: no hooks, no bookings
 	return nil
 }
 
@@ -119,14 +119,14 @@ func (db *DB) Reports() *DB {
 	if db.replica == nil {
 		return db
 	}
-	return &DB{Pool: db.replica, Now: db.Now}
+	return db.replica
 }
 
 // Close closes the pools.
 func (db *DB) Close() {
 	db.Pool.Close()
 	if db.replica != nil {
-		db.replica.Close()
+		db.replica.Pool.Close()
 	}
 }
 

@@ -84,8 +84,8 @@ func (s *Service) checkFailover(ctx context.Context) {
 	s.Log.Warn("redis master changed (failover or restart); live queues rebuilt from Postgres", "units", n)
 }
 
-// RepairAll rebuilds, from Postgres, the index of every unit that has
-// waiting tickets today, even when the index is present. It returns how
+// RepairAll rebuilds, from Postgres, the index of every unit of today's
+// (see Store.WaitingCounts), even when the index is present. It returns how
 // many units it rebuilt. Errors: fault.ErrUnavailable.
 func (s *Service) RepairAll(ctx context.Context) (int, error) {
 	counts, err := s.Store.WaitingCounts(ctx, s.Now())

@@ -19,7 +19,8 @@ type Facility struct {
 	Announcement  string
 	Location      *time.Location
 	// ClosedDays maps the days the facility does not serve (yyyy-mm-dd,
-	// from today on) to their reason.
+	// from the database's yesterday on, so that today is there in every
+	// zone) to their reason.
 	ClosedDays map[string]string
 }
 

@@ -20,8 +20,8 @@ import (
 // may call it is the route table's rule (web/routes.go), and its errors
 // go to the one error table (web/errors.go). The pages are web/btspages.go.
 
-// btsUploadRoute is the one route whose body may carry a photo; limitBody
-// gives it btsUploadLimit instead of the usual cap.
+// btsUploadRoute's body may carry a photo: its cap is btsUploadLimit
+// instead of the usual one.
 const (
 	btsUploadRoute = "/api/v1/bts/facilities/:facility/deliveries"
 	btsUploadLimit = photo.MaxBytes + 256<<10

@@ -54,21 +54,23 @@ type districtMapData struct {
 }
 
 // loadDistrictMap reads the boundaries, places and figures of month (its
-// first day, midnight UTC).
+// first day, midnight UTC), from the reports' store (a read replica where
+// there is one), as the district report does.
 func (s *Server) loadDistrictMap(ctx context.Context, month time.Time) (*districtMapData, error) {
 	d := &districtMapData{month: month, stunting: map[string]bts.Rate{}, children: map[string]int{}, compliance: map[string]bts.GroupCompliance{}}
+	db := s.db.Reports()
 	var err error
-	if d.areas, err = s.db.Boundaries(ctx); err != nil {
+	if d.areas, err = db.Boundaries(ctx); err != nil {
 		return nil, err
 	}
-	if d.places, err = s.db.Places(ctx); err != nil {
+	if d.places, err = db.Places(ctx); err != nil {
 		return nil, err
 	}
-	if d.desas, _, err = s.db.Desas(ctx, ""); err != nil {
+	if d.desas, _, err = db.Desas(ctx, ""); err != nil {
 		return nil, err
 	}
 	last := month.AddDate(0, 1, -1)
-	obs, err := s.db.Observations(ctx, "", month, last)
+	obs, err := db.Observations(ctx, "", month, last)
 	if err != nil {
 		return nil, err
 	}

@@ -21,9 +21,9 @@ import (
 // Kesehatan reads the map as SVG. The map on /dinkes and in the district
 // workbook is web/mapdata.go's.
 
-// mapUploadRoute is the one route whose body is a boundary file; limitBody
-// gives it mapUploadLimit: a kabupaten's desa boundaries, as the national
-// sources publish them, are a few megabytes.
+// mapUploadRoute takes a boundary file, capped at mapUploadLimit: a
+// kabupaten's desa boundaries, as the national sources publish them, are a
+// few megabytes.
 const (
 	mapUploadRoute = "/api/v1/district/map/boundaries"
 	mapUploadLimit = 16 << 20
@@ -35,7 +35,7 @@ func (s *Server) mapRoutes() []route {
 	return []route{
 		on("PUT", mapUploadRoute, s.putBoundaries, districtAdmin,
 			api(tagReport, "Replace the desa boundaries: a GeoJSON FeatureCollection of Polygon/MultiPolygon in WGS84, "+
-				"each feature naming its desa by code or name (?property= names the property; default: the one that matches most)").in("object").out("object")),
+				"each feature naming its desa by code or name (?property= names the property; default: the one that matches most)").in("object").out("object")).limit(mapUploadLimit),
 		on("GET", mapUploadRoute, s.getBoundaries, districtReports, api(tagReport, "The stored desa boundaries (GeoJSON FeatureCollection)").out("object")),
 		on("DELETE", mapUploadRoute, s.deleteBoundaries, districtAdmin, api(tagReport, "Remove the desa boundaries (the map shows points)").status(204, "Removed")),
 		on("PUT", "/api/v1/district/map/places", s.putPlaces, districtAdmin,

@@ -95,6 +95,9 @@ func TestDistrictMapUploadAndRender(t *testing.T) {
 		t.Error("an area does not link to its table")
 	}
 	compliance := svgOf("/api/v1/district/map.svg?month=2026-03&map=compliance")
+	if fills := areaFills(compliance); len(fills) != len(want) {
+		t.Errorf("compliance map draws %d areas, want %d", len(fills), len(want))
+	}
 	for code, fill := range areaFills(compliance) {
 		if fill != "url(#nodata)" {
 			t.Errorf("compliance of %s = %s with nobody enrolled, want no data", code, fill)

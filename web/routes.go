@@ -20,6 +20,13 @@ type route struct {
 	rule         rule
 	doc          *operation // nil: for browsers only (pages and their assets)
 	middleware   []echo.MiddlewareFunc
+	maxBody      int64 // the cap on its request body; 0: Config.MaxBodyBytes
+}
+
+// limit gives a route that takes uploads its own cap on the request body.
+func (r route) limit(n int64) route {
+	r.maxBody = n
+	return r
 }
 
 // rule says who may call a route: any one of perms, on the facility (and
@@ -180,7 +187,7 @@ func (s *Server) routeTable() []route {
 		on("POST", "/api/v1/bts/facilities/:facility/enrolments/:id/exit", s.btsExitEnrolment, btsManage, api(tagBTS, "End an enrolment early (exited_on, exit_reason)").in("object").out("object")),
 		on("GET", "/api/v1/bts/facilities/:facility/deliveries", s.btsListDeliveries, btsAny, api(tagBTS, "Delivery reports").out("array")),
 		on("POST", btsUploadRoute, s.btsDeliver, btsReport,
-			api(tagBTS, "Report a delivery (multipart with a photo)").in("object").out("object").status(201, "Created (200 when the client_id replays an earlier report)")),
+			api(tagBTS, "Report a delivery (multipart with a photo)").in("object").out("object").status(201, "Created (200 when the client_id replays an earlier report)")).limit(btsUploadLimit),
 		on("GET", "/api/v1/bts/facilities/:facility/deliveries/:id/photo", s.btsPhoto, btsAny, api(tagBTS, "A delivery's photo (a 302 to a short-lived link instead when ANTRIAN_PHOTO_S3_LINK_TTL is set)").as("image/jpeg")),
 		on("POST", "/api/v1/bts/facilities/:facility/deliveries/:id/review", s.btsReview, btsManage, api(tagBTS, "Verify or reject a delivery").in("object").out("object")),
 		on("GET", "/api/v1/bts/reports/prevalence", s.btsPrevalence, btsReports, api(tagBTS, "Stunting, wasting and underweight prevalence").out("object")),
@@ -229,6 +236,7 @@ func routeKey(method, path string) string { return method + " " + path }
 func (s *Server) mount(routes []route) error {
 	s.rules = make(map[string]rule, len(routes))
 	s.paths = map[string]bool{}
+	s.bodyLimits = map[string]int64{}
 	known := map[account.Perm]bool{}
 	for _, p := range account.Perms() {
 		known[p] = true
@@ -243,6 +251,9 @@ func (s *Server) mount(routes []route) error {
 		}
 		s.rules[key] = r.rule
 		s.paths[r.path] = true
+		if r.maxBody > 0 {
+			s.bodyLimits[key] = r.maxBody
+		}
 		s.echo.Add(r.method, r.path, r.handler, r.middleware...)
 	}
 	return nil

@@ -62,8 +62,9 @@ type Server struct {
 	metrics *metrics
 	// rules is each route's access rule, by method and path; paths are
 	// the routed paths (web/routes.go).
-	rules map[string]rule
-	paths map[string]bool
+	rules      map[string]rule
+	paths      map[string]bool
+	bodyLimits map[string]int64 // by routeKey: routes with their own body cap
 }
 
 // Deps are what the server is built on.
@@ -162,11 +163,8 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		limit := s.cfg.MaxBodyBytes
-		switch c.Path() {
-		case btsUploadRoute:
-			limit = btsUploadLimit // a delivery report carries a photo
-		case mapUploadRoute:
-			limit = mapUploadLimit // desa boundaries
+		if n := s.bodyLimits[routeKey(r.Method, c.Path())]; n > 0 {
+			limit = n // an upload route: a photo, a boundary file
 		}
 		if r.ContentLength > limit {
 			return errTooLarge
