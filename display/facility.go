@@ -302,6 +302,9 @@ func (f *facility) fill(ctx context.Context, pending map[int64]queue.Event) {
 // or place changed.
 func (f *facility) deliver(ctx context.Context, e queue.Event) {
 	call := isCall(e)
+	// A check-in is shown by its code on the screens (the patient looks for
+	// it), so it is not folded into a board update either.
+	direct := call || e.Kind == "checked_in"
 	fr := &frame{seq: e.Seq, call: call, data: encodeEvent(e, f.loc)} // shared: never changed
 	f.mu.Lock()
 	f.next = e.Seq + 1
@@ -310,7 +313,7 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 		if !c.wants(e.Unit) {
 			continue
 		}
-		if c.coalesce && !call {
+		if c.coalesce && !direct {
 			coalescing = true
 			continue
 		}
@@ -319,10 +322,10 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 		}
 	}
 	switch {
-	case call && e.At.In(f.loc).Format(time.DateOnly) == e.ServiceDate:
-		// The call carries its unit's state: an older change is moot.
+	case direct && e.At.In(f.loc).Format(time.DateOnly) == e.ServiceDate:
+		// The event carries its unit's state: an older change is moot.
 		delete(f.board, e.Unit)
-	case coalescing && !call && e.At.In(f.loc).Format(time.DateOnly) == e.ServiceDate:
+	case coalescing && !direct && e.At.In(f.loc).Format(time.DateOnly) == e.ServiceDate:
 		f.board[e.Unit] = e
 	}
 	watched := len(f.watchers[unitDay{e.Unit, e.ServiceDate}]) > 0

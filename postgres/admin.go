@@ -30,21 +30,36 @@ func (db *DB) CreateFacility(ctx context.Context, f queue.Facility) (int64, erro
 	return id, nil
 }
 
-// SaveUnit adds or updates a unit of facility (by code).
+// SaveUnit adds or updates a unit of facility (by code). A unit whose
+// check-in rule is the zero value keeps the rule it has (a new unit: the
+// default, check-in not required).
 func (db *DB) SaveUnit(ctx context.Context, facilityID int64, u queue.Unit) error {
 	if err := u.Policy.Validate(); err != nil {
 		return err
 	}
+	keep := u.CheckIn == queue.CheckInRule{}
+	ci := queue.DefaultCheckIn()
+	if !keep {
+		if err := u.CheckIn.Validate(); err != nil {
+			return err
+		}
+		ci = u.CheckIn
+	}
 	_, err := db.Pool.Exec(ctx, `INSERT INTO units (facility_id, code, name, prefix, daily_quota, opens_min, closes_min,
-			open_days, policy_mode, policy_every, policy_max_wait, requeue_ahead, default_service_s)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			open_days, policy_mode, policy_every, policy_max_wait, requeue_ahead, default_service_s,
+			checkin_required, checkin_grace_min, noshow_rule)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (facility_id, code) DO UPDATE SET name = EXCLUDED.name, prefix = EXCLUDED.prefix,
 			daily_quota = EXCLUDED.daily_quota, opens_min = EXCLUDED.opens_min, closes_min = EXCLUDED.closes_min,
 			open_days = EXCLUDED.open_days, policy_mode = EXCLUDED.policy_mode, policy_every = EXCLUDED.policy_every,
 			policy_max_wait = EXCLUDED.policy_max_wait, requeue_ahead = EXCLUDED.requeue_ahead,
-			default_service_s = EXCLUDED.default_service_s`,
+			default_service_s = EXCLUDED.default_service_s,
+			checkin_required = CASE WHEN $17 THEN units.checkin_required ELSE EXCLUDED.checkin_required END,
+			checkin_grace_min = CASE WHEN $17 THEN units.checkin_grace_min ELSE EXCLUDED.checkin_grace_min END,
+			noshow_rule = CASE WHEN $17 THEN units.noshow_rule ELSE EXCLUDED.noshow_rule END`,
 		facilityID, u.Code, u.Name, u.Prefix, u.DailyQuota, u.Opens, u.Closes, u.OpenDays,
-		u.Policy.Mode, u.Policy.Every, u.Policy.MaxWait, u.Policy.RequeueAhead, u.DefaultServiceS)
+		u.Policy.Mode, u.Policy.Every, u.Policy.MaxWait, u.Policy.RequeueAhead, u.DefaultServiceS,
+		ci.Required, ci.GraceMin, ci.NoShow, keep)
 	return interpret("save unit "+u.Code, err)
 }
 

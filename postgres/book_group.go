@@ -144,7 +144,7 @@ func (g *group) readBatch() *pgx.Batch {
 			q(i, unit_id, day, nik, bpjs, phone)
 		CROSS JOIN LATERAL (SELECT id FROM tickets t WHERE (t.nik_hash = q.nik OR t.bpjs_hash = q.bpjs OR t.phone_hash = q.phone)
 			AND t.unit_id + 0 = q.unit_id AND t.service_date + 0 = q.day
-			AND t.status IN ('waiting', 'called', 'serving', 'skipped') ORDER BY t.issued_at LIMIT 1) d`,
+			AND t.status IN ('booked', 'waiting', 'called', 'serving', 'skipped') ORDER BY t.issued_at LIMIT 1) d`,
 		dupItems, dupUnits, dupDays, niks, bpjss, phones)
 	b.Queue(`SELECT q.unit_id, q.day::text, coalesce(n.last, 0), coalesce(n.last_key, 0), coalesce(n.waiting, 0),
 			coalesce(cur.code, ''), coalesce(cur.counter, '')
@@ -281,7 +281,12 @@ func (g *group) accept(i int, ud unitDay, u *unitState) {
 	}
 	u.last++
 	u.lastKey = nt.OrderKey
-	u.waiting++
+	if nt.Status == queue.Booked {
+		// Not in the line until she checks in: her window is set now.
+		nt.Window = nt.WindowAt(u.last, u.waiting)
+	} else {
+		u.waiting++
+	}
 	u.accepted = true
 	nt.Number = u.last
 	nt.Code = queue.FormatCode(nt.Prefix, nt.Number)
@@ -382,16 +387,19 @@ func (g *group) writeBatch() *pgx.Batch {
 		SET last = EXCLUDED.last, last_key = EXCLUDED.last_key, waiting = EXCLUDED.waiting`,
 		w.nUnits, w.nDays, w.nLast, w.nKey, w.nWaiting)
 	b.Queue(`INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status, priority, channel,
-			name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)
-		SELECT id, facility_id, unit_id, service_date, number, code, 'waiting', priority, channel,
-			name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit
+			name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit,
+			window_start, window_end)
+		SELECT id, facility_id, unit_id, service_date, number, code, status, priority, channel,
+			name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit,
+			window_start, window_end
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::date[], $5::int[], $6::text[], $7::text[], $8::text[],
 			$9::text[], $10::text[], $11::text[], $12::text[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bool[],
-			$17::text[], $18::bigint[], $19::timestamptz[], $20::text[])
+			$17::text[], $18::bigint[], $19::timestamptz[], $20::text[], $21::text[], $22::timestamptz[], $23::timestamptz[])
 		t(id, facility_id, unit_id, service_date, number, code, priority, channel, name, phone, nik, bpjs,
-			phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)`,
+			phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit, status, window_start, window_end)`,
 		w.ids, w.facilities, w.units, w.days, w.numbers, w.codes, w.priorities, w.channels, w.names, w.phones,
-		w.niks, w.bpjss, w.phoneHashes, w.nikHashes, w.bpjsHashes, w.notifies, w.visits, w.orderKeys, w.issued, w.fromUnits)
+		w.niks, w.bpjss, w.phoneHashes, w.nikHashes, w.bpjsHashes, w.notifies, w.visits, w.orderKeys, w.issued, w.fromUnits,
+		w.statuses, w.windowStarts, w.windowEnds)
 	if len(w.kIDs) > 0 {
 		b.Queue(`INSERT INTO idempotency_keys (facility_id, key, request_hash, ticket_id, created_at)
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[], $5::timestamptz[])
@@ -419,6 +427,8 @@ type groupWrites struct {
 	phoneHashes, nikHashes, bpjsHashes                                                    [][]byte
 	notifies                                                                              []bool
 	issued                                                                                []time.Time
+	statuses                                                                              []string
+	windowStarts, windowEnds                                                              []*time.Time // NULL: no window
 
 	eSeqs       []int64
 	eAt         []time.Time
@@ -445,6 +455,12 @@ func (w *groupWrites) add(it *bookItem, e queue.Event) {
 	w.numbers = append(w.numbers, int32(nt.Number))
 	w.phoneHashes, w.nikHashes, w.bpjsHashes = append(w.phoneHashes, nt.PhoneHash), append(w.nikHashes, nt.NIKHash), append(w.bpjsHashes, nt.BPJSHash)
 	w.notifies, w.issued = append(w.notifies, nt.Notify), append(w.issued, nt.IssuedAt)
+	w.statuses = append(w.statuses, string(nt.Status))
+	var ws, we *time.Time
+	if !nt.Window.IsZero() {
+		ws, we = &nt.Window.Start, &nt.Window.End
+	}
+	w.windowStarts, w.windowEnds = append(w.windowStarts, ws), append(w.windowEnds, we)
 	w.eSeqs, w.eAt, w.eWaiting = append(w.eSeqs, e.Seq), append(w.eAt, e.At), append(w.eWaiting, int32(e.Waiting))
 	var cc, cn string
 	if e.Current != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/antrian/antrian/fault"
@@ -23,12 +24,14 @@ func (db *DB) Facility(ctx context.Context, code string) (queue.Facility, []queu
 		return f, nil, fmt.Errorf("facility %s: time zone %q: %w", code, f.Timezone, err)
 	}
 	rows, _ := db.Pool.Query(ctx, `SELECT id, facility_id, code, name, prefix, daily_quota, opens_min, closes_min, open_days,
-		policy_mode, policy_every, policy_max_wait, requeue_ahead, default_service_s
+		policy_mode, policy_every, policy_max_wait, requeue_ahead, default_service_s,
+		checkin_required, checkin_grace_min, noshow_rule
 		FROM units WHERE facility_id = $1 ORDER BY id`, f.ID)
 	units, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (queue.Unit, error) {
 		var u queue.Unit
 		err := r.Scan(&u.ID, &u.FacilityID, &u.Code, &u.Name, &u.Prefix, &u.DailyQuota, &u.Opens, &u.Closes, &u.OpenDays,
-			&u.Policy.Mode, &u.Policy.Every, &u.Policy.MaxWait, &u.Policy.RequeueAhead, &u.DefaultServiceS)
+			&u.Policy.Mode, &u.Policy.Every, &u.Policy.MaxWait, &u.Policy.RequeueAhead, &u.DefaultServiceS,
+			&u.CheckIn.Required, &u.CheckIn.GraceMin, &u.CheckIn.NoShow)
 		return u, err
 	})
 	if err != nil {
@@ -44,16 +47,44 @@ const ticketColumns = `t.id, t.facility_id, f.code, t.unit_id, u.code, t.service
 	t.priority, t.channel, t.name, t.phone, t.nik, t.bpjs, t.notify, t.counter, t.visit_id, t.order_key,
 	t.issued_at, t.called_at, t.started_at, t.finished_at, t.call_count, t.transferred_to, t.from_unit,
 	CASE WHEN t.transferred_to = '' THEN '' ELSE coalesce((SELECT u2.code FROM tickets t2 JOIN units u2 ON u2.id = t2.unit_id
-		WHERE t2.id = t.transferred_to), '') END`
+		WHERE t2.id = t.transferred_to), '') END,
+	t.checked_in_at, t.window_start, t.window_end, f.timezone`
 
 const ticketFrom = ` FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id `
 
 func scanTicket(r pgx.Row) (queue.Ticket, error) {
 	var t queue.Ticket
+	var ws, we *time.Time
+	var tz string
 	err := r.Scan(&t.ID, &t.FacilityID, &t.Facility, &t.UnitID, &t.Unit, &t.ServiceDate, &t.Number, &t.Code, &t.Status,
 		&t.Priority, &t.Channel, &t.Name, &t.Phone, &t.NIK, &t.BPJS, &t.Notify, &t.Counter, &t.VisitID, &t.OrderKey,
-		&t.IssuedAt, &t.CalledAt, &t.StartedAt, &t.FinishedAt, &t.CallCount, &t.TransferTo, &t.FromUnit, &t.TransferRef)
+		&t.IssuedAt, &t.CalledAt, &t.StartedAt, &t.FinishedAt, &t.CallCount, &t.TransferTo, &t.FromUnit, &t.TransferRef,
+		&t.CheckedInAt, &ws, &we, &tz)
+	// A window is the facility's wall-clock time: kept in its zone.
+	loc := zone(tz)
+	if ws != nil && we != nil {
+		t.Window = queue.Window{Start: ws.In(loc), End: we.In(loc)}
+	}
+	if t.CheckedInAt != nil {
+		in := t.CheckedInAt.In(loc)
+		t.CheckedInAt = &in
+	}
 	return t, err
+}
+
+var zones sync.Map // time zone name -> *time.Location
+
+// zone returns the location named tz (UTC when unknown), loaded once.
+func zone(tz string) *time.Location {
+	if l, ok := zones.Load(tz); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(tz)
+	if err != nil {
+		l = time.UTC
+	}
+	zones.Store(tz, l)
+	return l
 }
 
 func collectTicket(r pgx.CollectableRow) (queue.Ticket, error) { return scanTicket(r) }
@@ -208,6 +239,10 @@ var actionSQL = map[queue.Action]struct {
 		func(c queue.Change, now time.Time) []any { return []any{now} }},
 	queue.ActionPatientDrop: {`status = 'cancelled', finished_at = $2`, "cancelled",
 		func(c queue.Change, now time.Time) []any { return []any{now} }},
+	queue.ActionCheckIn: {`status = 'waiting', checked_in_at = $2, order_key = $3, finished_at = NULL`, "checked_in",
+		func(c queue.Change, now time.Time) []any { return []any{now, c.OrderKey} }},
+	queue.ActionNoShow: {`status = 'no_show', finished_at = $2`, "no_show",
+		func(c queue.Change, now time.Time) []any { return []any{now} }},
 }
 
 // Apply applies a state change to ticket id, if its status allows it.
@@ -355,6 +390,37 @@ func (db *DB) ServiceTime(ctx context.Context, unitID int64, since time.Time) (t
 		return 0, 0, 0, interpret("service time", err)
 	}
 	return time.Duration(secs * float64(time.Second)), n, counters, nil
+}
+
+// OverdueBooked lists the booked tickets, of today or earlier in their
+// facility's zone, whose no-show deadline has passed at now: the end of
+// their window plus their unit's grace, or the end of their day when they
+// have no window (queue.NoShowDeadline).
+func (db *DB) OverdueBooked(ctx context.Context, now time.Time) ([]string, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT t.id FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id
+		WHERE t.status = 'booked' AND t.service_date <= ($1::timestamptz AT TIME ZONE 'UTC')::date + 1
+			AND coalesce(t.window_end + make_interval(mins => u.checkin_grace_min),
+				(t.service_date + 1)::timestamp AT TIME ZONE f.timezone) < $1
+		ORDER BY t.service_date, t.window_end, t.number`, now)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, interpret("overdue booked tickets", err)
+}
+
+// Expected lists a unit's booked and no-show tickets of date, in the order
+// of their windows.
+func (db *DB) Expected(ctx context.Context, unitID int64, date string) ([]queue.Ticket, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT `+ticketColumns+ticketFrom+`
+		WHERE t.unit_id = $1 AND t.service_date = $2 AND t.status IN ('booked', 'no_show')
+		ORDER BY t.window_start NULLS LAST, t.number`, unitID, date)
+	ts, err := pgx.CollectRows(rows, collectTicket)
+	return ts, interpret("expected tickets", err)
+}
+
+// TicketByCode finds facility's ticket by its code ("B-014") on date.
+func (db *DB) TicketByCode(ctx context.Context, facility, date, code string) (queue.Ticket, error) {
+	t, err := scanTicket(db.Pool.QueryRow(ctx, `SELECT `+ticketColumns+ticketFrom+`
+		WHERE f.code = $1 AND t.service_date = $2 AND t.code = $3 ORDER BY t.issued_at DESC LIMIT 1`, facility, date, code))
+	return t, interpret("ticket "+code, err)
 }
 
 // WaitingCounts returns, for every unit, the number of tickets waiting on

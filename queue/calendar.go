@@ -194,3 +194,19 @@ func (f Facility) windowFor(u Unit, date string, wait time.Duration) Window {
 	}
 	return Window{Start: start, End: end}
 }
+
+// bookedWindow is the window given to a booked patient of a check-in unit
+// when she books ticket number of date, with waiting walk-ins in line and
+// per between two calls: for a later day, after the bookings before hers
+// from opening; for today, after the line that is there now.
+func (f Facility) bookedWindow(u Unit, date, today string, now time.Time, number, waiting int, per time.Duration) Window {
+	if date != today {
+		return f.windowFor(u, date, time.Duration(max(number-1, 0))*per)
+	}
+	d, err := time.ParseInLocation(time.DateOnly, date, f.Location)
+	if err != nil {
+		return Window{}
+	}
+	opened := max(now.Sub(d.Add(time.Duration(u.Opens)*time.Minute)), 0)
+	return f.windowFor(u, date, opened+time.Duration(waiting)*per)
+}

@@ -55,6 +55,9 @@ type NewTicket struct {
 	BPJSHash       []byte
 	IdempotencyKey string
 	RequestHash    []byte
+	// WindowAt, set for a Booked ticket, gives its window from the number
+	// it draws and the unit's waiting count at that moment.
+	WindowAt func(number, waiting int) Window
 }
 
 // Change describes a state change for the store to apply atomically.
@@ -82,6 +85,14 @@ type Store interface {
 	Current(ctx context.Context, unitID int64, date string) ([]Ticket, error)
 	ServiceTime(ctx context.Context, unitID int64, since time.Time) (mean time.Duration, samples int, counters int, err error)
 	WaitingCounts(ctx context.Context, now time.Time) ([]UnitCount, error)
+	// OverdueBooked lists the booked tickets whose no-show deadline
+	// (NoShowDeadline, with their unit's grace) has passed at now.
+	OverdueBooked(ctx context.Context, now time.Time) ([]string, error)
+	// Expected lists a unit's tickets of date still expected to check in
+	// (booked) or marked no-show, in window order.
+	Expected(ctx context.Context, unitID int64, date string) ([]Ticket, error)
+	// TicketByCode finds a facility's ticket by its code on a date.
+	TicketByCode(ctx context.Context, facility, date, code string) (Ticket, error)
 }
 
 // UnitCount is the number of waiting tickets of one unit, for reconciling.
@@ -231,11 +242,22 @@ func (s *Service) Book(ctx context.Context, r BookRequest) (Ticket, string, bool
 	if err != nil {
 		return Ticket{}, "", false, err
 	}
+	if u.CheckIn.Expects(nt.Channel) {
+		nt.Status = Booked
+		per, today := s.perTicket(ctx, u), f.Today(now)
+		nt.WindowAt = func(number, waiting int) Window {
+			return f.bookedWindow(u, nt.ServiceDate, today, now, number, waiting, per)
+		}
+	}
 	t, events, created, err := s.Store.Book(ctx, nt, now)
 	if err != nil {
 		return Ticket{}, "", false, err
 	}
 	var placed bool
+	if created && t.Status == Booked {
+		s.publish(ctx, events)
+		return t, s.Token(t.ID), created, nil
+	}
 	if created {
 		var ls Lanes
 		ls, placed = s.indexRead(ctx, f, u, t, now)

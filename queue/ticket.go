@@ -13,6 +13,10 @@ type Status string
 
 // Ticket statuses, as in the v1 contract.
 const (
+	// Booked is a ticket of a unit that requires check-in, taken from afar
+	// (online, Mobile JKN, WhatsApp): it holds its number but is not
+	// called until its patient checks in on arrival.
+	Booked      Status = "booked"
 	Waiting     Status = "waiting"
 	Called      Status = "called"
 	Serving     Status = "serving"
@@ -20,13 +24,16 @@ const (
 	Skipped     Status = "skipped"
 	Cancelled   Status = "cancelled"
 	Transferred Status = "transferred"
+	// NoShow is a booked ticket whose patient did not check in by the end
+	// of her window plus the unit's grace.
+	NoShow Status = "no_show"
 )
 
 // Active reports whether a ticket in status s still holds a place in its unit
 // (it counts for the one-active-ticket-per-person rule).
 func (s Status) Active() bool {
 	switch s {
-	case Waiting, Called, Serving, Skipped:
+	case Booked, Waiting, Called, Serving, Skipped:
 		return true
 	}
 	return false
@@ -104,16 +111,18 @@ type Ticket struct {
 	StartedAt   *time.Time
 	FinishedAt  *time.Time
 	CallCount   int
-	TransferTo  string // id of the ticket this one was transferred to
-	TransferRef string // unit code of the ticket it was transferred to
-	FromUnit    string // unit code it was transferred from, if any
+	TransferTo  string     // id of the ticket this one was transferred to
+	TransferRef string     // unit code of the ticket it was transferred to
+	FromUnit    string     // unit code it was transferred from, if any
+	CheckedInAt *time.Time // when a patient of a check-in unit arrived
 
 	// Live fields, filled while waiting.
 	Position       int
 	Ahead          int
 	EstimatedWaitS int
 	// Window is when a ticket booked for a later day is expected to be
-	// served (zero for today's tickets and units open all day).
+	// served (zero for today's tickets and units open all day). A booked
+	// ticket of a check-in unit keeps the window it was given (stored).
 	Window Window
 }
 
@@ -138,6 +147,8 @@ const (
 	ActionPatientDrop  Action = "patient_drop" // cancel by the patient with the token
 	ActionTransfer     Action = "transfer"
 	ActionTransferDest Action = "transfer_in"
+	ActionCheckIn      Action = "checkin" // the patient arrived (or rejoins after a no-show)
+	ActionNoShow       Action = "no_show" // the window and grace passed without her
 )
 
 // transitions lists, for each action, the statuses it may start from and the
@@ -152,8 +163,10 @@ var transitions = map[Action]struct {
 	ActionFinish:      {[]Status{Called, Serving}, Done},
 	ActionSkip:        {[]Status{Called}, Skipped},
 	ActionRequeue:     {[]Status{Skipped}, Waiting},
-	ActionCancel:      {[]Status{Waiting, Called, Skipped}, Cancelled},
-	ActionPatientDrop: {[]Status{Waiting}, Cancelled},
+	ActionCancel:      {[]Status{Booked, Waiting, Called, Skipped}, Cancelled},
+	ActionPatientDrop: {[]Status{Booked, Waiting}, Cancelled},
+	ActionCheckIn:     {[]Status{Booked, NoShow}, Waiting},
+	ActionNoShow:      {[]Status{Booked}, NoShow},
 	ActionTransfer:    {[]Status{Called, Serving}, Transferred},
 }
 

@@ -45,6 +45,8 @@ type Unit struct {
 	Policy        Policy
 	// DefaultServiceS is the service time assumed before any is measured.
 	DefaultServiceS int
+	// CheckIn is the unit's arrival check-in rule (zero: not required).
+	CheckIn CheckInRule
 }
 
 // OpenAt reports whether the unit takes walk-in calls at instant t (given in

@@ -126,6 +126,15 @@ type unitSettingsJSON struct {
 	OpenDays        int        `json:"open_days"`
 	Policy          policyJSON `json:"policy"`
 	DefaultServiceS int        `json:"default_service_s"`
+	// Checkin, when given, sets the unit's arrival check-in rule; left
+	// out, the rule stays as it is.
+	Checkin *checkinJSON `json:"checkin,omitempty"`
+}
+
+type checkinJSON struct {
+	Required bool   `json:"required"`
+	GraceMin int    `json:"grace_min"`
+	NoShow   string `json:"no_show"` // back, requeue or refuse
 }
 
 type policyJSON struct {
@@ -173,7 +182,8 @@ func (s *Server) getSettings(c echo.Context) error {
 		us[i] = unitSettingsJSON{Code: u.Code, Name: u.Name, Prefix: u.Prefix, DailyQuota: u.DailyQuota,
 			Opens: clockText(u.Opens), Closes: clockText(u.Closes), OpenDays: u.OpenDays,
 			Policy:          policyJSON{string(u.Policy.Mode), u.Policy.Every, u.Policy.MaxWait, u.Policy.RequeueAhead},
-			DefaultServiceS: u.DefaultServiceS}
+			DefaultServiceS: u.DefaultServiceS,
+			Checkin:         &checkinJSON{u.CheckIn.Required, u.CheckIn.GraceMin, string(u.CheckIn.NoShow)}}
 	}
 	counters, err := s.db.Counters(ctx, code)
 	if err != nil {
@@ -290,6 +300,12 @@ func (s *Server) putUnit(c echo.Context) error {
 		OpenDays: req.OpenDays, DefaultServiceS: req.DefaultServiceS,
 		Policy: queue.Policy{Mode: queue.PolicyMode(req.Policy.Mode), Every: req.Policy.Every,
 			MaxWait: req.Policy.MaxWait, RequeueAhead: req.Policy.RequeueAhead}}
+	if ci := req.Checkin; ci != nil {
+		u.CheckIn = queue.CheckInRule{Required: ci.Required, GraceMin: ci.GraceMin, NoShow: queue.NoShowRule(ci.NoShow)}
+		if err := u.CheckIn.Validate(); err != nil {
+			return err
+		}
+	}
 	if err := s.db.SaveUnit(ctx, id, u); err != nil {
 		return err
 	}

@@ -94,6 +94,12 @@ func (s *Server) routeTable() []route {
 		on("DELETE", "/api/v1/tickets/:id", s.cancelTicket, public, api(tagPublic, "Cancel a ticket, with header X-Ticket-Token").out("Ticket")),
 		on("GET", "/api/v1/push/key", s.pushKey, public, api(tagPublic, "The VAPID public key for web push").out("object")),
 		on("POST", "/api/v1/tickets/:id/push", s.pushSubscribe, public, api(tagPublic, "Subscribe a browser to web push for a ticket (X-Ticket-Token)").in("object")),
+		on("POST", "/api/v1/facilities/:facility/checkin", s.checkInAt, public,
+			api(tagPublic, "Check in on arrival: a scanned ticket link (kiosk, desk scanner), or a ticket code typed by staff").in("CheckIn").out("Ticket")),
+		on("POST", "/api/v1/facilities/:facility/checkin/scan", s.checkInScan, public,
+			api(tagPublic, "Check in from a kiosk camera frame (image/jpeg or image/png body) holding a ticket's QR code; 204 when it holds none").out("Ticket")).limit(scanLimit),
+		on("POST", "/api/v1/tickets/:id/checkin", s.checkInTicket, public,
+			api(tagPublic, "Check in from the patient's phone (X-Ticket-Token) with the key of the check-in poster at the entrance").in("CheckIn").out("Ticket")),
 		on("GET", "/ws/display", s.wsDisplay, public, api(tagWS, "WebSocket for screens: snapshot then events (?facility=&units=&since=)")),
 		on("GET", "/ws/tickets/:id", s.wsTicket, public, api(tagWS, "WebSocket following one ticket (?token=)")),
 
@@ -126,6 +132,7 @@ func (s *Server) routeTable() []route {
 		on("PUT", "/api/v1/facilities/:facility/closed-days/:date", s.putClosedDay, allow(account.PermAdmin, fromPath), api(tagAdmin, "Close the facility on a day, with the reason patients are told").in("object").out("object")),
 		on("DELETE", "/api/v1/facilities/:facility/closed-days/:date", s.deleteClosedDay, allow(account.PermAdmin, fromPath), api(tagAdmin, "Open a closed day again")),
 		on("POST", "/api/v1/facilities/:facility/closed-days/import", s.importClosedDays, allow(account.PermAdmin, fromPath), api(tagAdmin, "Import closed days from CSV (date,reason), as a form file \"file\" or a text/csv body").out("object")),
+		on("GET", "/api/v1/facilities/:facility/checkin-poster", s.checkInPoster, allow(account.PermAdmin, fromPath), api(tagAdmin, "The link of the check-in poster at the entrance").out("object")),
 		on("PUT", "/api/v1/facilities/:facility/counters", s.putCounters, allow(account.PermAdmin, fromPath), api(tagAdmin, "Replace the counters").in("object").out("object")),
 		on("POST", "/api/v1/facilities/:facility/users", s.createUser, allow(account.PermAdmin, fromPath), api(tagAdmin, "Add a staff account").in("object").out("object")),
 		on("PATCH", "/api/v1/facilities/:facility/users/:username", s.patchUser, allow(account.PermAdmin, fromPath), api(tagAdmin, "Change an account (role, password, disabled, units)").in("object").out("object")),
@@ -202,6 +209,7 @@ func (s *Server) routeTable() []route {
 		on("GET", "/t/:id", s.page("track", "title.track", []string{"track.js"}, nil), public, nil),
 		on("GET", "/console", s.page("console", "title.console", []string{"console.js"}, []string{"console.css"}), public, nil),
 		on("GET", "/display", s.page("display", "title.display", []string{"display.js"}, []string{"display.css"}), public, nil),
+		on("GET", "/hadir", s.page("hadir", "title.hadir", []string{"hadir.js"}, nil), public, nil),
 		on("GET", "/kiosk", s.page("kiosk", "title.kiosk", []string{"kiosk.js"}, []string{"kiosk.css"}), public, nil),
 		on("GET", "/admin", s.page("admin", "title.admin", []string{"admin.js"}, []string{"console.css"}), public, nil),
 		on("GET", "/kader", s.btsKaderPage, public, nil), // the BTS pages: web/btspages.go

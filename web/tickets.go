@@ -26,6 +26,8 @@ type unitJSON struct {
 	EstimatedWaitS int       `json:"estimated_wait_s"`
 	DailyQuota     int       `json:"daily_quota"`
 	Policy         string    `json:"policy"`
+	// CheckIn: tickets booked from afar wait for their patient's check-in.
+	CheckIn bool `json:"checkin_required"`
 }
 
 func (s *Server) units(c echo.Context) (queue.Facility, []unitJSON, error) {
@@ -36,7 +38,8 @@ func (s *Server) units(c echo.Context) (queue.Facility, []unitJSON, error) {
 	out := make([]unitJSON, 0, len(sts))
 	for _, st := range sts {
 		u := unitJSON{Code: st.Unit.Code, Name: st.Unit.Name, Prefix: st.Unit.Prefix, Open: st.Open,
-			Waiting: st.Waiting, EstimatedWaitS: st.EstimatedWaitS, DailyQuota: st.Unit.DailyQuota, Policy: st.Unit.Policy.String()}
+			Waiting: st.Waiting, EstimatedWaitS: st.EstimatedWaitS, DailyQuota: st.Unit.DailyQuota, Policy: st.Unit.Policy.String(),
+			CheckIn: st.Unit.CheckIn.Required}
 		if st.Current != nil {
 			u.Current = &callJSON{Code: st.Current.Code, Counter: st.Current.Counter}
 		}
@@ -79,8 +82,10 @@ type ticketJSON struct {
 	EstimatedWaitS *int   `json:"estimated_wait_s,omitempty"`
 	// WindowStart and WindowEnd: when a ticket booked for a later day is
 	// expected to be served (its patient should be there by the start).
-	WindowStart   *time.Time `json:"window_start,omitempty"`
-	WindowEnd     *time.Time `json:"window_end,omitempty"`
+	WindowStart *time.Time `json:"window_start,omitempty"`
+	WindowEnd   *time.Time `json:"window_end,omitempty"`
+	// CheckedInAt: when the patient of a booked ticket checked in.
+	CheckedInAt   *time.Time `json:"checked_in_at,omitempty"`
 	Counter       string     `json:"counter"`
 	IssuedAt      time.Time  `json:"issued_at"`
 	CalledAt      *time.Time `json:"called_at"`
@@ -101,7 +106,11 @@ func (s *Server) ticketJSON(t queue.Ticket, token string, staff bool) ticketJSON
 	j := ticketJSON{ID: t.ID, Facility: t.Facility, Unit: t.Unit, ServiceDate: t.ServiceDate, Number: t.Number,
 		Code: t.Code, Status: string(t.Status), Priority: string(t.Priority), Channel: string(t.Channel),
 		Counter: t.Counter, IssuedAt: t.IssuedAt, CalledAt: t.CalledAt, StartedAt: t.StartedAt,
-		FinishedAt: t.FinishedAt, TransferredTo: t.TransferTo, FromUnit: t.FromUnit, CallCount: t.CallCount, Token: token}
+		FinishedAt: t.FinishedAt, TransferredTo: t.TransferTo, FromUnit: t.FromUnit, CallCount: t.CallCount, Token: token,
+		CheckedInAt: t.CheckedInAt}
+	if (t.Status == queue.Booked || t.Status == queue.NoShow) && !t.Window.IsZero() {
+		j.WindowStart, j.WindowEnd = &t.Window.Start, &t.Window.End
+	}
 	if t.Status == queue.Waiting && t.Position > 0 {
 		j.Position, j.Ahead, j.EstimatedWaitS = &t.Position, &t.Ahead, &t.EstimatedWaitS
 		if !t.Window.IsZero() {
@@ -199,7 +208,15 @@ func (s *Server) getQueue(c echo.Context) error {
 	for i, t := range current {
 		cur[i] = s.ticketJSON(t, "", true)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"waiting": w, "current": cur})
+	expected, err := s.queue.Expected(c.Request().Context(), c.Param("facility"), c.Param("unit"))
+	if err != nil {
+		return err
+	}
+	ex := make([]ticketJSON, len(expected))
+	for i, t := range expected {
+		ex[i] = s.ticketJSON(t, "", true)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"waiting": w, "current": cur, "expected": ex})
 }
 
 type counterRequest struct {

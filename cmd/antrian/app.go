@@ -183,6 +183,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 		}
 		return a.Queue.RunReconciler(ctx, a.cfg.ReconcileInterval)
 	})
+	a.part(runCtx, "no-show marker", false, func(ctx context.Context) error {
+		return a.Queue.RunNoShows(ctx, time.Minute)
+	})
 	a.part(runCtx, "retention", false, a.runRetention) // ends at once when retention is off
 	a.part(runCtx, "display hub", true, a.Hub.Run)     // ends by closing sockets with 1001 going away
 	if a.Notify.Worker != nil {

@@ -1,6 +1,6 @@
 // The admin page: facility settings, units, counters, staff accounts, the
 // TV's running text and the national integrations, through the settings API.
-import {t, $, h, api} from './common.js';
+import {t, $, h, api, qr} from './common.js';
 import {session, showLogin} from './staff.js';
 
 let me = null, code = '', data = null;
@@ -81,6 +81,10 @@ function unitRow(u, isNew) {
   const p = u.policy || {mode: 'ratio', every: 2, max_wait: 1800, requeue_ahead: 3};
   const mode = h('select', lab('mode', t('adm.u.policy')), ...['ratio', 'strict', 'fifo'].map((m) => h('option', {value: m, selected: p.mode === m ? true : null}, t('adm.mode.' + m))));
   const every = input(Object.assign(lab('every', t('adm.u.every')), {type: 'number', min: 1, value: p.every, class: 'num', title: t('adm.u.every')}));
+  const ci = u.checkin || {required: false, grace_min: 15, no_show: 'back'};
+  const ciOn = input(Object.assign(lab('checkin', t('adm.u.checkin')), {type: 'checkbox', checked: ci.required ? true : null}));
+  const ciGrace = input(Object.assign(lab('grace', t('adm.ci.grace')), {type: 'number', min: 0, max: 240, value: ci.grace_min, class: 'num', title: t('adm.ci.grace')}));
+  const ciRule = h('select', lab('noshow', t('adm.ci.rule')), ...['back', 'requeue', 'refuse'].map((m) => h('option', {value: m, selected: ci.no_show === m ? true : null}, t('adm.ci.rule.' + m))));
   const btn = h('button', {type: 'button', onclick: () => {
     const c = isNew ? code.value.trim().toUpperCase() : u.code;
     let bits = 0;
@@ -88,11 +92,27 @@ function unitRow(u, isNew) {
     save(() => api('PUT', base() + '/units/' + encodeURIComponent(c), {name: name.value, prefix: prefix.value.toUpperCase(),
       daily_quota: Number(quota.value), opens: opens.value, closes: closes.value, open_days: bits,
       policy: {mode: mode.value, every: Number(every.value), max_wait: p.max_wait, requeue_ahead: p.requeue_ahead},
-      default_service_s: u.default_service_s || 300}));
+      default_service_s: u.default_service_s || 300,
+      checkin: {required: ciOn.checked, grace_min: Number(ciGrace.value), no_show: ciRule.value}}));
   }}, isNew ? t('adm.add') : t('adm.save'));
   return h('tr', {}, h('td', {}, code), h('td', {}, name), h('td', {}, prefix), h('td', {}, quota),
-    h('td', {}, opens, ' – ', closes), h('td', {}, days), h('td', {}, mode, ' ', every), h('td', {}, btn));
+    h('td', {}, opens, ' – ', closes), h('td', {}, days), h('td', {}, mode, ' ', every),
+    h('td', {class: 'ci'}, h('label', {}, ciOn, ' ', t('adm.ci.required')), ' ', ciGrace, ' ', t('adm.ci.min'), ' ', ciRule), h('td', {}, btn));
 }
+
+// The check-in poster: a QR code of the facility's check-in link, printed
+// and posted at the entrance for patients to check in from their phones.
+$('poster-show').addEventListener('click', async () => {
+  try {
+    const p = await api('GET', base() + '/checkin-poster');
+    const url = location.origin + p.path;
+    $('poster-link').href = url;
+    $('poster-link').textContent = url;
+    await qr($('poster-qr'), url);
+    $('poster').hidden = false;
+  } catch (err) { say(err.message, true); }
+});
+$('poster-print').addEventListener('click', () => window.print());
 
 function renderUnits() {
   $('units').tBodies[0].replaceChildren(...data.units.map((u) => unitRow(u, false)), unitRow({}, true));

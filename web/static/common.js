@@ -148,4 +148,5 @@ export async function qr(img, text) {
   } catch (err) { /* offline: the link text still works */ }
 }
 
-export const ACTIVE = ['waiting', 'called', 'serving'];
+// booked: waiting for its patient's check-in; no_show may still rejoin.
+export const ACTIVE = ['booked', 'waiting', 'called', 'serving', 'no_show'];

@@ -70,9 +70,10 @@ function unitChanged() {
 }
 
 $('unit').addEventListener('change', unitChanged);
+$('ci-form').addEventListener('submit', (ev) => { ev.preventDefault(); if ($('ci-code').value.trim()) checkIn($('ci-code').value.trim()); });
 $('counter').addEventListener('change', () => { store('counter', counter()); render(); });
 
-let queue = {waiting: [], current: []};
+let queue = {waiting: [], current: [], expected: []};
 
 async function refresh() {
   try {
@@ -107,9 +108,38 @@ function render() {
   $('wlist').replaceChildren(...queue.waiting.map((x) => h('li', {},
     h('div', {class: 'wrow'}, h('b', {}, x.code), prio(x.priority),
       h('span', {class: 'nm'}, (x.name || '') + (x.from_unit ? ' ← ' + unitName(x.from_unit) : '')),
+      x.checked_in_at ? h('span', {class: 'badge in', title: t('con.ci.at', {time: hhmm(x.checked_in_at)})}, t('con.ci.in')) : null,
       h('button', {type: 'button', 'aria-label': t('con.call.this', {code: x.code}), onclick: () => act(x.id, 'call')}, t('con.call'))))));
+  const u = facility.units.find((x) => x.code === unit());
+  const expected = queue.expected || [];
+  $('checkin-box').hidden = !(u && u.checkin_required) && !expected.length;
+  $('ecount').textContent = expected.length;
+  $('elist').replaceChildren(...expected.map((x) => h('li', {'data-status': x.status},
+    h('div', {class: 'wrow'}, h('b', {}, x.code), prio(x.priority),
+      h('span', {class: 'nm'}, (x.name || '') + (x.window_start ? ' · ' + hhmm(x.window_start) + '–' + hhmm(x.window_end) : '')),
+      h('span', {class: 'st'}, t('status.' + x.status)),
+      h('button', {type: 'button', 'aria-label': t('con.ci.this', {code: x.code}), onclick: () => checkIn(x.code)}, t('con.ci.submit'))))));
   $('skipped').hidden = !lastSkipped;
   if (lastSkipped) $('skipped-text').textContent = t('con.skipped', {code: lastSkipped.code});
+}
+
+// hhmm is the facility's local time of an RFC 3339 instant, as written
+// ("09.30"): the server sends it in the facility's zone.
+function hhmm(at) { return at ? at.slice(11, 16).replace(':', '.') : ''; }
+
+// checkIn checks a patient in by her ticket code or a scanned ticket link
+// (a desk scanner types the link and Enter into the field).
+async function checkIn(code) {
+  say('');
+  try {
+    const tk = await api('POST', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/checkin', {code});
+    say(t('con.ci.done', {code: tk.code, n: tk.position || '–'}));
+    $('ci-code').value = '';
+  } catch (err) {
+    if (err.status === 401) return showLogin();
+    say(err.message, true);
+  }
+  await refresh();
 }
 
 async function run(fn) {

@@ -24,7 +24,18 @@ function renderUnits() {
   $('units').replaceChildren(...[...units.values()].map((u) => h('li', {},
     h('b', {}, u.name || u.code),
     h('span', {class: 'cur'}, u.current ? u.current.code : '–'),
-    h('span', {class: 'wait'}, t('tv.waiting', {n: u.waiting || 0})))));
+    h('span', {class: 'wait'}, t('tv.waiting', {n: u.waiting || 0})),
+    (u.arrived && u.arrived.length) ? h('span', {class: 'arrived', 'data-unit': u.code}, t('tv.arrived', {codes: u.arrived.join(', ')})) : null)));
+}
+
+// arrived shows, in a unit's row, the booked patients who just checked
+// in (the last five, each for ten minutes): the one who scanned her
+// ticket sees that the queue knows she is here.
+function arrived(m) {
+  const u = units.get(m.unit);
+  if (!u || !m.code) return;
+  u.arrived = [m.code, ...(u.arrived || []).filter((c) => c !== m.code)].slice(0, 5);
+  setTimeout(() => { u.arrived = (u.arrived || []).filter((c) => c !== m.code); renderUnits(); }, 10 * 60 * 1000);
 }
 
 // dayOf is the facility's date (yyyy-mm-dd) at instant at.
@@ -108,6 +119,7 @@ function onMessage(m) {
     if (fresh(m)) announce(m);
   } else if (m.type === 'queue') {
     setUnit(m.unit, m.seq, m.waiting, m.current);
+    if (m.kind === 'checked_in') arrived(m);
     renderUnits();
   }
 }

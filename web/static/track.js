@@ -27,7 +27,10 @@ function render() {
   $('t-wait').textContent = waiting ? waitText(tk.estimated_wait_s) : '–';
   // The window is in the facility's own time: read it off the RFC 3339
   // text rather than converting to the phone's zone.
-  const win = waiting && tk.window_start && tk.window_end;
+  const booked = tk.status === 'booked' || tk.status === 'no_show';
+  const win = (waiting || booked) && tk.window_start && tk.window_end;
+  $('stats').hidden = !waiting && !win;
+  for (const k of ['t-position', 't-ahead', 't-wait']) $(k).parentElement.hidden = !waiting;
   $('t-window-row').hidden = !win;
   if (win) $('t-window').textContent = t('track.window.text', {from: tk.window_start.slice(11, 16).replace(':', '.'), to: tk.window_end.slice(11, 16).replace(':', '.')});
   let status = t('status.' + tk.status);
@@ -48,13 +51,20 @@ function render() {
     alert.classList.add('near');
     alert.textContent = tk.ahead === 0 ? t('track.next') : t('track.near', {n: tk.ahead});
     if (vibrated !== -2 && navigator.vibrate) { vibrated = -2; navigator.vibrate(300); }
+  } else if (tk.status === 'booked') {
+    alert.hidden = false;
+    alert.classList.add('checkin');
+    alert.textContent = t('track.checkin');
+  } else if (tk.status === 'no_show') {
+    alert.hidden = false;
+    alert.textContent = t('track.noshow');
   } else if (tk.status === 'serving') {
     alert.hidden = false;
     alert.textContent = t('track.serving');
   } else {
     alert.hidden = true;
   }
-  $('cancel-box').hidden = tk.status !== 'waiting';
+  $('cancel-box').hidden = tk.status !== 'waiting' && tk.status !== 'booked';
   document.title = tk.code + ' · ' + status;
   if (tk.status === 'transferred' && tk.transferred_to && tk.transferred_token) follow(tk);
   if (!ACTIVE.includes(tk.status)) stopLive();

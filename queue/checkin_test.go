@@ -1,0 +1,230 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/antrian/antrian/fault"
+	"github.com/antrian/antrian/queue"
+)
+
+// checkInUnit is a unit open 07:30-12:00 every day, ten minutes a patient,
+// whose patients who book from afar check in on arrival.
+func checkInUnit(code, prefix string, rule queue.NoShowRule) queue.Unit {
+	u := unit(code, prefix)
+	u.Opens, u.Closes, u.DefaultServiceS = 450, 720, 600
+	u.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: rule}
+	return u
+}
+
+func at(date string, hour, minute int) time.Time {
+	d, _ := time.ParseInLocation(time.DateOnly, date, jakarta)
+	return d.Add(time.Duration(hour)*time.Hour + time.Duration(minute)*time.Minute)
+}
+
+func TestCheckIn(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	fac := e.facility(t, checkInUnit("KIA", "D", queue.NoShowBack), checkInUnit("GIGI", "C", queue.NoShowRefuse))
+	book := func(name, channel, date string) queue.Ticket {
+		return e.book(t, queue.BookRequest{Facility: fac, Unit: "KIA", Name: name, Channel: channel, ServiceDate: date})
+	}
+
+	// Friday 08:00: five patients book Saturday from their phones. Each
+	// is booked, out of the line, with the window of the bookings before
+	// her (ten minutes each) from the 07:30 opening.
+	var booked []queue.Ticket
+	for _, name := range []string{"b1", "b2", "b3", "b4", "b5"} {
+		booked = append(booked, book(name, "online", tomorrow))
+	}
+	wantWindows := [][2]time.Time{
+		{at(tomorrow, 7, 30), at(tomorrow, 8, 0)}, {at(tomorrow, 7, 30), at(tomorrow, 8, 0)}, {at(tomorrow, 7, 30), at(tomorrow, 8, 0)},
+		{at(tomorrow, 8, 0), at(tomorrow, 8, 30)}, {at(tomorrow, 8, 0), at(tomorrow, 8, 30)},
+	}
+	for i, tk := range booked {
+		st := e.stored(t, tk.ID)
+		if tk.Status != queue.Booked || st.Status != queue.Booked {
+			t.Fatalf("%s: status %s (stored %s), want booked", tk.Name, tk.Status, st.Status)
+		}
+		if !st.Window.Start.Equal(wantWindows[i][0]) || !st.Window.End.Equal(wantWindows[i][1]) || !tk.Window.Start.Equal(wantWindows[i][0]) {
+			t.Errorf("%s: window %v-%v (answered %v), want %v-%v", tk.Name, st.Window.Start, st.Window.End, tk.Window.Start,
+				wantWindows[i][0], wantWindows[i][1])
+		}
+		// Nothing for Saturday is in Redis: no line was made for it.
+		if ls, err := e.live.Read(ctx, fac, "KIA", tomorrow); err == nil && slices.ContainsFunc(ls.Normal, func(x queue.Entry) bool { return x.ID == tk.ID }) {
+			t.Errorf("%s is in the line before checking in", tk.Name)
+		}
+	}
+	// A kiosk ticket is taken on the premises: it waits at once.
+	if k := book("kiosk", "kiosk", ""); k.Status != queue.Waiting || !e.indexed(t, fac, "KIA", today, k.ID) {
+		t.Fatalf("kiosk ticket: status %s, indexed %v; want waiting in the line", k.Status, e.indexed(t, fac, "KIA", today, k.ID))
+	}
+	// The same phone cannot book twice while booked.
+	_, _, _, err := e.svc.Book(ctx, queue.BookRequest{Facility: fac, Unit: "KIA", Phone: "081234567890", ServiceDate: tomorrow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, err = e.svc.Book(ctx, queue.BookRequest{Facility: fac, Unit: "KIA", Phone: "081234567890", ServiceDate: tomorrow})
+	if !errors.Is(err, queue.ErrDuplicate) {
+		t.Fatalf("second booking of a booked phone: %v, want duplicate", err)
+	}
+	// Saturday's ticket cannot be checked in on Friday.
+	if _, err := e.svc.CheckIn(ctx, booked[0].ID, "kiosk"); !errors.Is(err, queue.ErrNotToday) {
+		t.Fatalf("check in a day early: %v, want not_today", err)
+	}
+
+	// Saturday. Walk-ins A (07:45) and B (07:55) come before b4's window
+	// (08:00-08:30); b4 checks in early, at 07:50, and C walks in at 08:05.
+	// Fair order: A and B were there before her window began, C came
+	// after: A, B, b4, C. b1 checks in at 07:20, before opening: she is
+	// placed at her window's start, 07:30, ahead of everyone.
+	e.clock.Set(at(tomorrow, 7, 20))
+	if _, err := e.svc.CheckIn(ctx, booked[0].ID, "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(at(tomorrow, 7, 45))
+	book("A", "kiosk", "")
+	e.clock.Set(at(tomorrow, 7, 50))
+	b4, err := e.svc.CheckIn(ctx, booked[3].ID, "desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b4.Status != queue.Waiting || b4.CheckedInAt == nil || !b4.CheckedInAt.Equal(at(tomorrow, 7, 50)) || b4.Position != 3 {
+		t.Fatalf("b4 after check-in: %s, checked in %v, position %d; want waiting at 07:50, third (after b1 and A)", b4.Status, b4.CheckedInAt, b4.Position)
+	}
+	e.pub.take()
+	again, err := e.svc.CheckIn(ctx, booked[3].ID, "desk")
+	if err != nil || again.Status != queue.Waiting || len(e.pub.take()) != 0 {
+		t.Fatalf("second check-in: %v, %s; want the same ticket and no event", err, again.Status)
+	}
+	e.clock.Set(at(tomorrow, 7, 55))
+	book("B", "kiosk", "")
+	e.clock.Set(at(tomorrow, 8, 5))
+	book("C", "kiosk", "")
+	if got, want := e.waitingNames(t, fac, "KIA"), []string{"b1", "A", "B", "b4", "C"}; !slices.Equal(got, want) {
+		t.Fatalf("line %v, want %v", got, want)
+	}
+	if ex, err := e.svc.Expected(ctx, fac, "KIA"); err != nil || len(ex) != 4 {
+		t.Fatalf("expected: %d tickets (%v), want b2, b3, b5 and the phone's", len(ex), err)
+	}
+
+	// The line is rebuilt from Postgres (Redis lost): the booked stay out.
+	e.redis.FlushAll()
+	if got, want := e.waitingNames(t, fac, "KIA"), []string{"b1", "A", "B", "b4", "C"}; !slices.Equal(got, want) {
+		t.Fatalf("line after a rebuild %v, want %v", got, want)
+	}
+
+	// 08:14: b2 and b3's windows ended at 08:00, grace 15 minutes: not yet.
+	e.clock.Set(at(tomorrow, 8, 14))
+	if n, err := e.svc.MarkNoShows(ctx); err != nil || n != 0 {
+		t.Fatalf("no-shows at 08:14: %d, %v; want none", n, err)
+	}
+	// b3 comes late, at 08:14, after her window: she joins as a walk-in.
+	if _, err := e.svc.CheckIn(ctx, booked[2].ID, "patient"); err != nil {
+		t.Fatal(err)
+	}
+	e.pub.take()
+	e.clock.Set(at(tomorrow, 8, 16))
+	if n, err := e.svc.MarkNoShows(ctx); err != nil || n != 1 {
+		t.Fatalf("no-shows at 08:16: %d, %v; want b2", n, err)
+	}
+	if st := e.stored(t, booked[1].ID); st.Status != queue.NoShow {
+		t.Fatalf("b2: %s, want no_show", st.Status)
+	}
+	if got := kinds(e.pub.take()); !slices.Equal(got, []string{"no_show"}) {
+		t.Errorf("published %v, want [no_show]", got)
+	}
+	// A second instance marking at the same time marks nothing again.
+	if n, err := e.service().MarkNoShows(ctx); err != nil || n != 0 {
+		t.Fatalf("marking again: %d, %v", n, err)
+	}
+	// b2 comes at 08:20: the unit's rule puts her at the back.
+	e.clock.Set(at(tomorrow, 8, 20))
+	if _, err := e.svc.CheckIn(ctx, booked[1].ID, "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.waitingNames(t, fac, "KIA"), []string{"b1", "A", "B", "b4", "C", "b3", "b2"}; !slices.Equal(got, want) {
+		t.Fatalf("line %v, want %v", got, want)
+	}
+	// Nobody booked is ever called before checking in.
+	var called []string
+	for {
+		tk, ok, err := e.svc.CallNext(ctx, fac, "KIA", "Ruang KIA", "bidan")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		called = append(called, tk.Name)
+		if _, err := e.svc.Act(ctx, tk.ID, queue.Change{Action: queue.ActionFinish}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"b1", "A", "B", "b4", "C", "b3", "b2"}; !slices.Equal(called, want) {
+		t.Fatalf("called %v, want %v", called, want)
+	}
+	// b5 and the phone's ticket are still booked; a patient may cancel hers.
+	if _, err := e.svc.CancelByPatient(ctx, booked[4].ID, e.svc.Token(booked[4].ID)); err != nil {
+		t.Fatalf("cancel a booked ticket: %v", err)
+	}
+
+	// Under the "refuse" rule a no-show's ticket is spent.
+	e.clock.Set(at(tomorrow, 9, 0))
+	g := e.book(t, queue.BookRequest{Facility: fac, Unit: "GIGI", Name: "g", Channel: "online"})
+	if g.Status != queue.Booked || g.Window.IsZero() {
+		t.Fatalf("today's booking: %s, window %v", g.Status, g.Window)
+	}
+	e.clock.Set(g.Window.End.Add(16 * time.Minute))
+	if _, err := e.svc.MarkNoShows(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.CheckIn(ctx, g.ID, "kiosk")
+	if fe, ok := fault.As(err); !errors.Is(err, queue.ErrNoShowRefused) || !ok || fe.Code != "no_show" {
+		t.Fatalf("check in a refused no-show: %v, want no_show", err)
+	}
+}
+
+func TestArrivalKey(t *testing.T) {
+	w := queue.Window{Start: at(today, 9, 0), End: at(today, 9, 30)}
+	for _, c := range []struct {
+		now  time.Time
+		want time.Time
+	}{
+		{at(today, 8, 10), at(today, 9, 0)},  // early: at her window's start
+		{at(today, 9, 10), at(today, 9, 0)},  // in her window: not overtaken by who came after 09:00
+		{at(today, 9, 30), at(today, 9, 0)},  // the last moment of it
+		{at(today, 9, 31), at(today, 9, 31)}, // late: a walk-in
+	} {
+		if got := queue.ArrivalKey(w, c.now); got != c.want.UnixMilli() {
+			t.Errorf("arriving %s: key %s, want %s", c.now.Format("15:04"), time.UnixMilli(got).In(jakarta).Format("15:04"), c.want.Format("15:04"))
+		}
+	}
+	if got := queue.ArrivalKey(queue.Window{}, at(today, 8, 0)); got != at(today, 8, 0).UnixMilli() {
+		t.Errorf("no window: %d", got)
+	}
+}
+
+func TestParseCheckInCode(t *testing.T) {
+	for in, want := range map[string]queue.CheckInCode{
+		"https://antrian.example.id/t/abc234#tok_en-1": {ID: "abc234", Token: "tok_en-1"},
+		" http://127.0.0.1:8080/t/x#y\n":               {ID: "x", Token: "y"},
+		"B-014":                                        {Code: "B-014"},
+		"b14":                                          {Code: "B-014"},
+		"D 0007":                                       {Code: "D-007"},
+		"C-1234":                                       {Code: "C-1234"},
+	} {
+		got, err := queue.ParseCheckInCode(in)
+		if err != nil || got != want {
+			t.Errorf("%q: %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "https://example.com/other", "https://x/t/abc", "14", "B-", "B-0", "hello world", "B-1234567"} {
+		if _, err := queue.ParseCheckInCode(in); !errors.Is(err, fault.ErrInvalid) {
+			t.Errorf("%q: %v, want invalid", in, err)
+		}
+	}
+}
