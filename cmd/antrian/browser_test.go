@@ -55,8 +55,9 @@ func testout(t *testing.T) string {
 	return ""
 }
 
-// browser starts one headless Chromium for the test.
-func browser(t *testing.T) context.Context {
+// browser starts one headless Chromium for the test, with any extra
+// options (a fake camera).
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	exe := chromiumPath()
 	if exe == "" {
@@ -79,6 +80,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.WindowSize(1280, 800),
 	}
+	opts = append(opts, extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// TestCheckInAtKioskCamera: a patient books Poli Umum from her phone, where
+// check-in is required. Her tracking page asks her to check in; she holds
+// its QR code up to the kiosk's camera (Chromium's fake camera playing a
+// video of it); the kiosk greets her with her number and place, the TV
+// shows her as arrived, and her phone shows her place in the line.
+func TestCheckInAtKioskCamera(t *testing.T) {
+	env := newEnv(t, backend{name: "embedded"})
+	app := env.start()
+	env.seed(app)
+	ctx := context.Background()
+	f, units, err := app.DB.Facility(ctx, "sobo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range units {
+		if u.Code == "UMUM" {
+			u.CheckIn.Required, u.CheckIn.GraceMin, u.CheckIn.NoShow = true, 15, "back"
+			if err := app.DB.SaveUnit(ctx, f.ID, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	app.Queue.ForgetFacility("sobo")
+	base := app.URL()
+	patient := newClient(t, base)
+	st, tk := patient.book("UMUM", nil)
+	if st != 201 || tk.Status != "booked" {
+		t.Fatalf("online booking: %d %+v, want booked", st, tk)
+	}
+	link := base + "/t/" + tk.ID + "#" + tk.Token
+	video := filepath.Join(t.TempDir(), "qr.y4m")
+	writeQRVideo(t, video, link)
+
+	b := browser(t, chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", video))
+	const wait = 15 * time.Second
+	phone := tab(t, b, 360, 740, true)
+	tv := tab(t, b, 1280, 720, false)
+	kiosk := tab(t, b, 1280, 800, false)
+
+	do(t, phone, "open the ticket", chromedp.Navigate(link))
+	waitFor(t, phone, "the check-in request", `document.querySelector('#ticket').dataset.status === 'booked' && document.querySelector('#alert.checkin') !== null && !document.querySelector('#alert').hidden`, wait)
+	do(t, tv, "open the TV", chromedp.Navigate(base+"/display?facility=sobo"))
+	waitFor(t, tv, "the units", `document.querySelectorAll('#units li').length > 0`, wait)
+
+	do(t, kiosk, "open the kiosk", chromedp.Navigate(base+"/kiosk?facility=sobo"))
+	waitFor(t, kiosk, "the check-in button", visible("#ci-open"), wait)
+	do(t, kiosk, "start check-in", click("#ci-open"))
+	waitFor(t, kiosk, "the greeting", `!document.querySelector('#ci-result').hidden && document.querySelector('#ci-result').textContent === '`+tk.Code+`'`, 3*wait)
+	if got := text(t, kiosk, "#ci-text"); got == "" {
+		t.Error("the kiosk does not say her place")
+	}
+	shot(t, kiosk, testout(t), "kiosk-checkin")
+
+	waitFor(t, tv, "her number as arrived", `[...document.querySelectorAll('#units .arrived')].some((e) => e.textContent.includes('`+tk.Code+`'))`, wait)
+	waitFor(t, phone, "her place in the line", `document.querySelector('#ticket').dataset.status === 'waiting' && document.querySelector('#t-position').textContent !== '–'`, wait)
+	var after ticket
+	if st := patient.do("GET", "/api/v1/tickets/"+tk.ID, nil, map[string]string{"X-Ticket-Token": tk.Token}, &after); st != 200 || after.Status != "waiting" {
+		t.Fatalf("after the kiosk: %d %+v", st, after)
+	}
+}
+
+// writeQRVideo writes a short Y4M video (what Chromium's fake camera
+// plays) of a QR code of text on a light background.
+func writeQRVideo(t *testing.T, path, text string) {
+	t.Helper()
+	const w, h, side = 640, 480, 360
+	q, err := qrcode.New(text, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sym := q.Image(side)
+	y := make([]byte, w*h)
+	for i := range y {
+		y[i] = 220
+	}
+	x0, y0 := (w-side)/2, (h-side)/2
+	for j := range side {
+		for i := range side {
+			r, _, _, _ := sym.At(i, j).RGBA()
+			y[(y0+j)*w+x0+i] = byte(r >> 8)
+		}
+	}
+	chroma := make([]byte, w*h/2) // U and V planes of 4:2:0, neutral
+	for i := range chroma {
+		chroma[i] = 128
+	}
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriter(fh)
+	fmt.Fprintf(bw, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
+	for range 10 {
+		bw.WriteString("FRAME\n")
+		bw.Write(y)
+		bw.Write(chroma)
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
