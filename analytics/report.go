@@ -122,8 +122,66 @@ func FacilityReport(d FacilityData, text Text) *Report {
 	units := unitsTable(d.Visits, f.Units, loc, text)
 	days := facilityDays(r, d, loc, text)
 	hours := facilityHours(r, d.Visits, f.Units, loc, text)
-	r.Tables = []Table{units, days, hours, staffTable(d.Visits, loc, text), sendsTable(d.Sends, text)}
+	r.Tables = []Table{units, days, hours, staffTable(d.Visits, loc, text), checkInTable(d.Visits, f.Units, text), sendsTable(d.Sends, text)}
 	return r
+}
+
+// checkInTable is, per unit, how the patients who booked with a window
+// (check-in units) came: on time (checked in by the end of the window),
+// late, or not at all (marked no-show), and how late the late ones were.
+func checkInTable(visits []Visit, units []Unit, text Text) Table {
+	t := Table{Name: "checkin", Title: text("rep.t.checkin"), Columns: []string{text("rep.unit"), text("rep.ci.booked"),
+		text("rep.ci.ontime"), text("rep.ci.late"), text("rep.ci.noshow"), text("rep.ci.noshow_pct"), text("rep.ci.late_mean"),
+		text("rep.ci.late_max")}}
+	type row struct{ booked, onTime, late, noShow, pending, lateSum, lateMax int }
+	by := map[string]*row{}
+	for _, v := range visits {
+		if v.WindowEnd == nil {
+			continue
+		}
+		r := by[v.Unit]
+		if r == nil {
+			r = &row{}
+			by[v.Unit] = r
+		}
+		switch {
+		case v.CheckedIn != nil && !v.CheckedIn.After(*v.WindowEnd):
+			r.onTime++
+		case v.CheckedIn != nil:
+			r.late++
+			m := int(v.CheckedIn.Sub(*v.WindowEnd).Minutes())
+			r.lateSum += m
+			r.lateMax = max(r.lateMax, m)
+		case v.Status == "no_show":
+			r.noShow++
+		case v.Status == "cancelled":
+			continue // cancelled before her day: not expected
+		default:
+			r.pending++ // still expected
+		}
+		r.booked++
+	}
+	var total row
+	add := func(name string, r *row) {
+		mean := 0.0
+		if r.late > 0 {
+			mean = float64(r.lateSum) / float64(r.late)
+		}
+		t.Rows = append(t.Rows, []any{name, r.booked, r.onTime, r.late, r.noShow, percent(r.noShow, r.booked-r.pending), mean, r.lateMax})
+	}
+	for _, u := range units {
+		r, ok := by[u.Code]
+		if !ok {
+			continue
+		}
+		total.booked, total.onTime, total.late, total.noShow = total.booked+r.booked, total.onTime+r.onTime, total.late+r.late, total.noShow+r.noShow
+		total.pending, total.lateSum, total.lateMax = total.pending+r.pending, total.lateSum+r.lateSum, max(total.lateMax, r.lateMax)
+		add(u.Name, r)
+	}
+	if len(t.Rows) > 0 {
+		add(text("rep.all"), &total)
+	}
+	return t
 }
 
 // unitsTable is the period per unit, with the facility's total.

@@ -45,6 +45,9 @@ type Visit struct {
 	Finished *time.Time
 	Counter  string // where it was called to
 	Staff    string // who called it; "" when not read
+	// WindowEnd is the end of the window a booked patient of a check-in
+	// unit was given, and CheckedIn when she checked in (nil: never).
+	WindowEnd, CheckedIn *time.Time
 }
 
 // WaitSeconds is the waiting time, or -1 when the ticket was never called.
@@ -140,7 +143,7 @@ func (s *Summary) Add(v Visit, loc *time.Location) {
 		s.Cancelled++
 	case "transferred":
 		s.Transferred++
-	case "waiting", "called", "serving":
+	case "booked", "waiting", "called", "serving":
 		s.Unserved++
 	}
 	s.sorted = false

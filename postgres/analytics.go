@@ -27,7 +27,7 @@ type LiveUnit struct {
 
 // arrivedSQL is when a ticket joined its unit's line: its issue time, or
 // the unit's opening time on the service date for a ticket booked ahead.
-const arrivedSQL = `greatest(t.issued_at, (t.service_date + make_interval(mins => u.opens_min)) AT TIME ZONE f.timezone)`
+const arrivedSQL = `coalesce(t.checked_in_at, greatest(t.issued_at, (t.service_date + make_interval(mins => u.opens_min)) AT TIME ZONE f.timezone))`
 
 // LiveUnits returns every unit that has tickets waiting, called or being
 // served on its facility's current date at now. It reads only the active
@@ -148,6 +148,7 @@ type Visit struct {
 	Arrived                               time.Time
 	Called, Started, Finished             *time.Time
 	Counter, Staff                        string
+	WindowEnd, CheckedIn                  *time.Time // booked patients of check-in units
 }
 
 // Visits returns one Visit per ticket of the facilities on service dates
@@ -166,13 +167,14 @@ func (db *DB) Visits(ctx context.Context, facilityIDs []int64, from, to string, 
 			ORDER BY e.seq DESC LIMIT 1) c ON true`
 	}
 	rows, _ := db.Pool.Query(ctx, `SELECT f.code, u.code, t.service_date::text, t.channel, t.status,
-			t.from_unit <> '', `+arrivedSQL+`, t.called_at, t.started_at, t.finished_at, t.counter, `+who+`
+			t.from_unit <> '', `+arrivedSQL+`, t.called_at, t.started_at, t.finished_at, t.counter, `+who+`,
+			t.window_end, t.checked_in_at
 		FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id `+join+`
 		WHERE t.facility_id = ANY($1) AND t.service_date BETWEEN $2 AND $3`, facilityIDs, from, to)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Visit, error) {
 		var v Visit
 		err := r.Scan(&v.Facility, &v.Unit, &v.Date, &v.Channel, &v.Status, &v.TransferIn,
-			&v.Arrived, &v.Called, &v.Started, &v.Finished, &v.Counter, &v.Staff)
+			&v.Arrived, &v.Called, &v.Started, &v.Finished, &v.Counter, &v.Staff, &v.WindowEnd, &v.CheckedIn)
 		return v, err
 	})
 	return out, interpret("visits", err)

@@ -83,7 +83,10 @@ func TestCheckInAPI(t *testing.T) {
 		t.Fatalf("queue: %d waiting, %d expected; want 1 and 3", len(q.Waiting), len(q.Expected))
 	}
 
-	checkin := func(c *caller, path string, body any) *httptest.ResponseRecorder { t.Helper(); return c.do("POST", path, body) }
+	checkin := func(c *caller, path string, body any) *httptest.ResponseRecorder {
+		t.Helper()
+		return c.do("POST", path, body)
+	}
 	link := func(tk ticketJSON, token string) string { return "https://antrian.example.id/t/" + tk.ID + "#" + token }
 	// A typed number is for staff; a link needs its ticket's token.
 	if rec := checkin(anon, "/api/v1/facilities/lain/checkin", map[string]string{"code": "B-001"}); rec.Code != http.StatusBadRequest {

@@ -92,7 +92,7 @@ func TestFacilityReportJSON(t *testing.T) {
 		t.Fatalf("status %d, type %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
 	r := decodeReport(t, rec.Body.Bytes())
-	if r.Scope != "sobo" || r.From != "2026-11-26" || r.To != "2026-11-26" || len(r.Tables) != 5 {
+	if r.Scope != "sobo" || r.From != "2026-11-26" || r.To != "2026-11-26" || len(r.Tables) != 6 {
 		t.Errorf("report: scope %q, %s to %s, %d tables", r.Scope, r.From, r.To, len(r.Tables))
 	}
 	umum := r.Tables["units"].row(t, "Poli Umum")
@@ -182,7 +182,7 @@ func TestReportTables(t *testing.T) {
 	})
 	t.Run("xlsx", func(t *testing.T) {
 		for path, sheets := range map[string][]string{
-			sobo + "all" + q + "&format=xlsx":                        {"1-units", "2-days", "3-hours", "4-staff", "5-sends"},
+			sobo + "all" + q + "&format=xlsx":                        {"1-units", "2-days", "3-hours", "4-staff", "5-checkin", "6-sends"},
 			sobo + "staff" + q + "&format=xlsx":                      {"1-staff"},
 			"/api/v1/district/reports/all?month=2026-11&format=xlsx": {"1-live", "2-facilities", "3-trend", "4-map-stunting", "5-map-compliance"},
 		} {
@@ -208,7 +208,7 @@ func TestReportTables(t *testing.T) {
 		if err := json.Unmarshal(w.get(t, "kepala", sobo+"hours"+q).Body.Bytes(), &one); err != nil || one.Name != "hours" {
 			t.Errorf("one table: %+v, %v", one, err)
 		}
-		if r := decodeReport(t, w.get(t, "kepala", sobo+"all"+q).Body.Bytes()); len(r.Tables) != 5 {
+		if r := decodeReport(t, w.get(t, "kepala", sobo+"all"+q).Body.Bytes()); len(r.Tables) != 6 {
 			t.Errorf("all as JSON: %d tables, want the whole report", len(r.Tables))
 		}
 		var live tableAnswer
