@@ -93,7 +93,7 @@ func saveConversation(ctx context.Context, tx pgx.Tx, c whatsapp.Conversation, w
 // ActiveTickets implements whatsapp.Store.
 func (db *DB) ActiveTickets(ctx context.Context, phoneHash []byte, date string) ([]string, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT id FROM tickets WHERE phone_hash = $1 AND service_date = $2
-		AND status IN ('waiting', 'called', 'serving') ORDER BY issued_at, id`, phoneHash, date)
+		AND status IN ('booked', 'waiting', 'called', 'serving') ORDER BY issued_at, id`, phoneHash, date)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return ids, interpret("active tickets of a phone", err)
 }

@@ -574,6 +574,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	"wa.state.waiting": {"{ahead} orang di depan Anda, perkiraan tunggu {wait}", "{ahead} people ahead of you, estimated wait {wait}"},
 	"wa.state.called":  {"sedang dipanggil ke {counter}, silakan menuju ke sana", "called to {counter}, please go there now"},
 	"wa.state.serving": {"sedang dilayani", "being served"},
+	"wa.state.booked":  {"terdaftar; saat tiba, lakukan check-in dengan kode QR di tautan antrean (di kios atau loket)", "booked; when you arrive, check in with the QR code of your ticket link (at the kiosk or desk)"},
 	"wa.cancelled":     {"Antrean {code} di {unit} sudah dibatalkan. Terima kasih.", "Ticket {code} at {unit} is cancelled. Thank you."},
 	"wa.cancel.none":   {"Tidak ada antrean yang bisa dibatalkan. Balas ANTRI untuk mengambil nomor antrean.", "There is no ticket to cancel. Reply ANTRI to take one."},
 	"wa.cancel.which":  {"Anda punya beberapa antrean: {codes}. Balas BATAL dan kodenya, misalnya BATAL {code}.", "You hold several tickets: {codes}. Reply BATAL and the code, e.g. BATAL {code}."},

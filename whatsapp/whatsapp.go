@@ -377,6 +377,8 @@ func (s *Service) status(ctx context.Context, k Key) (string, error) {
 			state = s.Text("wa.state.waiting", "ahead", fmt.Sprint(t.Ahead), "wait", s.wait(t.EstimatedWaitS))
 		case queue.Called:
 			state = s.Text("wa.state.called", "counter", t.Counter)
+		case queue.Booked:
+			state = s.Text("wa.state.booked")
 		default:
 			state = s.Text("wa.state.serving")
 		}
@@ -394,7 +396,7 @@ func (s *Service) cancel(ctx context.Context, k Key, code string) (string, error
 	}
 	var waiting []queue.Ticket
 	for _, t := range ts {
-		if t.Status == queue.Waiting && (code == "" || equalCode(t.Code, code)) {
+		if (t.Status == queue.Waiting || t.Status == queue.Booked) && (code == "" || equalCode(t.Code, code)) {
 			waiting = append(waiting, t)
 		}
 	}
