@@ -70,6 +70,7 @@ type Hook struct {
 
 var encounterEvents = map[string]bool{
 	"transfer_in": true, "called": true, "started": true, "finished": true, "transferred": true, "cancelled": true,
+	"checked_in": true, // a booked patient arrived
 }
 
 // Event enqueues the calls that event e of ticket t causes, through the
@@ -113,7 +114,7 @@ func (h *Hook) bpjs(ctx context.Context, tx Tx, e queue.Event, t queue.Ticket, a
 		j = outbox.Message{Kind: KindAntreanAdd}
 	case "called":
 		j = outbox.Message{Kind: KindPanggil, Payload: map[string]any{"status": 1, "waktu": e.At.UnixMilli()}}
-	case "skipped":
+	case "skipped", "no_show": // absent when called, or never came by her window's end
 		j = outbox.Message{Kind: KindPanggil, Payload: map[string]any{"status": 2, "waktu": e.At.UnixMilli()}}
 	case "cancelled":
 		if actor == "patient" {

@@ -59,6 +59,9 @@ func TestVisit(t *testing.T) {
 		{"online ticket called", encounterTicket{status: queue.Called, channel: queue.ChannelJKN, issued: *at(0), called: at(5)}, true, at(5), nil, nil, false},
 		{"online ticket finished unstarted", encounterTicket{status: queue.Done, channel: queue.ChannelOnline, issued: *at(0), called: at(5), finished: at(9)}, true, at(5), at(5), at(9), false},
 		{"transfer in, started, done", encounterTicket{status: queue.Done, channel: queue.ChannelOnline, fromUnit: "LOKET", issued: *at(1), called: at(5), started: at(6), finished: at(9)}, true, at(1), at(5), at(9), false},
+		{"booked, not checked in", encounterTicket{status: queue.Booked, channel: queue.ChannelOnline, issued: *at(0)}, false, nil, nil, nil, false},
+		{"booked, checked in", encounterTicket{status: queue.Waiting, channel: queue.ChannelOnline, issued: *at(0), checkedIn: at(3)}, true, at(3), nil, nil, false},
+		{"booked, checked in, called, done", encounterTicket{status: queue.Done, channel: queue.ChannelJKN, issued: *at(0), checkedIn: at(3), called: at(5), finished: at(9)}, true, at(3), at(5), at(9), false},
 		{"kiosk ticket cancelled", encounterTicket{status: queue.Cancelled, channel: queue.ChannelKiosk, issued: *at(0), finished: at(3)}, true, at(0), nil, at(3), true},
 	} {
 		v, ok := visit(tc.t)

@@ -186,6 +186,7 @@ type encounterTicket struct {
 	fromUnit, nik, name, unitName string
 	issued                        time.Time
 	called, started, finished     *time.Time
+	checkedIn                     *time.Time // a booked patient's check-in
 	encounterID                   string
 }
 
@@ -197,7 +198,7 @@ func (s *SATUSEHATSender) encounterTicket(ctx context.Context, id string) (encou
 		return encounterTicket{}, err
 	}
 	et := encounterTicket{status: t.Status, channel: t.Channel, fromUnit: t.FromUnit, nik: t.NIK, name: t.Name,
-		issued: t.IssuedAt, called: t.CalledAt, started: t.StartedAt, finished: t.FinishedAt}
+		issued: t.IssuedAt, called: t.CalledAt, started: t.StartedAt, finished: t.FinishedAt, checkedIn: t.CheckedInAt}
 	if et.unitName, err = unitName(ctx, s.Store, t); err != nil {
 		return et, err
 	}
@@ -277,7 +278,9 @@ func (s *SATUSEHATSender) Send(ctx context.Context, d outbox.Delivery) error {
 // (kiosk, desk, or a transfer from another unit) arrived when its ticket
 // was issued and is in progress from its call; a remote booking (web,
 // Mobile JKN) arrived when called and is in progress from the start of
-// service (or its call, when finished without a start). Done and
+// service (or its call, when finished without a start), unless its unit
+// requires check-in: then it arrived at check-in and is in progress from
+// its call, as a walk-in. Done and
 // transferred tickets are finished, cancelled ones cancelled, at their
 // finish time. arrived is false while the patient has not arrived.
 func visit(t encounterTicket) (satusehat.Visit, bool) {
@@ -287,6 +290,8 @@ func visit(t encounterTicket) (satusehat.Visit, bool) {
 	switch {
 	case walkIn:
 		v.Arrived, v.InProgress = t.issued, t.called
+	case t.checkedIn != nil: // there since her check-in, as a walk-in
+		v.Arrived, v.InProgress = *t.checkedIn, t.called
 	case t.called != nil:
 		v.Arrived, v.InProgress = *t.called, t.started
 		if v.InProgress == nil && over {
