@@ -42,6 +42,7 @@ func TestCheckInAtKioskCamera(t *testing.T) {
 	if st != 201 || tk.Status != "booked" {
 		t.Fatalf("online booking: %d %+v, want booked", st, tk)
 	}
+	_, other := newClient(t, base).book("UMUM", nil) // checks in at the desk
 	link := base + "/t/" + tk.ID + "#" + tk.Token
 	video := filepath.Join(t.TempDir(), "qr.y4m")
 	writeQRVideo(t, video, link)
@@ -70,6 +71,22 @@ func TestCheckInAtKioskCamera(t *testing.T) {
 
 	waitFor(t, tv, "her number as arrived", `[...document.querySelectorAll('#units .arrived')].some((e) => e.textContent.includes('`+tk.Code+`'))`, wait)
 	waitFor(t, phone, "her place in the line", `document.querySelector('#ticket').dataset.status === 'waiting' && document.querySelector('#t-position').textContent !== '–'`, wait)
+
+	// At the desk: the console lists the other patient as not arrived;
+	// the staff types her number, and she joins the line, marked arrived.
+	desk := tab(t, b, 1280, 800, false)
+	do(t, desk, "open the console", chromedp.Navigate(base+"/console"))
+	waitFor(t, desk, "the login form", `!document.querySelector('#login').hidden`, wait)
+	do(t, desk, "log in", typeIn(`#username`, "petugas"), typeIn(`#password`, "rahasia123\r"))
+	waitFor(t, desk, "the console", `!document.querySelector('#app').hidden && document.querySelector('#unit').options.length > 0`, 3*wait)
+	do(t, desk, "choose the unit", chromedp.Evaluate[chromedp.Void](`(() => {
+		const u = document.querySelector('#unit'); u.value = 'UMUM'; u.dispatchEvent(new Event('change'));
+	})()`))
+	waitFor(t, desk, "the patient not yet arrived", `!document.querySelector('#checkin-box').hidden && document.querySelector('#elist').textContent.includes('`+other.Code+`')`, wait)
+	do(t, desk, "type her number", typeIn("#ci-code", other.Code+"\r"))
+	waitFor(t, desk, "her in the line, arrived", `document.querySelectorAll('#wlist .badge.in').length === 2 && !document.querySelector('#elist').textContent.includes('`+other.Code+`')`, wait)
+	checkA11y(t, desk, "console with check-in")
+
 	var after ticket
 	if st := patient.do("GET", "/api/v1/tickets/"+tk.ID, nil, map[string]string{"X-Ticket-Token": tk.Token}, &after); st != 200 || after.Status != "waiting" {
 		t.Fatalf("after the kiosk: %d %+v", st, after)
