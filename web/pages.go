@@ -111,7 +111,7 @@ func assetURL(name string) string {
 
 // pageNames are the pages; each is templates/<name>.html inside base.html.
 // The BTS pages (bts-*) also get their shared parts, templates/bts-parts.html.
-var pageNames = []string{"book", "track", "console", "display", "kiosk", "admin",
+var pageNames = []string{"book", "track", "console", "display", "kiosk", "hadir", "admin",
 	"bts-kader", "bts-laporan", "bts-verifikasi", "bts-sasaran"}
 
 func loadPages() map[string]*template.Template {

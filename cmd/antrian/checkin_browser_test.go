@@ -43,6 +43,7 @@ func TestCheckInAtKioskCamera(t *testing.T) {
 		t.Fatalf("online booking: %d %+v, want booked", st, tk)
 	}
 	_, other := newClient(t, base).book("UMUM", nil) // checks in at the desk
+	_, third := newClient(t, base).book("UMUM", nil) // checks in by the entrance poster
 	link := base + "/t/" + tk.ID + "#" + tk.Token
 	video := filepath.Join(t.TempDir(), "qr.y4m")
 	writeQRVideo(t, video, link)
@@ -86,6 +87,19 @@ func TestCheckInAtKioskCamera(t *testing.T) {
 	do(t, desk, "type her number", typeIn("#ci-code", other.Code+"\r"))
 	waitFor(t, desk, "her in the line, arrived", `document.querySelectorAll('#wlist .badge.in').length === 2 && !document.querySelector('#elist').textContent.includes('`+other.Code+`')`, wait)
 	checkA11y(t, desk, "console with check-in")
+
+	// On her own phone: the third patient has her ticket open (so it is
+	// kept on the phone), scans the poster at the entrance and taps it.
+	mobile := tab(t, b, 360, 740, true)
+	do(t, mobile, "open her ticket", chromedp.Navigate(base+"/t/"+third.ID+"#"+third.Token))
+	waitFor(t, mobile, "her ticket, booked and kept on the phone", `document.querySelector('#ticket').dataset.status === 'booked' &&
+		(localStorage.getItem('antrian.tickets') || '').includes('`+third.ID+`')`, wait)
+	do(t, mobile, "scan the poster", chromedp.Navigate(base+"/hadir?facility=sobo&k="+app.Queue.PlaceKey("sobo")))
+	button := `#h-list button[data-id="` + third.ID + `"]`
+	waitFor(t, mobile, "her ticket to check in", visible(button), wait)
+	checkA11y(t, mobile, "check-in poster page")
+	do(t, mobile, "tap it", click(button))
+	waitFor(t, mobile, "her place, back on the ticket page", `location.pathname === '/t/`+third.ID+`' && document.querySelector('#ticket').dataset.status === 'waiting'`, 2*wait)
 
 	var after ticket
 	if st := patient.do("GET", "/api/v1/tickets/"+tk.ID, nil, map[string]string{"X-Ticket-Token": tk.Token}, &after); st != 200 || after.Status != "waiting" {
