@@ -6,6 +6,7 @@ import (
 	_ "image/png"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	qrreader "github.com/makiuchi-d/gozxing/qrcode"
@@ -13,6 +14,7 @@ import (
 	"github.com/antrian/antrian/account"
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/queue"
+	"github.com/antrian/antrian/ratelimit"
 	"github.com/labstack/echo/v4"
 )
 
@@ -30,6 +32,12 @@ type checkInRequest struct {
 	Place string `json:"place"`
 }
 
+// checkInPerAddr bounds the check-ins and camera frames one address sends:
+// a kiosk sends two or three frames a second while it scans, and the
+// kiosks and phones of a Puskesmas may share one address behind its
+// router; reading a frame costs the server some milliseconds of CPU.
+var checkInPerAddr = ratelimit.Limit{Rate: 600, Period: time.Minute}
+
 var errUnknownTicket = fault.New(fault.ErrNotFound, "unknown_ticket", "Tiket tidak dikenal. Pindai kode QR pada tiket atau halaman antrean Anda.")
 
 // checkInAt checks in the ticket a kiosk or desk read at facility. A link
@@ -37,6 +45,9 @@ var errUnknownTicket = fault.New(fault.ErrNotFound, "unknown_ticket", "Tiket tid
 // the ticket's unit.
 func (s *Server) checkInAt(c echo.Context) error {
 	noStore(c) // the ticket: the patient's name and place
+	if err := s.limit(c, "checkin-addr:"+c.RealIP(), checkInPerAddr, false); err != nil {
+		return err
+	}
 	var req checkInRequest
 	if err := decode(c, &req); err != nil {
 		return err
@@ -100,6 +111,9 @@ const scanLimit = 1 << 20
 // next one.
 func (s *Server) checkInScan(c echo.Context) error {
 	noStore(c)
+	if err := s.limit(c, "checkin-addr:"+c.RealIP(), checkInPerAddr, false); err != nil {
+		return err
+	}
 	img, _, err := image.Decode(c.Request().Body)
 	if err != nil {
 		return fault.Invalid("image", "Gambar dari kamera tidak terbaca (JPEG atau PNG).")
@@ -129,6 +143,9 @@ func readQR(img image.Image) (string, bool) {
 func (s *Server) checkInTicket(c echo.Context) error {
 	noStore(c)
 	id := c.Param("id")
+	if err := s.limit(c, "checkin-addr:"+c.RealIP(), checkInPerAddr, false); err != nil {
+		return err
+	}
 	if !s.queue.CheckToken(id, c.Request().Header.Get("X-Ticket-Token")) {
 		return errNotFound
 	}

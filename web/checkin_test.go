@@ -183,4 +183,20 @@ func TestCheckInAPI(t *testing.T) {
 	if rec.Code != http.StatusOK || tk.Status != "waiting" || tk.Position == nil || *tk.Position != 2 {
 		t.Fatalf("second check-in: %d %s", rec.Code, rec.Body)
 	}
+
+	// One address scanning without pause is slowed down: refused once
+	// the burst of a minute's allowance (plus what refilled meanwhile) is
+	// spent.
+	for i := 0; ; i++ {
+		rec := scan([]byte("x"))
+		if rec.Code == http.StatusTooManyRequests {
+			if i < checkInPerAddr.Rate-4 || rec.Header().Get("Retry-After") == "" {
+				t.Fatalf("refused after %d frames, Retry-After %q", i, rec.Header().Get("Retry-After"))
+			}
+			break
+		}
+		if i > 2*checkInPerAddr.Rate {
+			t.Fatalf("%d frames in a row, none refused", i)
+		}
+	}
 }
