@@ -65,6 +65,10 @@ function render() {
     alert.hidden = true;
   }
   $('cancel-box').hidden = tk.status !== 'waiting' && tk.status !== 'booked';
+  // Before check-in the QR code is what she shows at the kiosk or desk.
+  $('share-title').textContent = booked ? t('track.checkin.qr') : t('track.share');
+  $('share-hint').textContent = booked ? t('track.checkin.qr.hint') : t('track.share.hint');
+  $('share').classList.toggle('checkin', booked);
   document.title = tk.code + ' · ' + status;
   if (tk.status === 'transferred' && tk.transferred_to && tk.transferred_token) follow(tk);
   if (!ACTIVE.includes(tk.status)) stopLive();
