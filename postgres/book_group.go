@@ -285,6 +285,9 @@ func (g *group) accept(i int, ud unitDay, u *unitState) {
 	u.accepted = true
 	nt.Number = u.last
 	nt.Code = queue.FormatCode(nt.Prefix, nt.Number)
+	if nt.Estimate != nil {
+		nt.Window = nt.Estimate(u.waiting - 1)
+	}
 	f := g.facs[nt.FacilityID]
 	f.seq++
 	f.used = true
