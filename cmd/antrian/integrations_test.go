@@ -815,4 +815,12 @@ func TestJKNSessions(t *testing.T) {
 	if added["kodedokter"] != 777.0 || added["namadokter"] != "dr. Budi" || added["jampraktek"] != "07:00-11:30" || added["tanggalperiksa"] != tomorrow {
 		t.Errorf("antrean/add body: %v, want dr. Budi (777) at 07:00-11:30", added)
 	}
+
+	// Mobile JKN's status of the poli tells the day's sessions.
+	j := &jknClient{c: newClient(t, app.URL()), facility: "sobo", user: "bpjs-sobo"}
+	j.auth("sandi-mobile-jkn")
+	_, a := j.call("GET", "antrean/status/001/"+tomorrow, nil)
+	if want := "Jam praktik 07:00-11:30 (dr. Budi), 13:00-15:00 (Bidan Rina)."; a.Metadata.Code != 200 || a.Response["keterangan"] != want {
+		t.Errorf("status: %+v, want keterangan %q", a, want)
+	}
 }
