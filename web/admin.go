@@ -126,6 +126,9 @@ type unitSettingsJSON struct {
 	OpenDays        int        `json:"open_days"`
 	Policy          policyJSON `json:"policy"`
 	DefaultServiceS int        `json:"default_service_s"`
+	// Sessions counts the unit's practice sessions; with any, they set
+	// its hours and days instead of Opens, Closes and OpenDays.
+	Sessions int `json:"sessions"`
 }
 
 type policyJSON struct {
@@ -173,7 +176,7 @@ func (s *Server) getSettings(c echo.Context) error {
 		us[i] = unitSettingsJSON{Code: u.Code, Name: u.Name, Prefix: u.Prefix, DailyQuota: u.DailyQuota,
 			Opens: clockText(u.Opens), Closes: clockText(u.Closes), OpenDays: u.OpenDays,
 			Policy:          policyJSON{string(u.Policy.Mode), u.Policy.Every, u.Policy.MaxWait, u.Policy.RequeueAhead},
-			DefaultServiceS: u.DefaultServiceS}
+			DefaultServiceS: u.DefaultServiceS, Sessions: len(u.Sessions)}
 	}
 	counters, err := s.db.Counters(ctx, code)
 	if err != nil {

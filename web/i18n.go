@@ -438,6 +438,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	"adm.u.hours":        {"Jam buka", "Hours"},
 	"adm.u.opens":        {"Buka", "Opens"},
 	"adm.u.closes":       {"Tutup", "Closes"},
+	"adm.u.bysessions":   {"Jadwal praktik yang berlaku", "Practice sessions apply"},
 	"adm.u.days":         {"Hari buka", "Open days"},
 	"adm.u.policy":       {"Aturan prioritas", "Priority policy"},
 	"adm.u.every":        {"Prioritas setiap N panggilan", "Priority every N calls"},

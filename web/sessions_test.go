@@ -50,6 +50,13 @@ func TestSessions(t *testing.T) {
 	if len(listed) != 2 {
 		t.Fatalf("listed %v", listed)
 	}
+	var settings struct {
+		Units []unitSettingsJSON `json:"units"`
+	}
+	decodeBody(t, admin.do("GET", "/api/v1/facilities/lain/settings", nil), &settings)
+	if len(settings.Units) != 1 || settings.Units[0].Sessions != 2 {
+		t.Errorf("settings' units %+v, want UMUM with its 2 sessions", settings.Units)
+	}
 	for _, s := range listed {
 		if s.Weekday == wd(1) && (s != sessions[1]) || s.Weekday == wd(3) && s != sessions[0] {
 			t.Errorf("listed %+v, want what was put", s)

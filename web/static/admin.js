@@ -92,7 +92,7 @@ function unitRow(u, isNew) {
       default_service_s: u.default_service_s || 300}));
   }}, isNew ? t('adm.add') : t('adm.save'));
   return h('tr', {}, h('td', {}, code), h('td', {}, name), h('td', {}, prefix), h('td', {}, quota),
-    h('td', {}, opens, ' – ', closes), h('td', {}, days), h('td', {}, mode, ' ', every), h('td', {}, btn));
+    h('td', {}, opens, ' – ', closes, u.sessions ? h('div', {class: 'hint'}, t('adm.u.bysessions')) : null), h('td', {}, days), h('td', {}, mode, ' ', every), h('td', {}, btn));
 }
 
 function renderUnits() {
