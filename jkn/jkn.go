@@ -367,6 +367,8 @@ func waitText(t queue.Ticket, today bool) string {
 	}
 	ahead := fmt.Sprintf("%d orang di depan Anda.", t.Ahead)
 	switch min := (t.EstimatedWaitS + 59) / 60; {
+	case !today && !t.Window.IsZero():
+		return fmt.Sprintf("%s Perkiraan dilayani pukul %s.", ahead, t.Window.Text())
 	case min == 0:
 		return ahead
 	case today:

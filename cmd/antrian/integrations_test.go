@@ -823,4 +823,10 @@ func TestJKNSessions(t *testing.T) {
 	if want := "Jam praktik 07:00-11:30 (dr. Budi), 13:00-15:00 (Bidan Rina)."; a.Metadata.Code != 200 || a.Response["keterangan"] != want {
 		t.Errorf("status: %+v, want keterangan %q", a, want)
 	}
+	// A Mobile JKN booking for that day is told its window in the session.
+	j.call("POST", "peserta", peserta(4))
+	_, a = j.call("POST", "antrean", map[string]any{"nomorkartu": card(4), "nik": nik(4), "kodepoli": "001", "tanggalperiksa": tomorrow})
+	if k, _ := a.Response["keterangan"].(string); a.Metadata.Code != 200 || !strings.HasPrefix(k, "1 orang di depan Anda. Perkiraan dilayani pukul 07.00–07.30.") {
+		t.Errorf("jkn booking: %+v, want the window 07.00–07.30", a)
+	}
 }
