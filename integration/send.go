@@ -42,18 +42,40 @@ type Store interface {
 	SaveSATUSEHATPatient(ctx context.Context, nikHash []byte, ihs, name string) error
 }
 
-// unitName returns the name of a ticket's unit.
-func unitName(ctx context.Context, store Store, t queue.Ticket) (string, error) {
-	_, units, err := store.Facility(ctx, t.Facility)
+// ticketUnit returns a ticket's facility and unit.
+func ticketUnit(ctx context.Context, store Store, t queue.Ticket) (queue.Facility, queue.Unit, error) {
+	f, units, err := store.Facility(ctx, t.Facility)
 	if err != nil {
-		return "", err
+		return f, queue.Unit{}, err
 	}
 	for _, u := range units {
 		if u.ID == t.UnitID {
-			return u.Name, nil
+			return f, u, nil
 		}
 	}
-	return "", fmt.Errorf("unit %s of %s: %w", t.Unit, t.Facility, fault.ErrNotFound)
+	return f, queue.Unit{}, fmt.Errorf("unit %s of %s: %w", t.Unit, t.Facility, fault.ErrNotFound)
+}
+
+// unitName returns the name of a ticket's unit.
+func unitName(ctx context.Context, store Store, t queue.Ticket) (string, error) {
+	_, u, err := ticketUnit(ctx, store, t)
+	return u.Name, err
+}
+
+// practice returns the practice session a ticket is served in: of its
+// unit on its day, the one running when it was issued (for a ticket taken
+// on its day) or the day's first. ok is false when the unit has no session
+// that day.
+func practice(f queue.Facility, u queue.Unit, t queue.Ticket) (queue.Session, bool) {
+	d, err := time.ParseInLocation(time.DateOnly, t.ServiceDate, f.Location)
+	if err != nil {
+		return queue.Session{}, false
+	}
+	at := 0
+	if issued := t.IssuedAt.In(f.Location); issued.Format(time.DateOnly) == t.ServiceDate {
+		at = issued.Hour()*60 + issued.Minute()
+	}
+	return u.PracticeOn(d, at)
 }
 
 // BPJSSender makes antreanfktp calls with each facility's settings.
@@ -65,7 +87,9 @@ type BPJSSender struct {
 
 // antrean gathers what BPJS is told of ticket id booked for poli kodepoli:
 // the ticket, its unit's name, the patient's medical record number (when
-// registered through Mobile JKN) and the poli's doctor.
+// registered through Mobile JKN) and the doctor and hours: those of the
+// unit's practice session of the day when it has sessions, else those
+// entered with the poli mapping.
 func (s *BPJSSender) antrean(ctx context.Context, id, kodepoli string) (bpjs.Antrean, error) {
 	t, err := s.Store.Ticket(ctx, id)
 	if err != nil {
@@ -73,9 +97,11 @@ func (s *BPJSSender) antrean(ctx context.Context, id, kodepoli string) (bpjs.Ant
 	}
 	a := bpjs.Antrean{NomorKartu: t.BPJS, NIK: t.NIK, NoHP: t.Phone, KodePoli: kodepoli, TanggalPeriksa: t.ServiceDate,
 		NomorAntrean: t.Code, AngkaAntrean: t.Number}
-	if a.NamaPoli, err = unitName(ctx, s.Store, t); err != nil {
+	f, u, err := ticketUnit(ctx, s.Store, t)
+	if err != nil {
 		return a, err
 	}
+	a.NamaPoli = u.Name
 	p, err := s.Store.JKNPatient(ctx, t.Facility, t.BPJS)
 	switch {
 	case err == nil:
@@ -91,6 +117,9 @@ func (s *BPJSSender) antrean(ctx context.Context, id, kodepoli string) (bpjs.Ant
 		if p.KodePoli == kodepoli {
 			a.KodeDokter, a.NamaDokter, a.JamPraktek = p.KodeDokter, p.NamaDokter, p.JamPraktek
 		}
+	}
+	if ps, ok := practice(f, u, t); ok {
+		a.KodeDokter, a.NamaDokter, a.JamPraktek = ps.KodeDokter, ps.Staff, ps.Hours()
 	}
 	return a, nil
 }

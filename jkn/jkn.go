@@ -229,10 +229,29 @@ func (s *Service) Status(ctx context.Context, facility, kodepoli, date string) (
 		return Status{}, err
 	}
 	st := Status{NamaPoli: u.Name, TotalAntrean: d.Total, SisaAntrean: d.Waiting, AntreanPanggil: current(d.Current)}
-	if d, _ := time.ParseInLocation(time.DateOnly, date, f.Location); !u.OpenOn(d) {
+	day, _ := time.ParseInLocation(time.DateOnly, date, f.Location)
+	if !u.OpenOn(day) {
 		st.Keterangan = "Poli tutup pada tanggal tersebut."
+	} else {
+		st.Keterangan = practiceText(u.SessionsOn(day.Weekday()))
 	}
 	return st, nil
+}
+
+// practiceText tells a day's practice sessions: "Jam praktik 07:30-12:00
+// (dr. Sari), 13:00-15:00 (Bidan Rina)."; "" without sessions.
+func practiceText(sessions []queue.Session) string {
+	if len(sessions) == 0 {
+		return ""
+	}
+	parts := make([]string, len(sessions))
+	for i, p := range sessions {
+		parts[i] = p.Hours()
+		if p.Staff != "" {
+			parts[i] += " (" + p.Staff + ")"
+		}
+	}
+	return "Jam praktik " + strings.Join(parts, ", ") + "."
 }
 
 // BookRequest is the body of POST antrean.
@@ -348,6 +367,8 @@ func waitText(t queue.Ticket, today bool) string {
 	}
 	ahead := fmt.Sprintf("%d orang di depan Anda.", t.Ahead)
 	switch min := (t.EstimatedWaitS + 59) / 60; {
+	case !today && !t.Window.IsZero():
+		return fmt.Sprintf("%s Perkiraan dilayani pukul %s.", ahead, t.Window.Text())
 	case min == 0:
 		return ahead
 	case today:

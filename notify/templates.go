@@ -45,12 +45,15 @@ type TemplateData struct {
 	Counter      string // room or counter the ticket is called to, "Ruang 2"
 	Ahead        int    // people ahead of the ticket
 	Link         string // tracking page of the ticket
+	// Window is when a ticket for a later day is expected to be served,
+	// "09.00–09.30"; "" for today's tickets.
+	Window string
 }
 
 // DefaultTemplates are the built-in Bahasa Indonesia texts, per kind.
 var DefaultTemplates = map[string]string{
 	KindBooked: "Antrian {{.Code}} di {{.UnitName}}{{if .FacilityName}}, {{.FacilityName}}{{end}} untuk {{.Date}} sudah terdaftar. " +
-		"Pantau giliran Anda di {{.Link}}",
+		"{{if .Window}}Perkiraan dilayani pukul {{.Window}}; mohon datang sebelum pukul itu. {{end}}Pantau giliran Anda di {{.Link}}",
 	KindNear: "Antrian {{.Code}} di {{.UnitName}}: tinggal {{.Ahead}} orang lagi sebelum giliran Anda. " +
 		"Mohon bersiap di ruang tunggu. {{.Link}}",
 	KindCalled: "Nomor antrian {{.Code}} dipanggil. Silakan menuju {{if .Counter}}{{.Counter}}{{else}}{{.UnitName}}{{end}} sekarang.",
@@ -152,7 +155,7 @@ func SetTemplate(ctx context.Context, store Settings, facility, kind, body strin
 			return fmt.Errorf("set template %s: %w", kind, err)
 		}
 		sample := TemplateData{Code: "B-013", UnitName: "Poli Umum", FacilityName: "Puskesmas Sobo",
-			Date: "Senin, 3 Maret 2025", Counter: "Ruang 2", Ahead: 3, Link: "https://example.org/t/1"}
+			Date: "Senin, 3 Maret 2025", Counter: "Ruang 2", Ahead: 3, Link: "https://example.org/t/1", Window: "09.00–09.30"}
 		if err := tpl.Execute(&strings.Builder{}, sample); err != nil {
 			return fmt.Errorf("set template %s: %w: %w", kind, err, fault.ErrInvalid)
 		}

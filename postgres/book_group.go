@@ -290,6 +290,9 @@ func (g *group) accept(i int, ud unitDay, u *unitState) {
 	u.accepted = true
 	nt.Number = u.last
 	nt.Code = queue.FormatCode(nt.Prefix, nt.Number)
+	if nt.Estimate != nil {
+		nt.Window = nt.Estimate(u.waiting - 1)
+	}
 	f := g.facs[nt.FacilityID]
 	f.seq++
 	f.used = true
@@ -457,7 +460,9 @@ func (w *groupWrites) add(it *bookItem, e queue.Event) {
 	w.notifies, w.issued = append(w.notifies, nt.Notify), append(w.issued, nt.IssuedAt)
 	w.statuses = append(w.statuses, string(nt.Status))
 	var ws, we *time.Time
-	if !nt.Window.IsZero() {
+	if nt.Status == queue.Booked && !nt.Window.IsZero() {
+		// A booked patient's window is her appointment, kept; another
+		// ticket's is an estimate that moves with the line.
 		ws, we = &nt.Window.Start, &nt.Window.End
 	}
 	w.windowStarts, w.windowEnds = append(w.windowStarts, ws), append(w.windowEnds, we)

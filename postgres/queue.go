@@ -40,6 +40,9 @@ func (db *DB) Facility(ctx context.Context, code string) (queue.Facility, []queu
 	if f.ClosedDays, err = db.closedDayMap(ctx, f.ID); err != nil {
 		return f, nil, err
 	}
+	if err := db.attachSessions(ctx, f.ID, units); err != nil {
+		return f, nil, err
+	}
 	return f, units, nil
 }
 

@@ -58,9 +58,11 @@ func (f Facility) BookableToday(u Unit, now time.Time) bool {
 }
 
 // pastClosing reports whether now is after u's closing time on day d
-// (midnight in the facility's zone); a unit open all day never closes.
+// (midnight in the facility's zone): the end of the day's last session when
+// u has sessions. A unit open all day never closes.
 func pastClosing(u Unit, d, now time.Time) bool {
-	return u.Opens != u.Closes && now.After(d.Add(time.Duration(u.Closes)*time.Minute))
+	opens, closes, ok := u.hoursOn(d.Weekday())
+	return ok && opens != closes && now.After(d.Add(time.Duration(closes)*time.Minute))
 }
 
 // NextOpen returns the first day on or after from (midnight in the
@@ -170,13 +172,21 @@ func (w Window) IsZero() bool { return w.Start.IsZero() }
 
 // windowFor returns the window of a ticket of unit u on date (yyyy-mm-dd)
 // expected after wait from opening: the half hour it falls in, kept inside
-// the unit's hours.
+// the unit's hours. A unit with sessions counts the wait through the day's
+// sessions only (see sessionWindow).
 func (f Facility) windowFor(u Unit, date string, wait time.Duration) Window {
-	if u.Opens == u.Closes {
-		return Window{}
-	}
 	d, err := time.ParseInLocation(time.DateOnly, date, f.Location)
 	if err != nil {
+		return Window{}
+	}
+	if len(u.Sessions) > 0 {
+		day := u.SessionsOn(d.Weekday())
+		if len(day) == 0 {
+			return Window{}
+		}
+		return sessionWindow(day, d, wait)
+	}
+	if u.Opens == u.Closes {
 		return Window{}
 	}
 	opens := d.Add(time.Duration(u.Opens) * time.Minute)
@@ -207,6 +217,7 @@ func (f Facility) bookedWindow(u Unit, date, today string, now time.Time, number
 	if err != nil {
 		return Window{}
 	}
-	opened := max(now.Sub(d.Add(time.Duration(u.Opens)*time.Minute)), 0)
+	opens, _, _ := u.hoursOn(d.Weekday())
+	opened := max(now.Sub(d.Add(time.Duration(opens)*time.Minute)), 0)
 	return f.windowFor(u, date, opened+time.Duration(waiting)*per)
 }

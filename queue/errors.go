@@ -29,6 +29,10 @@ var (
 	ErrQuotaFull = fault.New(fault.ErrConflict, "quota_full", "Kuota antrean unit ini untuk tanggal tersebut sudah penuh.")
 	// ErrClosed: the unit does not serve at that time.
 	ErrClosed = fault.New(fault.ErrConflict, "closed", "Unit layanan tutup pada waktu tersebut.")
+	// ErrFull: the capacity of the unit's practice sessions on the date is
+	// used up (a *FullError carries the next day with room). It is also an
+	// ErrQuotaFull.
+	ErrFull = fault.New(fault.ErrConflict, "full", "Kapasitas praktik unit ini pada tanggal tersebut sudah penuh.")
 )
 
 // DuplicateError reports that the person already holds an active ticket for
@@ -69,4 +73,31 @@ func (e *ClosedError) Unwrap() []error {
 		}
 	}
 	return []error{fault.New(fault.ErrConflict, ErrClosed.Code, msg), ErrClosed}
+}
+
+// FullError reports a booking for a day whose practice sessions are full,
+// with the reason and the next day that still has room, as ClosedError does
+// for a closed day. It wraps ErrFull and ErrQuotaFull.
+type FullError struct {
+	Unit     string
+	Date     string // the day asked for (yyyy-mm-dd)
+	Reason   string // in Bahasa Indonesia
+	NextOpen string // the next day with room (yyyy-mm-dd); empty when none within closedHorizon days
+}
+
+func (e *FullError) Error() string {
+	return fmt.Sprintf("unit %s full on %s (%s); next with room %q", e.Unit, e.Date, e.Reason, e.NextOpen)
+}
+
+// Unwrap makes errors.Is(err, ErrFull) and errors.Is(err, ErrQuotaFull)
+// true and gives callers a *fault.Error whose message says why and when to
+// come instead.
+func (e *FullError) Unwrap() []error {
+	msg := e.Reason + "."
+	if e.NextOpen != "" {
+		if d, err := time.Parse(time.DateOnly, e.NextOpen); err == nil {
+			msg += " Hari berikutnya yang masih ada tempat: " + IndonesianDate(d) + "."
+		}
+	}
+	return []error{fault.New(fault.ErrConflict, ErrFull.Code, msg), ErrFull, ErrQuotaFull}
 }

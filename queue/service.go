@@ -58,6 +58,11 @@ type NewTicket struct {
 	// WindowAt, set for a Booked ticket, gives its window from the number
 	// it draws and the unit's waiting count at that moment.
 	WindowAt func(number, waiting int) Window
+	// Estimate, for a later day's booking that waits at once, is the
+	// ticket's window with ahead tickets waiting before it; the store sets
+	// Ticket.Window with it from the waiting count it keeps, so that what
+	// is said at booking (the booked message) has the window. Nil for today.
+	Estimate func(ahead int) Window
 }
 
 // Change describes a state change for the store to apply atomically.
@@ -83,6 +88,9 @@ type Store interface {
 	Transfer(ctx context.Context, id string, to NewTicket, actor string, now time.Time) (Ticket, Ticket, []Event, error)
 	LiveState(ctx context.Context, unitID int64, date string, p Policy) ([]LaneEntry, int, error)
 	Current(ctx context.Context, unitID int64, date string) ([]Ticket, error)
+	// Issued returns how many tickets a unit has issued on each day from
+	// from to to (yyyy-mm-dd, inclusive); days without tickets are absent.
+	Issued(ctx context.Context, unitID int64, from, to string) (map[string]int, error)
 	ServiceTime(ctx context.Context, unitID int64, since time.Time) (mean time.Duration, samples int, counters int, err error)
 	WaitingCounts(ctx context.Context, now time.Time) ([]UnitCount, error)
 	// OverdueBooked lists the booked tickets whose no-show deadline
@@ -242,14 +250,23 @@ func (s *Service) Book(ctx context.Context, r BookRequest) (Ticket, string, bool
 	if err != nil {
 		return Ticket{}, "", false, err
 	}
-	if u.CheckIn.Expects(nt.Channel) {
+	switch {
+	case u.CheckIn.Expects(nt.Channel):
 		nt.Status = Booked
 		per, today := s.perTicket(ctx, u), f.Today(now)
 		nt.WindowAt = func(number, waiting int) Window {
 			return f.bookedWindow(u, nt.ServiceDate, today, now, number, waiting, per)
 		}
+	case nt.ServiceDate != f.Today(now):
+		per := int(s.perTicket(ctx, u).Seconds())
+		nt.Estimate = func(ahead int) Window {
+			return f.windowFor(u, nt.ServiceDate, time.Duration(ahead*per)*time.Second)
+		}
 	}
 	t, events, created, err := s.Store.Book(ctx, nt, now)
+	if errors.Is(err, ErrQuotaFull) {
+		err = s.full(ctx, f, u, nt.ServiceDate, err)
+	}
 	if err != nil {
 		return Ticket{}, "", false, err
 	}
@@ -294,9 +311,10 @@ func (s *Service) newTicket(f Facility, u Unit, r BookRequest, now time.Time) (N
 	if why := f.Closed(u, d); why != "" {
 		return NewTicket{}, fmt.Errorf("book %s on %s: %w", u.Code, date, f.closedError(u, d, why, d))
 	}
-	opens := d.Add(time.Duration(u.Opens) * time.Minute)
+	openMin, closeMin, _ := u.hoursOn(d.Weekday())
+	opens := d.Add(time.Duration(openMin) * time.Minute)
 	if date == today && pastClosing(u, d, now) {
-		why := fmt.Sprintf("Pendaftaran %s hari ini sudah ditutup (layanan sampai pukul %02d.%02d)", u.Name, u.Closes/60, u.Closes%60)
+		why := fmt.Sprintf("Pendaftaran %s hari ini sudah ditutup (layanan sampai pukul %02d.%02d)", u.Name, closeMin/60, closeMin%60)
 		return NewTicket{}, fmt.Errorf("book %s today after closing: %w", u.Code, f.closedError(u, d, why, d.AddDate(0, 0, 1)))
 	}
 	name := strings.TrimSpace(r.Name)
@@ -311,7 +329,7 @@ func (s *Service) newTicket(f Facility, u Unit, r BookRequest, now time.Time) (N
 	if err != nil {
 		return NewTicket{}, err
 	}
-	nt := NewTicket{Prefix: u.Prefix, Quota: u.DailyQuota, IdempotencyKey: r.IdempotencyKey}
+	nt := NewTicket{Prefix: u.Prefix, Quota: u.quotaOn(d.Weekday()), IdempotencyKey: r.IdempotencyKey}
 	if r.Phone != "" {
 		if nt.Phone, err = NormalizePhone(r.Phone); err != nil {
 			return NewTicket{}, err

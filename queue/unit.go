@@ -47,23 +47,39 @@ type Unit struct {
 	DefaultServiceS int
 	// CheckIn is the unit's arrival check-in rule (zero: not required).
 	CheckIn CheckInRule
+	// Sessions are the unit's practice sessions; when there are any, the
+	// unit's hours and weekdays are theirs (Opens, Closes and OpenDays are
+	// then not used).
+	Sessions []Session
 }
 
 // OpenAt reports whether the unit takes walk-in calls at instant t (given in
 // the facility's location).
 func (u Unit) OpenAt(t time.Time) bool {
+	m := t.Hour()*60 + t.Minute()
+	if len(u.Sessions) > 0 {
+		for _, s := range u.SessionsOn(t.Weekday()) {
+			if m >= s.Start && m < s.End {
+				return true
+			}
+		}
+		return false
+	}
 	if u.OpenDays&(1<<uint(t.Weekday())) == 0 {
 		return false
 	}
 	if u.Opens == u.Closes {
 		return true
 	}
-	m := t.Hour()*60 + t.Minute()
 	return m >= u.Opens && m < u.Closes
 }
 
 // OpenOn reports whether the unit serves at all on the weekday of date.
 func (u Unit) OpenOn(date time.Time) bool {
+	if len(u.Sessions) > 0 {
+		_, _, ok := u.hoursOn(date.Weekday())
+		return ok
+	}
 	return u.OpenDays&(1<<uint(date.Weekday())) != 0
 }
 

@@ -129,6 +129,9 @@ type unitSettingsJSON struct {
 	// Checkin, when given, sets the unit's arrival check-in rule; left
 	// out, the rule stays as it is.
 	Checkin *checkinJSON `json:"checkin,omitempty"`
+	// Sessions counts the unit's practice sessions; with any, they set
+	// its hours and days instead of Opens, Closes and OpenDays.
+	Sessions int `json:"sessions"`
 }
 
 type checkinJSON struct {
@@ -182,8 +185,8 @@ func (s *Server) getSettings(c echo.Context) error {
 		us[i] = unitSettingsJSON{Code: u.Code, Name: u.Name, Prefix: u.Prefix, DailyQuota: u.DailyQuota,
 			Opens: clockText(u.Opens), Closes: clockText(u.Closes), OpenDays: u.OpenDays,
 			Policy:          policyJSON{string(u.Policy.Mode), u.Policy.Every, u.Policy.MaxWait, u.Policy.RequeueAhead},
-			DefaultServiceS: u.DefaultServiceS,
-			Checkin:         &checkinJSON{u.CheckIn.Required, u.CheckIn.GraceMin, string(u.CheckIn.NoShow)}}
+			DefaultServiceS: u.DefaultServiceS, Sessions: len(u.Sessions),
+			Checkin: &checkinJSON{u.CheckIn.Required, u.CheckIn.GraceMin, string(u.CheckIn.NoShow)}}
 	}
 	counters, err := s.db.Counters(ctx, code)
 	if err != nil {

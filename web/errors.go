@@ -64,6 +64,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if closed := (*queue.ClosedError)(nil); errors.As(err, &closed) && closed.NextOpen != "" {
 		body["next_open"] = closed.NextOpen
 	}
+	if full := (*queue.FullError)(nil); errors.As(err, &full) && full.NextOpen != "" {
+		body["next_open"] = full.NextOpen
+	}
 	level := slog.LevelDebug
 	if ae.Status >= 500 {
 		level = slog.LevelError

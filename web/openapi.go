@@ -100,7 +100,7 @@ var pathParam = regexp.MustCompile(`:([A-Za-z_]+)`)
 
 var schemas = map[string]any{
 	"Error": obj(map[string]any{"error": obj(map[string]any{
-		"code":    str("invalid, unauthenticated, forbidden, not_found, duplicate, conflict, quota_full, closed, no_show, not_today, not_on_premises, unknown_ticket, other_facility, too_large, rate_limited, unavailable"),
+		"code":    str("invalid, unauthenticated, forbidden, not_found, duplicate, conflict, quota_full, closed, full, session_time, session_overlap, session_capacity, session_staff, no_show, not_today, not_on_premises, unknown_ticket, other_facility, too_large, rate_limited, unavailable"),
 		"message": str("Bahasa Indonesia"), "field": str("the input at fault")}, "code", "message")}, "error"),
 	"Ticket": obj(map[string]any{"id": str(""), "facility": str(""), "unit": str(""), "service_date": str("yyyy-mm-dd"),
 		"number": map[string]any{"type": "integer"}, "code": str("B-013"),
@@ -116,10 +116,16 @@ var schemas = map[string]any{
 		"phone": str("08..., +628..., 628..."), "nik": str("16 digits"), "bpjs": str("13 digits"), "priority": str(""),
 		"channel": str("online (default), kiosk; desk for staff"), "notify": map[string]any{"type": "boolean"}}, "unit"),
 	"Facility": obj(map[string]any{"code": str(""), "name": str(""), "timezone": str(""), "units": map[string]any{"type": "array", "items": map[string]any{"type": "object"}}}, "code", "name"),
-	"Login":    obj(map[string]any{"username": str(""), "password": str("")}, "username", "password"),
-	"Counter":  obj(map[string]any{"counter": str("Ruang 1")}),
 	"CheckIn": obj(map[string]any{"code": str("a scanned ticket link (https://.../t/ID#TOKEN) or, by staff, a ticket code (B-014)"),
 		"place": str("the check-in poster's key (phone check-in)")}),
+	"Sessions": map[string]any{"type": "array", "items": obj(map[string]any{
+		"weekday": map[string]any{"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Sunday ... 6 = Saturday"},
+		"start":   str("hh:mm"), "end": str("hh:mm, after start; 24:00 allowed"), "staff": str("doctor or midwife"),
+		"kodedokter": map[string]any{"type": "integer", "description": "BPJS kodedokter, 0 = none"},
+		"capacity":   map[string]any{"type": "integer", "minimum": 0, "description": "tickets a day, 0 = no limit"}},
+		"weekday", "start", "end")},
+	"Login":   obj(map[string]any{"username": str(""), "password": str("")}, "username", "password"),
+	"Counter": obj(map[string]any{"counter": str("Ruang 1")}),
 	"ReportTable": obj(map[string]any{"name": str(""), "title": str(""), "columns": map[string]any{"type": "array", "items": str("")},
 		"rows": map[string]any{"type": "array", "items": map[string]any{"type": "array", "items": map[string]any{}}}}, "name", "columns", "rows"),
 	"Report": obj(map[string]any{"scope": str("facility code, empty for the district"), "from": str("yyyy-mm-dd"), "to": str("yyyy-mm-dd"),

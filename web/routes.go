@@ -128,6 +128,8 @@ func (s *Server) routeTable() []route {
 		on("PUT", "/api/v1/facilities/:facility/settings", s.putSettings, allow(account.PermAdmin, fromPath), api(tagAdmin, "Change a facility's settings").in("object").out("object")),
 		on("PUT", "/api/v1/facilities/:facility/announcement", s.putAnnouncement, allow(account.PermAdmin, fromPath), api(tagAdmin, "Set the running text of the screens").in("object").out("object")),
 		on("PUT", "/api/v1/facilities/:facility/units/:unit", s.putUnit, allow(account.PermAdmin, fromPath), api(tagAdmin, "Create or change a unit").in("object").out("object")),
+		on("GET", "/api/v1/facilities/:facility/units/:unit/sessions", s.getSessions, allow(account.PermAdmin, fromPath), api(tagAdmin, "A unit's practice sessions per weekday (hours, doctor or midwife, daily capacity)").out("Sessions")),
+		on("PUT", "/api/v1/facilities/:facility/units/:unit/sessions", s.putSessions, allow(account.PermAdmin, fromPath), api(tagAdmin, "Replace a unit's practice sessions; the unit then takes its hours, weekdays and capacity from them").in("Sessions").out("Sessions")),
 		on("GET", "/api/v1/facilities/:facility/closed-days", s.listClosedDays, allow(account.PermAdmin, fromPath), api(tagAdmin, "Closed days (holidays) from ?from= (default today)").out("array")),
 		on("PUT", "/api/v1/facilities/:facility/closed-days/:date", s.putClosedDay, allow(account.PermAdmin, fromPath), api(tagAdmin, "Close the facility on a day, with the reason patients are told").in("object").out("object")),
 		on("DELETE", "/api/v1/facilities/:facility/closed-days/:date", s.deleteClosedDay, allow(account.PermAdmin, fromPath), api(tagAdmin, "Open a closed day again")),

@@ -285,7 +285,8 @@ func (s *Service) bookOrAsk(ctx context.Context, k Key, c *Conversation, unit, n
 }
 
 // book takes a ticket for today on channel whatsapp, within the number's
-// limit, and answers with its code, the people ahead, the wait and the link.
+// limit, and answers with its code, the people ahead, the wait, the window
+// it is expected to be served in (when it has one) and the link.
 func (s *Service) book(ctx context.Context, k Key, unit, name string) (string, error) {
 	active, err := s.activeIDs(ctx, k)
 	if err != nil {
@@ -322,8 +323,12 @@ func (s *Service) book(ctx context.Context, k Key, unit, name string) (string, e
 	if err != nil {
 		return "", err
 	}
+	window := ""
+	if !t.Window.IsZero() {
+		window = s.Text("wa.window", "window", t.Window.Text())
+	}
 	return s.Text("wa.booked", "code", t.Code, "unit", uname, "facility", f.Name, "ahead", fmt.Sprint(t.Ahead),
-		"wait", s.wait(t.EstimatedWaitS), "link", s.Link(t.ID)), nil
+		"wait", s.wait(t.EstimatedWaitS), "window", window, "link", s.Link(t.ID)), nil
 }
 
 func (s *Service) wait(seconds int) string {

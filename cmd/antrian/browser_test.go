@@ -571,6 +571,28 @@ func TestBrowser(t *testing.T) {
 		waitFor(t, a, "no closed days", `!document.querySelector('#h-none').hidden && document.querySelectorAll('#holidays tbody tr').length === 0`, wait)
 	})
 
+	t.Run("admin sets a unit's practice sessions", func(t *testing.T) {
+		waitFor(t, a, "the units to choose", `[...document.querySelectorAll('#s-unit option')].some((o) => o.value === 'UMUM')`, wait)
+		eval[string](t, a, `(() => { const s = document.querySelector('#s-unit'); s.value = 'UMUM'; s.dispatchEvent(new Event('change')); return ''; })()`)
+		waitFor(t, a, "no sessions yet", `!document.querySelector('#s-none').hidden && document.querySelectorAll('#sessions tbody tr').length === 0`, wait)
+		do(t, a, "add a session", click(`#s-add`))
+		eval[string](t, a, `(() => { const r = document.querySelector('#sessions tbody tr');
+			r.querySelector('.s-day').value = '5'; r.querySelector('.s-start').value = '07:30'; r.querySelector('.s-end').value = '10:30';
+			r.querySelector('.s-staff').value = 'Bidan Rina'; r.querySelector('.s-cap').value = '25';
+			document.querySelector('#msg').textContent = ''; return ''; })()`)
+		do(t, a, "save", click(`#s-save`))
+		waitFor(t, a, "saved", `document.querySelector('#msg').textContent === 'Tersimpan.'`, wait)
+		got := eval[string](t, a, `fetch('/api/v1/facilities/sobo/units/UMUM/sessions', {credentials: 'same-origin'}).then((r) => r.text())`)
+		if want := `[{"weekday":5,"start":"07:30","end":"10:30","staff":"Bidan Rina","kodedokter":0,"capacity":25}]` + "\n"; got != want {
+			t.Errorf("stored sessions %q, want %q", got, want)
+		}
+		waitFor(t, a, "the session listed again", `document.querySelector('#sessions tbody .s-staff').value === 'Bidan Rina'`, wait)
+		waitFor(t, a, "the unit's hours follow it", `[...document.querySelectorAll('#units .hint')].some((d) => d.textContent === 'Jadwal praktik yang berlaku')`, wait)
+		// The unit keeps its own hours for the later steps.
+		do(t, a, "remove it", click(`#sessions tbody button`), click(`#s-save`))
+		waitFor(t, a, "no sessions", `!document.querySelector('#s-none').hidden && document.querySelectorAll('#sessions tbody tr').length === 0`, wait)
+	})
+
 	t.Run("admin configures Mobile JKN", func(t *testing.T) {
 		waitFor(t, a, "the integrations", `document.querySelector('#jp-UMUM-kodepoli') && !document.querySelector('#failed-none').hidden`, wait)
 		if got := text(t, a, "#failed-none"); got != "Tidak ada pengiriman yang gagal." {

@@ -771,3 +771,62 @@ func TestReferral(t *testing.T) {
 		return false
 	})
 }
+
+// TestJKNSessions: for a unit with practice sessions, antrean/add tells
+// BPJS the doctor and the hours of the ticket's day from its session, not
+// those entered with the poli mapping.
+func TestJKNSessions(t *testing.T) {
+	fake := bpjstest.New(t, "9999", "s3cret", "user-key")
+	e := newEnv(t, backend{name: "embedded"})
+	app := e.startFast()
+	e.seed(app)
+	admin := adminClient(t, app, "sobo", "admin-sobo")
+	if st := admin.do("PUT", "/api/v1/facilities/sobo/integrations/jkn", map[string]any{"username": "bpjs-sobo", "password": "sandi-mobile-jkn",
+		"poli": []map[string]any{{"kodepoli": "001", "unit": "UMUM", "kodedokter": 123, "namadokter": "dr. Sari", "jampraktek": "08:00-12:00"}}}, nil, nil); st != 204 {
+		t.Fatalf("configure jkn: %d", st)
+	}
+	if st := admin.do("PUT", "/api/v1/facilities/sobo/integrations/bpjs", map[string]any{"enabled": true, "environment": "custom",
+		"base_url": fake.BaseURL(), "cons_id": "9999", "secret": "s3cret", "user_key": "user-key", "pcare_user": "pcare", "pcare_password": "pw"}, nil, nil); st != 204 {
+		t.Fatalf("configure bpjs: %d", st)
+	}
+	// Every day a morning with dr. Budi and an afternoon with the midwife.
+	var sessions []map[string]any
+	for wd := range 7 {
+		sessions = append(sessions, map[string]any{"weekday": wd, "start": "07:00", "end": "11:30", "staff": "dr. Budi", "kodedokter": 777},
+			map[string]any{"weekday": wd, "start": "13:00", "end": "15:00", "staff": "Bidan Rina", "kodedokter": 888})
+	}
+	if st := admin.do("PUT", "/api/v1/facilities/sobo/units/UMUM/sessions", sessions, nil, nil); st != 200 {
+		t.Fatalf("sessions: %d", st)
+	}
+	staff := staffClients(t, app)[0]
+	tomorrow := time.Now().In(mustZone(t)).AddDate(0, 0, 1).Format(time.DateOnly)
+	_, tk := newClient(t, app.URL()).book("UMUM", map[string]any{"bpjs": card(1), "service_date": tomorrow})
+	if tk.ID == "" {
+		t.Fatal("booking for tomorrow refused")
+	}
+	eventually(t, "antrean/add", func() bool { return hasSummary(states(t, staff, tk.ID), "BPJS: terkirim") })
+	var added map[string]any
+	for _, c := range fake.Calls() {
+		if c.Path == "antrean/add" && c.Body["nomorkartu"] == card(1) {
+			added = c.Body
+		}
+	}
+	// A ticket for a later day is served from the day's first session.
+	if added["kodedokter"] != 777.0 || added["namadokter"] != "dr. Budi" || added["jampraktek"] != "07:00-11:30" || added["tanggalperiksa"] != tomorrow {
+		t.Errorf("antrean/add body: %v, want dr. Budi (777) at 07:00-11:30", added)
+	}
+
+	// Mobile JKN's status of the poli tells the day's sessions.
+	j := &jknClient{c: newClient(t, app.URL()), facility: "sobo", user: "bpjs-sobo"}
+	j.auth("sandi-mobile-jkn")
+	_, a := j.call("GET", "antrean/status/001/"+tomorrow, nil)
+	if want := "Jam praktik 07:00-11:30 (dr. Budi), 13:00-15:00 (Bidan Rina)."; a.Metadata.Code != 200 || a.Response["keterangan"] != want {
+		t.Errorf("status: %+v, want keterangan %q", a, want)
+	}
+	// A Mobile JKN booking for that day is told its window in the session.
+	j.call("POST", "peserta", peserta(4))
+	_, a = j.call("POST", "antrean", map[string]any{"nomorkartu": card(4), "nik": nik(4), "kodepoli": "001", "tanggalperiksa": tomorrow})
+	if k, _ := a.Response["keterangan"].(string); a.Metadata.Code != 200 || !strings.HasPrefix(k, "1 orang di depan Anda. Perkiraan dilayani pukul 07.00–07.30.") {
+		t.Errorf("jkn booking: %+v, want the window 07.00–07.30", a)
+	}
+}

@@ -106,3 +106,50 @@ func TestNotifyWebhook(t *testing.T) {
 		t.Error("a phone number reached the logs")
 	}
 }
+
+// A patient who books a later day is told in the booked message when she
+// is expected to be served: the window her ticket shows, inside the unit's
+// practice session.
+func TestNotifyBookedWindow(t *testing.T) {
+	sink := &webhookSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	e := newEnv(t, backend{name: "embedded"})
+	e.vars = map[string]string{"ANTRIAN_WEBHOOK_URL": srv.URL, "ANTRIAN_WEBHOOK_SECRET": "rahasia-webhook",
+		"ANTRIAN_PUBLIC_URL": "https://antrian.example.id"}
+	app := e.start()
+	e.seed(app)
+	admin := adminClient(t, app, "sobo", "admin-sobo")
+	var sessions []map[string]any
+	for wd := range 7 {
+		sessions = append(sessions, map[string]any{"weekday": wd, "start": "08:00", "end": "12:00"})
+	}
+	if st := admin.do("PUT", "/api/v1/facilities/sobo/units/UMUM/sessions", sessions, nil, nil); st != 200 {
+		t.Fatalf("sessions: %d", st)
+	}
+	pub := newClient(t, app.URL())
+	tomorrow := time.Now().In(mustZone(t)).AddDate(0, 0, 1).Format(time.DateOnly)
+	var b struct {
+		ID          string    `json:"id"`
+		WindowStart time.Time `json:"window_start"`
+	}
+	if st := pub.do("POST", "/api/v1/facilities/sobo/tickets", map[string]any{"unit": "UMUM", "service_date": tomorrow,
+		"phone": "0812-3456-7890", "notify": true}, nil, &b); st != 201 {
+		t.Fatalf("book: %d", st)
+	}
+	if got := b.WindowStart.In(mustZone(t)).Format("15:04"); got != "08:00" {
+		t.Errorf("window starts %s, want 08:00", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(sink.kinds()) < 1 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.got) != 1 || sink.got[0]["ticket_id"] != b.ID || sink.got[0]["kind"] != "booked" {
+		t.Fatalf("messages: %v", sink.got)
+	}
+	if text := sink.got[0]["text"]; !strings.Contains(text, "Perkiraan dilayani pukul 08.00–08.30") {
+		t.Errorf("booked text has no window: %q", text)
+	}
+}

@@ -49,6 +49,7 @@ async function load() {
   $('f-names').checked = f.show_names;
   renderUnits();
   renderCounters();
+  loadSessions();
   loadHolidays();
   renderUsers();
   loadInteg();
@@ -96,7 +97,7 @@ function unitRow(u, isNew) {
       checkin: {required: ciOn.checked, grace_min: Number(ciGrace.value), no_show: ciRule.value}}));
   }}, isNew ? t('adm.add') : t('adm.save'));
   return h('tr', {}, h('td', {}, code), h('td', {}, name), h('td', {}, prefix), h('td', {}, quota),
-    h('td', {}, opens, ' – ', closes), h('td', {}, days), h('td', {}, mode, ' ', every),
+    h('td', {}, opens, ' – ', closes, u.sessions ? h('div', {class: 'hint'}, t('adm.u.bysessions')) : null), h('td', {}, days), h('td', {}, mode, ' ', every),
     h('td', {class: 'ci'}, h('label', {}, ciOn, ' ', t('adm.ci.required')), ' ', ciGrace, ' ', t('adm.ci.min'), ' ', ciRule), h('td', {}, btn));
 }
 
@@ -134,6 +135,50 @@ $('c-add').addEventListener('click', () => { $('counters').tBodies[0].append(cou
 $('c-save').addEventListener('click', () => {
   const rows = [...$('counters').tBodies[0].rows].map((r) => ({name: r.querySelector('input').value.trim(), unit: r.querySelector('select').value})).filter((c) => c.name);
   save(() => api('PUT', base() + '/counters', rows));
+});
+
+// Practice sessions of the unit chosen in #s-unit, replaced whole on save.
+function sessionRow(x) {
+  const day = h('select', {'aria-label': t('adm.s.day'), class: 's-day'}, ...[1, 2, 3, 4, 5, 6, 0].map((d) =>
+    h('option', {value: d, selected: x.weekday === d ? true : null}, t('adm.s.day.' + d))));
+  const tr = h('tr', {}, h('td', {}, day),
+    h('td', {}, input({type: 'time', class: 'hm s-start', value: x.start || '07:30', 'aria-label': t('adm.s.start'), required: true})),
+    h('td', {}, input({type: 'time', class: 'hm s-end', value: x.end || '12:00', 'aria-label': t('adm.s.end'), required: true})),
+    h('td', {}, input({class: 's-staff', value: x.staff || '', maxlength: 100, 'aria-label': t('adm.s.staff')})),
+    h('td', {}, input({type: 'number', class: 'num s-kode', min: 0, value: x.kodedokter || 0, 'aria-label': t('adm.i.kodedokter')})),
+    h('td', {}, input({type: 'number', class: 'num s-cap', min: 0, value: x.capacity || 0, 'aria-label': t('adm.s.capacity')})),
+    h('td', {}, h('button', {type: 'button', class: 'danger', onclick: () => tr.remove()}, t('adm.remove'))));
+  return tr;
+}
+
+const sessionsPath = () => base() + '/units/' + encodeURIComponent($('s-unit').value) + '/sessions';
+
+async function loadSessions() {
+  const sel = $('s-unit');
+  const keep = sel.value;
+  sel.replaceChildren(...data.units.map((u) => h('option', {value: u.code}, u.name + ' (' + u.code + ')')));
+  if (data.units.some((u) => u.code === keep)) sel.value = keep;
+  if (!sel.value) { $('sessions').tBodies[0].replaceChildren(); return; }
+  let list;
+  try { list = await api('GET', sessionsPath()); } catch (err) { say(err.message, true); return; }
+  $('sessions').tBodies[0].replaceChildren(...list.map(sessionRow));
+  $('s-none').hidden = list.length > 0;
+}
+
+$('s-unit').addEventListener('change', loadSessions);
+$('s-add').addEventListener('click', () => {
+  const rows = $('sessions').tBodies[0].rows;
+  const last = rows.length ? rows[rows.length - 1] : null;
+  const x = last ? {weekday: (Number(last.querySelector('.s-day').value) + 1) % 7, start: last.querySelector('.s-start').value,
+    end: last.querySelector('.s-end').value, staff: last.querySelector('.s-staff').value} : {weekday: 1};
+  $('sessions').tBodies[0].append(sessionRow(x));
+  $('s-none').hidden = true;
+});
+$('s-save').addEventListener('click', () => {
+  const list = [...$('sessions').tBodies[0].rows].map((r) => ({weekday: Number(r.querySelector('.s-day').value),
+    start: r.querySelector('.s-start').value, end: r.querySelector('.s-end').value, staff: r.querySelector('.s-staff').value.trim(),
+    kodedokter: Number(r.querySelector('.s-kode').value) || 0, capacity: Number(r.querySelector('.s-cap').value) || 0}));
+  save(() => api('PUT', sessionsPath(), list));
 });
 
 async function loadHolidays() {
