@@ -107,7 +107,8 @@ func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t
 		return fmt.Errorf("notify %s: %w", kind, err)
 	}
 	data := TemplateData{Code: t.Code, UnitName: u.Name, FacilityName: f.Name,
-		Date: IndonesianDate(t.ServiceDate), Counter: t.Counter, Ahead: ahead, Window: t.Window.Text()}
+		Date: IndonesianDate(t.ServiceDate), Counter: t.Counter, Ahead: ahead, Window: t.Window.Text(),
+		CheckIn: t.Status == queue.Booked}
 	if h.Link != nil {
 		data.Link = h.Link(t.ID)
 	}

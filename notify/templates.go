@@ -48,12 +48,17 @@ type TemplateData struct {
 	// Window is when a ticket for a later day is expected to be served,
 	// "09.00–09.30"; "" for today's tickets.
 	Window string
+	// CheckIn: the patient must check in when she arrives (a booked
+	// ticket of a unit that requires it) before she is called.
+	CheckIn bool
 }
 
 // DefaultTemplates are the built-in Bahasa Indonesia texts, per kind.
 var DefaultTemplates = map[string]string{
 	KindBooked: "Antrian {{.Code}} di {{.UnitName}}{{if .FacilityName}}, {{.FacilityName}}{{end}} untuk {{.Date}} sudah terdaftar. " +
-		"{{if .Window}}Perkiraan dilayani pukul {{.Window}}; mohon datang sebelum pukul itu. {{end}}Pantau giliran Anda di {{.Link}}",
+		"{{if .Window}}Perkiraan dilayani pukul {{.Window}}; mohon datang sebelum pukul itu. {{end}}" +
+		"{{if .CheckIn}}Saat tiba, lakukan check-in: tunjukkan kode QR di tautan ini ke kios atau petugas loket; nomor Anda dipanggil setelah check-in. {{end}}" +
+		"Pantau giliran Anda di {{.Link}}",
 	KindNear: "Antrian {{.Code}} di {{.UnitName}}: tinggal {{.Ahead}} orang lagi sebelum giliran Anda. " +
 		"Mohon bersiap di ruang tunggu. {{.Link}}",
 	KindCalled: "Nomor antrian {{.Code}} dipanggil. Silakan menuju {{if .Counter}}{{.Counter}}{{else}}{{.UnitName}}{{end}} sekarang.",

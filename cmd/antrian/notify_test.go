@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/antrian/antrian/queue"
 )
 
 // webhookSink is a local HTTP server standing in for a messaging gateway.
@@ -37,6 +40,13 @@ func (w *webhookSink) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.got = append(w.got, msg)
 	w.keys = append(w.keys, r.Header.Get("Idempotency-Key"))
 	rw.WriteHeader(http.StatusOK)
+}
+
+// messages returns a copy of what the sink received.
+func (w *webhookSink) messages() []map[string]string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]map[string]string(nil), w.got...)
 }
 
 func (w *webhookSink) kinds() []string {
@@ -144,12 +154,44 @@ func TestNotifyBookedWindow(t *testing.T) {
 	for len(sink.kinds()) < 1 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	sink.mu.Lock()
-	defer sink.mu.Unlock()
-	if len(sink.got) != 1 || sink.got[0]["ticket_id"] != b.ID || sink.got[0]["kind"] != "booked" {
-		t.Fatalf("messages: %v", sink.got)
+	got := sink.messages()
+	if len(got) != 1 || got[0]["ticket_id"] != b.ID || got[0]["kind"] != "booked" {
+		t.Fatalf("messages: %v", got)
 	}
-	if text := sink.got[0]["text"]; !strings.Contains(text, "Perkiraan dilayani pukul 08.00–08.30") {
-		t.Errorf("booked text has no window: %q", text)
+	if text := got[0]["text"]; !strings.Contains(text, "Perkiraan dilayani pukul 08.00–08.30") || strings.Contains(text, "check-in") {
+		t.Errorf("booked text: %q, want the window and no check-in", text)
+	}
+
+	// A unit that requires check-in: the message also says how.
+	f, units, err := app.DB.Facility(context.Background(), "sobo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range units {
+		if u.Code == "UMUM" {
+			u.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: queue.NoShowBack}
+			if err := app.DB.SaveUnit(context.Background(), f.ID, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	app.Queue.ForgetFacility("sobo")
+	var c struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	if st := pub.do("POST", "/api/v1/facilities/sobo/tickets", map[string]any{"unit": "UMUM", "service_date": tomorrow,
+		"phone": "0813-3456-7890", "notify": true}, nil, &c); st != 201 || c.Status != "booked" {
+		t.Fatalf("book with check-in: %d %+v", st, c)
+	}
+	for len(sink.kinds()) < 2 && time.Now().Before(deadline.Add(10*time.Second)) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	got = sink.messages()
+	if len(got) != 2 || got[1]["ticket_id"] != c.ID {
+		t.Fatalf("messages: %v", got)
+	}
+	if text := got[1]["text"]; !strings.Contains(text, "Perkiraan dilayani pukul 08.00–08.30") || !strings.Contains(text, "lakukan check-in") {
+		t.Errorf("booked text with check-in: %q", text)
 	}
 }
