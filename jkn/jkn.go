@@ -388,6 +388,8 @@ type Remaining struct {
 }
 
 var statusText = map[queue.Status]string{
+	queue.Booked:      "Silakan check-in saat tiba di puskesmas (kios atau loket); nomor Anda dipanggil setelah check-in.",
+	queue.NoShow:      "Anda belum check-in sampai batas waktunya. Silakan lapor ke petugas.",
 	queue.Called:      "Nomor Anda sedang dipanggil.",
 	queue.Serving:     "Anda sedang dilayani.",
 	queue.Done:        "Pelayanan sudah selesai.",
@@ -466,7 +468,7 @@ func (s *Service) Cancel(ctx context.Context, facility string, r CancelRequest) 
 	if err != nil {
 		return err
 	}
-	if t.Status != queue.Waiting {
+	if t.Status != queue.Waiting && t.Status != queue.Booked {
 		return fail("Antrean tidak dapat dibatalkan karena sudah dipanggil atau dilayani.")
 	}
 	_, err = s.Queue.CancelByPatient(ctx, t.ID, s.Queue.Token(t.ID))

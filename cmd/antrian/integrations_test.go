@@ -297,6 +297,40 @@ func TestMobileJKNProvider(t *testing.T) {
 		}
 	})
 
+	t.Run("on a unit that requires check-in, a JKN ticket waits for its patient", func(t *testing.T) {
+		f, units, err := app.DB.Facility(ctx, "sobo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range units {
+			if u.Code == "UMUM" {
+				u.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: queue.NoShowBack}
+				if err := app.DB.SaveUnit(ctx, f.ID, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		app.Queue.ForgetFacility("sobo")
+		if _, a := j.call("POST", "peserta", peserta(30)); a.Metadata.Code != 200 {
+			t.Fatalf("peserta: %+v", a)
+		}
+		_, a := j.call("POST", "antrean", map[string]any{"nomorkartu": card(30), "nik": nik(30), "kodepoli": "001", "tanggalperiksa": today})
+		if a.Metadata.Code != 200 {
+			t.Fatalf("jkn booking: %+v", a)
+		}
+		if n := dbCount(t, app, `SELECT count(*) FROM tickets WHERE bpjs = $1 AND status = 'booked'`, card(30)); n != 1 {
+			t.Fatalf("%d booked tickets of the card, want 1", n)
+		}
+		_, a = j.call("GET", fmt.Sprintf("antrean/sisapeserta/%s/001/%s", card(30), today), nil)
+		if a.Metadata.Code != 200 || !strings.Contains(fmt.Sprint(a.Response["keterangan"]), "check-in") {
+			t.Errorf("sisapeserta of a booked ticket: %+v", a)
+		}
+		_, a = j.call("PUT", "antrean/batal", map[string]any{"nomorkartu": card(30), "kodepoli": "001", "tanggalperiksa": today, "alasan": "batal"})
+		if a.Metadata.Code != 200 {
+			t.Errorf("batal of a booked ticket: %+v", a)
+		}
+	})
+
 	t.Run("every bad input gets the envelope with code 201", func(t *testing.T) {
 		fid, err := app.DB.FacilityID(ctx, "sobo")
 		if err != nil {
