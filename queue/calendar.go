@@ -208,16 +208,43 @@ func (f Facility) windowFor(u Unit, date string, wait time.Duration) Window {
 // bookedWindow is the window given to a booked patient of a check-in unit
 // when she books ticket number of date, with waiting walk-ins in line and
 // per between two calls: for a later day, after the bookings before hers
-// from opening; for today, after the line that is there now.
+// from opening; for today, after the line that is there now, counted from
+// the service time already gone by, and never before the numbers ahead of
+// hers (booked patients who have not come yet are not in the waiting
+// count, but will be served before her).
 func (f Facility) bookedWindow(u Unit, date, today string, now time.Time, number, waiting int, per time.Duration) Window {
+	ahead := time.Duration(max(number-1, 0)) * per
 	if date != today {
-		return f.windowFor(u, date, time.Duration(max(number-1, 0))*per)
+		return f.windowFor(u, date, ahead)
 	}
 	d, err := time.ParseInLocation(time.DateOnly, date, f.Location)
 	if err != nil {
 		return Window{}
 	}
-	opens, _, _ := u.hoursOn(d.Weekday())
-	opened := max(now.Sub(d.Add(time.Duration(opens)*time.Minute)), 0)
-	return f.windowFor(u, date, opened+time.Duration(waiting)*per)
+	return f.windowFor(u, date, max(served(u, d, now)+time.Duration(waiting)*per, ahead))
+}
+
+// served is how much of unit u's service time on day d (midnight in the
+// facility's location) has gone by at now: the time since opening, or,
+// for a unit with sessions, the time inside its sessions only (a break
+// does not count), as windowFor counts a wait.
+func served(u Unit, d, now time.Time) time.Duration {
+	spans := [][2]int{{u.Opens, u.Closes}}
+	if len(u.Sessions) > 0 {
+		spans = spans[:0]
+		for _, s := range u.SessionsOn(d.Weekday()) {
+			spans = append(spans, [2]int{s.Start, s.End})
+		}
+	}
+	var total time.Duration
+	for _, sp := range spans {
+		from, to := d.Add(time.Duration(sp[0])*time.Minute), d.Add(time.Duration(sp[1])*time.Minute)
+		if now.After(from) {
+			if now.Before(to) {
+				to = now
+			}
+			total += to.Sub(from)
+		}
+	}
+	return max(total, 0)
 }

@@ -114,7 +114,7 @@ func (s *Service) CheckIn(ctx context.Context, id, actor string) (Ticket, error)
 	default:
 		return Ticket{}, fmt.Errorf("check in ticket %s in status %s: %w", id, cur.Status, ErrTransition)
 	}
-	key := ArrivalKey(cur.Window, now)
+	key := ArrivalKey(cur.Window, now, cur.Number)
 	switch {
 	case cur.Status == NoShow && u.CheckIn.NoShow == NoShowRequeue:
 		key = s.requeueKey(ctx, f, u, cur, now)
@@ -139,18 +139,21 @@ func (s *Service) CheckIn(ctx context.Context, id, actor string) (Ticket, error)
 	return t, nil
 }
 
-// ArrivalKey is the order key (Unix ms) a booked patient who checks in at
-// now joins the line with. The fair order, as the console explains it:
+// ArrivalKey is the order key (Unix ms) a booked patient with ticket
+// number who checks in at now joins the line with. The fair order, as the
+// console explains it:
 //   - she came before or during her window: she is placed at the start of
 //     her window, so nobody who walked in after that overtakes her, and
-//     she does not overtake those who were there before it;
+//     she does not overtake those who were there before it; patients of
+//     one window keep the order of their numbers among themselves (a
+//     millisecond apart, far less than anyone walks in);
 //   - she came after her window: she joins as a walk-in arriving now;
 //   - she has no window (a unit open all day): as a walk-in arriving now.
-func ArrivalKey(w Window, now time.Time) int64 {
+func ArrivalKey(w Window, now time.Time, number int) int64 {
 	if w.IsZero() || now.After(w.End) {
 		return now.UnixMilli()
 	}
-	return w.Start.UnixMilli()
+	return w.Start.UnixMilli() + int64(number)
 }
 
 // NoShowDeadline is when a booked ticket with window w, of a unit with

@@ -199,12 +199,15 @@ func TestArrivalKey(t *testing.T) {
 		{at(today, 9, 30), at(today, 9, 0)},  // the last moment of it
 		{at(today, 9, 31), at(today, 9, 31)}, // late: a walk-in
 	} {
-		if got := queue.ArrivalKey(w, c.now); got != c.want.UnixMilli() {
+		if got := queue.ArrivalKey(w, c.now, 0); got != c.want.UnixMilli() {
 			t.Errorf("arriving %s: key %s, want %s", c.now.Format("15:04"), time.UnixMilli(got).In(jakarta).Format("15:04"), c.want.Format("15:04"))
 		}
 	}
-	if got := queue.ArrivalKey(queue.Window{}, at(today, 8, 0)); got != at(today, 8, 0).UnixMilli() {
+	if got := queue.ArrivalKey(queue.Window{}, at(today, 8, 0), 7); got != at(today, 8, 0).UnixMilli() {
 		t.Errorf("no window: %d", got)
+	}
+	if a, b := queue.ArrivalKey(w, at(today, 9, 5), 3), queue.ArrivalKey(w, at(today, 8, 0), 12); a >= b {
+		t.Errorf("number 3 keyed %d, number 12 %d: one window keeps the numbers' order, whoever checks in first", a, b)
 	}
 }
 
@@ -226,5 +229,53 @@ func TestParseCheckInCode(t *testing.T) {
 		if _, err := queue.ParseCheckInCode(in); !errors.Is(err, fault.ErrInvalid) {
 			t.Errorf("%q: %v, want invalid", in, err)
 		}
+	}
+}
+
+// TestBookedWindowsToday: patients who book today's check-in unit before
+// it opens are spread over the windows by their numbers (ten minutes a
+// patient), and those of one window are called in the order of their
+// numbers whoever checks in first; after a break between practice sessions
+// the window counts only the time inside the sessions.
+func TestBookedWindowsToday(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	kia := checkInUnit("KIA", "D", queue.NoShowBack)
+	fac := e.facility(t, kia, checkInUnit("GIGI", "C", queue.NoShowBack))
+	var sessions []queue.Session
+	for wd := range 7 {
+		sessions = append(sessions,
+			queue.Session{Weekday: time.Weekday(wd), Start: 450, End: 720}, queue.Session{Weekday: time.Weekday(wd), Start: 780, End: 960})
+	}
+	if err := e.db.SaveUnitSessions(ctx, fac, "GIGI", sessions); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(at(today, 6, 0))
+	var booked []queue.Ticket
+	for _, name := range []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"} {
+		booked = append(booked, e.book(t, queue.BookRequest{Facility: fac, Unit: "KIA", Name: name, Channel: "online"}))
+	}
+	for i, tk := range booked {
+		want := at(today, 7, 30).Add(time.Duration(i/3) * 30 * time.Minute)
+		if tk.Status != queue.Booked || !tk.Window.Start.Equal(want) {
+			t.Errorf("%s: %s, window from %s; want booked from %s", tk.Name, tk.Status, tk.Window.Start.Format("15:04"), want.Format("15:04"))
+		}
+	}
+	// p3, p1, p2 (the first window) check in in that order, early.
+	e.clock.Set(at(today, 7, 10))
+	for _, i := range []int{2, 0, 1} {
+		if _, err := e.svc.CheckIn(ctx, booked[i].ID, "kiosk"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := e.waitingNames(t, fac, "KIA"), []string{"p1", "p2", "p3"}; !slices.Equal(got, want) {
+		t.Errorf("line %v, want %v: one window in the order of its numbers", got, want)
+	}
+	// After the break: 14:00 into an empty line is the 14:00 window, since
+	// 4 h 30 of the morning session and 1 h of the afternoon's are gone.
+	e.clock.Set(at(today, 14, 0))
+	g := e.book(t, queue.BookRequest{Facility: fac, Unit: "GIGI", Name: "g", Channel: "online"})
+	if want := at(today, 14, 0); !g.Window.Start.Equal(want) {
+		t.Errorf("after the break: window from %s, want %s", g.Window.Start.Format("15:04"), want.Format("15:04"))
 	}
 }
