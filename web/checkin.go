@@ -52,11 +52,19 @@ func (s *Server) checkInAt(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	return s.checkInCode(c, req.Code)
+	return s.checkInCode(c, req.Code, req.Place)
 }
 
+// errNotOnPremises refuses a check-in without the facility's place key
+// (the key of its poster and kiosks) from someone who is not staff.
+var errNotOnPremises = fault.New(fault.ErrForbidden, "not_on_premises",
+	"Check-in hanya bisa dilakukan di Puskesmas: di kios, di loket, atau dengan memindai kode QR check-in di pintu masuk.")
+
 // checkInCode checks in the ticket raw names at the facility of the path.
-func (s *Server) checkInCode(c echo.Context, raw string) error {
+// Staff need no more; anyone else (a kiosk, a phone) must also give the
+// facility's place key, which its kiosks and poster carry, so that a
+// ticket's link alone does not check its patient in from home.
+func (s *Server) checkInCode(c echo.Context, raw, place string) error {
 	code, err := queue.ParseCheckInCode(raw)
 	if err != nil {
 		return err
@@ -64,6 +72,9 @@ func (s *Server) checkInCode(c echo.Context, raw string) error {
 	ctx := c.Request().Context()
 	facility := c.Param("facility")
 	user, staff := currentUser(c)
+	if !staff && !s.queue.CheckPlaceKey(facility, place) {
+		return errNotOnPremises
+	}
 	var t queue.Ticket
 	if code.ID != "" {
 		if !s.queue.CheckToken(code.ID, code.Token) {
@@ -122,7 +133,7 @@ func (s *Server) checkInScan(c echo.Context) error {
 	if !ok {
 		return c.NoContent(http.StatusNoContent)
 	}
-	return s.checkInCode(c, text)
+	return s.checkInCode(c, text, c.QueryParam("place"))
 }
 
 // readQR returns the text of the QR code in img, if it finds one.
@@ -159,8 +170,7 @@ func (s *Server) checkInTicket(c echo.Context) error {
 		return err
 	}
 	if !s.queue.CheckPlaceKey(cur.Facility, req.Place) {
-		return fault.New(fault.ErrForbidden, "not_on_premises",
-			"Check-in dari HP hanya lewat kode QR check-in yang terpasang di Puskesmas. Pindai kode itu, atau tunjukkan tiket Anda di kios atau loket.")
+		return errNotOnPremises
 	}
 	t, err := s.queue.CheckIn(ctx, id, "patient")
 	if err != nil {
@@ -169,14 +179,14 @@ func (s *Server) checkInTicket(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.ticketJSON(t, "", false))
 }
 
-// checkInPoster gives an admin the path of the facility's check-in poster
-// link (the page adds its own origin), to print as a QR code at the
-// entrance.
+// checkInPoster gives an admin the paths (the page adds its own origin) of
+// the facility's check-in poster, to print as a QR code at the entrance,
+// and of its kiosk page, which carries the same place key.
 func (s *Server) checkInPoster(c echo.Context) error {
 	facility := c.Param("facility")
 	if _, _, err := s.queue.Facility(c.Request().Context(), facility); err != nil {
 		return err
 	}
-	path := "/hadir?" + url.Values{"facility": {facility}, "k": {s.queue.PlaceKey(facility)}}.Encode()
-	return c.JSON(http.StatusOK, map[string]string{"path": path})
+	q := url.Values{"facility": {facility}, "k": {s.queue.PlaceKey(facility)}}.Encode()
+	return c.JSON(http.StatusOK, map[string]string{"path": "/hadir?" + q, "kiosk": "/kiosk?" + q})
 }

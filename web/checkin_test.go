@@ -88,30 +88,42 @@ func TestCheckInAPI(t *testing.T) {
 		return c.do("POST", path, body)
 	}
 	link := func(tk ticketJSON, token string) string { return "https://antrian.example.id/t/" + tk.ID + "#" + token }
-	// A typed number is for staff; a link needs its ticket's token.
-	if rec := checkin(anon, "/api/v1/facilities/lain/checkin", map[string]string{"code": "B-001"}); rec.Code != http.StatusBadRequest {
-		t.Fatalf("a typed code by a stranger: %d %s", rec.Code, rec.Body)
-	}
-	if rec := checkin(anon, "/api/v1/facilities/lain/checkin", map[string]string{"code": link(first, "wrong")}); rec.Code != http.StatusNotFound || errorCode(rec) != "unknown_ticket" {
-		t.Fatalf("a link with a wrong token: %d %s", rec.Code, rec.Body)
-	}
-	if rec := checkin(anon, "/api/v1/facilities/sobo/checkin", map[string]string{"code": link(first, first.Token)}); rec.Code != http.StatusConflict || errorCode(rec) != "other_facility" {
-		t.Fatalf("at another Puskesmas: %d %s", rec.Code, rec.Body)
-	}
-
-	// 1. From her phone, with the entrance poster's key.
-	var poster struct{ Path string }
+	// The poster and the kiosks carry the facility's place key.
+	var poster struct{ Path, Kiosk string }
 	decodeBody(t, admin.do("GET", "/api/v1/facilities/lain/checkin-poster", nil), &poster)
 	pu, err := url.Parse(poster.Path)
 	if err != nil || pu.Path != "/hadir" || pu.Query().Get("facility") != "lain" || pu.Query().Get("k") == "" {
 		t.Fatalf("poster link %q", poster.Path)
 	}
+	key := pu.Query().Get("k")
+	if poster.Kiosk != "/kiosk?facility=lain&k="+url.QueryEscape(key) {
+		t.Fatalf("kiosk link %q", poster.Kiosk)
+	}
+	// A ticket's link alone (from home) is not a check-in; a typed number
+	// is for staff; a link needs its ticket's token.
+	if rec := checkin(anon, "/api/v1/facilities/lain/checkin", map[string]string{"code": link(first, first.Token)}); rec.Code != http.StatusForbidden || errorCode(rec) != "not_on_premises" {
+		t.Fatalf("a link without the place key: %d %s", rec.Code, rec.Body)
+	}
+	if rec := checkin(anon, "/api/v1/facilities/lain/checkin", map[string]string{"code": link(first, first.Token), "place": "guessed"}); rec.Code != http.StatusForbidden {
+		t.Fatalf("a link with a wrong place key: %d %s", rec.Code, rec.Body)
+	}
+	if rec := checkin(anon, "/api/v1/facilities/lain/checkin", map[string]string{"code": "B-001", "place": key}); rec.Code != http.StatusBadRequest {
+		t.Fatalf("a typed code by a stranger: %d %s", rec.Code, rec.Body)
+	}
+	if rec := checkin(anon, "/api/v1/facilities/lain/checkin", map[string]string{"code": link(first, "wrong"), "place": key}); rec.Code != http.StatusNotFound || errorCode(rec) != "unknown_ticket" {
+		t.Fatalf("a link with a wrong token: %d %s", rec.Code, rec.Body)
+	}
+	if rec := checkin(anon, "/api/v1/facilities/sobo/checkin", map[string]string{"code": link(first, first.Token), "place": e.s.queue.PlaceKey("sobo")}); rec.Code != http.StatusConflict || errorCode(rec) != "other_facility" {
+		t.Fatalf("at another Puskesmas: %d %s", rec.Code, rec.Body)
+	}
+
+	// 1. From her phone, with the entrance poster's key.
 	phone := e.caller("10.0.0.4")
 	phone.header.Set("X-Ticket-Token", first.Token)
 	if rec := checkin(phone, "/api/v1/tickets/"+first.ID+"/checkin", map[string]string{"place": "guessed"}); rec.Code != http.StatusForbidden || errorCode(rec) != "not_on_premises" {
 		t.Fatalf("a wrong poster key: %d %s", rec.Code, rec.Body)
 	}
-	rec := checkin(phone, "/api/v1/tickets/"+first.ID+"/checkin", map[string]string{"place": pu.Query().Get("k")})
+	rec := checkin(phone, "/api/v1/tickets/"+first.ID+"/checkin", map[string]string{"place": key})
 	var tk ticketJSON
 	decodeBody(t, rec, &tk)
 	if rec.Code != http.StatusOK || tk.Status != "waiting" || tk.CheckedInAt == nil || tk.Position == nil || *tk.Position != 2 {
@@ -145,7 +157,7 @@ func TestCheckInAPI(t *testing.T) {
 	}
 	scan := func(body []byte) *httptest.ResponseRecorder {
 		t.Helper()
-		req := httptest.NewRequest("POST", "/api/v1/facilities/lain/checkin/scan", bytes.NewReader(body))
+		req := httptest.NewRequest("POST", "/api/v1/facilities/lain/checkin/scan?place="+url.QueryEscape(key), bytes.NewReader(body))
 		req.Header.Set("Content-Type", "image/png")
 		req.RemoteAddr = "10.0.0.5:40000"
 		rec := httptest.NewRecorder()
@@ -178,7 +190,7 @@ func TestCheckInAPI(t *testing.T) {
 		t.Fatalf("queue after the check-ins: %d waiting, %d expected; want 4 and 0", len(q.Waiting), len(q.Expected))
 	}
 	// Checking in twice answers with her place and changes nothing.
-	rec = checkin(anon, "/api/v1/facilities/lain/checkin", map[string]string{"code": link(first, first.Token)})
+	rec = checkin(anon, "/api/v1/facilities/lain/checkin", map[string]string{"code": link(first, first.Token), "place": key})
 	decodeBody(t, rec, &tk)
 	if rec.Code != http.StatusOK || tk.Status != "waiting" || tk.Position == nil || *tk.Position != 2 {
 		t.Fatalf("second check-in: %d %s", rec.Code, rec.Body)

@@ -491,6 +491,7 @@ var messages = map[string][2]string{ // key: {id, en}
 	"adm.ci.poster.title": {"Sudah daftar online? Check-in di sini", "Booked online? Check in here"},
 	"adm.ci.poster.qr":    {"Kode QR check-in", "Check-in QR code"},
 	"adm.ci.poster.text":  {"Pindai kode QR ini dengan kamera HP Anda, lalu ketuk nomor antrean Anda.", "Scan this QR code with your phone's camera, then tap your ticket."},
+	"adm.ci.kiosk":        {"Buka kios dengan tautan ini agar bisa menerima check-in:", "Open the kiosks with this link so that they take check-ins:"},
 	"adm.ci.poster.print": {"Cetak poster", "Print the poster"},
 	"adm.u.every":         {"Prioritas setiap N panggilan", "Priority every N calls"},
 	"adm.mode.ratio":      {"Bergiliran", "Ratio"},

@@ -61,7 +61,7 @@ func TestCheckInAtKioskCamera(t *testing.T) {
 	do(t, tv, "open the TV", chromedp.Navigate(base+"/display?facility=sobo"))
 	waitFor(t, tv, "the units", `document.querySelectorAll('#units li').length > 0`, wait)
 
-	do(t, kiosk, "open the kiosk", chromedp.Navigate(base+"/kiosk?facility=sobo"))
+	do(t, kiosk, "open the kiosk", chromedp.Navigate(base+"/kiosk?facility=sobo&k="+app.Queue.PlaceKey("sobo")))
 	waitFor(t, kiosk, "the check-in button", visible("#ci-open"), wait)
 	do(t, kiosk, "start check-in", click("#ci-open"))
 	waitFor(t, kiosk, "the greeting", `!document.querySelector('#ci-result').hidden && document.querySelector('#ci-result').textContent === '`+tk.Code+`'`, 3*wait)

@@ -96,7 +96,8 @@ func TestNoShowTellsBPJS(t *testing.T) {
 	_, later := pub.book("UMUM", map[string]any{"channel": "kiosk"})
 	e.clock.Set(at(9, 5))
 	var in ticket
-	if st := pub.do("POST", "/api/v1/facilities/sobo/checkin", map[string]any{"code": app.URL() + "/t/" + tk.ID + "#" + tk.Token}, nil, &in); st != 200 || in.Status != "waiting" {
+	if st := pub.do("POST", "/api/v1/facilities/sobo/checkin", map[string]any{"code": app.URL() + "/t/" + tk.ID + "#" + tk.Token,
+		"place": app.Queue.PlaceKey("sobo")}, nil, &in); st != 200 || in.Status != "waiting" {
 		t.Fatalf("check-in after the no-show: %d %+v", st, in)
 	}
 	staff := staffClients(t, app)[0]

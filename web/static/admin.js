@@ -109,11 +109,17 @@ $('poster-show').addEventListener('click', async () => {
     const url = location.origin + p.path;
     $('poster-link').href = url;
     $('poster-link').textContent = url;
+    $('kiosk-link').href = location.origin + p.kiosk;
+    $('kiosk-link').textContent = location.origin + p.kiosk;
     await qr($('poster-qr'), url);
     $('poster').hidden = false;
   } catch (err) { say(err.message, true); }
 });
-$('poster-print').addEventListener('click', () => window.print());
+$('poster-print').addEventListener('click', () => {
+  document.body.classList.add('print-poster');
+  window.print();
+  document.body.classList.remove('print-poster');
+});
 
 function renderUnits() {
   $('units').tBodies[0].replaceChildren(...data.units.map((u) => unitRow(u, false)), unitRow({}, true));

@@ -5,6 +5,9 @@ import {t, $, h, api, waitText, trackURL, qr} from './common.js';
 const params = new URLSearchParams(location.search);
 let code = params.get('facility') || '';
 const paper = params.get('paper') === '58' ? 'p58' : 'p80';
+// place is the facility's place key: the kiosk link from /admin carries it,
+// and check-in needs it (a ticket's link alone is not proof of arrival).
+const place = params.get('k') || '';
 let facility = null, busy = false, resetTimer = null;
 
 async function load() {
@@ -18,7 +21,7 @@ async function load() {
     return;
   }
   $('fname').textContent = facility.name;
-  $('ci-open').hidden = !facility.units.some((u) => u.checkin_required);
+  $('ci-open').hidden = !place || !facility.units.some((u) => u.checkin_required);
   $('buttons').replaceChildren(...facility.units.map((u) => h('button', {type: 'button', disabled: !u.open, 'data-unit': u.code, onclick: () => take(u)},
     u.name, h('small', {}, u.open ? t('kiosk.waiting', {n: u.waiting}) : t('kiosk.closed')))));
 }
@@ -110,14 +113,14 @@ async function openCheckIn() {
       let res;
       if (detector) {
         const codes = await detector.detect(video);
-        if (codes.length) res = await checkInPost('/checkin', JSON.stringify({code: codes[0].rawValue}), 'application/json');
+        if (codes.length) res = await checkInPost('/checkin', JSON.stringify({code: codes[0].rawValue, place}), 'application/json');
       } else {
         const w = Math.min(640, video.videoWidth);
         canvas.width = w;
         canvas.height = Math.round(video.videoHeight * w / video.videoWidth);
         canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
         const blob = await new Promise((ok) => canvas.toBlob(ok, 'image/jpeg', 0.85));
-        res = await checkInPost('/checkin/scan', blob, 'image/jpeg');
+        res = await checkInPost('/checkin/scan?place=' + encodeURIComponent(place), blob, 'image/jpeg');
       }
       if (res) checkedIn(res);
     } catch (err) {
