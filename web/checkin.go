@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bytes"
+	"fmt"
 	"image"
 	_ "image/jpeg" // camera frames
 	_ "image/png"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -112,8 +115,15 @@ func (s *Server) checkInCode(c echo.Context, raw, place string) error {
 }
 
 // scanLimit bounds one camera frame a kiosk sends: a 640-pixel JPEG is
-// well under it.
-const scanLimit = 1 << 20
+// well under it. scanMaxSide bounds the picture it declares, and
+// scanSlots how many frames an instance reads at once, so that frames
+// cannot take the memory or the cores the queue needs.
+const (
+	scanLimit   = 1 << 20
+	scanMaxSide = 1600
+)
+
+var scanSlots = make(chan struct{}, 2)
 
 // checkInScan reads the QR code in a kiosk's camera frame (a JPEG or PNG
 // body) and checks in the ticket it links to, for kiosks whose browser
@@ -125,7 +135,25 @@ func (s *Server) checkInScan(c echo.Context) error {
 	if err := s.limit(c, "checkin-addr:"+c.RealIP(), checkInPerAddr, false); err != nil {
 		return err
 	}
-	img, _, err := image.Decode(c.Request().Body)
+	body, err := io.ReadAll(c.Request().Body) // capped by the route's limit
+	if err != nil {
+		return err
+	}
+	// The header first: a small file may declare a huge picture.
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(body))
+	if err != nil {
+		return fault.Invalid("image", "Gambar dari kamera tidak terbaca (JPEG atau PNG).")
+	}
+	if cfg.Width > scanMaxSide || cfg.Height > scanMaxSide {
+		return fault.Invalid("image", fmt.Sprintf("Gambar kamera paling besar %d×%d piksel.", scanMaxSide, scanMaxSide))
+	}
+	select {
+	case scanSlots <- struct{}{}:
+		defer func() { <-scanSlots }()
+	case <-c.Request().Context().Done():
+		return c.Request().Context().Err()
+	}
+	img, _, err := image.Decode(bytes.NewReader(body))
 	if err != nil {
 		return fault.Invalid("image", "Gambar dari kamera tidak terbaca (JPEG atau PNG).")
 	}

@@ -170,6 +170,14 @@ func TestCheckInAPI(t *testing.T) {
 	if rec := scan([]byte("not an image")); rec.Code != http.StatusBadRequest {
 		t.Fatalf("not an image: %d %s", rec.Code, rec.Body)
 	}
+	// A small file declaring a huge picture is refused before it is read.
+	var huge bytes.Buffer
+	if err := png.Encode(&huge, image.NewGray(image.Rect(0, 0, 4000, 10))); err != nil {
+		t.Fatal(err)
+	}
+	if rec := scan(huge.Bytes()); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "1600") {
+		t.Fatalf("a 4000-pixel frame: %d %s", rec.Code, rec.Body)
+	}
 	if rec := scan(frame("https://example.com/promo")); rec.Code != http.StatusBadRequest {
 		t.Fatalf("another QR code: %d %s", rec.Code, rec.Body)
 	}
