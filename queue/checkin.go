@@ -211,9 +211,10 @@ func (s *Service) RunNoShows(ctx context.Context, interval time.Duration) error 
 	}
 }
 
-// Expected returns today's tickets of a check-in unit that have not come
-// (booked) or were marked no-show, in the order of their windows; nil for a
-// unit that does not require check-in.
+// Expected returns today's tickets of a unit that have not come (booked)
+// or were marked no-show, in the order of their windows. A unit that no
+// longer requires check-in still lists those booked while it did, for the
+// desk to check them in.
 func (s *Service) Expected(ctx context.Context, facility, unit string) ([]Ticket, error) {
 	f, u, ok, err := s.unit(ctx, facility, unit)
 	if err != nil {
@@ -221,9 +222,6 @@ func (s *Service) Expected(ctx context.Context, facility, unit string) ([]Ticket
 	}
 	if !ok {
 		return nil, fmt.Errorf("unit %s: %w", unit, fault.ErrNotFound)
-	}
-	if !u.CheckIn.Required {
-		return nil, nil
 	}
 	return s.Store.Expected(ctx, u.ID, f.Today(s.Now()))
 }

@@ -327,6 +327,11 @@ func (s *Service) book(ctx context.Context, k Key, unit, name string) (string, e
 	if !t.Window.IsZero() {
 		window = s.Text("wa.window", "window", t.Window.Text())
 	}
+	if t.Status == queue.Booked {
+		// Not in the line until she checks in: no place to tell yet.
+		return s.Text("wa.booked.checkin", "code", t.Code, "unit", uname, "facility", f.Name, "window", window,
+			"link", s.Link(t.ID)), nil
+	}
 	return s.Text("wa.booked", "code", t.Code, "unit", uname, "facility", f.Name, "ahead", fmt.Sprint(t.Ahead),
 		"wait", s.wait(t.EstimatedWaitS), "window", window, "link", s.Link(t.ID)), nil
 }

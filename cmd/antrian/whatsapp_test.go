@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/antrian/antrian/internal/testenv"
 	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/queue"
 )
 
 // fakeFonnte is a local HTTP server standing in for the Fonnte gateway: it
@@ -392,6 +394,53 @@ func TestWhatsAppConversation(t *testing.T) {
 		}
 		if n := dbCount(t, a, `SELECT count(*) FROM tickets WHERE phone = $1`, tono); n != 0 {
 			t.Errorf("Tono holds %d tickets, want none", n)
+		}
+	})
+
+	t.Run("a unit that requires check-in: the reply says to check in", func(t *testing.T) {
+		ctx := context.Background()
+		f, units, err := a.DB.Facility(ctx, "sobo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range units {
+			if u.Code == "UMUM" {
+				u.Opens, u.Closes = 0, 0 // open again (the test before ended the day), all day
+				u.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: queue.NoShowBack}
+				if err := a.DB.SaveUnit(ctx, f.ID, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		a.Queue.ForgetFacility("sobo")
+		b.Queue.ForgetFacility("sobo")
+		const dewi = "6281377778888"
+		waOK(t, a, "c1", dewi, "ANTRI")
+		list := gw.wait(t, dewi, 1)[0]
+		choice := regexp.MustCompile(`(\d+)\. Poli Umum`).FindStringSubmatch(list)
+		if choice == nil {
+			t.Fatalf("no Poli Umum in the list: %q", list)
+		}
+		waOK(t, a, "c2", dewi, choice[1])
+		gw.wait(t, dewi, 2)
+		waOK(t, a, "c3", dewi, "Dewi Lestari")
+		booked := gw.wait(t, dewi, 3)[2]
+		id := dbString(t, a, `SELECT id FROM tickets WHERE channel = 'whatsapp' AND name = 'Dewi Lestari' AND status = 'booked'`)
+		for _, want := range []string{"lakukan check-in", "https://antrian.example.id/t/" + id + "#"} {
+			if !strings.Contains(booked, want) {
+				t.Errorf("booked reply lacks %q: %q", want, booked)
+			}
+		}
+		if strings.Contains(booked, "Di depan Anda") {
+			t.Errorf("booked reply gives a place in a line she is not in yet: %q", booked)
+		}
+		waOK(t, b, "c4", dewi, "STATUS")
+		if got := gw.wait(t, dewi, 4)[3]; !strings.Contains(got, "terdaftar") || !strings.Contains(got, "check-in") {
+			t.Errorf("status of a booked ticket: %q", got)
+		}
+		waOK(t, a, "c5", dewi, "BATAL")
+		if got := gw.wait(t, dewi, 5)[4]; !strings.Contains(got, "dibatalkan") {
+			t.Errorf("cancel of a booked ticket: %q", got)
 		}
 	})
 
