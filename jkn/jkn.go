@@ -362,6 +362,13 @@ func cleanName(n string) string {
 }
 
 func waitText(t queue.Ticket, today bool) string {
+	if t.Status == queue.Booked {
+		// A unit that requires check-in: her window, and how to come in.
+		if !t.Window.IsZero() {
+			return fmt.Sprintf("Perkiraan dilayani pukul %s. %s", t.Window.Text(), statusText[queue.Booked])
+		}
+		return statusText[queue.Booked]
+	}
 	if t.Status != queue.Waiting {
 		return ""
 	}

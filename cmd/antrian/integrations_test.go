@@ -315,8 +315,8 @@ func TestMobileJKNProvider(t *testing.T) {
 			t.Fatalf("peserta: %+v", a)
 		}
 		_, a := j.call("POST", "antrean", map[string]any{"nomorkartu": card(30), "nik": nik(30), "kodepoli": "001", "tanggalperiksa": today})
-		if a.Metadata.Code != 200 {
-			t.Fatalf("jkn booking: %+v", a)
+		if a.Metadata.Code != 200 || !strings.Contains(fmt.Sprint(a.Response["keterangan"]), "check-in") {
+			t.Fatalf("jkn booking: %+v, want keterangan to say to check in", a)
 		}
 		if n := dbCount(t, app, `SELECT count(*) FROM tickets WHERE bpjs = $1 AND status = 'booked'`, card(30)); n != 1 {
 			t.Fatalf("%d booked tickets of the card, want 1", n)
