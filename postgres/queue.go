@@ -270,7 +270,8 @@ func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Tim
 		if err != nil {
 			return err
 		}
-		if (c.Unit != "" && cur.Unit != c.Unit) || (c.Date != "" && cur.ServiceDate != c.Date) || !queue.Allowed(c.Action, cur.Status) {
+		if (c.Unit != "" && cur.Unit != c.Unit) || (c.Date != "" && cur.ServiceDate != c.Date) || !queue.Allowed(c.Action, cur.Status) ||
+			(c.From != "" && cur.Status != c.From) {
 			return fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, queue.ErrTransition)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tickets SET `+q.set+` WHERE id = $1`, append([]any{id}, q.args(c, now)...)...); err != nil {
@@ -420,11 +421,22 @@ func (db *DB) Expected(ctx context.Context, unitID int64, date string) ([]queue.
 	return ts, interpret("expected tickets", err)
 }
 
-// TicketByCode finds facility's ticket by its code ("B-014") on date.
-func (db *DB) TicketByCode(ctx context.Context, facility, date, code string) (queue.Ticket, error) {
-	t, err := scanTicket(db.Pool.QueryRow(ctx, `SELECT `+ticketColumns+ticketFrom+`
-		WHERE f.code = $1 AND t.service_date = $2 AND t.code = $3 ORDER BY t.issued_at DESC LIMIT 1`, facility, date, code))
-	return t, interpret("ticket "+code, err)
+// TicketByCode finds facility's ticket by its code ("B-014") on date, in
+// unit when it is not "". Units may share a prefix: without a unit, a code
+// that two of them issued is a conflict, not a guess.
+func (db *DB) TicketByCode(ctx context.Context, facility, unit, date, code string) (queue.Ticket, error) {
+	rows, _ := db.Pool.Query(ctx, `SELECT `+ticketColumns+ticketFrom+`
+		WHERE f.code = $1 AND t.service_date = $2 AND t.code = $3 AND ($4 = '' OR u.code = $4) LIMIT 2`, facility, date, code, unit)
+	ts, err := pgx.CollectRows(rows, collectTicket)
+	switch {
+	case err != nil:
+		return queue.Ticket{}, interpret("ticket "+code, err)
+	case len(ts) == 0:
+		return queue.Ticket{}, fmt.Errorf("ticket %s: %w", code, fault.ErrNotFound)
+	case len(ts) > 1:
+		return queue.Ticket{}, fmt.Errorf("ticket %s: %w", code, fault.Conflict("unit", "Nomor "+code+" ada di lebih dari satu unit hari ini. Pilih unitnya."))
+	}
+	return ts[0], nil
 }
 
 // WaitingCounts returns, for every unit, the number of tickets waiting on

@@ -121,11 +121,19 @@ func (s *Service) CheckIn(ctx context.Context, id, actor string) (Ticket, error)
 	case cur.Status == NoShow:
 		key = now.UnixMilli()
 	}
-	t, events, err := s.Store.Apply(ctx, id, Change{Action: ActionCheckIn, Actor: actor, OrderKey: key}, now)
+	// Decided on the status read: if the sweep marked her no-show
+	// meanwhile, the unit's rule for no-shows must decide instead.
+	t, events, err := s.Store.Apply(ctx, id, Change{Action: ActionCheckIn, Actor: actor, OrderKey: key, From: cur.Status}, now)
 	if errors.Is(err, ErrTransition) {
-		// Checked in (or marked) meanwhile by someone else: answer as it is.
-		if t, err2 := s.Ticket(ctx, id); err2 == nil && t.Status == Waiting {
-			return t, nil
+		// Checked in meanwhile by someone else: answer as it is. Marked
+		// no-show meanwhile: decide again, by the unit's rule.
+		if t, err2 := s.Ticket(ctx, id); err2 == nil {
+			switch {
+			case t.Status == Waiting:
+				return t, nil
+			case t.Status == NoShow && cur.Status == Booked:
+				return s.CheckIn(ctx, id, actor)
+			}
 		}
 	}
 	if err != nil {

@@ -186,6 +186,11 @@ func TestCheckIn(t *testing.T) {
 	if fe, ok := fault.As(err); !errors.Is(err, queue.ErrNoShowRefused) || !ok || fe.Code != "no_show" {
 		t.Fatalf("check in a refused no-show: %v, want no_show", err)
 	}
+	// A check-in decided on "booked" is refused by the store once the
+	// sweep has marked her (the rule for no-shows must decide instead).
+	if _, _, err := e.db.Apply(ctx, g.ID, queue.Change{Action: queue.ActionCheckIn, From: queue.Booked, OrderKey: 1}, e.clock.Now()); !errors.Is(err, queue.ErrTransition) {
+		t.Fatalf("a check-in decided on booked, applied to a no-show: %v, want a refused transition", err)
+	}
 }
 
 func TestArrivalKey(t *testing.T) {
@@ -277,5 +282,24 @@ func TestBookedWindowsToday(t *testing.T) {
 	g := e.book(t, queue.BookRequest{Facility: fac, Unit: "GIGI", Name: "g", Channel: "online"})
 	if want := at(today, 14, 0); !g.Window.Start.Equal(want) {
 		t.Errorf("after the break: window from %s, want %s", g.Window.Start.Format("15:04"), want.Format("15:04"))
+	}
+}
+
+// TestTicketByCodeSharedPrefix: two units with one prefix both issue A-001;
+// a typed code names one ticket only with its unit.
+func TestTicketByCodeSharedPrefix(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	fac := e.facility(t, unit("POLI1", "A"), unit("POLI2", "A"))
+	e.book(t, queue.BookRequest{Facility: fac, Unit: "POLI1", Channel: "kiosk"})
+	two := e.book(t, queue.BookRequest{Facility: fac, Unit: "POLI2", Channel: "kiosk"})
+	if _, err := e.db.TicketByCode(ctx, fac, "", today, "A-001"); !errors.Is(err, fault.ErrConflict) {
+		t.Fatalf("A-001 of two units without a unit: %v, want a conflict", err)
+	}
+	if got, err := e.db.TicketByCode(ctx, fac, "POLI2", today, "A-001"); err != nil || got.ID != two.ID {
+		t.Fatalf("A-001 of POLI2: %v %v", got.ID, err)
+	}
+	if _, err := e.db.TicketByCode(ctx, fac, "POLI2", today, "A-002"); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("A-002: %v, want not found", err)
 	}
 }

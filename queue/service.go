@@ -70,9 +70,12 @@ type Change struct {
 	Action   Action
 	Counter  string
 	Actor    string
-	OrderKey int64 // for requeue
+	OrderKey int64 // for requeue and check-in
 	Unit     string
 	Date     string
+	// From, when set, is the status the change was decided on: the store
+	// refuses it (ErrTransition) if the ticket has left it meanwhile.
+	From Status
 }
 
 // Store is the durable history the service needs. The postgres package
@@ -99,8 +102,10 @@ type Store interface {
 	// Expected lists a unit's tickets of date still expected to check in
 	// (booked) or marked no-show, in window order.
 	Expected(ctx context.Context, unitID int64, date string) ([]Ticket, error)
-	// TicketByCode finds a facility's ticket by its code on a date.
-	TicketByCode(ctx context.Context, facility, date, code string) (Ticket, error)
+	// TicketByCode finds a facility's ticket by its code on a date, in
+	// unit when given; fault.ErrConflict when, without a unit, units
+	// sharing a prefix both have it.
+	TicketByCode(ctx context.Context, facility, unit, date, code string) (Ticket, error)
 }
 
 // UnitCount is the number of waiting tickets of one unit, for reconciling.
@@ -462,7 +467,9 @@ func (s *Service) Act(ctx context.Context, id string, c Change) (Ticket, error) 
 	case ActionRequeue:
 		s.index(ctx, f, u, t, now)
 	case ActionCall, ActionCancel, ActionPatientDrop:
-		if cur.Status == Waiting {
+		// A booked ticket may have been checked in (and indexed) between
+		// the read above and the commit: removing is harmless either way.
+		if cur.Status == Waiting || cur.Status == Booked {
 			s.unindex(ctx, f, u, t, c.Action == ActionCall, now)
 		}
 	}

@@ -30,9 +30,11 @@ type checkInRequest struct {
 	// Code is what the kiosk or desk read: a ticket's link (its QR code)
 	// or, typed by staff, a ticket code ("B-014").
 	Code string `json:"code"`
-	// Place is the key of the check-in poster, for a patient checking in
-	// from her own phone.
+	// Place is the facility's place key (its kiosks' link and its
+	// check-in poster carry it), for a check-in that is not staff's.
 	Place string `json:"place"`
+	// Unit narrows a typed code to one unit (units may share a prefix).
+	Unit string `json:"unit"`
 }
 
 // checkInPerAddr bounds the check-ins and camera frames one address sends:
@@ -55,7 +57,7 @@ func (s *Server) checkInAt(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	return s.checkInCode(c, req.Code, req.Place)
+	return s.checkInCode(c, req)
 }
 
 // errNotOnPremises refuses a check-in without the facility's place key
@@ -67,15 +69,15 @@ var errNotOnPremises = fault.New(fault.ErrForbidden, "not_on_premises",
 // Staff need no more; anyone else (a kiosk, a phone) must also give the
 // facility's place key, which its kiosks and poster carry, so that a
 // ticket's link alone does not check its patient in from home.
-func (s *Server) checkInCode(c echo.Context, raw, place string) error {
-	code, err := queue.ParseCheckInCode(raw)
+func (s *Server) checkInCode(c echo.Context, req checkInRequest) error {
+	code, err := queue.ParseCheckInCode(req.Code)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	facility := c.Param("facility")
 	user, staff := currentUser(c)
-	if !staff && !s.queue.CheckPlaceKey(facility, place) {
+	if !staff && !s.queue.CheckPlaceKey(facility, req.Place) {
 		return errNotOnPremises
 	}
 	var t queue.Ticket
@@ -97,7 +99,7 @@ func (s *Server) checkInCode(c echo.Context, raw, place string) error {
 		if err != nil {
 			return err
 		}
-		if t, err = s.queue.Store.TicketByCode(ctx, facility, f.Today(s.now()), code.Code); err != nil {
+		if t, err = s.queue.Store.TicketByCode(ctx, facility, req.Unit, f.Today(s.now()), code.Code); err != nil {
 			return err
 		}
 		if err := s.can(c, account.PermQueueRun, facility, t.Unit); err != nil {
@@ -161,7 +163,7 @@ func (s *Server) checkInScan(c echo.Context) error {
 	if !ok {
 		return c.NoContent(http.StatusNoContent)
 	}
-	return s.checkInCode(c, text, c.QueryParam("place"))
+	return s.checkInCode(c, checkInRequest{Code: text, Place: c.QueryParam("place")})
 }
 
 // readQR returns the text of the QR code in img, if it finds one.

@@ -132,7 +132,11 @@ function hhmm(at) { return at ? at.slice(11, 16).replace(':', '.') : ''; }
 async function checkIn(code) {
   say('');
   try {
-    const tk = await api('POST', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/checkin', {code});
+    // A typed number of this unit's prefix is this unit's (units may share
+    // a prefix); any other code or a scanned link names its own ticket.
+    const u = facility.units.find((x) => x.code === unit());
+    const mine = u && code.trim().toUpperCase().startsWith(u.prefix) && !code.includes('/');
+    const tk = await api('POST', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/checkin', mine ? {code, unit: u.code} : {code});
     say(t('con.ci.done', {code: tk.code, n: tk.position || '–'}));
     $('ci-code').value = '';
   } catch (err) {

@@ -124,7 +124,10 @@ async function openCheckIn() {
       }
       if (res) checkedIn(res);
     } catch (err) {
+      // Refused (another day, another Puskesmas...): say why, and give
+      // the patient a few seconds to read it before the next frame.
       $('ci-text').textContent = err.message;
+      await new Promise((ok) => setTimeout(ok, 4000));
     }
     if (scan) scan.busy = false;
   }, 400);
