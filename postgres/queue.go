@@ -399,7 +399,7 @@ func (db *DB) ServiceTime(ctx context.Context, unitID int64, since time.Time) (t
 // OverdueBooked lists the booked tickets, of today or earlier in their
 // facility's zone, whose no-show deadline has passed at now: the end of
 // their window plus their unit's grace, or the end of their day when they
-// have no window (queue.NoShowDeadline). A unit that no longer requires
+// have no window. A unit that no longer requires
 // check-in marks nobody: its booked patients check in at the desk.
 func (db *DB) OverdueBooked(ctx context.Context, now time.Time) ([]string, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT t.id FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id

@@ -102,9 +102,7 @@ func (s *Service) CheckIn(ctx context.Context, id, actor string) (Ticket, error)
 	}
 	switch cur.Status {
 	case Waiting, Called, Serving:
-		if err := s.fillLive(ctx, &cur, f, u); err != nil && cur.Status == Waiting {
-			s.Log.Warn("live position unavailable", "ticket", cur.ID, "err", err)
-		}
+		s.fillLive(ctx, &cur, f, u)
 		return cur, nil
 	case NoShow:
 		if u.CheckIn.NoShow == NoShowRefuse {
@@ -141,9 +139,7 @@ func (s *Service) CheckIn(ctx context.Context, id, actor string) (Ticket, error)
 	}
 	s.index(ctx, f, u, t, now)
 	s.publish(ctx, events)
-	if err := s.fillLive(ctx, &t, f, u); err != nil {
-		s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
-	}
+	s.fillLive(ctx, &t, f, u)
 	return t, nil
 }
 
@@ -164,22 +160,8 @@ func ArrivalKey(w Window, now time.Time, number int) int64 {
 	return w.Start.UnixMilli() + int64(number)
 }
 
-// NoShowDeadline is when a booked ticket with window w, of a unit with
-// grace minutes, is marked no-show; a ticket without a window waits until
-// the end of its day (midnight in loc).
-func NoShowDeadline(w Window, graceMin int, date string, loc *time.Location) time.Time {
-	if !w.IsZero() {
-		return w.End.Add(time.Duration(graceMin) * time.Minute)
-	}
-	d, err := time.ParseInLocation(time.DateOnly, date, loc)
-	if err != nil {
-		return time.Time{}
-	}
-	return d.AddDate(0, 0, 1)
-}
-
 // MarkNoShows marks no-show every booked ticket whose patient did not check
-// in by its deadline (NoShowDeadline), as of the service's clock, and
+// in by its deadline (Store.OverdueBooked), as of the service's clock, and
 // publishes the changes. It returns how many it marked. Safe to run on
 // several instances at once: the store marks each ticket once.
 func (s *Service) MarkNoShows(ctx context.Context) (int, error) {

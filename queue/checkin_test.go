@@ -303,3 +303,80 @@ func TestTicketByCodeSharedPrefix(t *testing.T) {
 		t.Fatalf("A-002: %v, want not found", err)
 	}
 }
+
+// TestNoShowSweep: in Jayapura (WIT, UTC+9) a booking without a window (a
+// unit open all day) is marked at its day's end in the facility's zone, not
+// the server's; the kept waiting count follows check-in and no-show; a unit
+// that stops requiring check-in marks nobody, and its desk still sees who
+// booked.
+func TestNoShowSweep(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	wit := mustLocation("Asia/Jayapura")
+	if _, err := e.db.CreateFacility(ctx, queue.Facility{Code: "jayapura", Name: "Puskesmas Jayapura", Timezone: "Asia/Jayapura"}); err != nil {
+		t.Fatal(err)
+	}
+	f, _, err := e.db.Facility(ctx, "jayapura")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allDay := unit("UMUM", "B")
+	allDay.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: queue.NoShowBack}
+	if err := e.db.SaveUnit(ctx, f.ID, allDay); err != nil {
+		t.Fatal(err)
+	}
+	waiting := func() int {
+		var n int
+		if err := e.db.Pool.QueryRow(ctx, `SELECT coalesce(sum(n.waiting), 0) FROM ticket_numbers n JOIN units u ON u.id = n.unit_id
+			WHERE u.facility_id = $1`, f.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	e.clock.Set(time.Date(2026, 11, 27, 20, 0, 0, 0, wit))
+	a := e.book(t, queue.BookRequest{Facility: "jayapura", Unit: "UMUM", Name: "a", Channel: "online"})
+	b := e.book(t, queue.BookRequest{Facility: "jayapura", Unit: "UMUM", Name: "b", Channel: "online"})
+	if !a.Window.IsZero() || waiting() != 0 {
+		t.Fatalf("a unit open all day: window %v, waiting %d; want none and 0", a.Window, waiting())
+	}
+	if _, err := e.svc.CheckIn(ctx, a.ID, "kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	if waiting() != 1 {
+		t.Fatalf("waiting count %d after a check-in, want 1", waiting())
+	}
+	// 23:59 WIT is 14:59 UTC, the same UTC day: b is not overdue yet.
+	e.clock.Set(time.Date(2026, 11, 27, 23, 59, 0, 0, wit))
+	if n, err := e.svc.MarkNoShows(ctx); err != nil || n != 0 {
+		t.Fatalf("at 23:59 WIT: %d, %v; want none", n, err)
+	}
+	e.clock.Set(time.Date(2026, 11, 28, 0, 1, 0, 0, wit))
+	e.pub.take()
+	if n, err := e.svc.MarkNoShows(ctx); err != nil || n != 1 {
+		t.Fatalf("at 00:01 WIT: %d, %v; want b", n, err)
+	}
+	if ev := e.pub.take(); len(ev) != 1 || ev[0].Kind != "no_show" || ev[0].TicketID != b.ID || ev[0].Waiting != 1 {
+		t.Fatalf("events %+v, want b's no_show with 1 waiting", ev)
+	}
+	if waiting() != 1 {
+		t.Fatalf("waiting count %d after a no-show, want 1 (a)", waiting())
+	}
+
+	// The unit stops requiring check-in with c booked: nobody marks her,
+	// and the desk sees her to check her in.
+	c := e.book(t, queue.BookRequest{Facility: "jayapura", Unit: "UMUM", Name: "c", Channel: "online"})
+	allDay.CheckIn = queue.CheckInRule{GraceMin: 15, NoShow: queue.NoShowBack}
+	if err := e.db.SaveUnit(ctx, f.ID, allDay); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.ForgetFacility("jayapura")
+	e.clock.Set(time.Date(2026, 11, 29, 1, 0, 0, 0, wit))
+	if n, err := e.svc.MarkNoShows(ctx); err != nil || n != 0 {
+		t.Fatalf("after check-in was turned off: %d marked, %v", n, err)
+	}
+	e.clock.Set(time.Date(2026, 11, 28, 9, 0, 0, 0, wit))
+	ex, err := e.svc.Expected(ctx, "jayapura", "UMUM")
+	if err != nil || !slices.ContainsFunc(ex, func(x queue.Ticket) bool { return x.ID == c.ID }) {
+		t.Fatalf("expected after check-in was turned off: %v, %v; want c listed", ex, err)
+	}
+}

@@ -96,8 +96,10 @@ type Store interface {
 	Issued(ctx context.Context, unitID int64, from, to string) (map[string]int, error)
 	ServiceTime(ctx context.Context, unitID int64, since time.Time) (mean time.Duration, samples int, counters int, err error)
 	WaitingCounts(ctx context.Context, now time.Time) ([]UnitCount, error)
-	// OverdueBooked lists the booked tickets whose no-show deadline
-	// (NoShowDeadline, with their unit's grace) has passed at now.
+	// OverdueBooked lists the booked tickets whose no-show deadline has
+	// passed at now: the end of their window plus their unit's grace, or
+	// the end of their service day (midnight in the facility's zone) when
+	// they have no window.
 	OverdueBooked(ctx context.Context, now time.Time) ([]string, error)
 	// Expected lists a unit's tickets of date still expected to check in
 	// (booked) or marked no-show, in window order.
@@ -289,9 +291,7 @@ func (s *Service) Book(ctx context.Context, r BookRequest) (Ticket, string, bool
 		}
 	}
 	if !placed {
-		if err := s.fillLive(ctx, &t, f, u); err != nil {
-			s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
-		}
+		s.fillLive(ctx, &t, f, u)
 	}
 	return t, s.Token(t.ID), created, nil
 }
@@ -424,9 +424,7 @@ func (s *Service) Ticket(ctx context.Context, id string) (Ticket, error) {
 			return Ticket{}, err
 		}
 		u, _ := findUnit(units, t.Unit)
-		if err := s.fillLive(ctx, &t, f, u); err != nil {
-			s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
-		}
+		s.fillLive(ctx, &t, f, u)
 	}
 	return t, nil
 }
@@ -474,11 +472,7 @@ func (s *Service) Act(ctx context.Context, id string, c Change) (Ticket, error) 
 		}
 	}
 	s.publish(ctx, events)
-	if t.Status == Waiting {
-		if err := s.fillLive(ctx, &t, f, u); err != nil {
-			s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
-		}
-	}
+	s.fillLive(ctx, &t, f, u)
 	return t, nil
 }
 
@@ -595,9 +589,7 @@ func (s *Service) Transfer(ctx context.Context, id, toUnit, actor string) (Ticke
 	}
 	s.index(ctx, f, u, to, now)
 	s.publish(ctx, events)
-	if err := s.fillLive(ctx, &to, f, u); err != nil {
-		s.Log.Warn("live position unavailable", "ticket", to.ID, "err", err)
-	}
+	s.fillLive(ctx, &to, f, u)
 	return from, to, nil
 }
 
@@ -697,17 +689,20 @@ func (s *Service) lanes(ctx context.Context, f Facility, u Unit, date string, no
 	return ls, err
 }
 
-func (s *Service) fillLive(ctx context.Context, t *Ticket, f Facility, u Unit) error {
+// fillLive sets a waiting ticket's position and estimated wait from its
+// unit's live index. Without the index the ticket is answered as stored
+// (the change it follows is committed): that is logged, not returned.
+func (s *Service) fillLive(ctx context.Context, t *Ticket, f Facility, u Unit) {
 	if t.Status != Waiting {
-		return nil
+		return
 	}
 	now := s.Now()
 	ls, err := s.lanes(ctx, f, u, t.ServiceDate, now)
 	if err != nil {
-		return err
+		s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
+		return
 	}
 	s.place(ctx, t, f, u, ls, now)
-	return nil
 }
 
 // place sets a waiting ticket's position and estimated wait from its unit's
