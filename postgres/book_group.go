@@ -63,7 +63,8 @@ type personKey struct {
 }
 
 // commitGroup runs one transaction for items and returns their outcomes in
-// order. An error means nothing was committed.
+// order. An error means nothing was committed. A group of one reads and
+// writes with its own statements (book_alone.go) and decides as any group.
 func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome, error) {
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
@@ -73,8 +74,11 @@ func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome
 	g := &group{items: items, outs: make([]bookOutcome, len(items)), facs: map[int64]*facState{},
 		units: map[unitDay]*unitState{}, keys: map[facKey]storedKey{}, dups: map[int]string{},
 		fetch: map[int]string{}, taken: map[facKey]int{}, people: map[personKey]int{}}
-	b := g.readBatch()
-	br := conn.SendBatch(ctx, b)
+	read, scan, write := g.readBatch, g.scanReads, g.writeBatch
+	if len(items) == 1 {
+		read, scan, write = g.readOne, g.scanOne, g.writeOne
+	}
+	br := conn.SendBatch(ctx, read())
 	tx := br.Tx()
 	committed := false
 	defer func() {
@@ -82,7 +86,7 @@ func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome
 			tx.Rollback(ctx)
 		}
 	}()
-	if err := g.scanReads(br); err != nil {
+	if err := scan(br); err != nil {
 		return nil, err
 	}
 	for i := range items {
@@ -94,7 +98,7 @@ func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome
 	if err := db.runHooks(tx, g); err != nil {
 		return nil, err
 	}
-	b = g.writeBatch()
+	b := write()
 	b.Queue(`COMMIT`)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
