@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,7 +31,7 @@ type bookUnit struct {
 	quota              int
 }
 
-func newBookUnit(t *testing.T, db *postgres.DB, facility string, quota int) bookUnit {
+func newBookUnit(t testing.TB, db *postgres.DB, facility string, quota int) bookUnit {
 	t.Helper()
 	ctx := context.Background()
 	fid, err := db.CreateFacility(ctx, queue.Facility{Code: facility, Name: "Puskesmas " + facility})
@@ -410,4 +413,71 @@ func TestBookAloneTakesFastPath(t *testing.T) {
 	if n, s := tr.take(); n != 2 || s != 11 {
 		t.Errorf("a group of two took %d round trips of %d statements, want 2 of 11", n, s)
 	}
+}
+
+// BenchmarkBookAlone books one ticket after another through Book, as a
+// lone client does, on one connection. Besides the time per booking it
+// reports the PostgreSQL backend's CPU per booking (pg-us/op) when the
+// server runs on this machine (its /proc is readable).
+//
+//	go test ./postgres -run '^$' -bench BookAlone -benchtime 3000x
+func BenchmarkBookAlone(b *testing.B) {
+	ctx := context.Background()
+	url := testenv.Postgres(b)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	db, err := postgres.Open(ctx, url+sep+"pool_max_conns=1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(db.Close)
+	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		b.Fatal(err)
+	}
+	u := newBookUnit(b, db, "bench", 999_999)
+	book := func(i int) {
+		// As the load tool books: a phone to check and an idempotency key.
+		nt := u.booking(fmt.Sprint(i), fmt.Sprint("k", i), fmt.Sprint(i))
+		nt.NIKHash, nt.PhoneHash = nil, []byte(fmt.Sprint("phone:", i))
+		if _, _, _, err := db.Book(ctx, nt, bookNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 100 { // prepares the statements, fills the tables a little
+		book(-1 - i)
+	}
+	var pid int
+	if err := db.Pool.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		b.Fatal(err)
+	}
+	cpu0, cpuOK := processCPU(pid)
+	b.ResetTimer()
+	for i := range b.N {
+		book(i)
+	}
+	b.StopTimer()
+	if cpu1, ok := processCPU(pid); cpuOK && ok {
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "pg-us/op")
+	}
+}
+
+// processCPU is the user and system CPU a process of this machine has used.
+func processCPU(pid int) (time.Duration, bool) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	s := string(stat)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields from the third on
+	if len(f) < 13 {
+		return 0, false
+	}
+	user, err1 := strconv.ParseInt(f[11], 10, 64)
+	sys, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(user+sys) * time.Second / 100, true // clock ticks (USER_HZ, 100 on Linux)
 }
