@@ -26,7 +26,11 @@ func (g *group) readOne() *pgx.Batch {
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
 	b.Queue(`SELECT id, code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, nt.FacilityID)
-	// "+ 0" keeps the planner on the hash indexes, as in readBatch.
+	// "+ 0" keeps the planner on the hash indexes, as in readBatch, and
+	// each hash is looked up on its own: an OR of them needs a bitmap scan,
+	// which a plan made while tickets is still small (a new database)
+	// prices above reading the whole table, and a prepared statement keeps
+	// that plan as the table grows.
 	b.Queue(`SELECT coalesce(n.last, 0), coalesce(n.last_key, 0), coalesce(n.waiting, 0),
 			coalesce(cur.code, ''), coalesce(cur.counter, ''), k.request_hash, coalesce(k.ticket_id, ''), coalesce(d.id, '')
 		FROM (VALUES (1)) one
@@ -34,8 +38,11 @@ func (g *group) readOne() *pgx.Batch {
 		LEFT JOIN LATERAL (SELECT code, counter FROM tickets WHERE unit_id = $1 AND service_date = $2
 			AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1) cur ON true
 		LEFT JOIN idempotency_keys k ON $3 <> '' AND k.facility_id = $4 AND k.key = $3 AND k.created_at > $5
-		LEFT JOIN LATERAL (SELECT id FROM tickets t WHERE (t.nik_hash = $6 OR t.bpjs_hash = $7 OR t.phone_hash = $8)
-			AND t.unit_id + 0 = $1 AND t.service_date + 0 = $2
+		LEFT JOIN LATERAL (SELECT id FROM (
+				SELECT id, unit_id, service_date, status, issued_at FROM tickets WHERE nik_hash = $6
+				UNION ALL SELECT id, unit_id, service_date, status, issued_at FROM tickets WHERE bpjs_hash = $7
+				UNION ALL SELECT id, unit_id, service_date, status, issued_at FROM tickets WHERE phone_hash = $8) t
+			WHERE t.unit_id + 0 = $1 AND t.service_date + 0 = $2
 			AND t.status IN ('waiting', 'called', 'serving', 'skipped') ORDER BY t.issued_at LIMIT 1) d ON true`,
 		nt.UnitID, nt.ServiceDate, nt.IdempotencyKey, nt.FacilityID, it.now.Add(-idempotencyTTL),
 		nt.NIKHash, nt.BPJSHash, nt.PhoneHash)
