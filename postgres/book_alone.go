@@ -43,7 +43,7 @@ func (g *group) readOne() *pgx.Batch {
 				UNION ALL SELECT id, unit_id, service_date, status, issued_at FROM tickets WHERE bpjs_hash = $7
 				UNION ALL SELECT id, unit_id, service_date, status, issued_at FROM tickets WHERE phone_hash = $8) t
 			WHERE t.unit_id + 0 = $1 AND t.service_date + 0 = $2
-			AND t.status IN ('waiting', 'called', 'serving', 'skipped') ORDER BY t.issued_at LIMIT 1) d ON true`,
+			AND t.status IN `+activeStatuses+` ORDER BY t.issued_at LIMIT 1) d ON true`,
 		nt.UnitID, nt.ServiceDate, nt.IdempotencyKey, nt.FacilityID, it.now.Add(-idempotencyTTL),
 		nt.NIKHash, nt.BPJSHash, nt.PhoneHash)
 	return b
@@ -96,14 +96,18 @@ func (g *group) writeOne() *pgx.Batch {
 	if e.Current != nil {
 		cc, cn = e.Current.Code, e.Current.Counter
 	}
+	ws, we := keptWindow(nt)
+	u := g.units[unitDay{nt.UnitID, nt.ServiceDate}]
 	b.Queue(`WITH n AS (
-			INSERT INTO ticket_numbers (unit_id, service_date, last, last_key, waiting) VALUES ($3, $4, $5, $18, $22)
+			INSERT INTO ticket_numbers (unit_id, service_date, last, last_key, waiting) VALUES ($3, $4, $32, $33, $34)
 			ON CONFLICT (unit_id, service_date) DO UPDATE
 			SET last = EXCLUDED.last, last_key = EXCLUDED.last_key, waiting = EXCLUDED.waiting),
 		t AS (
 			INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status, priority, channel,
-				name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit)
-			VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)),
+				name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit,
+				window_start, window_end)
+			VALUES ($1, $2, $3, $4, $5, $6, $29, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+				$30, $31)),
 		k AS (
 			INSERT INTO idempotency_keys (facility_id, key, request_hash, ticket_id, created_at)
 			SELECT $2, $25, $26, $1, $27 WHERE $25 <> ''
@@ -117,6 +121,6 @@ func (g *group) writeOne() *pgx.Batch {
 		nt.ID, nt.FacilityID, nt.UnitID, nt.ServiceDate, nt.Number, nt.Code, string(nt.Priority), string(nt.Channel),
 		nt.Name, nt.Phone, nt.NIK, nt.BPJS, nt.PhoneHash, nt.NIKHash, nt.BPJSHash, nt.Notify, nt.VisitID,
 		nt.OrderKey, nt.IssuedAt, nt.FromUnit, e.Seq, e.Waiting, cc, cn,
-		nt.IdempotencyKey, nt.RequestHash, it.now, e.At)
+		nt.IdempotencyKey, nt.RequestHash, it.now, e.At, string(nt.Status), ws, we, u.last, u.lastKey, u.waiting)
 	return b
 }

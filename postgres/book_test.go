@@ -403,6 +403,36 @@ func TestBookAloneTakesFastPath(t *testing.T) {
 		t.Errorf("%d keys stored, want 3", n)
 	}
 
+	// A booked ticket (a unit that requires check-in) is stored booked with
+	// its window, out of the waiting count, and is the person's active
+	// ticket.
+	w := newBookUnit(t, db, "janji", 9)
+	nt := w.booking("g", "", "")
+	nt.Status = queue.Booked
+	window := func(number, waiting int) queue.Window {
+		start := bookNow.Add(time.Duration(number*10+waiting) * time.Minute)
+		return queue.Window{Start: start, End: start.Add(30 * time.Minute)}
+	}
+	nt.WindowAt = window
+	r, n, s = book(nt)
+	if r.Err != nil || r.Ticket.Status != queue.Booked || r.Ticket.Window != window(1, 0) || r.Events[0].Waiting != 0 {
+		t.Fatalf("booked ticket: %+v, want booked with the window of number 1, nobody waiting", r)
+	}
+	if n != 2 || s != 5 {
+		t.Errorf("a lone booked ticket took %d round trips of %d statements, want 2 of 5", n, s)
+	}
+	if n := count(t, db, `SELECT count(*) FROM tickets WHERE id = $1 AND status = 'booked' AND window_start = $2 AND window_end = $3`,
+		r.Ticket.ID, r.Ticket.Window.Start, r.Ticket.Window.End); n != 1 {
+		t.Errorf("booked ticket stored %d times with its status and window, want 1", n)
+	}
+	if n := count(t, db, `SELECT waiting FROM ticket_numbers WHERE unit_id = $1`, w.unitID); n != 0 {
+		t.Errorf("unit's waiting count %d after a booked ticket, want 0", n)
+	}
+	booked := r.Ticket
+	if r, _, _ = book(w.booking("g", "", "")); !errors.As(r.Err, &dup) || dup.Existing.ID != booked.ID {
+		t.Errorf("the booked person booking again: %v, want a duplicate of her booked ticket", r.Err)
+	}
+
 	// Bookings that arrive together still share the group's statements.
 	v := newBookUnit(t, db, "bersama", 9)
 	tr.take()
