@@ -27,6 +27,10 @@ import (
 // load the next group forms while the previous one commits, without any
 // wait; a booking that arrives alone after a group of several waits at most
 // DB.BookWindow for others to join it.
+//
+// A group of one, which is every booking of a lone client, takes the fast
+// path: one-row statements, the fewest of them (book_alone.go), no
+// goroutine, and no wait, as the last group had no company either.
 
 const (
 	// bookShards is the number of groups of one instance that may commit at
@@ -92,7 +96,7 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 		// groups are left to a drainer, so that this caller is answered
 		// as soon as its own group commits.
 		db.bookGroup(db.take(sh))
-		go db.drain(sh)
+		db.handOff(sh)
 	}
 	<-it.done
 	if it.out.err != nil {
@@ -103,6 +107,21 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 
 func (db *DB) shard(facilityID int64) *bookShard {
 	return &db.books[uint64(facilityID)%bookShards]
+}
+
+// handOff, called by a leader once its group has committed, starts a
+// drainer for the bookings that arrived meanwhile, or marks the shard idle
+// when none did (a lone client's every booking), without a goroutine.
+func (db *DB) handOff(sh *bookShard) {
+	sh.mu.Lock()
+	idle := len(sh.pending) == 0
+	if idle {
+		sh.running = false
+	}
+	sh.mu.Unlock()
+	if !idle {
+		go db.drain(sh)
+	}
 }
 
 // drain commits the shard's groups until none is pending.

@@ -63,7 +63,8 @@ type personKey struct {
 }
 
 // commitGroup runs one transaction for items and returns their outcomes in
-// order. An error means nothing was committed.
+// order. An error means nothing was committed. A group of one reads and
+// writes with its own statements (book_alone.go) and decides as any group.
 func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome, error) {
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
@@ -73,8 +74,11 @@ func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome
 	g := &group{items: items, outs: make([]bookOutcome, len(items)), facs: map[int64]*facState{},
 		units: map[unitDay]*unitState{}, keys: map[facKey]storedKey{}, dups: map[int]string{},
 		fetch: map[int]string{}, taken: map[facKey]int{}, people: map[personKey]int{}}
-	b := g.readBatch()
-	br := conn.SendBatch(ctx, b)
+	read, scan, write := g.readBatch, g.scanReads, g.writeBatch
+	if len(items) == 1 {
+		read, scan, write = g.readOne, g.scanOne, g.writeOne
+	}
+	br := conn.SendBatch(ctx, read())
 	tx := br.Tx()
 	committed := false
 	defer func() {
@@ -82,7 +86,7 @@ func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome
 			tx.Rollback(ctx)
 		}
 	}()
-	if err := g.scanReads(br); err != nil {
+	if err := scan(br); err != nil {
 		return nil, err
 	}
 	for i := range items {
@@ -94,7 +98,7 @@ func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome
 	if err := db.runHooks(tx, g); err != nil {
 		return nil, err
 	}
-	b = g.writeBatch()
+	b := write()
 	b.Queue(`COMMIT`)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
@@ -144,7 +148,7 @@ func (g *group) readBatch() *pgx.Batch {
 			q(i, unit_id, day, nik, bpjs, phone)
 		CROSS JOIN LATERAL (SELECT id FROM tickets t WHERE (t.nik_hash = q.nik OR t.bpjs_hash = q.bpjs OR t.phone_hash = q.phone)
 			AND t.unit_id + 0 = q.unit_id AND t.service_date + 0 = q.day
-			AND t.status IN ('booked', 'waiting', 'called', 'serving', 'skipped') ORDER BY t.issued_at LIMIT 1) d`,
+			AND t.status IN `+activeStatuses+` ORDER BY t.issued_at LIMIT 1) d`,
 		dupItems, dupUnits, dupDays, niks, bpjss, phones)
 	b.Queue(`SELECT q.unit_id, q.day::text, coalesce(n.last, 0), coalesce(n.last_key, 0), coalesce(n.waiting, 0),
 			coalesce(cur.code, ''), coalesce(cur.counter, '')
@@ -260,6 +264,20 @@ func (g *group) decide(i int) {
 
 var errKeyReused = fmt.Errorf("idempotency key reused with another request: %w",
 	fault.Conflict("", "Idempotency-Key ini sudah dipakai untuk permintaan lain."))
+
+// activeStatuses are the statuses of a person's active ticket: one of them
+// in the unit that day makes a new booking a duplicate.
+const activeStatuses = `('booked', 'waiting', 'called', 'serving', 'skipped')`
+
+// keptWindow is the window a new ticket's row keeps: a booked patient's is
+// her appointment; another ticket's is an estimate that moves with the
+// line, and is not stored (NULL).
+func keptWindow(nt queue.NewTicket) (start, end *time.Time) {
+	if nt.Status == queue.Booked && !nt.Window.IsZero() {
+		return &nt.Window.Start, &nt.Window.End
+	}
+	return nil, nil
+}
 
 func personKeys(ud unitDay, nt queue.NewTicket) []personKey {
 	var out []personKey
@@ -459,12 +477,7 @@ func (w *groupWrites) add(it *bookItem, e queue.Event) {
 	w.phoneHashes, w.nikHashes, w.bpjsHashes = append(w.phoneHashes, nt.PhoneHash), append(w.nikHashes, nt.NIKHash), append(w.bpjsHashes, nt.BPJSHash)
 	w.notifies, w.issued = append(w.notifies, nt.Notify), append(w.issued, nt.IssuedAt)
 	w.statuses = append(w.statuses, string(nt.Status))
-	var ws, we *time.Time
-	if nt.Status == queue.Booked && !nt.Window.IsZero() {
-		// A booked patient's window is her appointment, kept; another
-		// ticket's is an estimate that moves with the line.
-		ws, we = &nt.Window.Start, &nt.Window.End
-	}
+	ws, we := keptWindow(nt)
 	w.windowStarts, w.windowEnds = append(w.windowStarts, ws), append(w.windowEnds, we)
 	w.eSeqs, w.eAt, w.eWaiting = append(w.eSeqs, e.Seq), append(w.eAt, e.At), append(w.eWaiting, int32(e.Waiting))
 	var cc, cn string

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +16,7 @@ import (
 	"github.com/antrian/antrian/internal/testenv"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
+	"github.com/jackc/pgx/v5"
 )
 
 // bookNow is the clock of the booking tests.
@@ -26,7 +31,7 @@ type bookUnit struct {
 	quota              int
 }
 
-func newBookUnit(t *testing.T, db *postgres.DB, facility string, quota int) bookUnit {
+func newBookUnit(t testing.TB, db *postgres.DB, facility string, quota int) bookUnit {
 	t.Helper()
 	ctx := context.Background()
 	fid, err := db.CreateFacility(ctx, queue.Facility{Code: facility, Name: "Puskesmas " + facility})
@@ -274,4 +279,235 @@ func TestBookConcurrentGroups(t *testing.T) {
 		t.Errorf("%d bookings in %d transactions: none shared", n, txs)
 	}
 	t.Logf("%d bookings (%d requests) in %d transactions", n, n*retries, txs)
+}
+
+// trips counts what is sent to the database: a batch is one round trip
+// with its statements, a query outside a batch one round trip of one.
+type trips struct {
+	mu                sync.Mutex
+	trips, statements int
+}
+
+func (c *trips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.add(1)
+	return ctx
+}
+
+func (c *trips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (c *trips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	c.add(d.Batch.Len())
+	return ctx
+}
+
+func (c *trips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *trips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+func (c *trips) add(statements int) {
+	c.mu.Lock()
+	c.trips++
+	c.statements += statements
+	c.mu.Unlock()
+}
+
+// take returns the round trips and statements counted since the last take.
+func (c *trips) take() (trips, statements int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	trips, statements = c.trips, c.statements
+	c.trips, c.statements = 0, 0
+	return trips, statements
+}
+
+// A booking that finds no other pending (a lone client's) is a group of
+// one, and takes the fast path: two round trips of five statements in all
+// (BEGIN, the facility's lock, one read; one write, COMMIT), where a group
+// takes eleven. It keeps every guarantee: numbers and seqs without a gap,
+// the kept waiting count, replays of its key (one more round trip to read
+// the earlier ticket), a key reused with another request, the person's
+// active ticket, the quota.
+func TestBookAloneTakesFastPath(t *testing.T) {
+	ctx := context.Background()
+	tr := &trips{}
+	db, err := postgres.OpenTraced(ctx, testenv.Postgres(t), tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	u := newBookUnit(t, db, "sendiri", 3)
+	book := func(nt queue.NewTicket) (postgres.BookResult, int, int) {
+		t.Helper()
+		tr.take()
+		tk, ev, created, err := db.Book(ctx, nt, bookNow)
+		n, s := tr.take()
+		return postgres.BookResult{Ticket: tk, Events: ev, Created: created, Err: err}, n, s
+	}
+	first, _, _ := book(u.booking("a", "ka", "a")) // also prepares the statements
+	if first.Err != nil || first.Ticket.Number != 1 {
+		t.Fatalf("first booking: %+v", first)
+	}
+
+	r, n, s := book(u.booking("b", "kb", "b"))
+	if r.Err != nil || !r.Created || r.Ticket.Number != 2 || len(r.Events) != 1 || r.Events[0].Seq != 2 || r.Events[0].Waiting != 2 {
+		t.Fatalf("second booking: %+v, want number, seq and waiting 2", r)
+	}
+	if n != 2 || s != 5 {
+		t.Errorf("a lone booking took %d round trips of %d statements, want 2 of 5", n, s)
+	}
+	second := r.Ticket
+
+	r, n, s = book(u.booking("b", "kb", "b"))
+	if r.Err != nil || r.Created || r.Ticket.ID != second.ID || len(r.Events) != 0 {
+		t.Errorf("replay: %+v, want the ticket of its key, %s", r, second.Code)
+	}
+	if n != 3 || s != 5 {
+		t.Errorf("a lone replay took %d round trips of %d statements, want 3 of 5", n, s)
+	}
+	r, _, _ = book(u.booking("x", "kb", "x"))
+	if !errors.Is(r.Err, fault.ErrConflict) || errors.Is(r.Err, queue.ErrDuplicate) {
+		t.Errorf("key reused with another request: %v, want the key's conflict", r.Err)
+	}
+	r, _, _ = book(u.booking("a", "", ""))
+	var dup *queue.DuplicateError
+	if !errors.As(r.Err, &dup) || dup.Existing.ID != first.Ticket.ID {
+		t.Errorf("the person booking again: %v, want a duplicate of %s", r.Err, first.Ticket.Code)
+	}
+	if r, _, _ = book(u.booking("c", "kc", "c")); r.Err != nil || r.Ticket.Number != 3 || r.Events[0].Seq != 3 {
+		t.Errorf("third booking: %+v, want number and seq 3", r)
+	}
+	if r, _, _ = book(u.booking("d", "kd", "d")); !errors.Is(r.Err, queue.ErrQuotaFull) {
+		t.Errorf("fourth booking: %v, want quota full", r.Err)
+	}
+
+	if n := count(t, db, `SELECT count(*) FROM tickets WHERE unit_id = $1 AND number BETWEEN 1 AND 3`, u.unitID); n != 3 {
+		t.Errorf("%d tickets numbered 1..3, want 3", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM ticket_events WHERE facility_id = $1 AND seq = waiting AND seq BETWEEN 1 AND 3`,
+		u.facilityID); n != 3 {
+		t.Errorf("%d events with seq = waiting in 1..3, want 3", n)
+	}
+	if n := count(t, db, `SELECT event_seq FROM facilities WHERE id = $1`, u.facilityID); n != 3 {
+		t.Errorf("facility event_seq %d, want 3", n)
+	}
+	if n := count(t, db, `SELECT waiting FROM ticket_numbers WHERE unit_id = $1`, u.unitID); n != 3 {
+		t.Errorf("unit's waiting count %d, want 3", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM idempotency_keys k JOIN tickets t ON t.id = k.ticket_id
+		WHERE k.key IN ('ka', 'kb', 'kc')`); n != 3 {
+		t.Errorf("%d keys stored with their tickets, want 3 (a refused booking stores none)", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM idempotency_keys`); n != 3 {
+		t.Errorf("%d keys stored, want 3", n)
+	}
+
+	// A booked ticket (a unit that requires check-in) is stored booked with
+	// its window, out of the waiting count, and is the person's active
+	// ticket.
+	w := newBookUnit(t, db, "janji", 9)
+	nt := w.booking("g", "", "")
+	nt.Status = queue.Booked
+	window := func(number, waiting int) queue.Window {
+		start := bookNow.Add(time.Duration(number*10+waiting) * time.Minute)
+		return queue.Window{Start: start, End: start.Add(30 * time.Minute)}
+	}
+	nt.WindowAt = window
+	r, n, s = book(nt)
+	if r.Err != nil || r.Ticket.Status != queue.Booked || r.Ticket.Window != window(1, 0) || r.Events[0].Waiting != 0 {
+		t.Fatalf("booked ticket: %+v, want booked with the window of number 1, nobody waiting", r)
+	}
+	if n != 2 || s != 5 {
+		t.Errorf("a lone booked ticket took %d round trips of %d statements, want 2 of 5", n, s)
+	}
+	if n := count(t, db, `SELECT count(*) FROM tickets WHERE id = $1 AND status = 'booked' AND window_start = $2 AND window_end = $3`,
+		r.Ticket.ID, r.Ticket.Window.Start, r.Ticket.Window.End); n != 1 {
+		t.Errorf("booked ticket stored %d times with its status and window, want 1", n)
+	}
+	if n := count(t, db, `SELECT waiting FROM ticket_numbers WHERE unit_id = $1`, w.unitID); n != 0 {
+		t.Errorf("unit's waiting count %d after a booked ticket, want 0", n)
+	}
+	booked := r.Ticket
+	if r, _, _ = book(w.booking("g", "", "")); !errors.As(r.Err, &dup) || dup.Existing.ID != booked.ID {
+		t.Errorf("the booked person booking again: %v, want a duplicate of her booked ticket", r.Err)
+	}
+
+	// Bookings that arrive together still share the group's statements.
+	v := newBookUnit(t, db, "bersama", 9)
+	tr.take()
+	res := postgres.BookTogether(ctx, db, []queue.NewTicket{v.booking("e", "ke", "e"), v.booking("f", "kf", "f")}, bookNow)
+	if res[0].Err != nil || res[1].Err != nil || res[1].Ticket.Number != 2 {
+		t.Fatalf("group of two: %+v", res)
+	}
+	if n, s := tr.take(); n != 2 || s != 11 {
+		t.Errorf("a group of two took %d round trips of %d statements, want 2 of 11", n, s)
+	}
+}
+
+// BenchmarkBookAlone books one ticket after another through Book, as a
+// lone client does, on one connection. Besides the time per booking it
+// reports the PostgreSQL backend's CPU per booking (pg-us/op) when the
+// server runs on this machine (its /proc is readable).
+//
+//	go test ./postgres -run '^$' -bench BookAlone -benchtime 3000x
+func BenchmarkBookAlone(b *testing.B) {
+	ctx := context.Background()
+	url := testenv.Postgres(b)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	db, err := postgres.Open(ctx, url+sep+"pool_max_conns=1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(db.Close)
+	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		b.Fatal(err)
+	}
+	u := newBookUnit(b, db, "bench", 999_999)
+	book := func(i int) {
+		// As the load tool books: a phone to check and an idempotency key.
+		nt := u.booking(fmt.Sprint(i), fmt.Sprint("k", i), fmt.Sprint(i))
+		nt.NIKHash, nt.PhoneHash = nil, []byte(fmt.Sprint("phone:", i))
+		if _, _, _, err := db.Book(ctx, nt, bookNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 100 { // prepares the statements, fills the tables a little
+		book(-1 - i)
+	}
+	var pid int
+	if err := db.Pool.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		b.Fatal(err)
+	}
+	cpu0, cpuOK := processCPU(pid)
+	b.ResetTimer()
+	for i := range b.N {
+		book(i)
+	}
+	b.StopTimer()
+	if cpu1, ok := processCPU(pid); cpuOK && ok {
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "pg-us/op")
+	}
+}
+
+// processCPU is the user and system CPU a process of this machine has used.
+func processCPU(pid int) (time.Duration, bool) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	s := string(stat)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields from the third on
+	if len(f) < 13 {
+		return 0, false
+	}
+	user, err1 := strconv.ParseInt(f[11], 10, 64)
+	sys, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(user+sys) * time.Second / 100, true // clock ticks (USER_HZ, 100 on Linux)
 }

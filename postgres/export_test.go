@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/antrian/antrian/queue"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // BookResult is what Book returns for one booking of BookTogether.
@@ -32,4 +34,19 @@ func BookTogether(ctx context.Context, db *DB, nts []queue.NewTicket, now time.T
 		}
 	}
 	return out
+}
+
+// OpenTraced is Open with tracer on every connection of the pool, for tests
+// that count what is sent to the database.
+func OpenTraced(ctx context.Context, url string, tracer pgx.QueryTracer) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ConnConfig.Tracer = tracer
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{Pool: pool, Now: time.Now, BookWindow: defaultBookWindow}, nil
 }
