@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
@@ -217,6 +218,61 @@ func TestCheckInAPI(t *testing.T) {
 		}
 		if i > 2*checkInPerAddr.Rate {
 			t.Fatalf("%d frames in a row, none refused", i)
+		}
+	}
+}
+
+// BenchmarkReadQR is what one kiosk camera frame costs the server: a
+// 640×480 JPEG holding a ticket's link, decoded and read.
+// go test ./web -run '^$' -bench ReadQR
+func BenchmarkReadQR(b *testing.B) {
+	img := image.NewGray(image.Rect(0, 0, 640, 480))
+	for i := range img.Pix {
+		img.Pix[i] = 200
+	}
+	q, err := qrcode.New("https://antrian.example.id/t/abcdefghijklmnop#0123456789abcdefghijklmn", qrcode.Medium)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sym := q.Image(300)
+	for y := range 300 {
+		for x := range 300 {
+			img.Set(170+x, 90+y, color.GrayModel.Convert(sym.At(x, y)))
+		}
+	}
+	var frame bytes.Buffer
+	if err := jpeg.Encode(&frame, img, &jpeg.Options{Quality: 85}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		dec, _, err := image.Decode(bytes.NewReader(frame.Bytes()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, ok := readQR(dec); !ok {
+			b.Fatal("no QR code read")
+		}
+	}
+}
+
+// BenchmarkReadQREmpty is a frame without a QR code (the kiosk sends such
+// frames until the patient holds her phone up).
+func BenchmarkReadQREmpty(b *testing.B) {
+	img := image.NewGray(image.Rect(0, 0, 640, 480))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7 % 251) // a busy room, no code
+	}
+	var frame bytes.Buffer
+	if err := jpeg.Encode(&frame, img, &jpeg.Options{Quality: 85}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		dec, _, err := image.Decode(bytes.NewReader(frame.Bytes()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, ok := readQR(dec); ok {
+			b.Fatal("a QR code read in noise")
 		}
 	}
 }
