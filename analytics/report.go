@@ -128,12 +128,14 @@ func FacilityReport(d FacilityData, text Text) *Report {
 
 // checkInTable is, per unit, how the patients who booked with a window
 // (check-in units) came: on time (checked in by the end of the window),
-// late, or not at all (marked no-show), and how late the late ones were.
+// late (within the grace after it), or not in time (marked no-show, or
+// checked in only after the grace: she rejoined as the unit's rule says),
+// and how late the late ones were.
 func checkInTable(visits []Visit, units []Unit, text Text) Table {
 	t := Table{Name: "checkin", Title: text("rep.t.checkin"), Columns: []string{text("rep.unit"), text("rep.ci.booked"),
-		text("rep.ci.ontime"), text("rep.ci.late"), text("rep.ci.noshow"), text("rep.ci.noshow_pct"), text("rep.ci.late_mean"),
-		text("rep.ci.late_max")}}
-	type row struct{ booked, onTime, late, noShow, pending, lateSum, lateMax int }
+		text("rep.ci.ontime"), text("rep.ci.late"), text("rep.ci.noshow"), text("rep.ci.rejoined"), text("rep.ci.noshow_pct"),
+		text("rep.ci.late_mean"), text("rep.ci.late_max")}}
+	type row struct{ booked, onTime, late, noShow, rejoined, pending, lateSum, lateMax int }
 	by := map[string]*row{}
 	for _, v := range visits {
 		if v.WindowEnd == nil {
@@ -147,11 +149,14 @@ func checkInTable(visits []Visit, units []Unit, text Text) Table {
 		switch {
 		case v.CheckedIn != nil && !v.CheckedIn.After(*v.WindowEnd):
 			r.onTime++
-		case v.CheckedIn != nil:
+		case v.CheckedIn != nil && (v.NoShowAt == nil || !v.CheckedIn.After(*v.NoShowAt)):
 			r.late++
 			m := int(v.CheckedIn.Sub(*v.WindowEnd).Minutes())
 			r.lateSum += m
 			r.lateMax = max(r.lateMax, m)
+		case v.CheckedIn != nil:
+			r.noShow++
+			r.rejoined++
 		case v.Status == "no_show":
 			r.noShow++
 		case v.Status == "cancelled":
@@ -167,7 +172,7 @@ func checkInTable(visits []Visit, units []Unit, text Text) Table {
 		if r.late > 0 {
 			mean = float64(r.lateSum) / float64(r.late)
 		}
-		t.Rows = append(t.Rows, []any{name, r.booked, r.onTime, r.late, r.noShow, percent(r.noShow, r.booked-r.pending), mean, r.lateMax})
+		t.Rows = append(t.Rows, []any{name, r.booked, r.onTime, r.late, r.noShow, r.rejoined, percent(r.noShow, r.booked-r.pending), mean, r.lateMax})
 	}
 	for _, u := range units {
 		r, ok := by[u.Code]
@@ -175,7 +180,8 @@ func checkInTable(visits []Visit, units []Unit, text Text) Table {
 			continue
 		}
 		total.booked, total.onTime, total.late, total.noShow = total.booked+r.booked, total.onTime+r.onTime, total.late+r.late, total.noShow+r.noShow
-		total.pending, total.lateSum, total.lateMax = total.pending+r.pending, total.lateSum+r.lateSum, max(total.lateMax, r.lateMax)
+		total.rejoined, total.pending = total.rejoined+r.rejoined, total.pending+r.pending
+		total.lateSum, total.lateMax = total.lateSum+r.lateSum, max(total.lateMax, r.lateMax)
 		add(u.Name, r)
 	}
 	if len(t.Rows) > 0 {

@@ -199,22 +199,24 @@ func TestFacilityReportEmpty(t *testing.T) {
 func TestCheckInTable(t *testing.T) {
 	end1, end2 := day(26, 8, 30), day(26, 9, 0)
 	kia := func(status string, end time.Time, in *time.Time) Visit {
+		deadline := end.Add(45 * time.Minute) // the unit's grace: 45 minutes
 		return Visit{Facility: "sobo", Unit: "KIA", Date: "2026-11-26", Channel: "online", Status: status, Arrived: day(26, 7, 30),
-			WindowEnd: &end, CheckedIn: in}
+			WindowEnd: &end, CheckedIn: in, NoShowAt: &deadline}
 	}
 	visits := []Visit{
 		kia("done", end1, ptr(day(26, 8, 10))),    // on time
 		kia("done", end1, ptr(day(26, 8, 30))),    // on time: the last minute of her window
 		kia("waiting", end1, ptr(day(26, 8, 50))), // 20 minutes late
-		kia("done", end2, ptr(day(26, 9, 40))),    // 40 minutes late
+		kia("done", end2, ptr(day(26, 9, 40))),    // 40 minutes late, within the grace
+		kia("done", end2, ptr(day(26, 9, 50))),    // after the grace: marked, then rejoined
 		kia("no_show", end2, nil),
 		kia("cancelled", end2, nil), // cancelled: not expected
 		kia("booked", end2, nil),    // still expected: not a no-show yet
 		{Facility: "sobo", Unit: "KIA", Date: "2026-11-26", Channel: "kiosk", Status: "done", Arrived: day(26, 8, 0)}, // a walk-in
 	}
 	tab := checkInTable(visits, []Unit{{"UMUM", "Poli Umum"}, {"KIA", "KIA/KB"}}, key)
-	for col, want := range map[string]float64{"rep.ci.booked": 6, "rep.ci.ontime": 2, "rep.ci.late": 2, "rep.ci.noshow": 1,
-		"rep.ci.noshow_pct": 20, "rep.ci.late_mean": 30, "rep.ci.late_max": 40} {
+	for col, want := range map[string]float64{"rep.ci.booked": 7, "rep.ci.ontime": 2, "rep.ci.late": 2, "rep.ci.noshow": 2,
+		"rep.ci.rejoined": 1, "rep.ci.noshow_pct": 33.3 /* 2 of the 6 due, rounded */, "rep.ci.late_mean": 30, "rep.ci.late_max": 40} {
 		for _, row := range []string{"KIA/KB", "rep.all"} {
 			if got := cell(t, tab, col, row); !same(got, want) {
 				t.Errorf("%s, %s: %v, want %v", row, col, got, want)

@@ -46,8 +46,10 @@ type Visit struct {
 	Counter  string // where it was called to
 	Staff    string // who called it; "" when not read
 	// WindowEnd is the end of the window a booked patient of a check-in
-	// unit was given, and CheckedIn when she checked in (nil: never).
-	WindowEnd, CheckedIn *time.Time
+	// unit was given, CheckedIn when she checked in (nil: never), and
+	// NoShowAt when she was due to be marked no-show (the window's end plus
+	// the unit's grace).
+	WindowEnd, CheckedIn, NoShowAt *time.Time
 }
 
 // WaitSeconds is the waiting time, or -1 when the ticket was never called.

@@ -148,7 +148,7 @@ type Visit struct {
 	Arrived                               time.Time
 	Called, Started, Finished             *time.Time
 	Counter, Staff                        string
-	WindowEnd, CheckedIn                  *time.Time // booked patients of check-in units
+	WindowEnd, CheckedIn, NoShowAt        *time.Time // booked patients of check-in units
 }
 
 // Visits returns one Visit per ticket of the facilities on service dates
@@ -168,13 +168,13 @@ func (db *DB) Visits(ctx context.Context, facilityIDs []int64, from, to string, 
 	}
 	rows, _ := db.Pool.Query(ctx, `SELECT f.code, u.code, t.service_date::text, t.channel, t.status,
 			t.from_unit <> '', `+arrivedSQL+`, t.called_at, t.started_at, t.finished_at, t.counter, `+who+`,
-			t.window_end, t.checked_in_at
+			t.window_end, t.checked_in_at, t.window_end + make_interval(mins => u.checkin_grace_min)
 		FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id `+join+`
 		WHERE t.facility_id = ANY($1) AND t.service_date BETWEEN $2 AND $3`, facilityIDs, from, to)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Visit, error) {
 		var v Visit
 		err := r.Scan(&v.Facility, &v.Unit, &v.Date, &v.Channel, &v.Status, &v.TransferIn,
-			&v.Arrived, &v.Called, &v.Started, &v.Finished, &v.Counter, &v.Staff, &v.WindowEnd, &v.CheckedIn)
+			&v.Arrived, &v.Called, &v.Started, &v.Finished, &v.Counter, &v.Staff, &v.WindowEnd, &v.CheckedIn, &v.NoShowAt)
 		return v, err
 	})
 	return out, interpret("visits", err)

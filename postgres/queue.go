@@ -400,12 +400,15 @@ func (db *DB) ServiceTime(ctx context.Context, unitID int64, since time.Time) (t
 // facility's zone, whose no-show deadline has passed at now: the end of
 // their window plus their unit's grace, or the end of their day when they
 // have no window. A unit that no longer requires
-// check-in marks nobody: its booked patients check in at the desk.
+// check-in marks nobody: its booked patients check in at the desk. Nor is
+// anyone marked for a day the facility closed after she booked: she did
+// not fail to come, the Puskesmas was shut.
 func (db *DB) OverdueBooked(ctx context.Context, now time.Time) ([]string, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT t.id FROM tickets t JOIN units u ON u.id = t.unit_id JOIN facilities f ON f.id = t.facility_id
 		WHERE t.status = 'booked' AND u.checkin_required AND t.service_date <= ($1::timestamptz AT TIME ZONE 'UTC')::date + 1
 			AND coalesce(t.window_end + make_interval(mins => u.checkin_grace_min),
 				(t.service_date + 1)::timestamp AT TIME ZONE f.timezone) < $1
+			AND NOT EXISTS (SELECT 1 FROM closed_days c WHERE c.facility_id = t.facility_id AND c.day = t.service_date)
 		ORDER BY t.service_date, t.window_end, t.number`, now)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return ids, interpret("overdue booked tickets", err)

@@ -362,6 +362,22 @@ func TestNoShowSweep(t *testing.T) {
 		t.Fatalf("waiting count %d after a no-show, want 1 (a)", waiting())
 	}
 
+	// d booked the 29th, which the Puskesmas then closed: nobody marks
+	// her a no-show for a day it did not open.
+	e.clock.Set(time.Date(2026, 11, 28, 9, 0, 0, 0, wit))
+	d := e.book(t, queue.BookRequest{Facility: "jayapura", Unit: "UMUM", Name: "d", Channel: "online", ServiceDate: "2026-11-29"})
+	if err := e.db.AddClosedDays(ctx, "jayapura", []queue.ClosedDay{{Date: "2026-11-29", Reason: "Pelatihan"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(time.Date(2026, 11, 30, 0, 30, 0, 0, wit))
+	if n, err := e.svc.MarkNoShows(ctx); err != nil || n != 0 {
+		t.Fatalf("after a closed day: %d marked, %v; want none", n, err)
+	}
+	if st := e.stored(t, d.ID); st.Status != queue.Booked {
+		t.Fatalf("d on a closed day: %s, want still booked", st.Status)
+	}
+	e.clock.Set(time.Date(2026, 11, 28, 9, 0, 0, 0, wit))
+
 	// The unit stops requiring check-in with c booked: nobody marks her,
 	// and the desk sees her to check her in.
 	c := e.book(t, queue.BookRequest{Facility: "jayapura", Unit: "UMUM", Name: "c", Channel: "online"})
