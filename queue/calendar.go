@@ -189,8 +189,12 @@ func (f Facility) windowFor(u Unit, date string, wait time.Duration) Window {
 	if u.Opens == u.Closes {
 		return Window{}
 	}
-	opens := d.Add(time.Duration(u.Opens) * time.Minute)
-	closes := d.Add(time.Duration(u.Closes) * time.Minute)
+	return spanWindow(d.Add(time.Duration(u.Opens)*time.Minute), d.Add(time.Duration(u.Closes)*time.Minute), wait)
+}
+
+// spanWindow is the half hour in which a wait from opens falls, kept
+// inside the span from opens to closes.
+func spanWindow(opens, closes time.Time, wait time.Duration) Window {
 	start := opens.Add(wait.Truncate(windowLength))
 	if last := closes.Add(-windowLength); start.After(last) {
 		start = last

@@ -180,20 +180,7 @@ func sessionWindow(day []Session, d time.Time, wait time.Duration) Window {
 		}
 		wait -= length
 	}
-	opens := d.Add(time.Duration(s.Start) * time.Minute)
-	closes := d.Add(time.Duration(s.End) * time.Minute)
-	start := opens.Add(wait.Truncate(windowLength))
-	if last := closes.Add(-windowLength); start.After(last) {
-		start = last
-		if start.Before(opens) {
-			start = opens
-		}
-	}
-	end := start.Add(windowLength)
-	if end.After(closes) {
-		end = closes
-	}
-	return Window{Start: start, End: end}
+	return spanWindow(d.Add(time.Duration(s.Start)*time.Minute), d.Add(time.Duration(s.End)*time.Minute), wait)
 }
 
 // Text writes a window as patients read it, in local time: "09.00–09.30".

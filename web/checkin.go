@@ -43,6 +43,11 @@ type checkInRequest struct {
 // router; reading a frame costs the server some milliseconds of CPU.
 var checkInPerAddr = ratelimit.Limit{Rate: 600, Period: time.Minute}
 
+// limitCheckIn counts a check-in or a camera frame against its address.
+func (s *Server) limitCheckIn(c echo.Context) error {
+	return s.limit(c, "checkin-addr:"+c.RealIP(), checkInPerAddr, false)
+}
+
 var errUnknownTicket = fault.New(fault.ErrNotFound, "unknown_ticket", "Tiket tidak dikenal. Pindai kode QR pada tiket atau halaman antrean Anda.")
 
 // checkInAt checks in the ticket a kiosk or desk read at facility. A link
@@ -50,7 +55,7 @@ var errUnknownTicket = fault.New(fault.ErrNotFound, "unknown_ticket", "Tiket tid
 // the ticket's unit.
 func (s *Server) checkInAt(c echo.Context) error {
 	noStore(c) // the ticket: the patient's name and place
-	if err := s.limit(c, "checkin-addr:"+c.RealIP(), checkInPerAddr, false); err != nil {
+	if err := s.limitCheckIn(c); err != nil {
 		return err
 	}
 	var req checkInRequest
@@ -134,7 +139,7 @@ var scanSlots = make(chan struct{}, 2)
 // next one.
 func (s *Server) checkInScan(c echo.Context) error {
 	noStore(c)
-	if err := s.limit(c, "checkin-addr:"+c.RealIP(), checkInPerAddr, false); err != nil {
+	if err := s.limitCheckIn(c); err != nil {
 		return err
 	}
 	body, err := io.ReadAll(c.Request().Body) // capped by the route's limit
@@ -184,7 +189,7 @@ func readQR(img image.Image) (string, bool) {
 func (s *Server) checkInTicket(c echo.Context) error {
 	noStore(c)
 	id := c.Param("id")
-	if err := s.limit(c, "checkin-addr:"+c.RealIP(), checkInPerAddr, false); err != nil {
+	if err := s.limitCheckIn(c); err != nil {
 		return err
 	}
 	if !s.queue.CheckToken(id, c.Request().Header.Get("X-Ticket-Token")) {

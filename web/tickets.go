@@ -108,14 +108,13 @@ func (s *Server) ticketJSON(t queue.Ticket, token string, staff bool) ticketJSON
 		Counter: t.Counter, IssuedAt: t.IssuedAt, CalledAt: t.CalledAt, StartedAt: t.StartedAt,
 		FinishedAt: t.FinishedAt, TransferredTo: t.TransferTo, FromUnit: t.FromUnit, CallCount: t.CallCount, Token: token,
 		CheckedInAt: t.CheckedInAt}
-	if (t.Status == queue.Booked || t.Status == queue.NoShow) && !t.Window.IsZero() {
-		j.WindowStart, j.WindowEnd = &t.Window.Start, &t.Window.End
-	}
-	if t.Status == queue.Waiting && t.Position > 0 {
+	placed := t.Status == queue.Waiting && t.Position > 0
+	if placed {
 		j.Position, j.Ahead, j.EstimatedWaitS = &t.Position, &t.Ahead, &t.EstimatedWaitS
-		if !t.Window.IsZero() {
-			j.WindowStart, j.WindowEnd = &t.Window.Start, &t.Window.End
-		}
+	}
+	// A window: the one a booked ticket was given, or a placed ticket's.
+	if !t.Window.IsZero() && (placed || t.Status == queue.Booked || t.Status == queue.NoShow) {
+		j.WindowStart, j.WindowEnd = &t.Window.Start, &t.Window.End
 	}
 	if staff {
 		j.Name = t.Name

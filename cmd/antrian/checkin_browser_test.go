@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,20 +21,7 @@ func TestCheckInAtKioskCamera(t *testing.T) {
 	env := newEnv(t, backend{name: "embedded"})
 	app := env.start()
 	env.seed(app)
-	ctx := context.Background()
-	f, units, err := app.DB.Facility(ctx, "sobo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range units {
-		if u.Code == "UMUM" {
-			u.CheckIn.Required, u.CheckIn.GraceMin, u.CheckIn.NoShow = true, 15, "back"
-			if err := app.DB.SaveUnit(ctx, f.ID, u); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	app.Queue.ForgetFacility("sobo")
+	requireCheckIn(t, nil, app)
 	base := app.URL()
 	patient := newClient(t, base)
 	st, tk := patient.book("UMUM", nil)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,34 @@ import (
 	"github.com/antrian/antrian/bpjs/bpjstest"
 	"github.com/antrian/antrian/queue"
 )
+
+// requireCheckIn makes Poli Umum of Puskesmas Sobo require check-in (15
+// minutes' grace, a no-show rejoining at the back), after edit (may be
+// nil) changes anything else of it, and makes every instance forget the
+// facility it cached.
+func requireCheckIn(t *testing.T, edit func(*queue.Unit), apps ...*App) {
+	t.Helper()
+	ctx := context.Background()
+	f, units, err := apps[0].DB.Facility(ctx, "sobo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(units, func(u queue.Unit) bool { return u.Code == "UMUM" })
+	if i < 0 {
+		t.Fatal("no Poli Umum")
+	}
+	u := units[i]
+	u.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: queue.NoShowBack}
+	if edit != nil {
+		edit(&u)
+	}
+	if err := apps[0].DB.SaveUnit(ctx, f.ID, u); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		a.Queue.ForgetFacility("sobo")
+	}
+}
 
 // TestNoShowTellsBPJS: a BPJS patient books Poli Umum from afar, where
 // check-in is required, and does not come. Once her window and the grace
@@ -30,28 +59,8 @@ func TestNoShowTellsBPJS(t *testing.T) {
 	e.seed(app)
 	ctx := context.Background()
 	admin := adminClient(t, app, "sobo", "admin-sobo")
-	if st := admin.do("PUT", "/api/v1/facilities/sobo/integrations/jkn", map[string]any{"username": "bpjs-sobo", "password": "sandi-mobile-jkn",
-		"poli": []map[string]any{{"kodepoli": "001", "unit": "UMUM", "kodedokter": 123, "namadokter": "dr. Sari", "jampraktek": "07:30-12:00"}}}, nil, nil); st != 204 {
-		t.Fatalf("configure jkn: %d", st)
-	}
-	if st := admin.do("PUT", "/api/v1/facilities/sobo/integrations/bpjs", map[string]any{"enabled": true, "environment": "custom",
-		"base_url": fake.BaseURL(), "cons_id": "9999", "secret": "s3cret", "user_key": "user-key", "pcare_user": "pcare", "pcare_password": "pw"}, nil, nil); st != 204 {
-		t.Fatalf("configure bpjs: %d", st)
-	}
-	f, units, err := app.DB.Facility(ctx, "sobo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range units {
-		if u.Code == "UMUM" {
-			u.Opens, u.Closes, u.OpenDays = 7*60+30, 12*60, 0b1111111
-			u.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: queue.NoShowBack}
-			if err := app.DB.SaveUnit(ctx, f.ID, u); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	app.Queue.ForgetFacility("sobo")
+	configureBPJS(t, admin, fake)
+	requireCheckIn(t, func(u *queue.Unit) { u.Opens, u.Closes, u.OpenDays = 7*60+30, 12*60, 0b1111111 }, app)
 
 	pub := newClient(t, app.URL())
 	st, tk := pub.book("UMUM", map[string]any{"bpjs": card(1)})

@@ -298,19 +298,7 @@ func TestMobileJKNProvider(t *testing.T) {
 	})
 
 	t.Run("on a unit that requires check-in, a JKN ticket waits for its patient", func(t *testing.T) {
-		f, units, err := app.DB.Facility(ctx, "sobo")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range units {
-			if u.Code == "UMUM" {
-				u.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: queue.NoShowBack}
-				if err := app.DB.SaveUnit(ctx, f.ID, u); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		app.Queue.ForgetFacility("sobo")
+		requireCheckIn(t, nil, app)
 		if _, a := j.call("POST", "peserta", peserta(30)); a.Metadata.Code != 200 {
 			t.Fatalf("peserta: %+v", a)
 		}
@@ -513,13 +501,10 @@ func hasSummary(s sendState, want string) bool {
 // checks signatures and answers encrypted, compressed payloads: failures
 // are retried, "already registered" ends as success, refusals are shown
 // and can be retried by an admin.
-func TestBPJSOutbox(t *testing.T) {
-	fake := bpjstest.New(t, "9999", "s3cret", "user-key")
-	e := newEnv(t, backend{name: "embedded"})
-	app := e.startFast()
-	e.seed(app)
-	admin := adminClient(t, app, "sobo", "admin-sobo")
-	staff := staffClients(t, app)[0]
+// configureBPJS maps Poli Umum of Puskesmas Sobo to BPJS poli 001 (dr. Sari,
+// kodedokter 123) and sends its BPJS Antrean FKTP calls to fake.
+func configureBPJS(t *testing.T, admin *client, fake *bpjstest.Server) {
+	t.Helper()
 	if st := admin.do("PUT", "/api/v1/facilities/sobo/integrations/jkn", map[string]any{"username": "bpjs-sobo", "password": "sandi-mobile-jkn",
 		"poli": []map[string]any{{"kodepoli": "001", "unit": "UMUM", "kodedokter": 123, "namadokter": "dr. Sari", "jampraktek": "08:00-12:00"}}}, nil, nil); st != 204 {
 		t.Fatalf("configure jkn: %d", st)
@@ -528,6 +513,16 @@ func TestBPJSOutbox(t *testing.T) {
 		"base_url": fake.BaseURL(), "cons_id": "9999", "secret": "s3cret", "user_key": "user-key", "pcare_user": "pcare", "pcare_password": "pw"}, nil, nil); st != 204 {
 		t.Fatalf("configure bpjs: %d", st)
 	}
+}
+
+func TestBPJSOutbox(t *testing.T) {
+	fake := bpjstest.New(t, "9999", "s3cret", "user-key")
+	e := newEnv(t, backend{name: "embedded"})
+	app := e.startFast()
+	e.seed(app)
+	admin := adminClient(t, app, "sobo", "admin-sobo")
+	staff := staffClients(t, app)[0]
+	configureBPJS(t, admin, fake)
 	var settings map[string]map[string]any
 	admin.do("GET", "/api/v1/facilities/sobo/integrations", nil, nil, &settings)
 	if settings["bpjs"]["secret_set"] != true || settings["bpjs"]["secret"] != nil || settings["jkn"]["username"] != "bpjs-sobo" {
@@ -815,14 +810,7 @@ func TestJKNSessions(t *testing.T) {
 	app := e.startFast()
 	e.seed(app)
 	admin := adminClient(t, app, "sobo", "admin-sobo")
-	if st := admin.do("PUT", "/api/v1/facilities/sobo/integrations/jkn", map[string]any{"username": "bpjs-sobo", "password": "sandi-mobile-jkn",
-		"poli": []map[string]any{{"kodepoli": "001", "unit": "UMUM", "kodedokter": 123, "namadokter": "dr. Sari", "jampraktek": "08:00-12:00"}}}, nil, nil); st != 204 {
-		t.Fatalf("configure jkn: %d", st)
-	}
-	if st := admin.do("PUT", "/api/v1/facilities/sobo/integrations/bpjs", map[string]any{"enabled": true, "environment": "custom",
-		"base_url": fake.BaseURL(), "cons_id": "9999", "secret": "s3cret", "user_key": "user-key", "pcare_user": "pcare", "pcare_password": "pw"}, nil, nil); st != 204 {
-		t.Fatalf("configure bpjs: %d", st)
-	}
+	configureBPJS(t, admin, fake)
 	// Every day a morning with dr. Budi and an afternoon with the midwife.
 	var sessions []map[string]any
 	for wd := range 7 {

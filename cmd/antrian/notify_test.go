@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/antrian/antrian/queue"
 )
 
 // webhookSink is a local HTTP server standing in for a messaging gateway.
@@ -163,19 +160,7 @@ func TestNotifyBookedWindow(t *testing.T) {
 	}
 
 	// A unit that requires check-in: the message also says how.
-	f, units, err := app.DB.Facility(context.Background(), "sobo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range units {
-		if u.Code == "UMUM" {
-			u.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: queue.NoShowBack}
-			if err := app.DB.SaveUnit(context.Background(), f.ID, u); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	app.Queue.ForgetFacility("sobo")
+	requireCheckIn(t, nil, app)
 	var c struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`

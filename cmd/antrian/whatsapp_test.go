@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -398,22 +397,8 @@ func TestWhatsAppConversation(t *testing.T) {
 	})
 
 	t.Run("a unit that requires check-in: the reply says to check in", func(t *testing.T) {
-		ctx := context.Background()
-		f, units, err := a.DB.Facility(ctx, "sobo")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range units {
-			if u.Code == "UMUM" {
-				u.Opens, u.Closes = 0, 0 // open again (the test before ended the day), all day
-				u.CheckIn = queue.CheckInRule{Required: true, GraceMin: 15, NoShow: queue.NoShowBack}
-				if err := a.DB.SaveUnit(ctx, f.ID, u); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		a.Queue.ForgetFacility("sobo")
-		b.Queue.ForgetFacility("sobo")
+		// Open again (the test before ended the day), all day.
+		requireCheckIn(t, func(u *queue.Unit) { u.Opens, u.Closes = 0, 0 }, a, b)
 		const dewi = "6281377778888"
 		waOK(t, a, "c1", dewi, "ANTRI")
 		list := gw.wait(t, dewi, 1)[0]
