@@ -62,6 +62,20 @@ type personKey struct {
 	hash string
 }
 
+func newGroup(items []*bookItem) *group {
+	return &group{items: items, outs: make([]bookOutcome, len(items)), facs: map[int64]*facState{},
+		units: map[unitDay]*unitState{}, keys: map[facKey]storedKey{}, dups: map[int]string{},
+		fetch: map[int]string{}, taken: map[facKey]int{}, people: map[personKey]int{}}
+}
+
+// reads returns the group's statements: a group of one has its own.
+func (g *group) reads() (read func() *pgx.Batch, scan func(pgx.BatchResults) error, write func() *pgx.Batch) {
+	if len(g.items) == 1 {
+		return g.readOne, g.scanOne, g.writeOne
+	}
+	return g.readBatch, g.scanReads, g.writeBatch
+}
+
 // commitGroup runs one transaction for items and returns their outcomes in
 // order. An error means nothing was committed. A group of one reads and
 // writes with its own statements (book_alone.go) and decides as any group.
@@ -71,13 +85,8 @@ func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome
 		return nil, err
 	}
 	defer conn.Release() // a connection left inside a transaction is closed, not reused
-	g := &group{items: items, outs: make([]bookOutcome, len(items)), facs: map[int64]*facState{},
-		units: map[unitDay]*unitState{}, keys: map[facKey]storedKey{}, dups: map[int]string{},
-		fetch: map[int]string{}, taken: map[facKey]int{}, people: map[personKey]int{}}
-	read, scan, write := g.readBatch, g.scanReads, g.writeBatch
-	if len(items) == 1 {
-		read, scan, write = g.readOne, g.scanOne, g.writeOne
-	}
+	g := newGroup(items)
+	read, scan, write := g.reads()
 	br := conn.SendBatch(ctx, read())
 	tx := br.Tx()
 	committed := false
@@ -139,15 +148,24 @@ func (g *group) readBatch() *pgx.Batch {
 	b.BeginTx(pgx.TxOptions{})
 	// Rows are locked as the sorted scan returns them: in id order.
 	b.Queue(`SELECT id, code, event_seq FROM facilities WHERE id = ANY($1) ORDER BY id FOR UPDATE`, facIDs)
-	b.Queue(`SELECT k.facility_id, k.key, k.request_hash, k.ticket_id FROM idempotency_keys k
-		JOIN unnest($1::bigint[], $2::text[]) q(facility_id, key) ON k.facility_id = q.facility_id AND k.key = q.key
-		WHERE k.created_at > $3`, keyFacs, keys, g.items[0].now.Add(-idempotencyTTL))
+	// Each key and each hash is one index lookup, whatever the statistics
+	// say: a lateral subquery (kept one by its LIMIT, not flattened into a
+	// join) runs per row of the group on its own index. A join of the
+	// arrays with the tables, or an OR of the hashes, let a prepared
+	// statement keep a plan made while the tables were small: a sequential
+	// scan per group or per booking, however large the tables grew.
+	b.Queue(`SELECT k.facility_id, k.key, k.request_hash, k.ticket_id FROM unnest($1::bigint[], $2::text[]) q(facility_id, key)
+		CROSS JOIN LATERAL (SELECT * FROM idempotency_keys k WHERE k.facility_id = q.facility_id AND k.key = q.key
+			AND k.created_at > $3 LIMIT 1) k`, keyFacs, keys, g.items[0].now.Add(-idempotencyTTL))
 	// "+ 0" keeps the planner on the hash indexes (the person's few
-	// tickets) instead of the unit's day, whatever the statistics say.
+	// tickets) instead of the unit's day, as in readOne.
 	b.Queue(`SELECT q.i, d.id FROM unnest($1::int[], $2::bigint[], $3::date[], $4::bytea[], $5::bytea[], $6::bytea[])
 			q(i, unit_id, day, nik, bpjs, phone)
-		CROSS JOIN LATERAL (SELECT id FROM tickets t WHERE (t.nik_hash = q.nik OR t.bpjs_hash = q.bpjs OR t.phone_hash = q.phone)
-			AND t.unit_id + 0 = q.unit_id AND t.service_date + 0 = q.day
+		CROSS JOIN LATERAL (SELECT id FROM (
+				SELECT id, unit_id, service_date, status, issued_at FROM tickets WHERE nik_hash = q.nik
+				UNION ALL SELECT id, unit_id, service_date, status, issued_at FROM tickets WHERE bpjs_hash = q.bpjs
+				UNION ALL SELECT id, unit_id, service_date, status, issued_at FROM tickets WHERE phone_hash = q.phone) t
+			WHERE t.unit_id + 0 = q.unit_id AND t.service_date + 0 = q.day
 			AND t.status IN `+activeStatuses+` ORDER BY t.issued_at LIMIT 1) d`,
 		dupItems, dupUnits, dupDays, niks, bpjss, phones)
 	b.Queue(`SELECT q.unit_id, q.day::text, coalesce(n.last, 0), coalesce(n.last_key, 0), coalesce(n.waiting, 0),

@@ -511,3 +511,53 @@ func processCPU(pid int) (time.Duration, bool) {
 	}
 	return time.Duration(user+sys) * time.Second / 100, true // clock ticks (USER_HZ, 100 on Linux)
 }
+
+// The reads under the facility's lock find keys and people by their
+// indexes whatever plan PostgreSQL keeps for them: planned once while the
+// tables are small (as a prepared statement keeps the plan it settled on,
+// on a server whose statistics are not refreshed), the reads of a group
+// and of a lone booking still scan neither tickets nor idempotency_keys
+// once the tables have grown.
+func TestBookReadsByIndex(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DB(t)
+	u := newBookUnit(t, db, "baca", 9)
+	other := newBookUnit(t, db, "besar", 9999)
+	grown := false
+	grow := func() error {
+		if grown {
+			return nil
+		}
+		grown = true
+		var batch []queue.NewTicket
+		for i := range 6000 {
+			batch = append(batch, other.booking(fmt.Sprint("p", i), fmt.Sprint("k", i), "b"))
+			if len(batch) == 500 {
+				for _, r := range postgres.BookTogether(ctx, db, batch, bookNow) {
+					if r.Err != nil {
+						return r.Err
+					}
+				}
+				batch = batch[:0]
+			}
+		}
+		return nil
+	}
+	for _, n := range []int{3, 1} {
+		var nts []queue.NewTicket
+		for i := range n {
+			nt := u.booking(fmt.Sprint("q", i), fmt.Sprint("kq", i), "q")
+			nt.PhoneHash, nt.BPJSHash = []byte(fmt.Sprint("phone:", i)), []byte(fmt.Sprint("bpjs:", i))
+			nts = append(nts, nt)
+		}
+		scans, err := postgres.SeqScansOfReads(ctx, db, nts, bookNow, grow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range []string{"tickets", "idempotency_keys"} {
+			if scans[table] != 0 {
+				t.Errorf("the reads of %d booking(s) scanned %s %d times, want index lookups only", n, table, scans[table])
+			}
+		}
+	}
+}

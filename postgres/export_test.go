@@ -50,3 +50,55 @@ func OpenTraced(ctx context.Context, url string, tracer pgx.QueryTracer) (*DB, e
 	}
 	return &DB{Pool: pool, Now: time.Now, BookWindow: defaultBookWindow}, nil
 }
+
+// SeqScansOfReads plans the reads of a group of nts (of one booking: the
+// fast path's) once, generically, as a prepared statement keeps one plan,
+// then lets grow fill the tables and sends the same reads again with that
+// plan. It returns how many sequential scans of each table the second
+// reads made. Both run in one transaction that is rolled back, so that
+// nothing else's counts mix in.
+func SeqScansOfReads(ctx context.Context, db *DB, nts []queue.NewTicket, now time.Time, grow func() error) (map[string]int64, error) {
+	// A connection of its own: its plans and settings go with it.
+	conn, err := pgx.ConnectConfig(ctx, db.Pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, `BEGIN`); err != nil { // the reads' BEGIN only warns
+		return nil, err
+	}
+	scans := func() (map[string]int64, error) {
+		items := make([]*bookItem, len(nts))
+		for i, nt := range nts {
+			items[i] = &bookItem{ctx: ctx, nt: nt, now: now, done: make(chan struct{})}
+		}
+		read, scan, _ := newGroup(items).reads()
+		if err := scan(conn.SendBatch(ctx, read())); err != nil {
+			return nil, err
+		}
+		n := map[string]int64{}
+		var table string
+		var count int64
+		_, err := pgx.ForEachRow(must(conn.Query(ctx, `SELECT relname, seq_scan FROM pg_stat_xact_user_tables`)),
+			[]any{&table, &count}, func() error {
+				n[table] = count
+				return nil
+			})
+		return n, err
+	}
+	before, err := scans()
+	if err != nil {
+		return nil, err
+	}
+	if err := grow(); err != nil {
+		return nil, err
+	}
+	after, err := scans()
+	for table := range after {
+		after[table] -= before[table]
+	}
+	return after, err
+}
