@@ -67,8 +67,37 @@ if ARGV[3] == 'p' then to, other = KEYS[3], KEYS[2] end
 redis.call('ZREM', other, ARGV[1])
 redis.call('ZADD', to, ARGV[2], ARGV[1])
 redis.call('PEXPIRE', to, ARGV[4])
-if ARGV[5] ~= 'read' then return 1 end
-return {redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES'), redis.call('HGET', KEYS[4], 'since') or '0'}
+if ARGV[5] ~= 'place' then return 1 end
+-- The ticket's place in Policy.Order without reading the normal lane:
+-- the priority lane is walked in order, and the run of normal tickets
+-- called before each priority ticket is counted by key (ZCOUNT).
+local n, id, strict, every, bound = KEYS[2], ARGV[1], ARGV[6] == 'strict', tonumber(ARGV[7]), ARGV[8]
+local since = tonumber(redis.call('HGET', KEYS[4], 'since') or '0')
+local prio = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+local np = #prio / 2
+local r = -1
+if to == n then r = redis.call('ZRANK', n, id) end
+local i = 0
+for j = 0, np - 1 do
+  local pk, m = prio[2 * j + 2], 0
+  if not strict then
+    -- Ratio: normal tickets keyed before this priority one, at most
+    -- every - since of them in a row.
+    m = math.min(redis.call('ZCOUNT', n, '-inf', '(' .. pk) - i, every - since)
+  elseif bound ~= '' then
+    -- Strict: only normal tickets overdue (keyed before bound) and keyed
+    -- before this priority one.
+    local lim = pk
+    if tonumber(bound) < tonumber(pk) then lim = bound end
+    m = redis.call('ZCOUNT', n, '-inf', '(' .. lim) - i
+  end
+  if m < 0 then m = 0 end
+  if r >= 0 and i + m > r then return r + j end
+  i = i + m
+  if prio[2 * j + 1] == id then return i + j end
+  since = 0
+end
+return r + np
 `)
 
 // Add puts a waiting ticket in its lane.
@@ -77,15 +106,25 @@ func (l *Live) Add(ctx context.Context, facility, unit, date string, e Entry, la
 	return l.run(ctx, addScript, k[:], e.ID, e.Key, lane.String(), ttl(date, now), "")
 }
 
-// AddRead puts a waiting ticket in its lane and returns both lanes as Read
-// does, in one round trip: a booking answers with its place in the line.
-func (l *Live) AddRead(ctx context.Context, facility, unit, date string, e Entry, lane Lane, now time.Time) (Lanes, error) {
+// AddPlace puts a waiting ticket in its lane and returns, in the same
+// round trip, how many tickets p calls before it (its index in
+// Policy.Order): a booking answers with its place in the line. The work
+// grows with the priority lane only, not with the line.
+func (l *Live) AddPlace(ctx context.Context, facility, unit, date string, e Entry, lane Lane, p Policy, now time.Time) (int, error) {
 	k := l.keys(facility, unit, date)
-	res, err := addScript.Run(ctx, l.rdb, k[:], e.ID, e.Key, lane.String(), ttl(date, now), "read").Result()
-	if err != nil {
-		return Lanes{}, fmt.Errorf("live add: %w: %w", fault.ErrUnavailable, err)
+	bound := ""
+	if p.Mode == Strict && p.MaxWait > 0 {
+		bound = strconv.FormatInt(now.UnixMilli()-int64(p.MaxWait)*1000, 10)
 	}
-	return lanesOf(res)
+	ahead, err := addScript.Run(ctx, l.rdb, k[:], e.ID, e.Key, lane.String(), ttl(date, now), "place",
+		string(p.Mode), p.Every, bound).Int()
+	if err != nil {
+		return 0, fmt.Errorf("live add: %w: %w", fault.ErrUnavailable, err)
+	}
+	if ahead == -1 {
+		return 0, errLost
+	}
+	return ahead, nil
 }
 
 var takeScript = redis.NewScript(`

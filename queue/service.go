@@ -283,11 +283,11 @@ func (s *Service) Book(ctx context.Context, r BookRequest) (Ticket, string, bool
 		return t, s.Token(t.ID), created, nil
 	}
 	if created {
-		var ls Lanes
-		ls, placed = s.indexRead(ctx, f, u, t, now)
+		var ahead int
+		ahead, placed = s.indexPlace(ctx, f, u, t, now)
 		s.publish(ctx, events)
 		if placed {
-			s.place(ctx, &t, f, u, ls, s.Now())
+			s.setPlace(ctx, &t, f, u, ahead, s.Now())
 		}
 	}
 	if !placed {
@@ -711,15 +711,21 @@ func (s *Service) place(ctx context.Context, t *Ticket, f Facility, u Unit, ls L
 	order := u.Policy.Order(ls.Normal, ls.Priority, ls.Since, now.UnixMilli())
 	for i, e := range order {
 		if e.ID == t.ID {
-			t.Ahead, t.Position = i, i+1
-			t.EstimatedWaitS = int((time.Duration(i) * s.perTicket(ctx, u)).Seconds())
-			if t.ServiceDate != f.Today(now) {
-				// Before its day the wait counts from the unit's opening.
-				t.EstimatedWaitS = t.Ahead * int(s.perTicket(ctx, u).Seconds())
-				t.Window = f.windowFor(u, t.ServiceDate, time.Duration(t.EstimatedWaitS)*time.Second)
-			}
+			s.setPlace(ctx, t, f, u, i, now)
 			return
 		}
+	}
+}
+
+// setPlace sets a waiting ticket's position and estimated wait from the
+// number of tickets called before it.
+func (s *Service) setPlace(ctx context.Context, t *Ticket, f Facility, u Unit, ahead int, now time.Time) {
+	t.Ahead, t.Position = ahead, ahead+1
+	t.EstimatedWaitS = int((time.Duration(ahead) * s.perTicket(ctx, u)).Seconds())
+	if t.ServiceDate != f.Today(now) {
+		// Before its day the wait counts from the unit's opening.
+		t.EstimatedWaitS = t.Ahead * int(s.perTicket(ctx, u).Seconds())
+		t.Window = f.windowFor(u, t.ServiceDate, time.Duration(t.EstimatedWaitS)*time.Second)
 	}
 }
 
@@ -765,18 +771,19 @@ func (s *Service) index(ctx context.Context, f Facility, u Unit, t Ticket, now t
 	}))
 }
 
-// indexRead is index that also returns the unit's lanes, in the same round
-// trip; ok is false when the index could not be updated.
-func (s *Service) indexRead(ctx context.Context, f Facility, u Unit, t Ticket, now time.Time) (ls Lanes, ok bool) {
+// indexPlace is index that also returns how many tickets are called before
+// t, in the same round trip; ok is false when the index could not be
+// updated.
+func (s *Service) indexPlace(ctx context.Context, f Facility, u Unit, t Ticket, now time.Time) (ahead int, ok bool) {
 	ctx, cancel := committed(ctx)
 	defer cancel()
 	e := Entry{ID: t.ID, Key: t.OrderKey}
 	err := s.onLive(ctx, f, u, t.ServiceDate, now, func() (err error) {
-		ls, err = s.Live.AddRead(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), now)
+		ahead, err = s.Live.AddPlace(ctx, f.Code, u.Code, t.ServiceDate, e, u.Policy.Lane(t.Priority), u.Policy, now)
 		return err
 	})
 	s.logLive(f, u, t, "add", err)
-	return ls, err == nil
+	return ahead, err == nil
 }
 
 func (s *Service) unindex(ctx context.Context, f Facility, u Unit, t Ticket, called bool, now time.Time) {

@@ -33,7 +33,7 @@ func TestLiveScriptsKeepToOneSlot(t *testing.T) {
 	_, err := live.Rebuild(ctx, f, u, d, []queue.LaneEntry{{Entry: queue.Entry{ID: "a", Key: 1}, Lane: queue.LaneNormal}}, 0, now)
 	must(err)
 	must(live.Add(ctx, f, u, d, queue.Entry{ID: "b", Key: 2}, queue.LanePriority, now))
-	_, err = live.AddRead(ctx, f, u, d, queue.Entry{ID: "c", Key: 3}, queue.LaneNormal, now)
+	_, err = live.AddPlace(ctx, f, u, d, queue.Entry{ID: "c", Key: 3}, queue.LaneNormal, queue.DefaultPolicy(), now)
 	must(err)
 	_, err = live.Read(ctx, f, u, d)
 	must(err)

@@ -150,25 +150,22 @@ func TestLiveLostAndRebuild(t *testing.T) {
 	if err != nil || ls.Count() != 1 {
 		t.Errorf("read after rebuild: %v %v", ls, err)
 	}
-	// AddRead adds and answers with both lanes, as Read would after Add.
-	ls, err = live.AddRead(ctx, "f", "U", "2026-11-27", Entry{ID: "b", Key: 2}, LanePriority, now)
-	if err != nil {
-		t.Fatal(err)
+	// AddPlace adds and answers with the ticket's place, as Order would
+	// after Add.
+	ahead, err := live.AddPlace(ctx, "f", "U", "2026-11-27", Entry{ID: "b", Key: 2}, LanePriority, DefaultPolicy(), now)
+	if err != nil || ahead != 1 {
+		t.Fatalf("AddPlace of a priority ticket keyed after a normal one: %d ahead, %v; want 1", ahead, err)
 	}
-	want, err := live.Read(ctx, "f", "U", "2026-11-27")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(ls.Normal, want.Normal) || !slices.Equal(ls.Priority, want.Priority) || ls.Since != want.Since ||
-		!slices.Equal(ls.Priority, []Entry{{ID: "b", Key: 2}}) || !slices.Equal(ls.Normal, []Entry{{ID: "a", Key: 1}}) {
-		t.Errorf("AddRead lanes %+v, Read after it %+v", ls, want)
+	ls, err = live.Read(ctx, "f", "U", "2026-11-27")
+	if err != nil || !slices.Equal(ls.Priority, []Entry{{ID: "b", Key: 2}}) || !slices.Equal(ls.Normal, []Entry{{ID: "a", Key: 1}}) {
+		t.Errorf("lanes after AddPlace: %+v, %v", ls, err)
 	}
 	mr.FlushAll()
 	if _, err := live.Read(ctx, "f", "U", "2026-11-27"); err != errLost {
 		t.Errorf("read after flush: %v, want errLost", err)
 	}
-	if _, err := live.AddRead(ctx, "f", "U", "2026-11-27", Entry{ID: "c", Key: 3}, LaneNormal, now); err != errLost {
-		t.Errorf("AddRead after flush: %v, want errLost", err)
+	if _, err := live.AddPlace(ctx, "f", "U", "2026-11-27", Entry{ID: "c", Key: 3}, LaneNormal, DefaultPolicy(), now); err != errLost {
+		t.Errorf("AddPlace after flush: %v, want errLost", err)
 	}
 }
 
