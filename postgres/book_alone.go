@@ -9,8 +9,9 @@ import (
 // A group of one (a booking that found no other pending in its shard, as
 // every booking of a lone client does) is committed with one-row
 // statements instead of the group's array statements, and with the fewest
-// of them: BEGIN, the facility's lock and one read under it in the first
-// round trip; one write and COMMIT in the second. Its decisions are the
+// of them: BEGIN (with the group's plan setting), the facility's lock and
+// one read under it in the first round trip; one write and COMMIT in the
+// second. Its decisions are the
 // group's (decide, accept, fetchTickets and runHooks are shared), so a lone
 // booking keeps every guarantee a group gives its bookings.
 
@@ -23,8 +24,7 @@ import (
 func (g *group) readOne() *pgx.Batch {
 	it := g.items[0]
 	nt := it.nt
-	b := &pgx.Batch{}
-	b.BeginTx(pgx.TxOptions{})
+	b := beginBooking()
 	b.Queue(`SELECT id, code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, nt.FacilityID)
 	// "+ 0" keeps the planner on the hash indexes, as in readBatch, and
 	// each hash is looked up on its own: an OR of them needs a bitmap scan,
@@ -34,7 +34,7 @@ func (g *group) readOne() *pgx.Batch {
 	b.Queue(`SELECT coalesce(n.last, 0), coalesce(n.last_key, 0), coalesce(n.waiting, 0),
 			coalesce(cur.code, ''), coalesce(cur.counter, ''), k.request_hash, coalesce(k.ticket_id, ''), coalesce(d.id, '')
 		FROM (VALUES (1)) one
-		LEFT JOIN ticket_numbers n ON n.unit_id = $1 AND n.service_date = $2
+		LEFT JOIN LATERAL (SELECT * FROM ticket_numbers n WHERE n.unit_id = $1 AND n.service_date = $2 LIMIT 1) n ON true
 		LEFT JOIN LATERAL (SELECT code, counter FROM tickets WHERE unit_id = $1 AND service_date = $2
 			AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1) cur ON true
 		LEFT JOIN idempotency_keys k ON $3 <> '' AND k.facility_id = $4 AND k.key = $3 AND k.created_at > $5
@@ -53,7 +53,7 @@ func (g *group) readOne() *pgx.Batch {
 // readBatch's.
 func (g *group) scanOne(br pgx.BatchResults) error {
 	defer br.Close()
-	if _, err := br.Exec(); err != nil { // BEGIN
+	if err := beganBooking(br); err != nil {
 		return err
 	}
 	nt := g.items[0].nt

@@ -320,9 +320,9 @@ func (c *trips) take() (trips, statements int) {
 }
 
 // A booking that finds no other pending (a lone client's) is a group of
-// one, and takes the fast path: two round trips of five statements in all
-// (BEGIN, the facility's lock, one read; one write, COMMIT), where a group
-// takes eleven. It keeps every guarantee: numbers and seqs without a gap,
+// one, and takes the fast path: two round trips of six statements in all
+// (BEGIN, the plan setting, the facility's lock, one read; one write,
+// COMMIT), where a group takes twelve. It keeps every guarantee: numbers and seqs without a gap,
 // the kept waiting count, replays of its key (one more round trip to read
 // the earlier ticket), a key reused with another request, the person's
 // active ticket, the quota.
@@ -354,8 +354,8 @@ func TestBookAloneTakesFastPath(t *testing.T) {
 	if r.Err != nil || !r.Created || r.Ticket.Number != 2 || len(r.Events) != 1 || r.Events[0].Seq != 2 || r.Events[0].Waiting != 2 {
 		t.Fatalf("second booking: %+v, want number, seq and waiting 2", r)
 	}
-	if n != 2 || s != 5 {
-		t.Errorf("a lone booking took %d round trips of %d statements, want 2 of 5", n, s)
+	if n != 2 || s != 6 {
+		t.Errorf("a lone booking took %d round trips of %d statements, want 2 of 6", n, s)
 	}
 	second := r.Ticket
 
@@ -363,8 +363,8 @@ func TestBookAloneTakesFastPath(t *testing.T) {
 	if r.Err != nil || r.Created || r.Ticket.ID != second.ID || len(r.Events) != 0 {
 		t.Errorf("replay: %+v, want the ticket of its key, %s", r, second.Code)
 	}
-	if n != 3 || s != 5 {
-		t.Errorf("a lone replay took %d round trips of %d statements, want 3 of 5", n, s)
+	if n != 3 || s != 6 {
+		t.Errorf("a lone replay took %d round trips of %d statements, want 3 of 6", n, s)
 	}
 	r, _, _ = book(u.booking("x", "kb", "x"))
 	if !errors.Is(r.Err, fault.ErrConflict) || errors.Is(r.Err, queue.ErrDuplicate) {
@@ -418,8 +418,8 @@ func TestBookAloneTakesFastPath(t *testing.T) {
 	if r.Err != nil || r.Ticket.Status != queue.Booked || r.Ticket.Window != window(1, 0) || r.Events[0].Waiting != 0 {
 		t.Fatalf("booked ticket: %+v, want booked with the window of number 1, nobody waiting", r)
 	}
-	if n != 2 || s != 5 {
-		t.Errorf("a lone booked ticket took %d round trips of %d statements, want 2 of 5", n, s)
+	if n != 2 || s != 6 {
+		t.Errorf("a lone booked ticket took %d round trips of %d statements, want 2 of 6", n, s)
 	}
 	if n := count(t, db, `SELECT count(*) FROM tickets WHERE id = $1 AND status = 'booked' AND window_start = $2 AND window_end = $3`,
 		r.Ticket.ID, r.Ticket.Window.Start, r.Ticket.Window.End); n != 1 {
@@ -440,8 +440,8 @@ func TestBookAloneTakesFastPath(t *testing.T) {
 	if res[0].Err != nil || res[1].Err != nil || res[1].Ticket.Number != 2 {
 		t.Fatalf("group of two: %+v", res)
 	}
-	if n, s := tr.take(); n != 2 || s != 11 {
-		t.Errorf("a group of two took %d round trips of %d statements, want 2 of 11", n, s)
+	if n, s := tr.take(); n != 2 || s != 12 {
+		t.Errorf("a group of two took %d round trips of %d statements, want 2 of 12", n, s)
 	}
 }
 
@@ -512,17 +512,20 @@ func processCPU(pid int) (time.Duration, bool) {
 	return time.Duration(user+sys) * time.Second / 100, true // clock ticks (USER_HZ, 100 on Linux)
 }
 
-// The reads under the facility's lock find keys and people by their
-// indexes whatever plan PostgreSQL keeps for them: planned once while the
-// tables are small (as a prepared statement keeps the plan it settled on,
-// on a server whose statistics are not refreshed), the reads of a group
-// and of a lone booking still scan neither tickets nor idempotency_keys
-// once the tables have grown.
+// The reads under the facility's lock find keys, people, units' days and
+// the tickets of replays by their indexes whatever plan PostgreSQL keeps
+// for them: planned once while the tables are small (as a prepared
+// statement keeps its plan, on a server whose statistics are not
+// refreshed), the reads of a group and of a lone booking scan none of
+// those tables once they have grown.
 func TestBookReadsByIndex(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.DB(t)
 	u := newBookUnit(t, db, "baca", 9)
 	other := newBookUnit(t, db, "besar", 9999)
+	if r := postgres.BookTogether(ctx, db, []queue.NewTicket{u.booking("r", "kr", "r")}, bookNow); r[0].Err != nil {
+		t.Fatal(r[0].Err)
+	}
 	grown := false
 	grow := func() error {
 		if grown {
@@ -541,11 +544,15 @@ func TestBookReadsByIndex(t *testing.T) {
 				batch = batch[:0]
 			}
 		}
-		return nil
+		// A year of days of the other unit.
+		_, err := db.Pool.Exec(ctx, `INSERT INTO ticket_numbers (unit_id, service_date, last, last_key, waiting)
+			SELECT $1, d, 0, 0, 0 FROM generate_series(date '2025-01-01', date '2025-12-31', interval '1 day') d`, other.unitID)
+		return err
 	}
 	for _, n := range []int{3, 1} {
-		var nts []queue.NewTicket
-		for i := range n {
+		// A replay of a stored key: its ticket is read too.
+		nts := []queue.NewTicket{u.booking("r", "kr", "r")}
+		for i := range n - 1 {
 			nt := u.booking(fmt.Sprint("q", i), fmt.Sprint("kq", i), "q")
 			nt.PhoneHash, nt.BPJSHash = []byte(fmt.Sprint("phone:", i)), []byte(fmt.Sprint("bpjs:", i))
 			nts = append(nts, nt)
@@ -554,7 +561,7 @@ func TestBookReadsByIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, table := range []string{"tickets", "idempotency_keys"} {
+		for _, table := range []string{"tickets", "idempotency_keys", "ticket_numbers"} {
 			if scans[table] != 0 {
 				t.Errorf("the reads of %d booking(s) scanned %s %d times, want index lookups only", n, table, scans[table])
 			}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/antrian/antrian/queue"
@@ -51,22 +52,20 @@ func OpenTraced(ctx context.Context, url string, tracer pgx.QueryTracer) (*DB, e
 	return &DB{Pool: pool, Now: time.Now, BookWindow: defaultBookWindow}, nil
 }
 
-// SeqScansOfReads plans the reads of a group of nts (of one booking: the
-// fast path's) once, generically, as a prepared statement keeps one plan,
-// then lets grow fill the tables and sends the same reads again with that
-// plan. It returns how many sequential scans of each table the second
-// reads made. Both run in one transaction that is rolled back, so that
-// nothing else's counts mix in.
+// SeqScansOfReads sends the reads of a group of nts (of one booking: the
+// fast path's), decides the group and reads the tickets its replays and
+// duplicates answer with, once while the tables are small; then it lets
+// grow fill the tables and does the same again on the same connection,
+// whose plans are kept. It returns how many sequential scans of each table
+// the second time made. Both run in one transaction that is rolled back,
+// so that nothing else's counts mix in.
 func SeqScansOfReads(ctx context.Context, db *DB, nts []queue.NewTicket, now time.Time, grow func() error) (map[string]int64, error) {
-	// A connection of its own: its plans and settings go with it.
+	// A connection of its own: its plans go with it.
 	conn, err := pgx.ConnectConfig(ctx, db.Pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
-		return nil, err
-	}
 	if _, err := conn.Exec(ctx, `BEGIN`); err != nil { // the reads' BEGIN only warns
 		return nil, err
 	}
@@ -75,8 +74,20 @@ func SeqScansOfReads(ctx context.Context, db *DB, nts []queue.NewTicket, now tim
 		for i, nt := range nts {
 			items[i] = &bookItem{ctx: ctx, nt: nt, now: now, done: make(chan struct{})}
 		}
-		read, scan, _ := newGroup(items).reads()
-		if err := scan(conn.SendBatch(ctx, read())); err != nil {
+		g := newGroup(items)
+		read, scan, _ := g.reads()
+		br := conn.SendBatch(ctx, read())
+		tx := br.Tx()
+		if err := scan(br); err != nil {
+			return nil, err
+		}
+		for i := range items {
+			g.decide(i)
+		}
+		if len(g.fetch) == 0 {
+			return nil, errors.New("no replay or duplicate to read")
+		}
+		if err := g.fetchTickets(ctx, tx); err != nil {
 			return nil, err
 		}
 		n := map[string]int64{}
