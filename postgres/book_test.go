@@ -568,3 +568,48 @@ func TestBookReadsByIndex(t *testing.T) {
 		}
 	}
 }
+
+// A call (any change to a ticket) holds its facility's lock for as few
+// round trips as it can: the lock and the ticket in one, the change and
+// the changed ticket in one, the event, the facility's seq, COMMIT; six
+// in all with BEGIN. An unknown ticket is not found, and a change its
+// status does not allow is refused, as before.
+func TestApplyRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	tr := &trips{}
+	db, err := postgres.OpenTraced(ctx, testenv.Postgres(t), tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	u := newBookUnit(t, db, "panggil", 9)
+	booked, _, _, err := db.Book(ctx, u.booking("a", "", ""), bookNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.take()
+	called, events, err := db.Apply(ctx, booked.ID, queue.Change{Action: queue.ActionCall, Counter: "Loket 1", Actor: "petugas"}, bookNow.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := tr.take(); n != 6 {
+		t.Errorf("a call took %d round trips, want 6", n)
+	}
+	if called.Status != queue.Called || called.Counter != "Loket 1" || called.CallCount != 1 || len(events) != 1 ||
+		events[0].Kind != "called" || events[0].Seq != 2 || events[0].Waiting != 0 || events[0].Current == nil ||
+		events[0].Current.Code != booked.Code {
+		t.Errorf("call: %+v, events %+v", called, events)
+	}
+	if _, _, err := db.Apply(ctx, booked.ID, queue.Change{Action: queue.ActionCall, Counter: "Loket 1"}, bookNow); !errors.Is(err, queue.ErrTransition) {
+		t.Errorf("calling a called ticket: %v, want a refused transition", err)
+	}
+	if _, _, err := db.Apply(ctx, "tidakada", queue.Change{Action: queue.ActionCall}, bookNow); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("calling an unknown ticket: %v, want not found", err)
+	}
+	if n := count(t, db, `SELECT event_seq FROM facilities WHERE id = $1`, u.facilityID); n != 2 {
+		t.Errorf("facility event_seq %d, want 2 (a refused change writes no event)", n)
+	}
+}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -258,26 +259,37 @@ func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Tim
 	var t queue.Ticket
 	var ev *events
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var facilityID int64
-		if err := tx.QueryRow(ctx, `SELECT facility_id FROM tickets WHERE id = $1`, id).Scan(&facilityID); err != nil {
+		// One round trip: the lock of the ticket's facility, then the
+		// ticket under it (a later statement, so its snapshot is taken
+		// after the lock was granted).
+		ev = &events{hooks: db.Hooks}
+		b := &pgx.Batch{}
+		b.Queue(`SELECT id, code, event_seq FROM facilities WHERE id = (SELECT facility_id FROM tickets WHERE id = $1) FOR UPDATE`, id)
+		b.Queue(`SELECT `+ticketColumns+ticketFrom+` WHERE t.id = $1 FOR UPDATE OF t`, id)
+		br := tx.SendBatch(ctx, b)
+		if err := br.QueryRow().Scan(&ev.facilityID, &ev.facility, &ev.seq); err != nil {
+			br.Close()
 			return err
 		}
-		var err error
-		if ev, err = db.lockFacility(ctx, tx, facilityID); err != nil {
-			return err
-		}
-		cur, err := getTicket(ctx, tx, id, true)
-		if err != nil {
+		cur, err := scanTicket(br.QueryRow())
+		if err := errors.Join(err, br.Close()); err != nil {
 			return err
 		}
 		if (c.Unit != "" && cur.Unit != c.Unit) || (c.Date != "" && cur.ServiceDate != c.Date) || !queue.Allowed(c.Action, cur.Status) ||
 			(c.From != "" && cur.Status != c.From) {
 			return fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, queue.ErrTransition)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE tickets SET `+q.set+` WHERE id = $1`, append([]any{id}, q.args(c, now)...)...); err != nil {
+		// One round trip: the change and the ticket as it is now.
+		b = &pgx.Batch{}
+		b.Queue(`UPDATE tickets SET `+q.set+` WHERE id = $1`, append([]any{id}, q.args(c, now)...)...)
+		b.Queue(`SELECT `+ticketColumns+ticketFrom+` WHERE t.id = $1`, id)
+		br = tx.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil {
+			br.Close()
 			return err
 		}
-		if t, err = getTicket(ctx, tx, id, false); err != nil {
+		t, err = scanTicket(br.QueryRow())
+		if err := errors.Join(err, br.Close()); err != nil {
 			return err
 		}
 		if err := ev.add(ctx, tx, q.kind, t, c.Actor, now, waitingDelta(cur.Status, t.Status)); err != nil {
