@@ -526,17 +526,21 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	jobs := make(chan int)
 	go func() {
 		defer close(jobs)
-		var tick *time.Ticker
-		if o.Rate > 0 {
-			tick = time.NewTicker(time.Duration(float64(time.Second) / o.Rate))
-			defer tick.Stop()
-		}
+		// At a rate, booking i is due at begin + i/rate: a sender that falls
+		// behind catches up instead of dropping ticks (as a Ticker does), so
+		// the rate reached is the rate aimed at while the service keeps up.
+		begin := time.Now()
+		timer := time.NewTimer(0)
+		defer timer.Stop()
 		for i := range o.Bookings {
-			if tick != nil {
-				select {
-				case <-tick.C:
-				case <-ctx.Done():
-					return
+			if o.Rate > 0 {
+				if wait := time.Until(begin.Add(time.Duration(float64(i) * float64(time.Second) / o.Rate))); wait > 0 {
+					timer.Reset(wait)
+					select {
+					case <-timer.C:
+					case <-ctx.Done():
+						return
+					}
 				}
 			}
 			select {
