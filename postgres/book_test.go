@@ -310,6 +310,23 @@ func (c *trips) add(statements int) {
 	c.mu.Unlock()
 }
 
+// tracedDB opens a migrated database of this test whose round trips and
+// statements tr counts.
+func tracedDB(t *testing.T) (*postgres.DB, *trips) {
+	t.Helper()
+	ctx := context.Background()
+	tr := &trips{}
+	db, err := postgres.OpenTraced(ctx, testenv.Postgres(t), tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	return db, tr
+}
+
 // take returns the round trips and statements counted since the last take.
 func (c *trips) take() (trips, statements int) {
 	c.mu.Lock()
@@ -328,15 +345,7 @@ func (c *trips) take() (trips, statements int) {
 // active ticket, the quota.
 func TestBookAloneTakesFastPath(t *testing.T) {
 	ctx := context.Background()
-	tr := &trips{}
-	db, err := postgres.OpenTraced(ctx, testenv.Postgres(t), tr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
+	db, tr := tracedDB(t)
 	u := newBookUnit(t, db, "sendiri", 3)
 	book := func(nt queue.NewTicket) (postgres.BookResult, int, int) {
 		t.Helper()
@@ -576,15 +585,7 @@ func TestBookReadsByIndex(t *testing.T) {
 // status does not allow is refused, as before.
 func TestApplyRoundTrips(t *testing.T) {
 	ctx := context.Background()
-	tr := &trips{}
-	db, err := postgres.OpenTraced(ctx, testenv.Postgres(t), tr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
+	db, tr := tracedDB(t)
 	u := newBookUnit(t, db, "panggil", 9)
 	booked, _, _, err := db.Book(ctx, u.booking("a", "", ""), bookNow)
 	if err != nil {
