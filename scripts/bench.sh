@@ -39,7 +39,16 @@ export DATABASE_URL="$db_url" REDIS_URL="redis://127.0.0.1:$redis_port/0" ANTRIA
 echo 'bench-password-123' | "$work/antrian" user add --username bench --role admin --password-stdin >/dev/null
 "$work/antrian" serve 2>"$work/serve.log" &
 app_pid=$!
-for _ in $(seq 1 100); do "$work/antrian" healthcheck 2>/dev/null && break; sleep 0.1; done
+# up waits for the service at ANTRIAN_ADDR (pid $1, log $2) to answer, and
+# stops the bench with its log if it does not: a run against no service
+# measures nothing.
+up() {
+  for _ in $(seq 1 300); do "$work/antrian" healthcheck 2>/dev/null && return 0; kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  echo "bench: the service did not start; its log:" >&2
+  cat "$2" >&2
+  exit 1
+}
+up "$app_pid" "$work/serve.log"
 
 # Runs without staff book on LOKET and FARMASI only: their tickets stay
 # waiting, and the runs with staff (which call every ticket they booked on
@@ -105,7 +114,7 @@ cluster() {
   REDIS_URL='' REDIS_CLUSTER_ADDRS=$(IFS=,; echo "${nodes[*]}") ANTRIAN_ADDR="127.0.0.1:$cport" \
     "$work/antrian" serve 2>"$work/serve-cluster.log" &
   cluster_app=$!
-  for _ in $(seq 1 100); do ANTRIAN_ADDR="127.0.0.1:$cport" "$work/antrian" healthcheck 2>/dev/null && break; sleep 0.1; done
+  ANTRIAN_ADDR="127.0.0.1:$cport" up "$cluster_app" "$work/serve-cluster.log"
   local args=(-district 45 -bookings 4000 -patients 32 -staff 32 -screens 45 -trackers 0)
   load "${args[@]}" -out "$out/redis-single.json"
   load_url="http://127.0.0.1:$cport" load_pid=$cluster_app load_redis_pid=0 load "${args[@]}" -out "$out/redis-cluster.json"
