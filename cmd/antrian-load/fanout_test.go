@@ -9,8 +9,8 @@ import (
 
 func TestMain(m *testing.M) {
 	// The fan-out baseline runs this binary again as its writing side.
-	if len(os.Args) == 3 && os.Args[1] == fanoutChildArg {
-		os.Exit(fanoutChildMain(os.Args[2]))
+	if len(os.Args) == 3 && (os.Args[1] == fanoutChildArg || os.Args[1] == fanoutReaderArg) {
+		os.Exit(fanoutChildMain(os.Args[1], os.Args[2]))
 	}
 	os.Exit(m.Run())
 }
@@ -19,10 +19,17 @@ func TestFanoutBaseline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const n, rounds = 40, 3
-	f, err := fanoutBaseline(ctx, n, rounds, 10*time.Millisecond)
+	fan, err := startFanout(ctx, n)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer fan.close()
+	for range rounds {
+		if err := fan.round(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := fan.report()
 	if f.Sockets != n || f.Rounds != rounds {
 		t.Errorf("report for %d sockets, %d rounds; want %d, %d", f.Sockets, f.Rounds, n, rounds)
 	}
@@ -35,11 +42,43 @@ func TestFanoutBaseline(t *testing.T) {
 }
 
 func TestFanoutBaselineStopsWithContext(t *testing.T) {
-	// More rounds than the context allows: the baseline returns the
-	// context's error, and its writer process and readers end with it.
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	if _, err := fanoutBaseline(ctx, 5, 1000, 50*time.Millisecond); err == nil {
-		t.Fatal("baseline outlived its context")
+	// A round whose context ends returns the context's error, and the
+	// writer process and readers end with close.
+	ctx, cancel := context.WithCancel(context.Background())
+	fan, err := startFanout(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fan.close()
+	cancel()
+	if err := fan.round(ctx); err == nil {
+		t.Fatal("a round outlived its context")
+	}
+}
+
+// A call counts as on every screen when the last screen has it, and only
+// then; a call that never gets there is given up after the limit.
+func TestCallTally(t *testing.T) {
+	ctx := context.Background()
+	tally := newCallTally(3)
+	got := make(chan bool)
+	go func() { got <- tally.wait(ctx, "a", 5*time.Second) }()
+	tally.arrive("a")
+	tally.arrive("a")
+	select {
+	case <-got:
+		t.Fatal("call on every screen after 2 of 3")
+	case <-time.After(50 * time.Millisecond):
+	}
+	tally.arrive("a")
+	if !<-got {
+		t.Error("call not on every screen after 3 of 3")
+	}
+	if !tally.wait(ctx, "a", time.Millisecond) {
+		t.Error("a call that reached every screen earlier is not seen as done")
+	}
+	tally.arrive("b")
+	if tally.wait(ctx, "b", 20*time.Millisecond) {
+		t.Error("call on every screen after 1 of 3")
 	}
 }

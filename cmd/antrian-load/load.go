@@ -233,7 +233,7 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "  baseline: empty echo handler %.0f req/s; booking/echo = %.3f\n", r.Baselines.EchoPerSecond, r.Baselines.BookingVsEcho)
 	}
 	if f := r.Baselines.Fanout; f != nil {
-		fmt.Fprintf(w, "  baseline: raw TCP fan-out, one %d-byte write to each of %d loopback sockets by a goroutine per socket (no WebSocket, JSON or queue), %d rounds:\n",
+		fmt.Fprintf(w, "  baseline: raw TCP fan-out, one %d-byte write to each of %d loopback sockets by a goroutine per socket (no WebSocket, JSON or queue), %d rounds, each right after a call reached every screen:\n",
 			fanoutSize, f.Sockets, f.Rounds)
 		fmt.Fprintf(w, "    to every socket p50 %.1f ms, p99 %.1f ms; to a socket p50 %.1f ms, p99 %.1f ms\n", f.ToEvery.P50, f.ToEvery.P99, f.ToOne.P50, f.ToOne.P99)
 		if f.ToEvery.P99 > 0 && r.CallToAllScreens.N > 0 {
@@ -354,6 +354,52 @@ type screen struct {
 	gaps     []string
 	closed   error
 	events   int64 // event messages (not snapshots) received
+	tally    *callTally
+}
+
+// callTally counts, per call, the screens it has reached, so that the
+// raw fan-out baseline can run right after a call reached every screen.
+type callTally struct {
+	mu      sync.Mutex
+	reached map[string]int
+	want    int
+	all     map[string]chan struct{} // closed when a call reached want screens
+}
+
+func newCallTally(want int) *callTally {
+	return &callTally{reached: map[string]int{}, want: want, all: map[string]chan struct{}{}}
+}
+
+func (t *callTally) done(k string) chan struct{} {
+	ch, ok := t.all[k]
+	if !ok {
+		ch = make(chan struct{})
+		t.all[k] = ch
+	}
+	return ch
+}
+
+// arrive notes that call k reached one more screen.
+func (t *callTally) arrive(k string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.reached[k]++; t.reached[k] == t.want {
+		close(t.done(k))
+	}
+}
+
+// wait reports whether call k reached every screen within limit.
+func (t *callTally) wait(ctx context.Context, k string, limit time.Duration) bool {
+	t.mu.Lock()
+	ch := t.done(k)
+	t.mu.Unlock()
+	select {
+	case <-ch:
+		return true
+	case <-ctx.Done():
+	case <-time.After(limit):
+	}
+	return false
 }
 
 func (s *screen) read() {
@@ -399,6 +445,9 @@ func (s *screen) read() {
 				s.dupes = append(s.dupes, fmt.Sprintf("%s again at seq %d", k, ev.Seq))
 			} else {
 				s.arrived[k] = now
+				if s.tally != nil {
+					s.tally.arrive(k)
+				}
 			}
 		}
 		s.mu.Unlock()
@@ -459,11 +508,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return r, fmt.Errorf("echo baseline: %w", err)
 	}
 	r.Baselines.EchoPerSecond = echoRate
+	// With 1,000 screens or more, the raw fan-out is the floor under a call
+	// to every screen. It runs one round right after each call reached
+	// every screen (before the counter finishes the ticket), so that both
+	// are measured over the same minutes of a machine whose speed drifts.
+	var fan *fanout
+	var tally *callTally
 	if o.Screens >= 1000 {
-		// About the rate of the screens scenario's events.
-		if r.Baselines.Fanout, err = fanoutBaseline(ctx, o.Screens, 30, 330*time.Millisecond); err != nil {
+		if fan, err = startFanout(ctx, o.Screens); err != nil {
 			return r, err
 		}
+		defer fan.close()
+		tally = newCallTally(o.Screens)
 	}
 
 	if o.IdleScreens > 0 {
@@ -493,7 +549,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return r, fmt.Errorf("screen: %w", err)
 		}
-		s := &screen{facility: fac, conn: c, arrived: map[string]time.Time{}, coalesce: o.Coalesce}
+		s := &screen{facility: fac, conn: c, arrived: map[string]time.Time{}, coalesce: o.Coalesce, tally: tally}
 		screens = append(screens, s)
 		go s.read()
 	}
@@ -651,9 +707,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 					if _, dup := calledIDs.LoadOrStore(t.ID, struct{}{}); dup {
 						r.violate("ticket %s called twice", t.Code)
 					}
+					k := callKey(p.facility, t.Unit, t.ServiceDate, t.Code)
 					callsMu.Lock()
-					calls[callKey(p.facility, t.Unit, t.ServiceDate, t.Code)] = done
+					calls[k] = done
 					callsMu.Unlock()
+					if fan != nil && tally.wait(ctx, k, 10*time.Second) {
+						if err := fan.round(ctx); err != nil {
+							r.errorf("raw fan-out round: " + err.Error())
+						}
+					}
 					// Serve and finish it, as a counter does before calling again.
 					if st, code, err := staff.do(ctx, "POST", "/api/v1/tickets/"+t.ID+"/finish", map[string]string{}, nil, nil); err != nil || st != 200 {
 						r.errorf(fmt.Sprintf("finish %d %s%v", st, code, errText(err)))
@@ -696,6 +758,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.CPU.Bookings = cpuUse(cpu0, ct.sample(), bookEnd.Seconds())
 	bookingsDone.Store(true)
 	callers.Wait()
+	if fan != nil {
+		r.Baselines.Fanout = fan.report()
+	}
 	callEnd := time.Since(start)
 	r.CPU.Load = cpuUse(cpu0, ct.sample(), callEnd.Seconds())
 	close(stopSampling)

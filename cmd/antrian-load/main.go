@@ -47,8 +47,8 @@ type Options struct {
 }
 
 func main() {
-	if len(os.Args) == 3 && os.Args[1] == fanoutChildArg {
-		os.Exit(fanoutChildMain(os.Args[2]))
+	if len(os.Args) == 3 && (os.Args[1] == fanoutChildArg || os.Args[1] == fanoutReaderArg) {
+		os.Exit(fanoutChildMain(os.Args[1], os.Args[2]))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -123,14 +123,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// fanoutChildMain runs the writing side of the fan-out baseline.
-func fanoutChildMain(n string) int {
+// fanoutChildMain runs the writing or the reading side of the fan-out
+// baseline.
+func fanoutChildMain(side, n string) int {
 	count, err := strconv.Atoi(n)
 	if err == nil {
-		err = fanoutWriter(count, os.Stdin, os.Stdout)
+		if side == fanoutReaderArg {
+			err = fanoutReader(count, os.Stdin, os.Stdout)
+		} else {
+			err = fanoutWriter(count, os.Stdin, os.Stdout)
+		}
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "antrian-load fan-out writer:", err)
+		fmt.Fprintln(os.Stderr, "antrian-load fan-out", side, err)
 		return 1
 	}
 	return 0
