@@ -372,9 +372,7 @@ func (g *group) fetchTickets(ctx context.Context, tx pgx.Tx) error {
 	for _, id := range g.fetch {
 		ids = append(ids, id)
 	}
-	rows, _ := tx.Query(ctx, `SELECT x.* FROM unnest($1::text[]) q(id)
-		CROSS JOIN LATERAL (SELECT `+ticketColumns+ticketFrom+` WHERE t.id = q.id LIMIT 1) x`, ids)
-	ts, err := pgx.CollectRows(rows, collectTicket)
+	ts, err := ticketsByID(ctx, tx, ids)
 	if err != nil {
 		return err
 	}

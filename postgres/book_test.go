@@ -68,6 +68,23 @@ func (u bookUnit) booking(nik, key, body string) queue.NewTicket {
 	return nt
 }
 
+// checkSequenced checks the unit's first n bookings, all waiting: each
+// event's seq is the waiting count it recorded (1..n, no gap), the
+// facility's seq is n, and so is the unit's kept waiting count.
+func (u bookUnit) checkSequenced(t *testing.T, db *postgres.DB, n int) {
+	t.Helper()
+	if got := count(t, db, `SELECT count(*) FROM ticket_events WHERE facility_id = $1 AND seq = waiting AND seq BETWEEN 1 AND $2`,
+		u.facilityID, n); got != n {
+		t.Errorf("%d events with seq = waiting in 1..%d, want %d", got, n, n)
+	}
+	if got := count(t, db, `SELECT event_seq FROM facilities WHERE id = $1`, u.facilityID); got != n {
+		t.Errorf("facility event_seq %d, want %d", got, n)
+	}
+	if got := count(t, db, `SELECT waiting FROM ticket_numbers WHERE unit_id = $1`, u.unitID); got != n {
+		t.Errorf("unit's waiting count %d, want %d", got, n)
+	}
+}
+
 func count(t *testing.T, db *postgres.DB, sql string, args ...any) int {
 	t.Helper()
 	var n int
@@ -150,16 +167,7 @@ func TestBookGroupDecidesEachBooking(t *testing.T) {
 	if n := count(t, db, `SELECT count(DISTINCT xmin::text) FROM tickets WHERE number > 1`); n != 1 {
 		t.Errorf("the group's tickets were written by %d transactions, want 1", n)
 	}
-	if n := count(t, db, `SELECT count(*) FROM ticket_events WHERE facility_id = $1 AND seq = waiting AND seq BETWEEN 1 AND 5`,
-		u.facilityID); n != 5 {
-		t.Errorf("%d events with seq = waiting in 1..5, want 5", n)
-	}
-	if n := count(t, db, `SELECT event_seq FROM facilities WHERE id = $1`, u.facilityID); n != 5 {
-		t.Errorf("facility event_seq %d, want 5", n)
-	}
-	if n := count(t, db, `SELECT waiting FROM ticket_numbers WHERE unit_id = $1`, u.unitID); n != 5 {
-		t.Errorf("unit's waiting count %d, want 5", n)
-	}
+	u.checkSequenced(t, db, 5)
 	if n := count(t, db, `SELECT count(*) FROM idempotency_keys WHERE key IN ('kp', 'ka', 'kd') AND
 		ticket_id IN ($1, $2, $3)`, first.Ticket.ID, res[0].Ticket.ID, res[8].Ticket.ID); n != 3 {
 		t.Errorf("%d keys stored for their tickets, want 3", n)
@@ -394,16 +402,7 @@ func TestBookAloneTakesFastPath(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM tickets WHERE unit_id = $1 AND number BETWEEN 1 AND 3`, u.unitID); n != 3 {
 		t.Errorf("%d tickets numbered 1..3, want 3", n)
 	}
-	if n := count(t, db, `SELECT count(*) FROM ticket_events WHERE facility_id = $1 AND seq = waiting AND seq BETWEEN 1 AND 3`,
-		u.facilityID); n != 3 {
-		t.Errorf("%d events with seq = waiting in 1..3, want 3", n)
-	}
-	if n := count(t, db, `SELECT event_seq FROM facilities WHERE id = $1`, u.facilityID); n != 3 {
-		t.Errorf("facility event_seq %d, want 3", n)
-	}
-	if n := count(t, db, `SELECT waiting FROM ticket_numbers WHERE unit_id = $1`, u.unitID); n != 3 {
-		t.Errorf("unit's waiting count %d, want 3", n)
-	}
+	u.checkSequenced(t, db, 3)
 	if n := count(t, db, `SELECT count(*) FROM idempotency_keys k JOIN tickets t ON t.id = k.ticket_id
 		WHERE k.key IN ('ka', 'kb', 'kc')`); n != 3 {
 		t.Errorf("%d keys stored with their tickets, want 3 (a refused booking stores none)", n)

@@ -97,12 +97,27 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-func getTicket(ctx context.Context, q querier, id string, lock bool) (queue.Ticket, error) {
+// ticketByID is the statement that reads ticket $1, locking its row when
+// lock is set.
+func ticketByID(lock bool) string {
 	sql := `SELECT ` + ticketColumns + ticketFrom + ` WHERE t.id = $1`
 	if lock {
 		sql += ` FOR UPDATE OF t`
 	}
-	return scanTicket(q.QueryRow(ctx, sql, id))
+	return sql
+}
+
+func getTicket(ctx context.Context, q querier, id string, lock bool) (queue.Ticket, error) {
+	return scanTicket(q.QueryRow(ctx, ticketByID(lock), id))
+}
+
+// ticketsByID reads the tickets with the given ids, in no particular order.
+// Each is a lookup of its own on the primary key (a lateral subquery, kept
+// one by its LIMIT), whatever plan a prepared statement keeps.
+func ticketsByID(ctx context.Context, q dbtx, ids []string) ([]queue.Ticket, error) {
+	rows, _ := q.Query(ctx, `SELECT x.* FROM unnest($1::text[]) q(id)
+		CROSS JOIN LATERAL (SELECT `+ticketColumns+ticketFrom+` WHERE t.id = q.id LIMIT 1) x`, ids)
+	return pgx.CollectRows(rows, collectTicket)
 }
 
 // Ticket returns a ticket by id.
@@ -113,8 +128,7 @@ func (db *DB) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 
 // Tickets returns the tickets with the given ids, in no particular order.
 func (db *DB) Tickets(ctx context.Context, ids []string) ([]queue.Ticket, error) {
-	rows, _ := db.Pool.Query(ctx, `SELECT `+ticketColumns+ticketFrom+` WHERE t.id = ANY($1)`, ids)
-	ts, err := pgx.CollectRows(rows, collectTicket)
+	ts, err := ticketsByID(ctx, db.Pool, ids)
 	return ts, interpret("tickets", err)
 }
 
@@ -265,7 +279,7 @@ func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Tim
 		ev = &events{hooks: db.Hooks}
 		b := &pgx.Batch{}
 		b.Queue(`SELECT id, code, event_seq FROM facilities WHERE id = (SELECT facility_id FROM tickets WHERE id = $1) FOR UPDATE`, id)
-		b.Queue(`SELECT `+ticketColumns+ticketFrom+` WHERE t.id = $1 FOR UPDATE OF t`, id)
+		b.Queue(ticketByID(true), id)
 		br := tx.SendBatch(ctx, b)
 		if err := br.QueryRow().Scan(&ev.facilityID, &ev.facility, &ev.seq); err != nil {
 			br.Close()
@@ -282,7 +296,7 @@ func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Tim
 		// One round trip: the change and the ticket as it is now.
 		b = &pgx.Batch{}
 		b.Queue(`UPDATE tickets SET `+q.set+` WHERE id = $1`, append([]any{id}, q.args(c, now)...)...)
-		b.Queue(`SELECT `+ticketColumns+ticketFrom+` WHERE t.id = $1`, id)
+		b.Queue(ticketByID(false), id)
 		br = tx.SendBatch(ctx, b)
 		if _, err := br.Exec(); err != nil {
 			br.Close()

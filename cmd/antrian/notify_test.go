@@ -56,17 +56,25 @@ func (w *webhookSink) kinds() []string {
 	return out
 }
 
-// A patient who consented gets booked, near and called messages, in order,
-// signed, on the webhook; one who did not gets nothing.
-func TestNotifyWebhook(t *testing.T) {
+// webhookApp starts a seeded service whose patient messages go, signed, to
+// a webhook sink; the sink's server stops with the test.
+func webhookApp(t *testing.T) (*webhookSink, *env, *App) {
+	t.Helper()
 	sink := &webhookSink{}
 	srv := httptest.NewServer(sink)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	e := newEnv(t, backend{name: "embedded"})
 	e.vars = map[string]string{"ANTRIAN_WEBHOOK_URL": srv.URL, "ANTRIAN_WEBHOOK_SECRET": "rahasia-webhook",
 		"ANTRIAN_PUBLIC_URL": "https://antrian.example.id"}
 	app := e.start()
 	e.seed(app)
+	return sink, e, app
+}
+
+// A patient who consented gets booked, near and called messages, in order,
+// signed, on the webhook; one who did not gets nothing.
+func TestNotifyWebhook(t *testing.T) {
+	sink, e, app := webhookApp(t)
 	pub := newClient(t, app.URL())
 	staff := staffClients(t, app)[0]
 
@@ -118,14 +126,7 @@ func TestNotifyWebhook(t *testing.T) {
 // is expected to be served: the window her ticket shows, inside the unit's
 // practice session.
 func TestNotifyBookedWindow(t *testing.T) {
-	sink := &webhookSink{}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	e := newEnv(t, backend{name: "embedded"})
-	e.vars = map[string]string{"ANTRIAN_WEBHOOK_URL": srv.URL, "ANTRIAN_WEBHOOK_SECRET": "rahasia-webhook",
-		"ANTRIAN_PUBLIC_URL": "https://antrian.example.id"}
-	app := e.start()
-	e.seed(app)
+	sink, _, app := webhookApp(t)
 	admin := adminClient(t, app, "sobo", "admin-sobo")
 	var sessions []map[string]any
 	for wd := range 7 {
