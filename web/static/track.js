@@ -71,6 +71,9 @@ function render() {
   $('share').classList.toggle('checkin', booked);
   document.title = tk.code + ' · ' + status;
   if (tk.status === 'transferred' && tk.transferred_to && tk.transferred_token) follow(tk);
+  // A cancelled ticket is forgotten whoever cancelled it, and whichever
+  // came first: the answer to this phone's own cancel or the socket's event.
+  if (tk.status === 'cancelled') forgetTicket(tk.id);
   if (!ACTIVE.includes(tk.status)) stopLive();
 }
 
@@ -163,7 +166,6 @@ $('cancel-no').addEventListener('click', () => { $('confirm').hidden = true; $('
 $('cancel-yes').addEventListener('click', async () => {
   try {
     ticket = await api('DELETE', '/api/v1/tickets/' + encodeURIComponent(id), undefined, {'X-Ticket-Token': token});
-    forgetTicket(id);
     render();
   } catch (err) {
     $('t-status').textContent = err.message;
