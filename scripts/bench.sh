@@ -13,7 +13,9 @@ mkdir -p "$out"
 admin_url=${ANTRIAN_TEST_DATABASE_URL:-$(./scripts/test-deps.sh)}
 base=${admin_url%%\?*}
 db_url="${base%/*}/antrian_bench_$$${admin_url#"$base"}"
-port=$((20000 + RANDOM % 20000))
+# Below the kernel's ephemeral ports (32768 and up), which the load tool's
+# thousands of connections take: a port there may already be in use.
+port=$((20000 + RANDOM % 12000))
 redis_port=$((port + 1))
 work=$(mktemp -d)
 cleanup() {
@@ -85,9 +87,9 @@ growth() {
 }
 screens() {
   echo "== call to every screen with 10,000 connected screens"
-  load -facility sobo -bookings 30 -rate 1 -patients 2 -staff 1 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
+  load -facility sobo -bookings 120 -rate 1 -patients 2 -staff 1 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -out "$out/screens10k.json"
   echo "== the same, screens asking for calls first and a coalesced board (coalesce=1, as the TV page does)"
-  load -facility sobo -bookings 30 -rate 1 -patients 2 -staff 1 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -coalesce -out "$out/screens10k-coalesce.json"
+  load -facility sobo -bookings 120 -rate 1 -patients 2 -staff 1 -screens 10000 -trackers 0 -retry-share 0 -timeout 10m -coalesce -out "$out/screens10k-coalesce.json"
 }
 idle() {
   echo "== memory per idle WebSocket connection"
