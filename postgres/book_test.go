@@ -613,3 +613,42 @@ func TestApplyRoundTrips(t *testing.T) {
 		t.Errorf("facility event_seq %d, want 2 (a refused change writes no event)", n)
 	}
 }
+
+// A unit's measured service time reads the days since it measures from,
+// not the unit's whole history: a year of old tickets adds nothing to what
+// it reads.
+func TestServiceTimeReadsRecentDays(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DB(t)
+	u := newBookUnit(t, db, "lama", 999)
+	now := bookNow
+	// A year of old days, 40 tickets each, then ten days of ten tickets
+	// served in 5 minutes each.
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO tickets (id, facility_id, unit_id, service_date, number, code, status,
+			channel, visit_id, order_key, issued_at, called_at, finished_at, counter)
+		SELECT 't-' || d::date || '-' || i, $1, $2, d::date, i, 'B-' || i, 'done', 'desk', 'v', i,
+			d, d + i * interval '1 minute', d + i * interval '1 minute' + interval '5 minutes', 'Ruang 1'
+		FROM generate_series($3::timestamptz - interval '400 days', $3::timestamptz - interval '1 day', interval '1 day') d,
+			generate_series(1, 40) i
+		WHERE d > $3::timestamptz - interval '10 days' AND i <= 10 OR d < $3::timestamptz - interval '30 days'`,
+		u.facilityID, u.unitID, now); err != nil {
+		t.Fatal(err)
+	}
+	mean, n, counters, err := db.ServiceTime(ctx, u.unitID, now.Add(-14*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mean != 5*time.Minute || n != 50 || counters != 1 {
+		t.Errorf("service time: got %v from %d tickets and %d counters, want 5m0s from 50 and 1", mean, n, counters)
+	}
+	read, err := postgres.ServiceTimeReads(ctx, db, u.unitID, now.Add(-14*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ten days of ten tickets (and a day either side at most); the year
+	// before holds 14,800.
+	t.Logf("measuring the unit read %d tickets", read)
+	if read > 300 {
+		t.Errorf("measuring the unit read %d tickets, want the recent days' only (about 100)", read)
+	}
+}

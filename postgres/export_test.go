@@ -113,3 +113,28 @@ func SeqScansOfReads(ctx context.Context, db *DB, nts []queue.NewTicket, now tim
 	}
 	return after, err
 }
+
+// ServiceTimeReads runs ServiceTime's query for unit since, on a connection
+// of its own in a transaction that is rolled back, and returns how many rows
+// of tickets it read (by sequential scan or through an index).
+func ServiceTimeReads(ctx context.Context, db *DB, unitID int64, since time.Time) (int64, error) {
+	conn, err := pgx.ConnectConfig(ctx, db.Pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	var secs float64
+	var n, counters int
+	if err := tx.QueryRow(ctx, serviceTimeSQL, serviceTimeArgs(unitID, since)...).Scan(&secs, &n, &counters); err != nil {
+		return 0, err
+	}
+	var read int64
+	err = tx.QueryRow(ctx, `SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)
+		FROM pg_stat_xact_user_tables WHERE relname = 'tickets'`).Scan(&read)
+	return read, err
+}

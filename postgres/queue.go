@@ -408,18 +408,29 @@ func (db *DB) Current(ctx context.Context, unitID int64, date string) ([]queue.T
 func (db *DB) ServiceTime(ctx context.Context, unitID int64, since time.Time) (time.Duration, int, int, error) {
 	var secs float64
 	var n, counters int
-	err := db.Pool.QueryRow(ctx, `WITH recent AS (
-			SELECT called_at, finished_at FROM tickets
-			WHERE unit_id = $1 AND status = 'done' AND finished_at > $2 AND called_at IS NOT NULL
-			ORDER BY finished_at DESC LIMIT 50)
-		SELECT coalesce(extract(epoch FROM avg(finished_at - called_at)), 0)::float8, count(*),
-			(SELECT count(DISTINCT counter) FROM tickets WHERE unit_id = $1 AND called_at >
-				coalesce((SELECT max(called_at) FROM tickets WHERE unit_id = $1), $2) - interval '1 hour')
-		FROM recent`, unitID, since).Scan(&secs, &n, &counters)
+	err := db.Pool.QueryRow(ctx, serviceTimeSQL, serviceTimeArgs(unitID, since)...).Scan(&secs, &n, &counters)
 	if err != nil {
 		return 0, 0, 0, interpret("service time", err)
 	}
 	return time.Duration(secs * float64(time.Second)), n, counters, nil
+}
+
+// serviceTimeSQL measures a unit ($1) since $2. The tickets are read from
+// the unit's days since $3 (serviceTimeArgs): a ticket finished after
+// since is of that day or later in any zone at or ahead of UTC, a day
+// earlier when finished after its midnight. Without that bound the unit's
+// whole history was read, once a minute per unit and instance.
+const serviceTimeSQL = `WITH recent AS (
+		SELECT called_at, finished_at FROM tickets
+		WHERE unit_id = $1 AND service_date >= $3 AND status = 'done' AND finished_at > $2 AND called_at IS NOT NULL
+		ORDER BY finished_at DESC LIMIT 50)
+	SELECT coalesce(extract(epoch FROM avg(finished_at - called_at)), 0)::float8, count(*),
+		(SELECT count(DISTINCT counter) FROM tickets WHERE unit_id = $1 AND service_date >= $3 AND called_at >
+			coalesce((SELECT max(called_at) FROM tickets WHERE unit_id = $1 AND service_date >= $3), $2) - interval '1 hour')
+	FROM recent`
+
+func serviceTimeArgs(unitID int64, since time.Time) []any {
+	return []any{unitID, since, since.UTC().AddDate(0, 0, -1).Format(time.DateOnly)}
 }
 
 // OverdueBooked lists the booked tickets, of today or earlier in their
