@@ -60,7 +60,7 @@ func TestFanoutBaselineStopsWithContext(t *testing.T) {
 // then; a call that never gets there is given up after the limit.
 func TestCallTally(t *testing.T) {
 	ctx := context.Background()
-	tally := newCallTally(3)
+	tally := newCallTally(map[string]int{"a": 3, "b": 3, "c": 1})
 	got := make(chan bool)
 	go func() { got <- tally.wait(ctx, "a", 5*time.Second) }()
 	tally.arrive("a")
@@ -80,5 +80,10 @@ func TestCallTally(t *testing.T) {
 	tally.arrive("b")
 	if tally.wait(ctx, "b", 20*time.Millisecond) {
 		t.Error("call on every screen after 1 of 3")
+	}
+	// A call is counted against its own facility's screens.
+	tally.arrive("c/UMUM/2026-11-27/B-001")
+	if !tally.wait(ctx, "c/UMUM/2026-11-27/B-001", 20*time.Millisecond) {
+		t.Error("a call of a facility with one screen not done after that screen")
 	}
 }

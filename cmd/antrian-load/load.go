@@ -367,15 +367,16 @@ type screen struct {
 }
 
 // callTally counts, per call, the screens it has reached, so that the
-// raw fan-out baseline can run right after a call reached every screen.
+// raw fan-out baseline can run right after a call reached every screen of
+// its facility.
 type callTally struct {
 	mu      sync.Mutex
 	reached map[string]int
-	want    int
-	all     map[string]chan struct{} // closed when a call reached want screens
+	want    map[string]int           // screens per facility
+	all     map[string]chan struct{} // closed when a call reached its facility's screens
 }
 
-func newCallTally(want int) *callTally {
+func newCallTally(want map[string]int) *callTally {
 	return &callTally{reached: map[string]int{}, want: want, all: map[string]chan struct{}{}}
 }
 
@@ -392,7 +393,8 @@ func (t *callTally) done(k string) chan struct{} {
 func (t *callTally) arrive(k string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.reached[k]++; t.reached[k] == t.want {
+	f, _, _ := strings.Cut(k, "/")
+	if t.reached[k]++; t.reached[k] == t.want[f] {
 		close(t.done(k))
 	}
 }
@@ -528,7 +530,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return r, err
 		}
 		defer fan.close()
-		tally = newCallTally(o.Screens)
+		perFacility := map[string]int{}
+		for i := range o.Screens {
+			perFacility[o.Facilities[i%len(o.Facilities)]]++
+		}
+		tally = newCallTally(perFacility)
 	}
 
 	if o.IdleScreens > 0 {
