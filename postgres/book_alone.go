@@ -11,9 +11,9 @@ import (
 // statements instead of the group's array statements, and with the fewest
 // of them: BEGIN (with the group's plan setting), the facility's lock and
 // one read under it in the first round trip; one write and COMMIT in the
-// second. Its decisions are the
-// group's (decide, accept, fetchTickets and runHooks are shared), so a lone
-// booking keeps every guarantee a group gives its bookings.
+// second. Its decisions are the group's (decide, accept, fetchTickets and
+// runHooks are shared), so a lone booking keeps every guarantee a group
+// gives its bookings.
 
 // readOne is readBatch for a group of one: it begins, locks the facility
 // and reads under the lock, in one row, the unit's day (last number and

@@ -720,11 +720,12 @@ func (s *Service) place(ctx context.Context, t *Ticket, f Facility, u Unit, ls L
 // setPlace sets a waiting ticket's position and estimated wait from the
 // number of tickets called before it.
 func (s *Service) setPlace(ctx context.Context, t *Ticket, f Facility, u Unit, ahead int, now time.Time) {
+	per := s.perTicket(ctx, u)
 	t.Ahead, t.Position = ahead, ahead+1
-	t.EstimatedWaitS = int((time.Duration(ahead) * s.perTicket(ctx, u)).Seconds())
+	t.EstimatedWaitS = int((time.Duration(ahead) * per).Seconds())
 	if t.ServiceDate != f.Today(now) {
 		// Before its day the wait counts from the unit's opening.
-		t.EstimatedWaitS = t.Ahead * int(s.perTicket(ctx, u).Seconds())
+		t.EstimatedWaitS = t.Ahead * int(per.Seconds())
 		t.Window = f.windowFor(u, t.ServiceDate, time.Duration(t.EstimatedWaitS)*time.Second)
 	}
 }

@@ -52,7 +52,7 @@ type fanout struct {
 	n       int
 	cmd     *exec.Cmd
 	ask     io.WriteCloser
-	answers *bufio.Reader
+	answers chan string // the reader's lines, one per round; closed at its end
 
 	mu       sync.Mutex
 	one, all []time.Duration // every round's arrivals, and each round's slowest
@@ -78,11 +78,24 @@ func startFanout(ctx context.Context, n int) (f *fanout, err error) {
 	if err := f.cmd.Start(); err != nil {
 		return nil, err
 	}
-	f.answers = bufio.NewReaderSize(out, 1<<20)
-	if line, err := f.answers.ReadString('\n'); err != nil || line != "ready\n" {
+	lines := bufio.NewReaderSize(out, 1<<20)
+	if line, err := lines.ReadString('\n'); err != nil || line != "ready\n" {
 		f.close()
 		return nil, fmt.Errorf("fan-out reader: %q, %v", line, err)
 	}
+	// One goroutine reads every answer, so that a round given up on never
+	// leaves a second reader behind.
+	f.answers = make(chan string, 1)
+	go func() {
+		defer close(f.answers)
+		for {
+			line, err := lines.ReadString('\n')
+			if err != nil {
+				return
+			}
+			f.answers <- line
+		}
+	}()
 	return f, nil
 }
 
@@ -95,14 +108,9 @@ func (f *fanout) round(ctx context.Context) error {
 	if _, err := f.ask.Write([]byte{'\n'}); err != nil {
 		return fmt.Errorf("fan-out reader: %w", err)
 	}
-	got := make(chan string, 1)
-	go func() {
-		line, _ := f.answers.ReadString('\n')
-		got <- line
-	}()
 	var line string
 	select {
-	case line = <-got:
+	case line = <-f.answers:
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-time.After(40 * time.Second):
@@ -138,6 +146,10 @@ func (f *fanout) report() *FanoutReport {
 // close ends the reading process, which ends the writing one.
 func (f *fanout) close() {
 	f.ask.Close()
+	if f.answers != nil {
+		for range f.answers { // an answer no round waited for; then the end
+		}
+	}
 	f.cmd.Wait()
 }
 

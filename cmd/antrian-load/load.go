@@ -465,6 +465,10 @@ func (s *screen) read() {
 	}
 }
 
+// sentCall is when the staff's call request was sent and when it was
+// answered.
+type sentCall struct{ sent, answered time.Time }
+
 // callKey names one call: numbers restart every day, so a code is one
 // ticket only together with its facility, unit and service date.
 func callKey(facility, unit, date, code string) string {
@@ -581,7 +585,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		booked           sync.Map // unit/number -> ticket id
 		calledIDs        sync.Map // ticket id -> struct{}
 		callsMu          sync.Mutex
-		calls            = map[string][2]time.Time{} // unit/code -> when the call was sent, answered
+		calls            = map[string]sentCall{} // callKey -> when the call was sent and answered
 		bookingsOK       atomic.Int64
 		replays          atomic.Int64
 		callsOK, empty   atomic.Int64
@@ -724,7 +728,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 					}
 					k := callKey(p.facility, t.Unit, t.ServiceDate, t.Code)
 					callsMu.Lock()
-					calls[k] = [2]time.Time{t0, done}
+					calls[k] = sentCall{sent: t0, answered: done}
 					callsMu.Unlock()
 					if fan != nil && tally.wait(ctx, k, 10*time.Second) {
 						if err := fan.round(ctx); err != nil {
@@ -810,9 +814,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	var toScreen, toAll, toAllAfter []time.Duration
-	for k, at := range calls {
+	for k, c := range calls {
 		f, _, _ := strings.Cut(k, "/")
-		t0, answered := at[0], at[1]
 		var worst time.Duration
 		seen := false
 		for i, s := range screens {
@@ -826,14 +829,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				r.violate("screen %d never showed call %s", i, k)
 				continue
 			}
-			d := at.Sub(t0)
+			d := at.Sub(c.sent)
 			toScreen = append(toScreen, d)
 			worst = max(worst, d)
 			seen = true
 		}
 		if seen {
 			toAll = append(toAll, worst)
-			toAllAfter = append(toAllAfter, max(t0.Add(worst).Sub(answered), 0))
+			toAllAfter = append(toAllAfter, max(c.sent.Add(worst).Sub(c.answered), 0))
 		}
 	}
 	for i, s := range screens {
