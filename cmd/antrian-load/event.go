@@ -24,7 +24,7 @@ func decodeEvent(raw []byte) (wsEvent, bool) {
 }
 
 // scanEvent is the fast path of decodeEvent: it answers ok only for a
-// message that starts {"type":"...","seq":N and, unless it is a snapshot,
+// message that starts {"type":"...","seq":N and, unless it is a snapshot or a board update,
 // has "unit", "service_date" and "code" strings without escapes before "current".
 func scanEvent(raw []byte) (ev wsEvent, ok bool) {
 	rest, ok := bytes.CutPrefix(raw, []byte(`{"type":"`))
@@ -49,8 +49,10 @@ func scanEvent(raw []byte) (ev wsEvent, ok bool) {
 	}
 	ev.Type, ev.Seq = typ, seq
 	switch typ {
-	case "snapshot":
-		return ev, true // screens use only its type and seq
+	case "snapshot", "units":
+		// Screens use only the type and seq of a snapshot or of a
+		// coalesced board update (one a second to every coalescing screen).
+		return ev, true
 	case "called", "queue", "noop":
 	default:
 		return ev, false // a shape the scan does not know

@@ -15,6 +15,7 @@ func TestDecodeEventMatchesJSON(t *testing.T) {
 		`{"type":"queue","seq":15,"kind":"booked","unit":"UMUM","service_date":"2026-11-27","code":"B-004","at":"2026-11-27T09:02:00+07:00","waiting":3,"current":null}`,
 		`{"type":"queue","seq":16,"kind":"finished","unit":"UMUM","service_date":"2026-11-27","code":"B-003","at":"2026-11-27T09:03:00+07:00","waiting":3,"current":{"code":"X-999","counter":"Ruang 9"}}`,
 		`{"type":"noop","seq":17,"kind":"booked","unit":"KIA","service_date":"2026-11-30","at":"2026-11-27T09:04:00+07:00"}`,
+		`{"type":"units","seq":21,"units":[{"code":"UMUM","seq":21,"waiting":4,"current":{"code":"B-003","counter":"Ruang 1"}},{"code":"GIGI","seq":19,"waiting":0,"current":null}]}`,
 		`{"seq":18,"type":"called","unit":"LAB","code":"E-001"}`, // another order: encoding/json
 		`{"type":"called","seq":19}`,
 		`{"type":"queue","seq":20,"kind":"booked","unit":"U{1}","service_date":"2026-11-27","code":"B-{5}","waiting":1,"current":{"code":"B-{4}","counter":"R"}}`,
@@ -41,6 +42,7 @@ func TestScanEventShapes(t *testing.T) {
 		`{"type":"called","seq":13,"kind":"called","unit":"UMUM","service_date":"2026-11-27","code":"B-003","counter":"Ruang 1","recall":false,"at":"2026-11-27T09:00:00+07:00","waiting":2,"current":{"code":"B-003","counter":"Ruang 1"}}`: true,
 		`{"type":"queue","seq":15,"kind":"booked","unit":"UMUM","service_date":"2026-11-27","code":"B-004","at":"2026-11-27T09:02:00+07:00","waiting":3,"current":null}`:                                                                     true,
 		`{"type":"snapshot","seq":12,"facility":"sobo","units":[]}`:                                                          true,
+		`{"type":"units","seq":21,"units":[{"code":"UMUM","seq":21,"waiting":4,"current":null}]}`:                            true,
 		`{"type":"ticket","seq":1,"ticket":{"unit":"U","code":"C"}}`:                                                         false,
 		`{"type":"noop","seq":17,"kind":"booked","unit":"KIA","service_date":"2026-11-30","at":"2026-11-27T09:04:00+07:00"}`: false, // no code
 	} {
