@@ -167,10 +167,15 @@ type Report struct {
 	// answer (0 when every screen had it first), as reports before
 	// 2026-12-07 did: the answer can come after the screens have the call,
 	// while the service is writing to them, so it understates what the
-	// staff and the patients see.
+	// staff and the patients see. CallToFirstScreen (from the tap to the
+	// first screen that had the call) and CallSpread (from that screen to
+	// the last) split the way in two: the service's work before its first
+	// write, and the fan-out.
 	CallToScreen         Summary        `json:"call_to_screen"`
 	CallToAllScreens     Summary        `json:"call_to_all_screens"`
 	CallToAllAfterAnswer Summary        `json:"call_to_all_screens_after_answer"`
+	CallToFirstScreen    Summary        `json:"call_to_first_screen"`
+	CallSpread           Summary        `json:"call_first_to_last_screen"`
 	TrackerMessages      int64          `json:"tracker_messages"`
 	Errors               map[string]int `json:"errors"`
 	Server               struct {
@@ -232,6 +237,8 @@ func (r *Report) Print(w io.Writer) {
 	line("call to a screen", r.CallToScreen)
 	line("call to every screen", r.CallToAllScreens)
 	line("  from the answer", r.CallToAllAfterAnswer)
+	line("  to the first screen", r.CallToFirstScreen)
+	line("  first to last screen", r.CallSpread)
 	fmt.Fprintf(w, "  phones got %d ticket messages\n", r.TrackerMessages)
 	if r.Baselines.PGInsertsPerSecond > 0 {
 		fmt.Fprintf(w, "  baseline: raw Postgres single-row inserts %.0f/s; booking/insert = %.2f\n", r.Baselines.PGInsertsPerSecond, r.Baselines.BookingVsPGInsert)
@@ -813,10 +820,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	var toScreen, toAll, toAllAfter []time.Duration
+	var toScreen, toAll, toAllAfter, toFirst, spread []time.Duration
 	for k, c := range calls {
 		f, _, _ := strings.Cut(k, "/")
 		var worst time.Duration
+		first := time.Duration(math.MaxInt64)
 		seen := false
 		for i, s := range screens {
 			if s.facility != f {
@@ -831,12 +839,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			d := at.Sub(c.sent)
 			toScreen = append(toScreen, d)
-			worst = max(worst, d)
+			worst, first = max(worst, d), min(first, d)
 			seen = true
 		}
 		if seen {
 			toAll = append(toAll, worst)
 			toAllAfter = append(toAllAfter, max(c.sent.Add(worst).Sub(c.answered), 0))
+			toFirst, spread = append(toFirst, first), append(spread, worst-first)
 		}
 	}
 	for i, s := range screens {
@@ -854,6 +863,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		s.mu.Unlock()
 	}
 	r.CallToScreen, r.CallToAllScreens, r.CallToAllAfterAnswer = summarize(toScreen), summarize(toAll), summarize(toAllAfter)
+	r.CallToFirstScreen, r.CallSpread = summarize(toFirst), summarize(spread)
 	r.CPU.Deliveries = len(toScreen)
 	r.TrackerMessages = trackerMsgs.Load()
 	for _, c := range trackerConns {
