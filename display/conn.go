@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/antrian/antrian/queue"
@@ -21,6 +22,34 @@ type frame struct {
 	call  bool // a call or recall: goes ahead of board updates for a coalescing display
 	board bool // a coalesced board update: its units carry seqs of their own
 	data  []byte
+	// wire is data as a whole WebSocket text frame (data is its end), for
+	// frames written to many sockets: it is made once, not per socket.
+	wire []byte
+}
+
+// sharedFrame is a frame of data for many clients, with its wire form.
+func sharedFrame(fr frame) *frame {
+	fr.wire = textFrame(fr.data)
+	fr.data = fr.wire[len(fr.wire)-len(fr.data):]
+	return &fr
+}
+
+// textFrame is p as one final, unmasked WebSocket text frame, as a server
+// sends it (RFC 6455, section 5.2).
+func textFrame(p []byte) []byte {
+	var b []byte
+	switch n := len(p); {
+	case n < 126:
+		b = append(make([]byte, 0, 2+n), 0x81, byte(n))
+	case n <= 0xFFFF:
+		b = append(make([]byte, 0, 4+n), 0x81, 126, byte(n>>8), byte(n))
+	default:
+		b = append(make([]byte, 0, 10+n), 0x81, 127)
+		for shift := 56; shift >= 0; shift -= 8 {
+			b = append(b, byte(uint64(n)>>shift))
+		}
+	}
+	return append(b, p...)
 }
 
 // client is one WebSocket connection: a display or a patient's ticket.
@@ -31,9 +60,20 @@ type frame struct {
 // screen, which is most of them most of the day, keeps one goroutine and one
 // stack instead of two. Every write goes through the writer: gorilla allows
 // one concurrent writer.
+//
+// The writer of an event fanned out to many sockets is mostly not a
+// goroutine of the socket's own: the fan-out writes the event's frame to
+// each idle socket itself, without waiting (see flushNow), and starts a
+// writer goroutine only for a socket that does not take the frame at once.
+// An event then costs ten thousand screens ten thousand writes, not ten
+// thousand goroutines each waiting for a turn on the CPU.
 type client struct {
-	hub     *Hub
-	conn    *websocket.Conn
+	hub  *Hub
+	conn *websocket.Conn
+	sock syscall.RawConn // for writes that do not wait; nil: always a writer goroutine
+	// rest is the end of a frame the socket took only in part: the writer
+	// goroutine writes it before anything else. Owned by the writer role.
+	rest    []byte
 	display bool
 	last    int64           // a display's last seq sent; owned by the writer
 	units   map[string]bool // displays: nil = every unit
@@ -68,7 +108,7 @@ type client struct {
 // newClient returns a client whose setup goroutine holds the writer role:
 // its first messages are written before anything queued after them.
 func (h *Hub) newClient(conn *websocket.Conn) *client {
-	c := &client{hub: h, conn: conn, last: -1, kicked: make(chan struct{}), writing: true}
+	c := &client{hub: h, conn: conn, sock: socketOf(conn), last: -1, kicked: make(chan struct{}), writing: true}
 	c.nextPing.Store(math.MaxInt64)
 	c.refs.Store(2)
 	return c
@@ -80,15 +120,24 @@ func (c *client) wants(unit string) bool { return c.units == nil || c.units[unit
 // the fan-out. A client with SendBuffer messages already waiting is kicked;
 // it will reconnect with since and resync.
 func (c *client) offer(fr *frame) bool {
+	ok, _ := c.enqueue(fr, false)
+	return ok
+}
+
+// enqueue queues fr. When no writer runs it starts a writer goroutine, or,
+// with now and a socket that takes direct writes, takes the writer role for
+// the caller instead: then taken is true and the caller must call flushNow.
+// ok is false when the client is gone or was kicked for being too slow.
+func (c *client) enqueue(fr *frame, now bool) (ok, taken bool) {
 	c.mu.Lock()
 	if c.closed || c.ended {
 		c.mu.Unlock()
-		return false
+		return false, false
 	}
 	if len(c.queue) >= c.hub.opt.SendBuffer {
 		c.mu.Unlock()
 		c.kick(websocket.CloseTryAgainLater, "too slow")
-		return false
+		return false, false
 	}
 	c.queue = append(c.queue, fr)
 	if fr.call && c.coalesce {
@@ -101,12 +150,79 @@ func (c *client) offer(fr *frame) bool {
 		}
 		c.queue[i] = fr
 	}
+	if now && c.sock != nil && !c.writing && !c.pingDue && !c.isKicked() {
+		c.writing = true
+		c.mu.Unlock()
+		return true, true
+	}
 	start := c.takeWriterLocked()
 	c.mu.Unlock()
 	if start {
 		go c.runWriter()
 	}
-	return true
+	return true, false
+}
+
+// flushNow writes what c has queued from the calling goroutine, as long as
+// the socket takes each frame whole without waiting, then gives up the
+// writer role, which the caller holds. What has to wait (a frame the socket
+// took only in part, a ping, the close frame) is handed with the role to a
+// writer goroutine.
+func (c *client) flushNow() {
+	for {
+		c.mu.Lock()
+		if c.isKicked() || c.pingDue {
+			c.handOverLocked()
+			return
+		}
+		if len(c.queue) == 0 {
+			c.writing = false
+			if cap(c.queue) > idleQueue {
+				c.queue = nil
+			}
+			c.mu.Unlock()
+			return
+		}
+		fr := c.popLocked()
+		c.mu.Unlock()
+		if c.skip(fr) {
+			continue
+		}
+		wire := fr.wire
+		if wire == nil {
+			wire = textFrame(fr.data)
+		}
+		n, err := writeNow(c.sock, wire)
+		if err != nil {
+			c.kick(0, "") // the next turn hands the close over
+			continue
+		}
+		if n < len(wire) {
+			c.hub.handedOver.Add(1)
+			c.mu.Lock()
+			c.rest = wire[n:]
+			c.handOverLocked()
+			return
+		}
+		c.hub.wroteNow.Add(1)
+	}
+}
+
+// handOverLocked gives the writer role, which the caller holds, to a new
+// writer goroutine, and unlocks c.mu.
+func (c *client) handOverLocked() {
+	c.hub.conns.Add(1)
+	c.mu.Unlock()
+	go c.runWriter()
+}
+
+// popLocked takes the first queued frame. c.mu is held.
+func (c *client) popLocked() *frame {
+	fr := c.queue[0]
+	n := copy(c.queue, c.queue[1:])
+	c.queue[n] = nil
+	c.queue = c.queue[:n]
+	return fr
 }
 
 // takeWriterLocked takes the writer role for a new writer goroutine when
@@ -168,8 +284,18 @@ func (c *client) runWriter() {
 
 // drain writes a due ping and what is queued, in order, then gives the
 // writer role up. A kicked client gets its close frame and its socket closed
-// instead. The caller holds the writer role.
+// instead. The caller holds the writer role. The end of a frame begun by a
+// direct write goes first: nothing else may come between its parts.
 func (c *client) drain() {
+	if c.rest != nil && !c.isKicked() {
+		nc := c.conn.UnderlyingConn()
+		nc.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
+		if _, err := nc.Write(c.rest); err != nil {
+			c.kick(0, "")
+		} else {
+			c.rest = nil
+		}
+	}
 	for {
 		c.mu.Lock()
 		kicked := c.isKicked()
@@ -182,11 +308,13 @@ func (c *client) drain() {
 		case ping:
 			c.pingDue = false
 		case len(c.queue) > 0:
-			fr = c.queue[0]
-			n := copy(c.queue, c.queue[1:])
-			c.queue[n] = nil
-			c.queue = c.queue[:n]
+			fr = c.popLocked()
 		default:
+			if c.sock != nil {
+				// Direct writes never wait; a deadline left from this
+				// writer would fail them once it passed.
+				c.conn.UnderlyingConn().SetWriteDeadline(time.Time{})
+			}
 			c.writing = false
 			if cap(c.queue) > idleQueue {
 				c.queue = nil // a burst's backing array is not kept while idle
@@ -196,7 +324,8 @@ func (c *client) drain() {
 		var err error
 		switch {
 		case kicked:
-			if c.code != 0 {
+			// A close frame after part of a frame would not be one.
+			if c.code != 0 && c.rest == nil {
 				c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.code, c.reason),
 					time.Now().Add(c.hub.opt.WriteWait))
 			}
@@ -213,6 +342,26 @@ func (c *client) drain() {
 			c.kick(0, "") // closed at the next turn
 		}
 	}
+}
+
+// skip reports whether fr is not to be written, and otherwise notes it as
+// sent; the caller holds the writer role. A display skips any event it
+// already has (seq at or below what it was last sent), which makes joining
+// during live traffic and repeated snapshots harmless. A coalesced board
+// update is sent even when a call went ahead of it: its units carry their
+// own seqs.
+func (c *client) skip(fr *frame) bool {
+	if c.display {
+		switch {
+		case fr.board:
+			c.last = max(c.last, fr.seq)
+		case fr.snap && fr.seq < c.last || !fr.snap && fr.seq <= c.last:
+			return true
+		default:
+			c.last = fr.seq
+		}
+	}
+	return fr.data == nil
 }
 
 // idleQueue is the send queue capacity a client keeps between bursts.
@@ -279,22 +428,9 @@ func (h *Hub) pingTick() time.Duration { return min(time.Second, h.opt.PingPerio
 // and 0.5 ticks before PingPeriod is over, and never after it.
 func (h *Hub) pingEvery() time.Duration { return h.opt.PingPeriod - h.pingTick() }
 
-// write sends one frame. A display skips any event it already has (seq at
-// or below what it was last sent), which makes joining during live traffic
-// and repeated snapshots harmless. A coalesced board update is sent even
-// when a call went ahead of it: its units carry their own seqs.
+// write sends one frame, unless skip says not to.
 func (c *client) write(fr *frame) error {
-	if c.display {
-		switch {
-		case fr.board:
-			c.last = max(c.last, fr.seq)
-		case fr.snap && fr.seq < c.last || !fr.snap && fr.seq <= c.last:
-			return nil
-		default:
-			c.last = fr.seq
-		}
-	}
-	if fr.data == nil {
+	if c.skip(fr) {
 		return nil
 	}
 	c.conn.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))

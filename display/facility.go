@@ -305,7 +305,8 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 	// A check-in is shown by its code on the screens (the patient looks for
 	// it), so it is not folded into a board update either.
 	direct := call || e.Kind == "checked_in"
-	fr := &frame{seq: e.Seq, call: call, data: encodeEvent(e, f.loc)} // shared: never changed
+	fr := sharedFrame(frame{seq: e.Seq, call: call, data: encodeEvent(e, f.loc)}) // shared: never changed
+	var now []*client
 	f.mu.Lock()
 	f.next = e.Seq + 1
 	coalescing := false
@@ -317,8 +318,11 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 			coalescing = true
 			continue
 		}
-		if !c.offer(fr) {
+		ok, taken := c.enqueue(fr, true)
+		if !ok {
 			delete(f.displays, c)
+		} else if taken {
+			now = append(now, c)
 		}
 	}
 	switch {
@@ -330,6 +334,7 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 	}
 	watched := len(f.watchers[unitDay{e.Unit, e.ServiceDate}]) > 0
 	f.mu.Unlock()
+	f.hub.flushAll(now)
 	if watched {
 		select {
 		case f.work <- watchJob{e: e}:
@@ -355,8 +360,8 @@ func (f *facility) flushBoard() {
 	}
 	clear(f.board)
 	frames := map[string]*frame{}
+	var now []*client
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	for c := range f.displays {
 		if !c.coalesce {
 			continue
@@ -366,10 +371,18 @@ func (f *facility) flushBoard() {
 			fr = boardFrame(changed, c.units)
 			frames[c.unitsKey] = fr
 		}
-		if fr != nil && !c.offer(fr) {
+		if fr == nil {
+			continue
+		}
+		ok, taken := c.enqueue(fr, true)
+		if !ok {
 			delete(f.displays, c)
+		} else if taken {
+			now = append(now, c)
 		}
 	}
+	f.mu.Unlock()
+	f.hub.flushAll(now)
 }
 
 // watchLoop keeps patients' sockets up to date. It takes what is queued at

@@ -33,6 +33,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/antrian/antrian/fault"
@@ -161,6 +162,10 @@ type Hub struct {
 	clients    map[*client]bool
 	loops      sync.WaitGroup // facility goroutines
 	conns      sync.WaitGroup // connection goroutines
+
+	// Frames a fan-out wrote to a socket itself (whole), and those it handed
+	// to a writer goroutine because the socket took them only in part.
+	wroteNow, handedOver atomic.Int64
 
 	// outbox carries encoded events to the publisher goroutine while Run
 	// runs (not closing), so that a change does not wait for Redis.
@@ -297,6 +302,26 @@ func (h *Hub) runPublisher(ctx context.Context, stop <-chan struct{}) {
 		if stopping && len(h.outbox) == 0 {
 			return // closing is set: nothing more is queued
 		}
+	}
+}
+
+// flushChunk is how many sockets one goroutine of a fan-out writes to: a
+// few goroutines share an event's ten thousand writes among the CPUs.
+const flushChunk = 512
+
+// flushAll writes what the clients cs (whose writer roles the caller took
+// for it) have queued, from a few goroutines, and returns at once.
+func (h *Hub) flushAll(cs []*client) {
+	for len(cs) > 0 {
+		chunk := cs[:min(len(cs), flushChunk)]
+		cs = cs[len(chunk):]
+		h.conns.Add(1)
+		go func() {
+			defer h.conns.Done()
+			for _, c := range chunk {
+				c.flushNow()
+			}
+		}()
 	}
 }
 

@@ -1,6 +1,7 @@
 package display
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -792,5 +793,44 @@ func TestCoalescedBoard(t *testing.T) {
 	c.offer(cf)
 	if len(c.queue) != 2 || c.queue[0] != cf || c.queue[1] != bf {
 		t.Errorf("queue after a board update and a call: %v, want the call first", c.queue)
+	}
+}
+
+// A frame made by textFrame reads as the text message it holds, at every
+// length encoding (7-bit, 16-bit and 64-bit).
+func TestTextFrame(t *testing.T) {
+	sizes := []int{0, 1, 125, 126, 127, 65535, 65536, 70000}
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		for _, n := range sizes {
+			if _, err := conn.UnderlyingConn().Write(textFrame([]byte(strings.Repeat("x", n)))); err != nil {
+				return
+			}
+		}
+		conn.ReadMessage() // until the client goes
+	}))
+	defer srv.Close()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, n := range sizes {
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		typ, p, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+		if typ != websocket.TextMessage || len(p) != n || strings.Trim(string(p), "x") != "" {
+			t.Fatalf("%d bytes: got type %d, %d bytes", n, typ, len(p))
+		}
+	}
+	if fr := sharedFrame(frame{data: []byte("abc")}); string(fr.data) != "abc" || !bytes.HasSuffix(fr.wire, fr.data) {
+		t.Errorf("sharedFrame: data %q, wire %q", fr.data, fr.wire)
 	}
 }

@@ -113,7 +113,7 @@ func boardFrame(changed []queue.Event, units map[string]bool) *frame {
 	}
 	slices.SortFunc(m.Units, func(a, b boardUnitJSON) int { return strings.Compare(a.Code, b.Code) })
 	b, _ := json.Marshal(m)
-	return &frame{seq: m.Seq, board: true, data: b}
+	return sharedFrame(frame{seq: m.Seq, board: true, data: b})
 }
 
 // subscriptionKey names a display's set of units, so that displays with the

@@ -71,3 +71,56 @@ func TestSlowClient(t *testing.T) {
 		t.Errorf("slow client read up to seq %d, want it cut off before %d", last, n)
 	}
 }
+
+// A screen that stops reading for a while (its socket full, a frame taken
+// only in part) gets every event whole and in order once it reads again,
+// and the other screens never wait for it.
+func TestPausedClientCatchesUp(t *testing.T) {
+	hs := newHarness(t, Options{SendBuffer: 100000, WriteWait: 30 * time.Second})
+	small := &websocket.Dialer{NetDialContext: (&net.Dialer{Control: func(network, address string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) {
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+	}}).DialContext}
+	paused := hs.dial("", small)
+	fast := hs.dial("", nil)
+	read(t, fast) // snapshot
+	ctx := context.Background()
+	seq := int64(0)
+	for hs.hub.handedOver.Load() == 0 {
+		if seq > 200000 {
+			t.Fatal("the paused screen's socket never filled")
+		}
+		evs := make([]queue.Event, 0, 50)
+		for range 50 {
+			evs = append(evs, hs.store.add("booked", "UMUM", "B-001"))
+		}
+		hs.hub.Publish(ctx, evs)
+		for range evs {
+			seq++
+			if m := read(t, fast); m.Seq != seq {
+				t.Fatalf("fast screen: got seq %d, want %d", m.Seq, seq)
+			}
+		}
+	}
+	// A few more while the paused screen's writer waits on its socket.
+	for range 100 {
+		hs.hub.Publish(ctx, []queue.Event{hs.store.add("called", "UMUM", "B-002")})
+		seq++
+		if m := read(t, fast); m.Seq != seq {
+			t.Fatalf("fast screen: got seq %d, want %d", m.Seq, seq)
+		}
+	}
+	if m := read(t, paused); m.Type != TypeSnapshot {
+		t.Fatalf("paused screen's first message: %+v, want the snapshot", m)
+	}
+	for want := int64(1); want <= seq; want++ {
+		if m := read(t, paused); m.Seq != want {
+			t.Fatalf("paused screen: got seq %d, want %d", m.Seq, want)
+		}
+	}
+	if hs.hub.wroteNow.Load() == 0 {
+		t.Error("no frame was written by the fan-out itself")
+	}
+	t.Logf("%d events; frames written at once %d, handed to a writer %d", seq, hs.hub.wroteNow.Load(), hs.hub.handedOver.Load())
+}
