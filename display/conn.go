@@ -90,9 +90,15 @@ type client struct {
 	mu      sync.Mutex
 	queue   []*frame // waiting for the writer; at most Options.SendBuffer
 	pingDue bool     // the writer sends a ping before its next frame
-	writing bool     // the writer role is taken (by the setup or a writer goroutine)
-	closed  bool     // a writer has closed the socket: nothing more is written
-	ended   bool     // the reader has finished: no writer starts any more
+	// pongDue: the writer answers the peer's ping (with pongData) before
+	// its next frame. The answer is the writer's, not the reader's as in
+	// gorilla's default handler: a direct write does not take gorilla's
+	// lock, so only the writer may write.
+	pongDue  bool
+	pongData string
+	writing  bool // the writer role is taken (by the setup or a writer goroutine)
+	closed   bool // a writer has closed the socket: nothing more is written
+	ended    bool // the reader has finished: no writer starts any more
 
 	nextPing atomic.Int64 // when the pinger next pings it, in ns since the hub's epoch; MaxInt64 until set up
 	refs     atomic.Int32 // the reader and the setup goroutine; the last one out cleans up
@@ -150,8 +156,12 @@ func (c *client) enqueue(fr *frame, now bool) (ok, taken bool) {
 		}
 		c.queue[i] = fr
 	}
-	if now && c.sock != nil && !c.writing && !c.pingDue && !c.isKicked() {
+	if now && c.sock != nil && !c.writing && !c.controlDueLocked() {
+		// The caller's write counts as a connection goroutine's, like a
+		// writer goroutine's: the reader runs (not ended), so the count is
+		// above zero.
 		c.writing = true
+		c.hub.conns.Add(1)
 		c.mu.Unlock()
 		return true, true
 	}
@@ -165,15 +175,17 @@ func (c *client) enqueue(fr *frame, now bool) (ok, taken bool) {
 
 // flushNow writes what c has queued from the calling goroutine, as long as
 // the socket takes each frame whole without waiting, then gives up the
-// writer role, which the caller holds. What has to wait (a frame the socket
-// took only in part, a ping, the close frame) is handed with the role to a
-// writer goroutine.
-func (c *client) flushNow() {
+// writer role, which the caller took with enqueue. What has to wait (a
+// frame the socket took only in part, a ping or pong, the close frame) is
+// handed with the role to a writer goroutine. With a gate, it stops at a
+// board update while calls are being written and reports true: the caller
+// keeps the role and flushes again once the calls are out.
+func (c *client) flushNow(gate *callGate) (deferred bool) {
 	for {
 		c.mu.Lock()
-		if c.isKicked() || c.pingDue {
+		if c.isKicked() || c.controlDueLocked() {
 			c.handOverLocked()
-			return
+			return false
 		}
 		if len(c.queue) == 0 {
 			c.writing = false
@@ -181,7 +193,12 @@ func (c *client) flushNow() {
 				c.queue = nil
 			}
 			c.mu.Unlock()
-			return
+			c.hub.conns.Done()
+			return false
+		}
+		if gate != nil && c.queue[0].board && gate.busy() {
+			c.mu.Unlock()
+			return true
 		}
 		fr := c.popLocked()
 		c.mu.Unlock()
@@ -198,22 +215,41 @@ func (c *client) flushNow() {
 			continue
 		}
 		if n < len(wire) {
-			c.hub.handedOver.Add(1)
+			c.hub.notTaken.Add(1)
 			c.mu.Lock()
 			c.rest = wire[n:]
 			c.handOverLocked()
-			return
+			return false
 		}
-		c.hub.wroteNow.Add(1)
 	}
 }
 
-// handOverLocked gives the writer role, which the caller holds, to a new
-// writer goroutine, and unlocks c.mu.
+// controlDueLocked reports whether a ping or a pong waits for the writer.
+// c.mu is held.
+func (c *client) controlDueLocked() bool { return c.pingDue || c.pongDue }
+
+// handOverLocked gives the writer role, which the caller took with
+// enqueue, and its count in hub.conns to a new writer goroutine, and
+// unlocks c.mu.
 func (c *client) handOverLocked() {
-	c.hub.conns.Add(1)
 	c.mu.Unlock()
 	go c.runWriter()
+}
+
+// pong asks the writer to answer the peer's ping, starting one if none
+// runs.
+func (c *client) pong(data string) {
+	c.mu.Lock()
+	if c.closed || c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.pongDue, c.pongData = true, data
+	start := c.takeWriterLocked()
+	c.mu.Unlock()
+	if start {
+		go c.runWriter()
+	}
 }
 
 // popLocked takes the first queued frame. c.mu is held.
@@ -300,6 +336,8 @@ func (c *client) drain() {
 		c.mu.Lock()
 		kicked := c.isKicked()
 		ping := !kicked && c.pingDue
+		pong := !kicked && !ping && c.pongDue
+		pongData := c.pongData
 		var fr *frame
 		switch {
 		case kicked:
@@ -307,6 +345,8 @@ func (c *client) drain() {
 			c.queue = nil
 		case ping:
 			c.pingDue = false
+		case pong:
+			c.pongDue, c.pongData = false, ""
 		case len(c.queue) > 0:
 			fr = c.popLocked()
 		default:
@@ -333,6 +373,8 @@ func (c *client) drain() {
 			return
 		case ping:
 			err = c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.opt.WriteWait))
+		case pong:
+			err = c.conn.WriteControl(websocket.PongMessage, []byte(pongData), time.Now().Add(c.hub.opt.WriteWait))
 		case fr != nil:
 			err = c.write(fr)
 		default:
@@ -379,6 +421,30 @@ func (c *client) readPump(seen func()) {
 		c.conn.SetReadDeadline(time.Now().Add(c.hub.opt.PongWait))
 		if seen != nil {
 			seen()
+		}
+		return nil
+	})
+	// Answers go through the writer, like every write (gorilla's default
+	// handlers write from here).
+	c.conn.SetPingHandler(func(data string) error {
+		c.pong(data)
+		return nil
+	})
+	c.conn.SetCloseHandler(func(code int, _ string) error {
+		if code == websocket.CloseNoStatusReceived {
+			code = websocket.CloseNormalClosure
+		}
+		// The close is echoed from here, before the socket closes below,
+		// when no writer holds the role; the role is then kept for good.
+		// A writer busy meanwhile is cut off by the close instead.
+		c.mu.Lock()
+		free := !c.writing && !c.closed
+		if free {
+			c.writing, c.closed, c.queue = true, true, nil
+		}
+		c.mu.Unlock()
+		if free {
+			c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(time.Second))
 		}
 		return nil
 	})

@@ -34,6 +34,7 @@ type facility struct {
 	stop chan struct{} // closed when the facility retires
 
 	boards boardCache // shared by connecting displays
+	gate   callGate   // calls being written: board updates wait for them
 
 	mu       sync.Mutex
 	retired  bool  // no longer the hub's; clients must attach to a new one
@@ -334,7 +335,7 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 	}
 	watched := len(f.watchers[unitDay{e.Unit, e.ServiceDate}]) > 0
 	f.mu.Unlock()
-	f.hub.flushAll(now)
+	f.hub.flushAll(now, &f.gate, call)
 	if watched {
 		select {
 		case f.work <- watchJob{e: e}:
@@ -382,7 +383,7 @@ func (f *facility) flushBoard() {
 		}
 	}
 	f.mu.Unlock()
-	f.hub.flushAll(now)
+	f.hub.flushAll(now, &f.gate, false)
 }
 
 // watchLoop keeps patients' sockets up to date. It takes what is queued at

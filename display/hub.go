@@ -163,9 +163,9 @@ type Hub struct {
 	loops      sync.WaitGroup // facility goroutines
 	conns      sync.WaitGroup // connection goroutines
 
-	// Frames a fan-out wrote to a socket itself (whole), and those it handed
-	// to a writer goroutine because the socket took them only in part.
-	wroteNow, handedOver atomic.Int64
+	// notTaken counts the frames a fan-out handed to a writer goroutine
+	// because the socket did not take them whole at once.
+	notTaken atomic.Int64
 
 	// outbox carries encoded events to the publisher goroutine while Run
 	// runs (not closing), so that a change does not wait for Redis.
@@ -310,18 +310,86 @@ func (h *Hub) runPublisher(ctx context.Context, stop <-chan struct{}) {
 const flushChunk = 512
 
 // flushAll writes what the clients cs (whose writer roles the caller took
-// for it) have queued, from a few goroutines, and returns at once.
-func (h *Hub) flushAll(cs []*client) {
+// for it) have queued, from a few goroutines, and returns at once. Calls
+// first: while a call's goroutines (call) are writing, which the facility's
+// gate counts, the others write the calls queued but leave board updates
+// until the calls are out (or maxWait has passed).
+func (h *Hub) flushAll(cs []*client, gate *callGate, call bool) {
 	for len(cs) > 0 {
 		chunk := cs[:min(len(cs), flushChunk)]
 		cs = cs[len(chunk):]
+		if call {
+			gate.enter()
+		}
 		h.conns.Add(1)
 		go func() {
 			defer h.conns.Done()
+			var later []*client
 			for _, c := range chunk {
-				c.flushNow()
+				if c.flushNow(gate) {
+					later = append(later, c)
+				}
+			}
+			if call {
+				gate.leave()
+			}
+			if len(later) > 0 {
+				gate.wait(h.ctx, h.opt.Coalesce)
+				for _, c := range later {
+					c.flushNow(nil)
+				}
 			}
 		}()
+	}
+}
+
+// callGate counts the goroutines writing a call to a facility's screens,
+// and lets board updates wait until there are none.
+type callGate struct {
+	mu   sync.Mutex
+	n    int
+	done chan struct{} // closed when n falls to 0
+}
+
+func (g *callGate) enter() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.n == 0 {
+		g.done = make(chan struct{})
+	}
+	g.n++
+}
+
+func (g *callGate) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.n--; g.n == 0 {
+		close(g.done)
+	}
+}
+
+func (g *callGate) busy() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.n > 0
+}
+
+// wait returns when no call is being written, after at most limit, or when
+// ctx ends.
+func (g *callGate) wait(ctx context.Context, limit time.Duration) {
+	g.mu.Lock()
+	if g.n == 0 {
+		g.mu.Unlock()
+		return
+	}
+	done := g.done
+	g.mu.Unlock()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 
@@ -515,7 +583,8 @@ func (h *Hub) attachWatcher(f *facility, code string, c *client) (*facility, err
 }
 
 // track registers a connection's reader and setup goroutines, unless the
-// hub is closing. Writer goroutines add themselves while the reader runs.
+// hub is closing. Writers (goroutines, and a fan-out writing to the socket
+// itself) add themselves while the reader runs.
 func (h *Hub) track(c *client) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()

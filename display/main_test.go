@@ -834,3 +834,96 @@ func TestTextFrame(t *testing.T) {
 		t.Errorf("sharedFrame: data %q, wire %q", fr.data, fr.wire)
 	}
 }
+
+// While a call is being written to the screens, a board update waits: the
+// fan-out writes the calls queued on each socket and leaves the board
+// update until the calls are out.
+func TestBoardWaitsForCalls(t *testing.T) {
+	hs := newHarness(t, Options{Coalesce: time.Hour})
+	co := hs.dial("coalesce=1", nil)
+	if m := read(t, co); m.Type != TypeSnapshot {
+		t.Fatalf("first message %+v, want a snapshot", m)
+	}
+	hs.hub.mu.Lock()
+	var c *client
+	for cl := range hs.hub.clients {
+		c = cl
+	}
+	hs.hub.mu.Unlock()
+	for { // until the setup goroutine has given up the writer role
+		c.mu.Lock()
+		idle := !c.writing
+		c.mu.Unlock()
+		if idle {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	booked := hs.store.add("booked", "GIGI", "C-001")
+	called := hs.store.add("called", "UMUM", "B-001")
+	bf := boardFrame([]queue.Event{booked}, nil)
+	cf := sharedFrame(frame{seq: called.Seq, call: true, data: encodeEvent(called, jakarta)})
+
+	var gate callGate
+	gate.enter() // another goroutine is writing a call
+	if ok, taken := c.enqueue(bf, true); !ok || !taken {
+		t.Fatalf("enqueue board: ok %v, taken %v; want both", ok, taken)
+	}
+	if !c.flushNow(&gate) {
+		t.Fatal("the board update was written while a call was being written")
+	}
+	c.mu.Lock()
+	held := len(c.queue) == 1 && c.queue[0] == bf && c.writing
+	c.mu.Unlock()
+	if !held {
+		t.Fatal("the board update left the queue, or the writer role was given up")
+	}
+	if ok, taken := c.enqueue(cf, true); !ok || taken {
+		t.Fatalf("enqueue call: ok %v, taken %v; want queued behind the held role", ok, taken)
+	}
+	if !c.flushNow(&gate) {
+		t.Fatal("the board update was written after the call while the gate was busy")
+	}
+	if m := read(t, co); m.Type != TypeCalled || m.Seq != called.Seq {
+		t.Fatalf("got %+v, want the call at seq %d first", m, called.Seq)
+	}
+	gate.leave()
+	gate.wait(context.Background(), time.Second) // returns at once
+	if c.flushNow(&gate) {
+		t.Fatal("the board update still waits with no call being written")
+	}
+	raw, err := readRaw(t, co, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b boardMsg
+	json.Unmarshal(raw, &b)
+	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" {
+		t.Fatalf("got %s, want GIGI's board update", raw)
+	}
+}
+
+// A screen that closes gets the close echoed (by the writer) and is let go.
+func TestClientCloses(t *testing.T) {
+	hs := newHarness(t, Options{})
+	conn := hs.dial("", nil)
+	if m := read(t, conn); m.Type != TypeSnapshot {
+		t.Fatalf("first message %+v, want the snapshot", m)
+	}
+	msg := websocket.FormatCloseMessage(websocket.CloseGoingAway, "bye")
+	if err := conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err := conn.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("read after closing: %v, want the close echoed with 1001", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for hs.hub.clientCount() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the closed screen is still a client")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

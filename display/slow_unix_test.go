@@ -74,7 +74,9 @@ func TestSlowClient(t *testing.T) {
 
 // A screen that stops reading for a while (its socket full, a frame taken
 // only in part) gets every event whole and in order once it reads again,
-// and the other screens never wait for it.
+// and the other screens never wait for it. A ping it sends meanwhile is
+// answered by the writer, after the frame begun, and does not cut the
+// writer's deadline short.
 func TestPausedClientCatchesUp(t *testing.T) {
 	hs := newHarness(t, Options{SendBuffer: 100000, WriteWait: 30 * time.Second})
 	small := &websocket.Dialer{NetDialContext: (&net.Dialer{Control: func(network, address string, c syscall.RawConn) error {
@@ -83,11 +85,14 @@ func TestPausedClientCatchesUp(t *testing.T) {
 		})
 	}}).DialContext}
 	paused := hs.dial("", small)
+	if m := read(t, paused); m.Type != TypeSnapshot || m.Seq != 0 {
+		t.Fatalf("paused screen's first message: %+v, want the snapshot at 0", m)
+	}
 	fast := hs.dial("", nil)
 	read(t, fast) // snapshot
 	ctx := context.Background()
 	seq := int64(0)
-	for hs.hub.handedOver.Load() == 0 {
+	for hs.hub.notTaken.Load() == 0 {
 		if seq > 200000 {
 			t.Fatal("the paused screen's socket never filled")
 		}
@@ -111,16 +116,42 @@ func TestPausedClientCatchesUp(t *testing.T) {
 			t.Fatalf("fast screen: got seq %d, want %d", m.Seq, seq)
 		}
 	}
-	if m := read(t, paused); m.Type != TypeSnapshot {
-		t.Fatalf("paused screen's first message: %+v, want the snapshot", m)
+	// gorilla's own ping handler answered with a 1 s write deadline,
+	// which a pong queued behind the frame's rest would have set on it.
+	if err := paused.WriteControl(websocket.PingMessage, []byte("still here?"), time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
 	}
+	time.Sleep(1500 * time.Millisecond)
+	pongs := 0
+	paused.SetPongHandler(func(string) error { pongs++; return nil })
 	for want := int64(1); want <= seq; want++ {
 		if m := read(t, paused); m.Seq != want {
 			t.Fatalf("paused screen: got seq %d, want %d", m.Seq, want)
 		}
 	}
-	if hs.hub.wroteNow.Load() == 0 {
-		t.Error("no frame was written by the fan-out itself")
+	if pongs != 1 {
+		t.Errorf("%d pongs, want 1", pongs)
 	}
-	t.Logf("%d events; frames written at once %d, handed to a writer %d", seq, hs.hub.wroteNow.Load(), hs.hub.handedOver.Load())
+	t.Logf("%d events; frames not taken at once by a socket %d", seq, hs.hub.notTaken.Load())
+}
+
+// A write deadline left by a writer goroutine (the first messages, a
+// ping) does not fail the fan-out's later writes once it has passed.
+func TestDirectWritesOutliveDeadline(t *testing.T) {
+	hs := newHarness(t, Options{WriteWait: 100 * time.Millisecond})
+	conn := hs.dial("", nil)
+	if m := read(t, conn); m.Type != TypeSnapshot {
+		t.Fatalf("first message %+v, want the snapshot", m)
+	}
+	time.Sleep(300 * time.Millisecond)
+	ctx := context.Background()
+	for want := int64(1); want <= 3; want++ {
+		hs.hub.Publish(ctx, []queue.Event{hs.store.add("booked", "UMUM", "B-001")})
+		if m := read(t, conn); m.Seq != want {
+			t.Fatalf("got seq %d, want %d", m.Seq, want)
+		}
+	}
+	if n := hs.hub.notTaken.Load(); n != 0 {
+		t.Errorf("%d frames went to a writer goroutine, want every one written at once", n)
+	}
 }
