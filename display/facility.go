@@ -335,7 +335,7 @@ func (f *facility) deliver(ctx context.Context, e queue.Event) {
 	}
 	watched := len(f.watchers[unitDay{e.Unit, e.ServiceDate}]) > 0
 	f.mu.Unlock()
-	f.hub.flushAll(now, &f.gate, call)
+	f.hub.flushAll(now, fanoutGoroutines(), &f.gate, call)
 	if watched {
 		select {
 		case f.work <- watchJob{e: e}:
@@ -361,7 +361,7 @@ func (f *facility) flushBoard() {
 	}
 	clear(f.board)
 	frames := map[string]*frame{}
-	var now []*client
+	var to []boardTo
 	f.mu.Lock()
 	for c := range f.displays {
 		if !c.coalesce {
@@ -372,18 +372,12 @@ func (f *facility) flushBoard() {
 			fr = boardFrame(changed, c.units)
 			frames[c.unitsKey] = fr
 		}
-		if fr == nil {
-			continue
-		}
-		ok, taken := c.enqueue(fr, true)
-		if !ok {
-			delete(f.displays, c)
-		} else if taken {
-			now = append(now, c)
+		if fr != nil {
+			to = append(to, boardTo{c, fr})
 		}
 	}
 	f.mu.Unlock()
-	f.hub.flushAll(now, &f.gate, false)
+	f.hub.writeBoards(to, &f.gate)
 }
 
 // watchLoop keeps patients' sockets up to date. It takes what is queued at

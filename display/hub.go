@@ -306,21 +306,20 @@ func (h *Hub) runPublisher(ctx context.Context, stop <-chan struct{}) {
 	}
 }
 
-// A fan-out's writes are shared by fanoutGoroutines goroutines, each with
-// at least minChunk sockets, and each lets other goroutines run after every
-// yieldEvery sockets.
+// A fan-out's writes are shared by a few goroutines (fanoutGoroutines, or
+// boardGoroutines), each with at least minChunk sockets, and each lets
+// other goroutines run after every yieldEvery sockets.
 const (
 	minChunk   = 256
 	yieldEvery = 32
 )
 
 // flushAll writes what the clients cs (whose writer roles the caller took
-// for it) have queued, from a few goroutines, and returns at once. Calls
-// first: while a call's goroutines (call) are writing, which the facility's
-// gate counts, the others write the calls queued but leave board updates
-// until the calls are out (or maxWait has passed).
-func (h *Hub) flushAll(cs []*client, gate *callGate, call bool) {
-	n := fanoutGoroutines()
+// for it) have queued, from at most n goroutines, and returns at once.
+// Calls first: while a call's goroutines (call) are writing, which the
+// facility's gate counts, the others write the calls queued but leave board
+// updates until the calls are out (at most Options.Coalesce).
+func (h *Hub) flushAll(cs []*client, n int, gate *callGate, call bool) {
 	size := max(minChunk, (len(cs)+n-1)/n)
 	for len(cs) > 0 {
 		chunk := cs[:min(len(cs), size)]
@@ -356,6 +355,43 @@ func (h *Hub) flushAll(cs []*client, gate *callGate, call bool) {
 	}
 }
 
+// boardTo is a board update for one display.
+type boardTo struct {
+	c  *client
+	fr *frame
+}
+
+// writeBoards gives each display its board update, from boardGoroutines
+// goroutines, and returns at once. Each update is queued only when its
+// goroutine comes to the display, and not while a call is being written
+// (for at most Options.Coalesce), so a call tapped meanwhile finds the
+// displays not yet reached free for its own goroutines instead of waiting
+// for the board's. A display that left meanwhile is skipped; one that
+// connected meanwhile started with a snapshot.
+func (h *Hub) writeBoards(to []boardTo, gate *callGate) {
+	n := boardGoroutines()
+	size := max(minChunk, (len(to)+n-1)/n)
+	for len(to) > 0 {
+		chunk := to[:min(len(to), size)]
+		to = to[len(chunk):]
+		// Counted with the facility goroutines: the caller is one, so the
+		// count is above zero (no display here holds one of hub.conns).
+		h.loops.Add(1)
+		go func() {
+			defer h.loops.Done()
+			for i, b := range chunk {
+				if i%yieldEvery == yieldEvery-1 {
+					runtime.Gosched()
+				}
+				gate.wait(h.ctx, h.opt.Coalesce)
+				if ok, taken := b.c.enqueue(b.fr, true); ok && taken {
+					b.c.flushNow(nil)
+				}
+			}
+		}()
+	}
+}
+
 // fanoutGoroutines is one goroutine per CPU (GOMAXPROCS). More of them only
 // crowd the run queues: with 20 goroutines of 512 sockets the first screen
 // had a call p95 120 ms after the tap (p50 9 ms), as the call's own round
@@ -365,6 +401,11 @@ func (h *Hub) flushAll(cs []*client, gate *callGate, call bool) {
 // on two cores: while every CPU runs a runnable goroutine, the Go scheduler
 // looks for sockets ready to read only about every 10 ms.
 func fanoutGoroutines() int { return runtime.GOMAXPROCS(0) }
+
+// boardGoroutines writes a coalesced board update: one CPU fewer (at least
+// one), so that a call tapped meanwhile gets its round trips answered at
+// once; a board update, at most one a second, need not be quick.
+func boardGoroutines() int { return max(1, runtime.GOMAXPROCS(0)-1) }
 
 // callGate counts the goroutines writing a call to a facility's screens,
 // and lets board updates wait until there are none.

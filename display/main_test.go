@@ -927,3 +927,41 @@ func TestClientCloses(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A board update is queued for a display only when its goroutine comes to
+// it, and not while a call is being written: the call's own goroutines find
+// the display free.
+func TestBoardQueuedAfterCalls(t *testing.T) {
+	hs := newHarness(t, Options{Coalesce: time.Hour})
+	co := hs.dial("coalesce=1", nil)
+	if m := read(t, co); m.Type != TypeSnapshot {
+		t.Fatalf("first message %+v, want a snapshot", m)
+	}
+	hs.hub.mu.Lock()
+	var c *client
+	for cl := range hs.hub.clients {
+		c = cl
+	}
+	hs.hub.mu.Unlock()
+	booked := hs.store.add("booked", "GIGI", "C-001")
+	var gate callGate
+	gate.enter()
+	hs.hub.writeBoards([]boardTo{{c, boardFrame([]queue.Event{booked}, nil)}}, &gate)
+	time.Sleep(50 * time.Millisecond)
+	c.mu.Lock()
+	queued := len(c.queue)
+	c.mu.Unlock()
+	if queued != 0 {
+		t.Fatalf("%d frames queued while a call was being written, want the board update held back", queued)
+	}
+	gate.leave()
+	raw, err := readRaw(t, co, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b boardMsg
+	json.Unmarshal(raw, &b)
+	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" {
+		t.Fatalf("got %s, want GIGI's board update", raw)
+	}
+}
