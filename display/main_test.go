@@ -840,25 +840,7 @@ func TestTextFrame(t *testing.T) {
 // update until the calls are out.
 func TestBoardWaitsForCalls(t *testing.T) {
 	hs := newHarness(t, Options{Coalesce: time.Hour})
-	co := hs.dial("coalesce=1", nil)
-	if m := read(t, co); m.Type != TypeSnapshot {
-		t.Fatalf("first message %+v, want a snapshot", m)
-	}
-	hs.hub.mu.Lock()
-	var c *client
-	for cl := range hs.hub.clients {
-		c = cl
-	}
-	hs.hub.mu.Unlock()
-	for { // until the setup goroutine has given up the writer role
-		c.mu.Lock()
-		idle := !c.writing
-		c.mu.Unlock()
-		if idle {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	co, c := hs.idleCoalescingScreen()
 	booked := hs.store.add("booked", "GIGI", "C-001")
 	called := hs.store.add("called", "UMUM", "B-001")
 	bf := boardFrame([]queue.Event{booked}, nil)
@@ -892,15 +874,7 @@ func TestBoardWaitsForCalls(t *testing.T) {
 	if c.flushNow(&gate) {
 		t.Fatal("the board update still waits with no call being written")
 	}
-	raw, err := readRaw(t, co, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b boardMsg
-	json.Unmarshal(raw, &b)
-	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" {
-		t.Fatalf("got %s, want GIGI's board update", raw)
-	}
+	readBoardOf(t, co, "GIGI")
 }
 
 // A screen that closes gets the close echoed (by the writer) and is let go.
@@ -933,16 +907,7 @@ func TestClientCloses(t *testing.T) {
 // the display free.
 func TestBoardQueuedAfterCalls(t *testing.T) {
 	hs := newHarness(t, Options{Coalesce: time.Hour})
-	co := hs.dial("coalesce=1", nil)
-	if m := read(t, co); m.Type != TypeSnapshot {
-		t.Fatalf("first message %+v, want a snapshot", m)
-	}
-	hs.hub.mu.Lock()
-	var c *client
-	for cl := range hs.hub.clients {
-		c = cl
-	}
-	hs.hub.mu.Unlock()
+	co, c := hs.idleCoalescingScreen()
 	booked := hs.store.add("booked", "GIGI", "C-001")
 	var gate callGate
 	gate.enter()
@@ -955,13 +920,45 @@ func TestBoardQueuedAfterCalls(t *testing.T) {
 		t.Fatalf("%d frames queued while a call was being written, want the board update held back", queued)
 	}
 	gate.leave()
+	readBoardOf(t, co, "GIGI")
+}
+
+// idleCoalescingScreen connects the hub's only client, a coalescing
+// screen, and returns it once it has its snapshot and no writer runs.
+func (hs *harness) idleCoalescingScreen() (*websocket.Conn, *client) {
+	t := hs.t
+	t.Helper()
+	co := hs.dial("coalesce=1", nil)
+	if m := read(t, co); m.Type != TypeSnapshot {
+		t.Fatalf("first message %+v, want a snapshot", m)
+	}
+	hs.hub.mu.Lock()
+	var c *client
+	for cl := range hs.hub.clients {
+		c = cl
+	}
+	hs.hub.mu.Unlock()
+	for { // until the setup goroutine has given up the writer role
+		c.mu.Lock()
+		idle := !c.writing
+		c.mu.Unlock()
+		if idle {
+			return co, c
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// readBoardOf reads a board update of unit alone.
+func readBoardOf(t *testing.T, co *websocket.Conn, unit string) {
+	t.Helper()
 	raw, err := readRaw(t, co, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b boardMsg
 	json.Unmarshal(raw, &b)
-	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" {
-		t.Fatalf("got %s, want GIGI's board update", raw)
+	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != unit {
+		t.Fatalf("got %s, want %s's board update", raw, unit)
 	}
 }
