@@ -436,7 +436,8 @@ func (c *client) readPump(seen func()) {
 		}
 		// The close is echoed from here, before the socket closes below,
 		// when no writer holds the role; the role is then kept for good.
-		// A writer busy meanwhile is cut off by the close instead.
+		// A writer busy meanwhile is asked to echo it at its next turn,
+		// which it does if that comes before the socket closes.
 		c.mu.Lock()
 		free := !c.writing && !c.closed
 		if free {
@@ -445,6 +446,8 @@ func (c *client) readPump(seen func()) {
 		c.mu.Unlock()
 		if free {
 			c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(time.Second))
+		} else {
+			c.kick(code, "")
 		}
 		return nil
 	})

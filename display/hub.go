@@ -364,13 +364,14 @@ type boardTo struct {
 // writeBoards gives each display its board update, from boardGoroutines
 // goroutines, and returns at once. Each update is queued only when its
 // goroutine comes to the display, and not while a call is being written
-// (for at most Options.Coalesce), so a call tapped meanwhile finds the
+// (waiting at most Options.Coalesce in all), so a call tapped meanwhile finds the
 // displays not yet reached free for its own goroutines instead of waiting
 // for the board's. A display that left meanwhile is skipped; one that
 // connected meanwhile started with a snapshot.
 func (h *Hub) writeBoards(to []boardTo, gate *callGate) {
 	n := boardGoroutines()
 	size := max(minChunk, (len(to)+n-1)/n)
+	deadline := time.Now().Add(h.opt.Coalesce)
 	for len(to) > 0 {
 		chunk := to[:min(len(to), size)]
 		to = to[len(chunk):]
@@ -383,7 +384,7 @@ func (h *Hub) writeBoards(to []boardTo, gate *callGate) {
 				if i%yieldEvery == yieldEvery-1 {
 					runtime.Gosched()
 				}
-				gate.wait(h.ctx, h.opt.Coalesce)
+				gate.wait(h.ctx, time.Until(deadline))
 				if ok, taken := b.c.enqueue(b.fr, true); ok && taken {
 					b.c.flushNow(nil)
 				}

@@ -870,7 +870,6 @@ func TestBoardWaitsForCalls(t *testing.T) {
 		t.Fatalf("got %+v, want the call at seq %d first", m, called.Seq)
 	}
 	gate.leave()
-	gate.wait(context.Background(), time.Second) // returns at once
 	if c.flushNow(&gate) {
 		t.Fatal("the board update still waits with no call being written")
 	}
@@ -880,10 +879,7 @@ func TestBoardWaitsForCalls(t *testing.T) {
 // A screen that closes gets the close echoed (by the writer) and is let go.
 func TestClientCloses(t *testing.T) {
 	hs := newHarness(t, Options{})
-	conn := hs.dial("", nil)
-	if m := read(t, conn); m.Type != TypeSnapshot {
-		t.Fatalf("first message %+v, want the snapshot", m)
-	}
+	conn, _ := hs.idleCoalescingScreen() // no writer busy: the reader echoes
 	msg := websocket.FormatCloseMessage(websocket.CloseGoingAway, "bye")
 	if err := conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second)); err != nil {
 		t.Fatal(err)
@@ -911,16 +907,32 @@ func TestBoardQueuedAfterCalls(t *testing.T) {
 	booked := hs.store.add("booked", "GIGI", "C-001")
 	var gate callGate
 	gate.enter()
-	hs.hub.writeBoards([]boardTo{{c, boardFrame([]queue.Event{booked}, nil)}}, &gate)
-	time.Sleep(50 * time.Millisecond)
-	c.mu.Lock()
-	queued := len(c.queue)
-	c.mu.Unlock()
-	if queued != 0 {
-		t.Fatalf("%d frames queued while a call was being written, want the board update held back", queued)
+	type arrival struct {
+		raw []byte
+		err error
+		at  time.Time
 	}
+	got := make(chan arrival, 1)
+	go func() {
+		raw, err := readRaw(t, co, 5*time.Second)
+		got <- arrival{raw, err, time.Now()}
+	}()
+	hs.hub.writeBoards([]boardTo{{c, boardFrame([]queue.Event{booked}, nil)}}, &gate)
+	time.Sleep(100 * time.Millisecond)
+	left := time.Now()
 	gate.leave()
-	readBoardOf(t, co, "GIGI")
+	a := <-got
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	if a.at.Before(left) {
+		t.Fatalf("the board update %s arrived while a call was being written", a.raw)
+	}
+	var b boardMsg
+	json.Unmarshal(a.raw, &b)
+	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" {
+		t.Fatalf("got %s, want GIGI's board update", a.raw)
+	}
 }
 
 // idleCoalescingScreen connects the hub's only client, a coalescing
