@@ -314,16 +314,32 @@ const (
 	yieldEvery = 32
 )
 
+// chunks splits s into at most n parts of at least minChunk each.
+func chunks[T any](s []T, n int) [][]T {
+	size := max(minChunk, (len(s)+n-1)/n)
+	var parts [][]T
+	for len(s) > 0 {
+		parts = append(parts, s[:min(len(s), size)])
+		s = s[len(parts[len(parts)-1]):]
+	}
+	return parts
+}
+
+// yieldAt lets other goroutines run after every yieldEvery sockets of a
+// fan-out goroutine (i counts its sockets from 0).
+func yieldAt(i int) {
+	if i%yieldEvery == yieldEvery-1 {
+		runtime.Gosched()
+	}
+}
+
 // flushAll writes what the clients cs (whose writer roles the caller took
 // for it) have queued, from at most n goroutines, and returns at once.
 // Calls first: while a call's goroutines (call) are writing, which the
 // facility's gate counts, the others write the calls queued but leave board
 // updates until the calls are out (at most Options.Coalesce).
 func (h *Hub) flushAll(cs []*client, n int, gate *callGate, call bool) {
-	size := max(minChunk, (len(cs)+n-1)/n)
-	for len(cs) > 0 {
-		chunk := cs[:min(len(cs), size)]
-		cs = cs[len(chunk):]
+	for _, chunk := range chunks(cs, n) {
 		if call {
 			gate.enter()
 		}
@@ -332,9 +348,7 @@ func (h *Hub) flushAll(cs []*client, n int, gate *callGate, call bool) {
 			defer h.conns.Done()
 			var later []*client
 			for i, c := range chunk {
-				if i%yieldEvery == yieldEvery-1 {
-					runtime.Gosched()
-				}
+				yieldAt(i)
 				if c.flushNow(gate) {
 					later = append(later, c)
 				}
@@ -345,9 +359,7 @@ func (h *Hub) flushAll(cs []*client, n int, gate *callGate, call bool) {
 			if len(later) > 0 {
 				gate.wait(h.ctx, h.opt.Coalesce)
 				for i, c := range later {
-					if i%yieldEvery == yieldEvery-1 {
-						runtime.Gosched()
-					}
+					yieldAt(i)
 					c.flushNow(nil)
 				}
 			}
@@ -369,21 +381,15 @@ type boardTo struct {
 // for the board's. A display that left meanwhile is skipped; one that
 // connected meanwhile started with a snapshot.
 func (h *Hub) writeBoards(to []boardTo, gate *callGate) {
-	n := boardGoroutines()
-	size := max(minChunk, (len(to)+n-1)/n)
 	deadline := time.Now().Add(h.opt.Coalesce)
-	for len(to) > 0 {
-		chunk := to[:min(len(to), size)]
-		to = to[len(chunk):]
+	for _, chunk := range chunks(to, boardGoroutines()) {
 		// Counted with the facility goroutines: the caller is one, so the
 		// count is above zero (no display here holds one of hub.conns).
 		h.loops.Add(1)
 		go func() {
 			defer h.loops.Done()
 			for i, b := range chunk {
-				if i%yieldEvery == yieldEvery-1 {
-					runtime.Gosched()
-				}
+				yieldAt(i)
 				gate.wait(h.ctx, time.Until(deadline))
 				if ok, taken := b.c.enqueue(b.fr, true); ok && taken {
 					b.c.flushNow(nil)

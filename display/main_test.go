@@ -974,3 +974,18 @@ func readBoardOf(t *testing.T, co *websocket.Conn, unit string) {
 		t.Fatalf("got %s, want %s's board update", raw, unit)
 	}
 }
+
+// A fan-out is split among at most n goroutines, none with fewer than
+// minChunk sockets unless it is the last, and every socket in one part.
+func TestChunks(t *testing.T) {
+	for _, tc := range []struct{ len, n, parts int }{{0, 2, 0}, {100, 2, 1}, {10000, 2, 2}, {10001, 2, 2}, {10000, 1, 1}, {600, 4, 3}} {
+		s := make([]int, tc.len)
+		got, total := chunks(s, tc.n), 0
+		for _, p := range got {
+			total += len(p)
+		}
+		if len(got) != tc.parts || total != tc.len {
+			t.Errorf("chunks(%d, %d): %d parts of %d in all, want %d parts of %d", tc.len, tc.n, len(got), total, tc.parts, tc.len)
+		}
+	}
+}
