@@ -178,8 +178,9 @@ func (c *client) enqueue(fr *frame, now bool) (ok, taken bool) {
 // writer role, which the caller took with enqueue. What has to wait (a
 // frame the socket took only in part, a ping or pong, the close frame) is
 // handed with the role to a writer goroutine. With a gate, it stops at a
-// board update while calls are being written and reports true: the caller
-// keeps the role and flushes again once the calls are out.
+// board update while calls are being written, gives the role up (a call
+// queued meanwhile is then written by its own fan-out at once) and reports
+// true: the caller flushes the board later with resume.
 func (c *client) flushNow(gate *callGate) (deferred bool) {
 	for {
 		c.mu.Lock()
@@ -197,7 +198,9 @@ func (c *client) flushNow(gate *callGate) (deferred bool) {
 			return false
 		}
 		if gate != nil && c.queue[0].board && gate.busy() {
+			c.writing = false
 			c.mu.Unlock()
+			c.hub.conns.Done()
 			return true
 		}
 		fr := c.popLocked()
@@ -222,6 +225,21 @@ func (c *client) flushNow(gate *callGate) (deferred bool) {
 			return false
 		}
 	}
+}
+
+// resume takes the writer role back for flushNow after a board update was
+// deferred, unless the queue is empty (somebody wrote it meanwhile) or
+// somebody holds the role (and will write it).
+func (c *client) resume() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.writing || c.closed || c.ended || len(c.queue) == 0 {
+		return false
+	}
+	// As in enqueue: the reader runs (not ended), so hub.conns is above zero.
+	c.writing = true
+	c.hub.conns.Add(1)
+	return true
 }
 
 // controlDueLocked reports whether a ping or a pong waits for the writer.

@@ -360,7 +360,9 @@ func (h *Hub) flushAll(cs []*client, n int, gate *callGate, call bool) {
 				gate.wait(h.ctx, h.opt.Coalesce)
 				for i, c := range later {
 					yieldAt(i)
-					c.flushNow(nil)
+					if c.resume() {
+						c.flushNow(nil)
+					}
 				}
 			}
 		}()

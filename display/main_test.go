@@ -836,11 +836,22 @@ func TestTextFrame(t *testing.T) {
 }
 
 // While a call is being written to the screens, a board update waits: the
-// fan-out writes the calls queued on each socket and leaves the board
-// update until the calls are out.
+// fan-out writes the calls queued on each socket, leaves the board update
+// until the calls are out, and gives the socket's writer role up meanwhile,
+// so that the next call to it is written at once by its own fan-out.
 func TestBoardWaitsForCalls(t *testing.T) {
 	hs := newHarness(t, Options{Coalesce: time.Hour})
 	co, c := hs.idleCoalescingScreen()
+	t.Cleanup(func() {
+		// A failure that left the role with this test would keep the
+		// hub's shutdown waiting for it.
+		c.mu.Lock()
+		held := c.writing
+		c.mu.Unlock()
+		if t.Failed() && held {
+			c.flushNow(nil)
+		}
+	})
 	booked := hs.store.add("booked", "GIGI", "C-001")
 	called := hs.store.add("called", "UMUM", "B-001")
 	bf := boardFrame([]queue.Event{booked}, nil)
@@ -855,13 +866,14 @@ func TestBoardWaitsForCalls(t *testing.T) {
 		t.Fatal("the board update was written while a call was being written")
 	}
 	c.mu.Lock()
-	held := len(c.queue) == 1 && c.queue[0] == bf && c.writing
+	held := len(c.queue) == 1 && c.queue[0] == bf
+	writing := c.writing
 	c.mu.Unlock()
-	if !held {
-		t.Fatal("the board update left the queue, or the writer role was given up")
+	if !held || writing {
+		t.Fatalf("board update held in the queue: %v, writer role kept: %v; want held and the role free", held, writing)
 	}
-	if ok, taken := c.enqueue(cf, true); !ok || taken {
-		t.Fatalf("enqueue call: ok %v, taken %v; want queued behind the held role", ok, taken)
+	if ok, taken := c.enqueue(cf, true); !ok || !taken {
+		t.Fatalf("enqueue call: ok %v, taken %v; want the call's fan-out to take the free role", ok, taken)
 	}
 	if !c.flushNow(&gate) {
 		t.Fatal("the board update was written after the call while the gate was busy")
@@ -870,9 +882,68 @@ func TestBoardWaitsForCalls(t *testing.T) {
 		t.Fatalf("got %+v, want the call at seq %d first", m, called.Seq)
 	}
 	gate.leave()
+	if !c.resume() {
+		t.Fatal("resume did not take the role back for the held board update")
+	}
 	if c.flushNow(&gate) {
 		t.Fatal("the board update still waits with no call being written")
 	}
+	readBoardOf(t, co, "GIGI")
+	if c.resume() {
+		t.Fatal("resume took the role with nothing queued")
+	}
+}
+
+// A call to a screen whose board update a fan-out holds back goes out at
+// once through its own fan-out; the held update follows when the calls are
+// out.
+func TestHeldBoardLetsNextCallThrough(t *testing.T) {
+	hs := newHarness(t, Options{Coalesce: time.Hour})
+	co, c := hs.idleCoalescingScreen()
+	booked := hs.store.add("booked", "GIGI", "C-001")
+	first := hs.store.add("called", "UMUM", "B-001")
+	second := hs.store.add("called", "UMUM", "B-002")
+	callFrame := func(e queue.Event) *frame {
+		return sharedFrame(frame{seq: e.Seq, call: true, data: encodeEvent(e, jakarta)})
+	}
+	var gate callGate
+	gate.enter() // another facility goroutine is writing a call
+	var once sync.Once
+	leave := func() { once.Do(gate.leave) }
+	t.Cleanup(leave) // the held update would keep the hub's shutdown waiting
+
+	if ok, taken := c.enqueue(boardFrame([]queue.Event{booked}, nil), true); !ok || !taken {
+		t.Fatalf("enqueue board: ok %v, taken %v; want both", ok, taken)
+	}
+	c.enqueue(callFrame(first), true) // behind the role this test holds, ahead of the board
+	hs.hub.flushAll([]*client{c}, 1, &gate, true)
+	if m := read(t, co); m.Type != TypeCalled || m.Seq != first.Seq {
+		t.Fatalf("got %+v, want the first call", m)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.Lock()
+		free := !c.writing
+		c.mu.Unlock()
+		if free {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the fan-out kept the writer role while it held the board update back")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ok, taken := c.enqueue(callFrame(second), true)
+	if !ok || !taken {
+		t.Fatalf("enqueue second call: ok %v, taken %v; want its fan-out to take the role", ok, taken)
+	}
+	if !c.flushNow(&gate) {
+		t.Fatal("the board update went out while calls were being written")
+	}
+	if m := read(t, co); m.Type != TypeCalled || m.Seq != second.Seq {
+		t.Fatalf("got %+v, want the second call before the board update", m)
+	}
+	leave()
 	readBoardOf(t, co, "GIGI")
 }
 
