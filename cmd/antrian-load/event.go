@@ -31,10 +31,17 @@ func scanEvent(raw []byte) (ev wsEvent, ok bool) {
 	if !ok {
 		return ev, false
 	}
-	typ, rest, ok := cutString(rest)
-	if !ok {
+	i := bytes.IndexByte(rest, '"')
+	if i < 0 {
 		return ev, false
 	}
+	// A known type is one of these constants, so that a board update (half
+	// of coalescing screens' messages) allocates nothing.
+	typ, ok := knownTypes[string(rest[:i])]
+	if !ok {
+		return ev, false // a shape the scan does not know
+	}
+	rest = rest[i+1:]
 	rest, ok = bytes.CutPrefix(rest, []byte(`,"seq":`))
 	if !ok {
 		return ev, false
@@ -53,9 +60,6 @@ func scanEvent(raw []byte) (ev wsEvent, ok bool) {
 		// Screens use only the type and seq of a snapshot or of a
 		// coalesced board update (one a second to every coalescing screen).
 		return ev, true
-	case "called", "queue", "noop":
-	default:
-		return ev, false // a shape the scan does not know
 	}
 	// Top-level fields come before the one nested object, "current".
 	if i := bytes.Index(rest, []byte(`,"current":`)); i >= 0 {
@@ -75,6 +79,9 @@ func scanEvent(raw []byte) (ev wsEvent, ok bool) {
 	ev.Code, okCode = field("code")
 	return ev, okUnit && okDate && okCode
 }
+
+// knownTypes are the message types the scan reads.
+var knownTypes = map[string]string{"snapshot": "snapshot", "units": "units", "called": "called", "queue": "queue", "noop": "noop"}
 
 // cutString returns the JSON string that s starts with (after its opening
 // quote) and what follows its closing quote; ok is false for a string with

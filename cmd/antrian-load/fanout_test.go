@@ -61,29 +61,39 @@ func TestFanoutBaselineStopsWithContext(t *testing.T) {
 func TestCallTally(t *testing.T) {
 	ctx := context.Background()
 	tally := newCallTally(map[string]int{"a": 3, "b": 3, "c": 1})
+	index := newCallIndex()
+	a := index.id(callRef{"a", "UMUM", "2026-11-27", "B-001"})
+	b := index.id(callRef{"b", "UMUM", "2026-11-27", "B-001"})
+	c := index.id(callRef{"c", "UMUM", "2026-11-27", "B-001"})
+	if a == b || b == c || index.id(callRef{"a", "UMUM", "2026-11-27", "B-001"}) != a {
+		t.Fatalf("ids %d, %d, %d: one call, one id", a, b, c)
+	}
+	if index.id(callRef{"a", "UMUM", "2026-11-28", "B-001"}) == a {
+		t.Fatal("the same code on another day is the same call")
+	}
 	got := make(chan bool)
-	go func() { got <- tally.wait(ctx, "a", 5*time.Second) }()
-	tally.arrive("a")
-	tally.arrive("a")
+	go func() { got <- tally.wait(ctx, a, 5*time.Second) }()
+	tally.arrive(a, "a")
+	tally.arrive(a, "a")
 	select {
 	case <-got:
 		t.Fatal("call on every screen after 2 of 3")
 	case <-time.After(50 * time.Millisecond):
 	}
-	tally.arrive("a")
+	tally.arrive(a, "a")
 	if !<-got {
 		t.Error("call not on every screen after 3 of 3")
 	}
-	if !tally.wait(ctx, "a", time.Millisecond) {
+	if !tally.wait(ctx, a, time.Millisecond) {
 		t.Error("a call that reached every screen earlier is not seen as done")
 	}
-	tally.arrive("b")
-	if tally.wait(ctx, "b", 20*time.Millisecond) {
+	tally.arrive(b, "b")
+	if tally.wait(ctx, b, 20*time.Millisecond) {
 		t.Error("call on every screen after 1 of 3")
 	}
 	// A call is counted against its own facility's screens.
-	tally.arrive("c/UMUM/2026-11-27/B-001")
-	if !tally.wait(ctx, "c/UMUM/2026-11-27/B-001", 20*time.Millisecond) {
+	tally.arrive(c, "c")
+	if !tally.wait(ctx, c, 20*time.Millisecond) {
 		t.Error("a call of a facility with one screen not done after that screen")
 	}
 }

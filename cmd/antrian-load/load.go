@@ -364,13 +364,61 @@ type screen struct {
 	facility string
 	conn     *websocket.Conn
 	mu       sync.Mutex
-	arrived  map[string]time.Time // facility/unit/date/code -> first arrival
-	dupes    []string             // calls told twice: what and when
-	coalesce bool                 // calls at once, the rest once a second: seq skips what was folded
+	index    *callIndex
+	epoch    time.Time       // the run's start: arrivals are kept as the time since
+	arrived  []time.Duration // by call id: first arrival after epoch; 0 = not yet
+	calls    int             // calls arrived
+	dupes    []string        // calls told twice: what and when
+	coalesce bool            // calls at once, the rest once a second: seq skips what was folded
 	gaps     []string
 	closed   error
 	events   int64 // event messages (not snapshots) received
 	tally    *callTally
+}
+
+// callRef names one call: numbers restart every day, so a code is one
+// ticket only together with its facility, unit and service date.
+type callRef struct{ facility, unit, date, code string }
+
+func (r callRef) String() string { return r.facility + "/" + r.unit + "/" + r.date + "/" + r.code }
+
+// callIndex numbers the calls of a run. Each screen keeps its arrivals in a
+// slice by that number: with a map of keys and times per screen, ten
+// thousand screens grew the tool's heap by about 150 MB over a run, and its
+// collections (70-140 ms each, with assists) slowed the screens' reading of
+// the calls they overlapped, which the raw fan-out's reader never meets.
+type callIndex struct {
+	mu   sync.RWMutex
+	ids  map[callRef]int
+	refs []callRef
+}
+
+func newCallIndex() *callIndex { return &callIndex{ids: map[callRef]int{}} }
+
+// id is r's number, given at its first sight.
+func (x *callIndex) id(r callRef) int {
+	x.mu.RLock()
+	id, ok := x.ids[r]
+	x.mu.RUnlock()
+	if ok {
+		return id
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if id, ok := x.ids[r]; ok {
+		return id
+	}
+	id = len(x.refs)
+	x.ids[r] = id
+	x.refs = append(x.refs, r)
+	return id
+}
+
+// ref is the call numbered id.
+func (x *callIndex) ref(id int) callRef {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.refs[id]
 }
 
 // callTally counts, per call, the screens it has reached, so that the
@@ -378,38 +426,36 @@ type screen struct {
 // its facility.
 type callTally struct {
 	mu      sync.Mutex
-	reached map[string]int
-	want    map[string]int           // screens per facility
-	all     map[string]chan struct{} // closed when a call reached its facility's screens
+	reached []int           // by call id
+	all     []chan struct{} // by call id: closed when the call reached its facility's screens
+	want    map[string]int  // screens per facility
 }
 
-func newCallTally(want map[string]int) *callTally {
-	return &callTally{reached: map[string]int{}, want: want, all: map[string]chan struct{}{}}
-}
+func newCallTally(want map[string]int) *callTally { return &callTally{want: want} }
 
-func (t *callTally) done(k string) chan struct{} {
-	ch, ok := t.all[k]
-	if !ok {
-		ch = make(chan struct{})
-		t.all[k] = ch
+// grow makes room for call id. t.mu is held.
+func (t *callTally) grow(id int) {
+	for len(t.all) <= id {
+		t.all = append(t.all, make(chan struct{}))
+		t.reached = append(t.reached, 0)
 	}
-	return ch
 }
 
-// arrive notes that call k reached one more screen.
-func (t *callTally) arrive(k string) {
+// arrive notes that call id, of facility f, reached one more screen.
+func (t *callTally) arrive(id int, f string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	f, _, _ := strings.Cut(k, "/")
-	if t.reached[k]++; t.reached[k] == t.want[f] {
-		close(t.done(k))
+	t.grow(id)
+	if t.reached[id]++; t.reached[id] == t.want[f] {
+		close(t.all[id])
 	}
 }
 
-// wait reports whether call k reached every screen within limit.
-func (t *callTally) wait(ctx context.Context, k string, limit time.Duration) bool {
+// wait reports whether call id reached every screen within limit.
+func (t *callTally) wait(ctx context.Context, id int, limit time.Duration) bool {
 	t.mu.Lock()
-	ch := t.done(k)
+	t.grow(id)
+	ch := t.all[id]
 	t.mu.Unlock()
 	select {
 	case <-ch:
@@ -457,14 +503,19 @@ func (s *screen) read() {
 		}
 		if ev.Type == "called" {
 			// Numbers restart each day: a code is a call only with its date.
-			k := callKey(s.facility, ev.Unit, ev.ServiceDate, ev.Code)
-			if _, ok := s.arrived[k]; ok {
+			ref := callRef{s.facility, ev.Unit, ev.ServiceDate, ev.Code}
+			id := s.index.id(ref)
+			for len(s.arrived) <= id {
+				s.arrived = append(s.arrived, 0)
+			}
+			if s.arrived[id] != 0 {
 				// A recall would be legitimate; this tool never recalls.
-				s.dupes = append(s.dupes, fmt.Sprintf("%s again at seq %d", k, ev.Seq))
+				s.dupes = append(s.dupes, fmt.Sprintf("%s again at seq %d", ref, ev.Seq))
 			} else {
-				s.arrived[k] = now
+				s.arrived[id] = now.Sub(s.epoch)
+				s.calls++
 				if s.tally != nil {
-					s.tally.arrive(k)
+					s.tally.arrive(id, s.facility)
 				}
 			}
 		}
@@ -475,12 +526,6 @@ func (s *screen) read() {
 // sentCall is when the staff's call request was sent and when it was
 // answered.
 type sentCall struct{ sent, answered time.Time }
-
-// callKey names one call: numbers restart every day, so a code is one
-// ticket only together with its facility, unit and service date.
-func callKey(facility, unit, date, code string) string {
-	return facility + "/" + unit + "/" + date + "/" + code
-}
 
 func wsURL(base, path string) string {
 	u, _ := url.Parse(base)
@@ -564,6 +609,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	staff.csrf = login.CSRF
 
 	// Screens connect before anything happens, and must see every call.
+	index, epoch := newCallIndex(), time.Now()
 	screens := make([]*screen, 0, o.Screens)
 	for i := range o.Screens {
 		fac := o.Facilities[i%len(o.Facilities)]
@@ -575,7 +621,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return r, fmt.Errorf("screen: %w", err)
 		}
-		s := &screen{facility: fac, conn: c, arrived: map[string]time.Time{}, coalesce: o.Coalesce, tally: tally}
+		s := &screen{facility: fac, conn: c, index: index, epoch: epoch, coalesce: o.Coalesce, tally: tally}
 		screens = append(screens, s)
 		go s.read()
 	}
@@ -592,7 +638,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		booked           sync.Map // unit/number -> ticket id
 		calledIDs        sync.Map // ticket id -> struct{}
 		callsMu          sync.Mutex
-		calls            = map[string]sentCall{} // callKey -> when the call was sent and answered
+		calls            = map[int]sentCall{} // call id -> when the call was sent and answered
 		bookingsOK       atomic.Int64
 		replays          atomic.Int64
 		callsOK, empty   atomic.Int64
@@ -733,7 +779,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 					if _, dup := calledIDs.LoadOrStore(t.ID, struct{}{}); dup {
 						r.violate("ticket %s called twice", t.Code)
 					}
-					k := callKey(p.facility, t.Unit, t.ServiceDate, t.Code)
+					k := index.id(callRef{p.facility, t.Unit, t.ServiceDate, t.Code})
 					callsMu.Lock()
 					calls[k] = sentCall{sent: t0, answered: done}
 					callsMu.Unlock()
@@ -805,14 +851,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// Every call must reach every screen of its facility; wait for stragglers.
 	perFacility := map[string]int{}
 	for k := range calls {
-		f, _, _ := strings.Cut(k, "/")
-		perFacility[f]++
+		perFacility[index.ref(k).facility]++
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for _, s := range screens {
 		for {
 			s.mu.Lock()
-			n := len(s.arrived)
+			n := s.calls
 			s.mu.Unlock()
 			if n >= perFacility[s.facility] || time.Now().After(deadline) {
 				break
@@ -822,22 +867,25 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	var toScreen, toAll, toAllAfter, toFirst, spread []time.Duration
 	for k, c := range calls {
-		f, _, _ := strings.Cut(k, "/")
+		ref := index.ref(k)
 		var worst time.Duration
 		first := time.Duration(math.MaxInt64)
 		seen := false
 		for i, s := range screens {
-			if s.facility != f {
+			if s.facility != ref.facility {
 				continue
 			}
 			s.mu.Lock()
-			at, ok := s.arrived[k]
+			var at time.Duration
+			if k < len(s.arrived) {
+				at = s.arrived[k]
+			}
 			s.mu.Unlock()
-			if !ok {
-				r.violate("screen %d never showed call %s", i, k)
+			if at == 0 {
+				r.violate("screen %d never showed call %s", i, ref)
 				continue
 			}
-			d := at.Sub(c.sent)
+			d := at - c.sent.Sub(epoch)
 			toScreen = append(toScreen, d)
 			worst, first = max(worst, d), min(first, d)
 			seen = true
