@@ -1,6 +1,7 @@
 package display
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -174,14 +175,23 @@ func (c *client) enqueue(fr *frame, now bool) (ok, taken bool) {
 }
 
 // flushNow writes what c has queued from the calling goroutine, as long as
-// the socket takes each frame whole without waiting, then gives up the
-// writer role, which the caller took with enqueue. What has to wait (a
-// frame the socket took only in part, a ping or pong, the close frame) is
-// handed with the role to a writer goroutine. With a gate, it stops at a
-// board update while calls are being written, gives the role up (a call
-// queued meanwhile is then written by its own fan-out at once) and reports
-// true: the caller flushes the board later with resume.
+// the socket takes it whole without waiting, then gives up the writer role,
+// which the caller took with enqueue. Frames queued together (an event that
+// came while the socket waited for its turn in another fan-out) go out in
+// one write. What has to wait (a write the socket took only in part, a ping
+// or pong, the close frame) is handed with the role to a writer goroutine.
+// With a gate, it stops at a board update while calls are being written,
+// gives the role up (a call queued meanwhile is then written by its own
+// fan-out at once) and reports true: the caller flushes the board later
+// with resume.
 func (c *client) flushNow(gate *callGate) (deferred bool) {
+	var batch [maxBatch]*frame
+	var buf *[]byte // for two frames or more, from wireBufs
+	defer func() {
+		if buf != nil {
+			wireBufs.Put(buf)
+		}
+	}()
 	for {
 		c.mu.Lock()
 		if c.isKicked() || c.controlDueLocked() {
@@ -197,35 +207,71 @@ func (c *client) flushNow(gate *callGate) (deferred bool) {
 			c.hub.conns.Done()
 			return false
 		}
-		if gate != nil && c.queue[0].board && gate.busy() {
+		held := func() bool { return gate != nil && c.queue[0].board && gate.busy() }
+		if held() {
 			c.writing = false
 			c.mu.Unlock()
 			c.hub.conns.Done()
 			return true
 		}
-		fr := c.popLocked()
+		n := 0
+		for n < maxBatch && len(c.queue) > 0 && (n == 0 || !held()) {
+			batch[n] = c.popLocked()
+			n++
+		}
 		c.mu.Unlock()
-		if c.skip(fr) {
+		var wire []byte
+		frames := 0
+		for i, fr := range batch[:n] {
+			batch[i] = nil
+			if c.skip(fr) {
+				continue
+			}
+			w := fr.wire
+			if w == nil {
+				w = textFrame(fr.data)
+			}
+			switch frames++; frames {
+			case 1:
+				wire = w // a shared frame is written as it is
+			case 2:
+				if buf == nil {
+					buf = wireBufs.Get().(*[]byte)
+				}
+				*buf = append(append((*buf)[:0], wire...), w...)
+				wire = *buf
+			default:
+				*buf = append(*buf, w...)
+				wire = *buf
+			}
+		}
+		if frames == 0 {
 			continue
 		}
-		wire := fr.wire
-		if wire == nil {
-			wire = textFrame(fr.data)
-		}
-		n, err := writeNow(c.sock, wire)
+		written, err := writeNow(c.sock, wire)
 		if err != nil {
 			c.kick(0, "") // the next turn hands the close over
 			continue
 		}
-		if n < len(wire) {
+		if written < len(wire) {
 			c.hub.notTaken.Add(1)
+			rest := wire[written:]
+			if frames > 1 {
+				rest = bytes.Clone(rest) // the buffer goes back to the pool
+			}
 			c.mu.Lock()
-			c.rest = wire[n:]
+			c.rest = rest
 			c.handOverLocked()
 			return false
 		}
 	}
 }
+
+// maxBatch is the most frames flushNow writes in one write.
+const maxBatch = 8
+
+// wireBufs holds the buffers in which flushNow joins frames for one write.
+var wireBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // resume takes the writer role back for flushNow after a board update was
 // deferred, unless the queue is empty (somebody wrote it meanwhile) or

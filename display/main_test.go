@@ -947,6 +947,40 @@ func TestHeldBoardLetsNextCallThrough(t *testing.T) {
 	readBoardOf(t, co, "GIGI")
 }
 
+// Frames queued while the fan-out held a socket go out together, whole
+// and in order; one the screen already has is left out.
+func TestFlushJoinsQueuedFrames(t *testing.T) {
+	hs := newHarness(t, Options{})
+	co, c := hs.idleCoalescingScreen()
+	var frs []*frame
+	for _, code := range []string{"B-001", "B-002", "B-003", "B-004"} {
+		e := hs.store.add("called", "UMUM", code)
+		frs = append(frs, sharedFrame(frame{seq: e.Seq, call: true, data: encodeEvent(e, jakarta)}))
+	}
+	if ok, taken := c.enqueue(frs[0], true); !ok || !taken {
+		t.Fatalf("enqueue: ok %v, taken %v; want both", ok, taken)
+	}
+	for _, fr := range []*frame{frs[1], frs[2], frs[1], frs[3]} { // frs[1] twice: once is enough
+		if ok, taken := c.enqueue(fr, true); !ok || taken {
+			t.Fatalf("enqueue behind the role: ok %v, taken %v", ok, taken)
+		}
+	}
+	if c.flushNow(nil) {
+		t.Fatal("flushNow deferred with no gate")
+	}
+	for _, fr := range frs {
+		if m := read(t, co); m.Type != TypeCalled || m.Seq != fr.seq {
+			t.Fatalf("got %+v, want the call at seq %d", m, fr.seq)
+		}
+	}
+	// Nothing more: the next call is the next message.
+	e := hs.store.add("called", "UMUM", "B-005")
+	hs.hub.Publish(context.Background(), []queue.Event{e})
+	if m := read(t, co); m.Seq != e.Seq {
+		t.Fatalf("got seq %d after the queued frames, want %d", m.Seq, e.Seq)
+	}
+}
+
 // A screen that closes gets the close echoed (by the writer) and is let go.
 func TestClientCloses(t *testing.T) {
 	hs := newHarness(t, Options{})
