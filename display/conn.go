@@ -220,33 +220,31 @@ func (c *client) flushNow(gate *callGate) (deferred bool) {
 			n++
 		}
 		c.mu.Unlock()
-		var wire []byte
+		var wires [maxBatch][]byte
 		frames := 0
-		for i, fr := range batch[:n] {
-			batch[i] = nil
+		for _, fr := range batch[:n] {
 			if c.skip(fr) {
 				continue
 			}
-			w := fr.wire
-			if w == nil {
-				w = textFrame(fr.data)
+			wires[frames] = fr.wire
+			if fr.wire == nil {
+				wires[frames] = textFrame(fr.data)
 			}
-			switch frames++; frames {
-			case 1:
-				wire = w // a shared frame is written as it is
-			case 2:
-				if buf == nil {
-					buf = wireBufs.Get().(*[]byte)
-				}
-				*buf = append(append((*buf)[:0], wire...), w...)
-				wire = *buf
-			default:
-				*buf = append(*buf, w...)
-				wire = *buf
-			}
+			frames++
 		}
 		if frames == 0 {
 			continue
+		}
+		wire := wires[0] // a lone frame is written from its shared bytes
+		if frames > 1 {
+			if buf == nil {
+				buf = wireBufs.Get().(*[]byte)
+			}
+			*buf = (*buf)[:0]
+			for _, w := range wires[:frames] {
+				*buf = append(*buf, w...)
+			}
+			wire = *buf
 		}
 		written, err := writeNow(c.sock, wire)
 		if err != nil {

@@ -1033,9 +1033,7 @@ func TestBoardQueuedAfterCalls(t *testing.T) {
 	if a.at.Before(left) {
 		t.Fatalf("the board update %s arrived while a call was being written", a.raw)
 	}
-	var b boardMsg
-	json.Unmarshal(a.raw, &b)
-	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != "GIGI" {
+	if !isBoardOf(a.raw, "GIGI") {
 		t.Fatalf("got %s, want GIGI's board update", a.raw)
 	}
 }
@@ -1073,11 +1071,16 @@ func readBoardOf(t *testing.T, co *websocket.Conn, unit string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b boardMsg
-	json.Unmarshal(raw, &b)
-	if b.Type != TypeUnits || len(b.Units) != 1 || b.Units[0].Code != unit {
+	if !isBoardOf(raw, unit) {
 		t.Fatalf("got %s, want %s's board update", raw, unit)
 	}
+}
+
+// isBoardOf reports whether raw is a board update of unit alone.
+func isBoardOf(raw []byte, unit string) bool {
+	var b boardMsg
+	json.Unmarshal(raw, &b)
+	return b.Type == TypeUnits && len(b.Units) == 1 && b.Units[0].Code == unit
 }
 
 // A fan-out is split among at most n goroutines, none with fewer than
