@@ -49,23 +49,34 @@ func (db *DB) CreateSession(ctx context.Context, idHash []byte, userID int64, cs
 	return interpret("create session", err)
 }
 
-// Session returns the live session with id hash idHash and marks it seen,
-// or fault.ErrUnauthenticated if it is unknown, idle longer than idle or
-// older than absolute.
+// Session returns the live session with id hash idHash, or
+// fault.ErrUnauthenticated if it is unknown, idle longer than idle or older
+// than absolute. It marks the session seen only when its mark is older than
+// sessionTouch(idle): a console polls and acts many times a minute, and one
+// write a minute keeps the idle timeout as well as one per request did.
 func (db *DB) Session(ctx context.Context, idHash []byte, now time.Time, idle, absolute time.Duration) (account.Session, error) {
 	var s account.Session
-	err := db.Pool.QueryRow(ctx, `UPDATE sessions s SET seen_at = $2
-		FROM users u LEFT JOIN facilities f ON f.id = u.facility_id
-		WHERE s.id_hash = $1 AND u.id = s.user_id AND NOT u.disabled AND s.seen_at > $3 AND s.created_at > $4
-		RETURNING u.id, u.username, u.role, coalesce(f.code, ''), s.csrf_token, s.created_at, s.seen_at,
-			ARRAY(SELECT un.code FROM user_units uu JOIN units un ON un.id = uu.unit_id WHERE uu.user_id = u.id ORDER BY un.code)`,
-		idHash, now, now.Add(-idle), now.Add(-absolute)).
+	err := db.Pool.QueryRow(ctx, `WITH s AS (
+			SELECT u.id, u.username, u.role, coalesce(f.code, '') AS facility, s.csrf_token, s.created_at,
+				ARRAY(SELECT un.code FROM user_units uu JOIN units un ON un.id = uu.unit_id WHERE uu.user_id = u.id ORDER BY un.code) AS units
+			FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN facilities f ON f.id = u.facility_id
+			WHERE s.id_hash = $1 AND NOT u.disabled AND s.seen_at > $3 AND s.created_at > $4),
+		touched AS (
+			UPDATE sessions SET seen_at = $2 WHERE id_hash = $1 AND seen_at < $5 AND EXISTS (SELECT 1 FROM s))
+		SELECT id, username, role, facility, csrf_token, created_at, $2::timestamptz, units FROM s`,
+		idHash, now, now.Add(-idle), now.Add(-absolute), now.Add(-sessionTouch(idle))).
 		Scan(&s.User.ID, &s.User.Username, &s.User.Role, &s.User.Facility, &s.CSRFToken, &s.CreatedAt, &s.SeenAt, &s.User.Units)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, fmt.Errorf("session: %w", fault.ErrUnauthenticated)
 	}
 	return s, interpret("session", err)
 }
+
+// sessionTouch is how old a session's seen mark may grow before a request
+// writes it again: a minute, or a tenth of the idle timeout when that is
+// shorter. An idle session therefore ends up to that much before its idle
+// timeout, never after it.
+func sessionTouch(idle time.Duration) time.Duration { return min(time.Minute, idle/10) }
 
 // DeleteSession ends one session.
 func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
