@@ -434,10 +434,20 @@ func (f *facility) watchLoop(ctx context.Context) {
 
 // updateWatchers sends the watchers of e's unit their ticket's new state
 // where it changed; tickets in own changed themselves and are read again.
+// The places are read for the watched tickets only, not the whole line.
 func (f *facility) updateWatchers(ctx context.Context, e queue.Event, own map[string]bool, ws []*client) {
-	places, err := f.hub.queue.Positions(ctx, f.code, e.Unit, e.ServiceDate)
-	if err != nil {
-		f.hub.log.Warn("display: positions unavailable", "facility", f.code, "unit", e.Unit, "err", err)
+	ids := make([]string, 0, len(ws))
+	for _, c := range ws {
+		if id := c.ticket.ID; own[id] || c.ticket.Status == queue.Waiting {
+			ids = append(ids, id)
+		}
+	}
+	var places map[string]queue.Place
+	if len(ids) > 0 {
+		var err error
+		if places, err = f.hub.queue.Positions(ctx, f.code, e.Unit, e.ServiceDate, ids); err != nil {
+			f.hub.log.Warn("display: positions unavailable", "facility", f.code, "unit", e.Unit, "err", err)
+		}
 	}
 	for _, c := range ws {
 		t := *c.ticket

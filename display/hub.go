@@ -59,7 +59,7 @@ type Store interface {
 type Queue interface {
 	Facility(ctx context.Context, code string) (queue.Facility, []queue.Unit, error)
 	Ticket(ctx context.Context, id string) (queue.Ticket, error)
-	Positions(ctx context.Context, facility, unit, date string) (map[string]queue.Place, error)
+	Positions(ctx context.Context, facility, unit, date string, ids []string) (map[string]queue.Place, error)
 }
 
 // Options tune a Hub. Zero values take the defaults in parentheses.

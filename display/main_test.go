@@ -98,7 +98,7 @@ func (fakeQueue) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 	return queue.Ticket{}, fault.ErrNotFound
 }
 
-func (fakeQueue) Positions(ctx context.Context, facility, unit, date string) (map[string]queue.Place, error) {
+func (fakeQueue) Positions(ctx context.Context, facility, unit, date string, ids []string) (map[string]queue.Place, error) {
 	return nil, nil
 }
 

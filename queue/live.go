@@ -60,7 +60,63 @@ func ttl(date string, now time.Time) int64 {
 	return left.Milliseconds()
 }
 
-var addScript = redis.NewScript(`
+// placeLua defines the Lua functions that place tickets in Policy.Order
+// without reading the normal lane: walk goes through the priority lane in
+// order and counts, by key (ZCOUNT), the run of normal tickets called
+// before each priority ticket; place then finds one ticket's index in the
+// order from its lane and rank. The work grows with the priority lane
+// only, not with the line. KEYS are a unit's keys; the policy is ARGV[p],
+// ARGV[p+1] and ARGV[p+2]: the mode, the ratio's every, and the strict
+// bound (the order key before which a normal ticket is overdue, or empty).
+const placeLua = `
+local function walk(p)
+  local n, strict, every, bound = KEYS[2], ARGV[p] == 'strict', tonumber(ARGV[p + 1]), ARGV[p + 2]
+  local since = tonumber(redis.call('HGET', KEYS[4], 'since') or '0')
+  local prio = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+  -- before[j + 1]: the normal tickets called before priority ticket j;
+  -- at[id]: a priority ticket's index in its lane.
+  local before, at, i = {}, {}, 0
+  for j = 0, #prio / 2 - 1 do
+    local pk, m = prio[2 * j + 2], 0
+    if not strict then
+      -- Ratio: normal tickets keyed before this priority one, at most
+      -- every - since of them in a row.
+      m = math.min(redis.call('ZCOUNT', n, '-inf', '(' .. pk) - i, every - since)
+    elseif bound ~= '' then
+      -- Strict: only normal tickets overdue (keyed before bound) and keyed
+      -- before this priority one.
+      local lim = pk
+      if tonumber(bound) < tonumber(pk) then lim = bound end
+      m = redis.call('ZCOUNT', n, '-inf', '(' .. lim) - i
+    end
+    if m < 0 then m = 0 end
+    i = i + m
+    before[j + 1] = i
+    at[prio[2 * j + 1]] = j
+    since = 0
+  end
+  return before, at
+end
+
+-- place is how many tickets are called before ticket id, or -1 when it is
+-- not waiting.
+local function place(id, before, at)
+  local j = at[id]
+  if j then return before[j + 1] + j end
+  local r = redis.call('ZRANK', KEYS[2], id)
+  if not r then return -1 end
+  -- A normal ticket goes before the first priority ticket whose run of
+  -- normal tickets reaches past it (the runs only grow).
+  local lo, hi = 0, #before
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if before[mid + 1] > r then hi = mid else lo = mid + 1 end
+  end
+  return r + lo
+end
+`
+
+var addScript = redis.NewScript(placeLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local to, other = KEYS[2], KEYS[3]
 if ARGV[3] == 'p' then to, other = KEYS[3], KEYS[2] end
@@ -68,36 +124,8 @@ redis.call('ZREM', other, ARGV[1])
 redis.call('ZADD', to, ARGV[2], ARGV[1])
 redis.call('PEXPIRE', to, ARGV[4])
 if ARGV[5] ~= 'place' then return 1 end
--- The ticket's place in Policy.Order without reading the normal lane:
--- the priority lane is walked in order, and the run of normal tickets
--- called before each priority ticket is counted by key (ZCOUNT).
-local n, id, strict, every, bound = KEYS[2], ARGV[1], ARGV[6] == 'strict', tonumber(ARGV[7]), ARGV[8]
-local since = tonumber(redis.call('HGET', KEYS[4], 'since') or '0')
-local prio = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
-local np = #prio / 2
-local r = -1
-if to == n then r = redis.call('ZRANK', n, id) end
-local i = 0
-for j = 0, np - 1 do
-  local pk, m = prio[2 * j + 2], 0
-  if not strict then
-    -- Ratio: normal tickets keyed before this priority one, at most
-    -- every - since of them in a row.
-    m = math.min(redis.call('ZCOUNT', n, '-inf', '(' .. pk) - i, every - since)
-  elseif bound ~= '' then
-    -- Strict: only normal tickets overdue (keyed before bound) and keyed
-    -- before this priority one.
-    local lim = pk
-    if tonumber(bound) < tonumber(pk) then lim = bound end
-    m = redis.call('ZCOUNT', n, '-inf', '(' .. lim) - i
-  end
-  if m < 0 then m = 0 end
-  if r >= 0 and i + m > r then return r + j end
-  i = i + m
-  if prio[2 * j + 1] == id then return i + j end
-  since = 0
-end
-return r + np
+local before, at = walk(6)
+return place(ARGV[1], before, at)
 `)
 
 // Add puts a waiting ticket in its lane.
@@ -112,12 +140,8 @@ func (l *Live) Add(ctx context.Context, facility, unit, date string, e Entry, la
 // grows with the priority lane only, not with the line.
 func (l *Live) AddPlace(ctx context.Context, facility, unit, date string, e Entry, lane Lane, p Policy, now time.Time) (int, error) {
 	k := l.keys(facility, unit, date)
-	bound := ""
-	if p.Mode == Strict && p.MaxWait > 0 {
-		bound = strconv.FormatInt(now.UnixMilli()-int64(p.MaxWait)*1000, 10)
-	}
 	ahead, err := addScript.Run(ctx, l.rdb, k[:], e.ID, e.Key, lane.String(), ttl(date, now), "place",
-		string(p.Mode), p.Every, bound).Int()
+		string(p.Mode), p.Every, strictBound(p, now)).Int()
 	if err != nil {
 		return 0, fmt.Errorf("live add: %w: %w", fault.ErrUnavailable, err)
 	}
@@ -125,6 +149,55 @@ func (l *Live) AddPlace(ctx context.Context, facility, unit, date string, e Entr
 		return 0, errLost
 	}
 	return ahead, nil
+}
+
+var placesScript = redis.NewScript(placeLua + `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local before, at = walk(1)
+local out = {}
+for k = 4, #ARGV do out[k - 3] = place(ARGV[k], before, at) end
+return out
+`)
+
+// Places returns how many tickets p calls before each of the given tickets
+// (its index in Policy.Order), for those waiting in the unit on date; a
+// ticket not waiting there is left out. It reads the priority lane and the
+// tickets asked for, not the line: a change in a long line is shown to the
+// patients following it at the cost of the tickets they hold.
+func (l *Live) Places(ctx context.Context, facility, unit, date string, ids []string, p Policy, now time.Time) (map[string]int, error) {
+	k := l.keys(facility, unit, date)
+	args := append(make([]any, 0, 3+len(ids)), string(p.Mode), p.Every, strictBound(p, now))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	res, err := placesScript.Run(ctx, l.rdb, k[:], args...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("live places: %w: %w", fault.ErrUnavailable, err)
+	}
+	if v, ok := res.(int64); ok && v == -1 {
+		return nil, errLost
+	}
+	list, ok := res.([]any)
+	if !ok || len(list) != len(ids) {
+		return nil, fmt.Errorf("live places: unexpected reply")
+	}
+	out := make(map[string]int, len(ids))
+	for i, v := range list {
+		if n, ok := v.(int64); ok && n >= 0 {
+			out[ids[i]] = int(n)
+		}
+	}
+	return out, nil
+}
+
+// strictBound is the order key before which a normal ticket is overdue
+// under a strict policy with a longest wait, as the scripts take it ("" for
+// none).
+func strictBound(p Policy, now time.Time) string {
+	if p.Mode == Strict && p.MaxWait > 0 {
+		return strconv.FormatInt(now.UnixMilli()-int64(p.MaxWait)*1000, 10)
+	}
+	return ""
 }
 
 var takeScript = redis.NewScript(`

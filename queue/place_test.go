@@ -18,9 +18,10 @@ import (
 // reading the line; Policy.Order is the rule. For random lines (ties of
 // keys across and within lanes, overdue and fresh tickets, any count of
 // calls since the last priority one) under every policy, a ticket added
-// anywhere in its lane must get exactly Order's index of it: in miniredis
-// (the unit tests' Redis) and in a real redis-server.
-func TestLiveAddPlaceMatchesOrder(t *testing.T) {
+// anywhere in its lane must get exactly Order's index of it, and Places
+// must give every waiting ticket its index and leave others out: in
+// miniredis (the unit tests' Redis) and in a real redis-server.
+func TestLivePlacesMatchOrder(t *testing.T) {
 	mr := miniredis.RunT(t)
 	t.Run("miniredis", func(t *testing.T) { checkAddPlace(t, mr.Addr()) })
 	t.Run("redis-server", func(t *testing.T) { checkAddPlace(t, testenv.Redis(t, false).Addr) })
@@ -83,10 +84,30 @@ func checkAddPlace(t *testing.T, addr string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := slices.IndexFunc(p.Order(normal, prio, since, now.UnixMilli()), func(e queue.Entry) bool { return e.ID == x.ID })
+		order := p.Order(normal, prio, since, now.UnixMilli())
+		want := slices.IndexFunc(order, func(e queue.Entry) bool { return e.ID == x.ID })
 		if got != want {
 			t.Errorf("round %d (%+v, since %d): %s in lane %d got %d ahead, Order puts %d before it\nnormal %v\npriority %v",
 				round, p, since, x.ID, x.Lane, got, want, normal, prio)
+		}
+		// Every ticket's place at once, with one that is not waiting.
+		ids := []string{"gone"}
+		for _, e := range all {
+			ids = append(ids, e.ID)
+		}
+		rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		places, err := live.Places(ctx, "f", unit, date, ids, p, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(places) != len(order) {
+			t.Errorf("round %d: %d places for %d waiting tickets", round, len(places), len(order))
+		}
+		for i, e := range order {
+			if got, ok := places[e.ID]; !ok || got != i {
+				t.Errorf("round %d (%+v, since %d): Places puts %d (%t) before %s, Order %d\nnormal %v\npriority %v",
+					round, p, since, got, ok, e.ID, i, normal, prio)
+			}
 		}
 	}
 }

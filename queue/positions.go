@@ -37,11 +37,13 @@ type Place struct {
 	Window         Window // before the ticket's day
 }
 
-// Positions returns the place of every ticket waiting in a unit on date,
-// keyed by ticket id. It reads the unit's order once, so that one change can
-// be shown to every patient watching that unit at the cost of one read.
+// Positions returns the places of the given tickets in a unit on date,
+// keyed by ticket id; a ticket not waiting there is left out. It reads the
+// unit's priority lane and the tickets asked for, not the whole line, so
+// that one change can be shown to every patient following that unit at the
+// cost of one read however long the line.
 // Errors: fault.ErrNotFound (facility or unit), fault.ErrUnavailable.
-func (s *Service) Positions(ctx context.Context, facility, unit, date string) (map[string]Place, error) {
+func (s *Service) Positions(ctx context.Context, facility, unit, date string, ids []string) (map[string]Place, error) {
 	f, units, err := s.Facility(ctx, facility)
 	if err != nil {
 		return nil, err
@@ -50,22 +52,27 @@ func (s *Service) Positions(ctx context.Context, facility, unit, date string) (m
 	if !ok {
 		return nil, fmt.Errorf("positions of unit %s: %w", unit, fault.ErrNotFound)
 	}
+	if len(ids) == 0 {
+		return map[string]Place{}, nil
+	}
 	now := s.Now()
-	ls, err := s.lanes(ctx, f, u, date, now)
-	if err != nil {
+	var ahead map[string]int
+	if err := s.onLive(ctx, f, u, date, now, func() (err error) {
+		ahead, err = s.Live.Places(ctx, f.Code, u.Code, date, ids, u.Policy, now)
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	order := u.Policy.Order(ls.Normal, ls.Priority, ls.Since, now.UnixMilli())
 	per := s.perTicket(ctx, u)
 	today := date == f.Today(now)
-	out := make(map[string]Place, len(order))
-	for i, e := range order {
+	out := make(map[string]Place, len(ahead))
+	for id, i := range ahead {
 		p := Place{Position: i + 1, Ahead: i, EstimatedWaitS: int((time.Duration(i) * per).Seconds())}
 		if !today {
 			p.EstimatedWaitS = i * int(per.Seconds()) // as Ticket reports it before the day
 			p.Window = f.windowFor(u, date, time.Duration(p.EstimatedWaitS)*time.Second)
 		}
-		out[e.ID] = p
+		out[id] = p
 	}
 	return out, nil
 }

@@ -123,7 +123,7 @@ func TestViews(t *testing.T) {
 		}
 	})
 
-	t.Run("Positions gives every waiting ticket's place in one read", func(t *testing.T) {
+	t.Run("Positions gives the places of the tickets asked for in one read", func(t *testing.T) {
 		e.clock.Set(friday)
 		fac := e.facility(t, unit("UMUM", "B"))
 		var ids, later []string
@@ -134,15 +134,24 @@ func TestViews(t *testing.T) {
 		if _, _, err := e.svc.CallNext(ctx, fac, "UMUM", "1", "staff"); err != nil {
 			t.Fatal(err)
 		}
-		places, err := e.svc.Positions(ctx, fac, "UMUM", today)
+		all := append(slices.Clone(ids), later...)
+		places, err := e.svc.Positions(ctx, fac, "UMUM", today, all)
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The called ticket and tomorrow's are not waiting today: left out.
 		want := map[string]queue.Place{ids[1]: {Position: 1, Ahead: 0}, ids[2]: {Position: 2, Ahead: 1, EstimatedWaitS: 300}}
 		if !maps.Equal(places, want) {
 			t.Errorf("today: got %v, want %v", places, want)
 		}
-		places, err = e.svc.Positions(ctx, fac, "UMUM", tomorrow)
+		places, err = e.svc.Positions(ctx, fac, "UMUM", today, ids[2:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]queue.Place{ids[2]: want[ids[2]]}; !maps.Equal(places, want) {
+			t.Errorf("today, one ticket: got %v, want %v", places, want)
+		}
+		places, err = e.svc.Positions(ctx, fac, "UMUM", tomorrow, all)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +168,7 @@ func TestViews(t *testing.T) {
 				t.Errorf("Ticket %s: got place %+v, Positions said %+v", id, p, want[id])
 			}
 		}
-		if _, err := e.svc.Positions(ctx, fac, "NOPE", today); !errors.Is(err, fault.ErrNotFound) {
+		if _, err := e.svc.Positions(ctx, fac, "NOPE", today, ids); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("unknown unit: got %v, want fault.ErrNotFound", err)
 		}
 	})
