@@ -149,7 +149,8 @@ func (db *DB) lockFacility(ctx context.Context, tx pgx.Tx, facilityID int64) (*e
 }
 
 // add records an event for ticket t's unit, with the unit's waiting count
-// and current call as they are inside this transaction. delta is how the
+// and current call as they are inside this transaction, and moves the
+// facility's event seq to it in the same statement. delta is how the
 // change moved the unit's waiting count (+1 into 'waiting', -1 out of it):
 // the count is kept in the unit's ticket_numbers row, not counted.
 func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticket, actor string, at time.Time, delta int) error {
@@ -159,7 +160,7 @@ func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticke
 	// One round trip: the unit's waiting count (moved by delta) and current
 	// call as this transaction sees them, stored with the event and returned.
 	var cc, cn string
-	err := tx.QueryRow(ctx, eventInsert+`
+	err := tx.QueryRow(ctx, `WITH seq AS (UPDATE facilities SET event_seq = $2 WHERE id = $1), `+eventInsert+`
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
 			coalesce((SELECT waiting FROM moved),
 				(SELECT waiting FROM ticket_numbers WHERE unit_id = $3 AND service_date = $4), 0),
@@ -175,10 +176,11 @@ func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticke
 	return ev.record(ctx, tx, e, t, actor)
 }
 
-// eventInsert begins the statement that writes an event row; $3 and $4 are
-// the unit and service date, cur is the unit's current call, and moved is
-// its waiting count after adding $11 (no row when $11 is 0).
-const eventInsert = `WITH cur AS (
+// eventInsert continues a WITH with the statement that writes an event
+// row; $3 and $4 are the unit and service date, cur is the unit's current
+// call, and moved is its waiting count after adding $11 (no row when $11
+// is 0).
+const eventInsert = `cur AS (
 		SELECT code, counter FROM tickets WHERE unit_id = $3 AND service_date = $4
 			AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1),
 	moved AS (
@@ -211,11 +213,6 @@ func (ev *events) record(ctx context.Context, tx pgx.Tx, e queue.Event, t queue.
 	return nil
 }
 
-func (ev *events) save(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `UPDATE facilities SET event_seq = $2 WHERE id = $1`, ev.facilityID, ev.seq)
-	return err
-}
-
 // nextNumber draws the next number of a unit's day. Its caller must hold
 // the facility's row lock (lockFacility): Book reads a unit's last number
 // under that lock and writes last + 1 later in the same transaction, so
@@ -235,15 +232,16 @@ func nextNumber(ctx context.Context, tx pgx.Tx, unitID int64, date string, key i
 	return n, key, err
 }
 
-// actionSQL is, for each action, the SET clause of its UPDATE (the ticket id
-// is $1), the event kind it records, and the arguments from $2 on.
+// actionSQL is, for each action, the SET clause of its UPDATE (the ticket
+// is t, its id $1; units and facilities are joined, so a column read is
+// named with t.), the event kind it records, and the arguments from $2 on.
 var actionSQL = map[queue.Action]struct {
 	set, kind string
 	args      func(c queue.Change, now time.Time) []any
 }{
-	queue.ActionCall: {`status = 'called', called_at = $2, counter = $3, call_count = call_count + 1`, "called",
+	queue.ActionCall: {`status = 'called', called_at = $2, counter = $3, call_count = t.call_count + 1`, "called",
 		func(c queue.Change, now time.Time) []any { return []any{now, c.Counter} }},
-	queue.ActionRecall: {`call_count = call_count + 1, counter = CASE WHEN $2 = '' THEN counter ELSE $2 END`, "recalled",
+	queue.ActionRecall: {`call_count = t.call_count + 1, counter = CASE WHEN $2 = '' THEN t.counter ELSE $2 END`, "recalled",
 		func(c queue.Change, now time.Time) []any { return []any{c.Counter} }},
 	queue.ActionStart: {`status = 'serving', started_at = $2`, "started",
 		func(c queue.Change, now time.Time) []any { return []any{now} }},
@@ -293,23 +291,14 @@ func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Tim
 			(c.From != "" && cur.Status != c.From) {
 			return fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, queue.ErrTransition)
 		}
-		// One round trip: the change and the ticket as it is now.
-		b = &pgx.Batch{}
-		b.Queue(`UPDATE tickets SET `+q.set+` WHERE id = $1`, append([]any{id}, q.args(c, now)...)...)
-		b.Queue(ticketByID(false), id)
-		br = tx.SendBatch(ctx, b)
-		if _, err := br.Exec(); err != nil {
-			br.Close()
+		// The change, answered with the ticket as it is now.
+		t, err = scanTicket(tx.QueryRow(ctx, `UPDATE tickets t SET `+q.set+` FROM units u, facilities f
+			WHERE t.id = $1 AND u.id = t.unit_id AND f.id = t.facility_id RETURNING `+ticketColumns,
+			append([]any{id}, q.args(c, now)...)...))
+		if err != nil {
 			return err
 		}
-		t, err = scanTicket(br.QueryRow())
-		if err := errors.Join(err, br.Close()); err != nil {
-			return err
-		}
-		if err := ev.add(ctx, tx, q.kind, t, c.Actor, now, waitingDelta(cur.Status, t.Status)); err != nil {
-			return err
-		}
-		return ev.save(ctx, tx)
+		return ev.add(ctx, tx, q.kind, t, c.Actor, now, waitingDelta(cur.Status, t.Status))
 	})
 	if err != nil {
 		return queue.Ticket{}, nil, interpret(string(c.Action)+" "+id, err)
@@ -360,10 +349,7 @@ func (db *DB) Transfer(ctx context.Context, id string, nt queue.NewTicket, actor
 		if err := ev.add(ctx, tx, "transferred", from, actor, now, waitingDelta(cur.Status, from.Status)); err != nil {
 			return err
 		}
-		if err := ev.add(ctx, tx, "transfer_in", to, actor, now, 0); err != nil { // nextNumber counted it
-			return err
-		}
-		return ev.save(ctx, tx)
+		return ev.add(ctx, tx, "transfer_in", to, actor, now, 0) // nextNumber counted it
 	})
 	if err != nil {
 		return from, to, nil, interpret("transfer "+id, err)
