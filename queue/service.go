@@ -445,6 +445,14 @@ func (s *Service) Act(ctx context.Context, id string, c Change) (Ticket, error) 
 	if err != nil {
 		return Ticket{}, err
 	}
+	return s.ActOn(ctx, cur, c)
+}
+
+// ActOn is Act on a ticket its caller has just read (a route's access
+// check reads it), without reading it again: the change is decided anew
+// under the facility's lock, so cur being a moment old changes nothing.
+func (s *Service) ActOn(ctx context.Context, cur Ticket, c Change) (Ticket, error) {
+	id := cur.ID
 	if !Allowed(c.Action, cur.Status) {
 		return Ticket{}, fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, ErrTransition)
 	}

@@ -259,7 +259,8 @@ func (s *Server) staffTicket(c echo.Context) (queue.Ticket, error) {
 
 func (s *Server) act(a queue.Action) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if _, err := s.staffTicket(c); err != nil {
+		cur, err := s.staffTicket(c)
+		if err != nil {
 			return err
 		}
 		counter, err := readCounter(c)
@@ -267,7 +268,7 @@ func (s *Server) act(a queue.Action) echo.HandlerFunc {
 			return err
 		}
 		user, _ := currentUser(c)
-		t, err := s.queue.Act(c.Request().Context(), c.Param("id"), queue.Change{Action: a, Counter: counter, Actor: user.Username})
+		t, err := s.queue.ActOn(c.Request().Context(), cur, queue.Change{Action: a, Counter: counter, Actor: user.Username})
 		if err != nil {
 			return err
 		}
