@@ -19,7 +19,6 @@ import (
 // or a sentinel), owned by one test.
 type RedisNode struct {
 	Addr string
-	args []string
 	cmd  *exec.Cmd
 }
 
@@ -36,26 +35,14 @@ func startNode(t testing.TB, port int, dir string, args ...string) *RedisNode {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	n.args = append(args, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--logfile", filepath.Join(dir, "redis.log"))
-	n.cmd = exec.Command("redis-server", n.args...)
-	if err := n.cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
+	n.cmd = startRedis(t, n.Addr, dir, 10*time.Second, args...)
 	t.Cleanup(n.Kill)
-	if !answers(n.Addr, 10*time.Second) {
-		t.Fatalf("redis-server on %s did not start (see %s)", n.Addr, filepath.Join(dir, "redis.log"))
-	}
 	return n
 }
 
 // Kill kills the node, as a crashed machine, and waits for it to exit.
 func (n *RedisNode) Kill() {
-	if n.cmd == nil || n.cmd.Process == nil {
-		return
-	}
-	n.cmd.Process.Kill()
-	n.cmd.Wait()
+	killRedis(n.cmd)
 	n.cmd = nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,19 +130,39 @@ func (r *RedisServer) URL() string { return "redis://" + r.Addr + "/0" }
 // Start starts the server (again) and waits until it answers.
 func (r *RedisServer) Start() {
 	r.t.Helper()
-	_, port, _ := net.SplitHostPort(r.Addr)
 	appendonly := "no"
 	if r.aof {
 		appendonly = "yes"
 	}
-	r.cmd = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
-		"--appendonly", appendonly, "--dir", r.dir, "--logfile", filepath.Join(r.dir, "redis.log"))
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatalf("start redis-server: %v", err)
+	r.cmd = startRedis(r.t, r.Addr, r.dir, 5*time.Second, "--save", "", "--appendonly", appendonly)
+}
+
+// startRedis starts redis-server on addr (127.0.0.1:port) with args, its
+// files and log in dir, and waits up to wait for it to answer.
+func startRedis(t testing.TB, addr, dir string, wait time.Duration, args ...string) *exec.Cmd {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	// args first: a sentinel's config file must be the first argument.
+	cmd := exec.Command("redis-server", append(slices.Clip(args), "--port", port, "--bind", "127.0.0.1", "--dir", dir,
+		"--logfile", filepath.Join(dir, "redis.log"))...)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
 	}
-	if !answers(r.Addr, 5*time.Second) {
-		r.t.Fatalf("redis-server on %s did not start", r.Addr)
+	if !answers(addr, wait) {
+		killRedis(cmd)
+		t.Fatalf("redis-server on %s did not start (see %s)", addr, filepath.Join(dir, "redis.log"))
 	}
+	return cmd
+}
+
+// killRedis kills a redis-server started by startRedis (like a crash) and
+// waits for it to exit; nil does nothing.
+func killRedis(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
 }
 
 // answers waits up to d for the Redis (or Sentinel) at addr to answer a PING.
@@ -164,11 +185,7 @@ func answers(addr string, d time.Duration) bool {
 
 // Stop kills the server (like a crash) and waits for it to exit.
 func (r *RedisServer) Stop() {
-	if r.cmd == nil || r.cmd.Process == nil {
-		return
-	}
-	r.cmd.Process.Kill()
-	r.cmd.Wait()
+	killRedis(r.cmd)
 	r.cmd = nil
 }
 
