@@ -170,7 +170,7 @@ func (g *group) readBatch() *pgx.Batch {
 			AND k.created_at > $3 LIMIT 1) k`, keyFacs, keys, g.items[0].now.Add(-idempotencyTTL))
 	// "+ 0" keeps the planner on the hash indexes (the person's few
 	// tickets) instead of the unit's day, as in readOne.
-	b.Queue(`SELECT q.i, d.id FROM unnest($1::int[], $2::bigint[], $3::date[], $4::bytea[], $5::bytea[], $6::bytea[])
+	b.Queue(`SELECT q.i, d.id FROM unnest($1::int[], $2::bigint[], $3::text[]::date[], $4::bytea[], $5::bytea[], $6::bytea[])
 			q(i, unit_id, day, nik, bpjs, phone)
 		CROSS JOIN LATERAL (SELECT id FROM (
 				SELECT id, unit_id, service_date, status, issued_at FROM tickets WHERE nik_hash = q.nik
@@ -181,7 +181,7 @@ func (g *group) readBatch() *pgx.Batch {
 		dupItems, dupUnits, dupDays, niks, bpjss, phones)
 	b.Queue(`SELECT q.unit_id, q.day::text, coalesce(n.last, 0), coalesce(n.last_key, 0), coalesce(n.waiting, 0),
 			coalesce(cur.code, ''), coalesce(cur.counter, '')
-		FROM unnest($1::bigint[], $2::date[]) q(unit_id, day)
+		FROM unnest($1::bigint[], $2::text[]::date[]) q(unit_id, day)
 		LEFT JOIN LATERAL (SELECT * FROM ticket_numbers n WHERE n.unit_id = q.unit_id AND n.service_date = q.day LIMIT 1) n ON true
 		LEFT JOIN LATERAL (SELECT code, counter FROM tickets WHERE unit_id = q.unit_id AND service_date = q.day
 			AND status IN ('called', 'serving') ORDER BY called_at DESC, id LIMIT 1) cur ON true`, units, days)
@@ -417,7 +417,9 @@ func (db *DB) runHooks(tx pgx.Tx, g *group) error {
 
 // writeBatch writes the group's new tickets, numbers, idempotency keys,
 // events and facility seqs: one statement per table, whatever the group's
-// size.
+// size. Days go as text[] cast to date[], here and in the reads: pgx has
+// no binary encoding of a []string as date[], and built an error for each
+// such array before falling back to text.
 func (g *group) writeBatch() *pgx.Batch {
 	var w groupWrites
 	for i, o := range g.outs {
@@ -441,7 +443,7 @@ func (g *group) writeBatch() *pgx.Batch {
 		return b
 	}
 	b.Queue(`INSERT INTO ticket_numbers (unit_id, service_date, last, last_key, waiting)
-		SELECT * FROM unnest($1::bigint[], $2::date[], $3::int[], $4::bigint[], $5::int[])
+		SELECT * FROM unnest($1::bigint[], $2::text[]::date[], $3::int[], $4::bigint[], $5::int[])
 		ON CONFLICT (unit_id, service_date) DO UPDATE
 		SET last = EXCLUDED.last, last_key = EXCLUDED.last_key, waiting = EXCLUDED.waiting`,
 		w.nUnits, w.nDays, w.nLast, w.nKey, w.nWaiting)
@@ -451,7 +453,7 @@ func (g *group) writeBatch() *pgx.Batch {
 		SELECT id, facility_id, unit_id, service_date, number, code, status, priority, channel,
 			name, phone, nik, bpjs, phone_hash, nik_hash, bpjs_hash, notify, visit_id, order_key, issued_at, from_unit,
 			window_start, window_end
-		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::date[], $5::int[], $6::text[], $7::text[], $8::text[],
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]::date[], $5::int[], $6::text[], $7::text[], $8::text[],
 			$9::text[], $10::text[], $11::text[], $12::text[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bool[],
 			$17::text[], $18::bigint[], $19::timestamptz[], $20::text[], $21::text[], $22::timestamptz[], $23::timestamptz[])
 		t(id, facility_id, unit_id, service_date, number, code, priority, channel, name, phone, nik, bpjs,
@@ -469,7 +471,7 @@ func (g *group) writeBatch() *pgx.Batch {
 	b.Queue(`INSERT INTO ticket_events (facility_id, seq, unit_id, service_date, kind, ticket_id, code, counter,
 			actor, at, waiting, current_code, current_counter)
 		SELECT facility_id, seq, unit_id, service_date, 'booked', ticket_id, code, '', actor, at, waiting, cc, cn
-		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::date[], $5::text[], $6::text[], $7::text[],
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]::date[], $5::text[], $6::text[], $7::text[],
 			$8::timestamptz[], $9::int[], $10::text[], $11::text[])
 		e(facility_id, seq, unit_id, service_date, ticket_id, code, actor, at, waiting, cc, cn)`,
 		w.facilities, w.eSeqs, w.units, w.days, w.ids, w.codes, w.channels, w.eAt, w.eWaiting, w.eCC, w.eCN)
