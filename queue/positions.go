@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/antrian/antrian/fault"
 )
@@ -56,23 +55,14 @@ func (s *Service) Positions(ctx context.Context, facility, unit, date string, id
 		return map[string]Place{}, nil
 	}
 	now := s.Now()
-	var ahead map[string]int
-	if err := s.onLive(ctx, f, u, date, now, func() (err error) {
-		ahead, err = s.Live.Places(ctx, f.Code, u.Code, date, ids, u.Policy, now)
-		return err
-	}); err != nil {
+	ahead, err := s.places(ctx, f, u, date, ids, now)
+	if err != nil {
 		return nil, err
 	}
 	per := s.perTicket(ctx, u)
-	today := date == f.Today(now)
 	out := make(map[string]Place, len(ahead))
 	for id, i := range ahead {
-		p := Place{Position: i + 1, Ahead: i, EstimatedWaitS: int((time.Duration(i) * per).Seconds())}
-		if !today {
-			p.EstimatedWaitS = i * int(per.Seconds()) // as Ticket reports it before the day
-			p.Window = f.windowFor(u, date, time.Duration(p.EstimatedWaitS)*time.Second)
-		}
-		out[id] = p
+		out[id] = f.placeOf(u, date, i, per, now)
 	}
 	return out, nil
 }

@@ -698,44 +698,55 @@ func (s *Service) lanes(ctx context.Context, f Facility, u Unit, date string, no
 }
 
 // fillLive sets a waiting ticket's position and estimated wait from its
-// unit's live index. Without the index the ticket is answered as stored
-// (the change it follows is committed): that is logged, not returned.
+// unit's live index, reading its own place there (not the line). Without
+// the index the ticket is answered as stored (the change it follows is
+// committed): that is logged, not returned.
 func (s *Service) fillLive(ctx context.Context, t *Ticket, f Facility, u Unit) {
 	if t.Status != Waiting {
 		return
 	}
 	now := s.Now()
-	ls, err := s.lanes(ctx, f, u, t.ServiceDate, now)
+	ahead, err := s.places(ctx, f, u, t.ServiceDate, []string{t.ID}, now)
 	if err != nil {
 		s.Log.Warn("live position unavailable", "ticket", t.ID, "err", err)
 		return
 	}
-	s.place(ctx, t, f, u, ls, now)
+	if i, ok := ahead[t.ID]; ok {
+		s.setPlace(ctx, t, f, u, i, now)
+	}
 }
 
-// place sets a waiting ticket's position and estimated wait from its unit's
-// lanes.
-func (s *Service) place(ctx context.Context, t *Ticket, f Facility, u Unit, ls Lanes, now time.Time) {
-	order := u.Policy.Order(ls.Normal, ls.Priority, ls.Since, now.UnixMilli())
-	for i, e := range order {
-		if e.ID == t.ID {
-			s.setPlace(ctx, t, f, u, i, now)
-			return
-		}
-	}
+// places reads from a unit's index how many tickets are called before each
+// of ids that is waiting, rebuilding the index from Postgres if it was lost.
+func (s *Service) places(ctx context.Context, f Facility, u Unit, date string, ids []string, now time.Time) (map[string]int, error) {
+	var ahead map[string]int
+	err := s.onLive(ctx, f, u, date, now, func() (err error) {
+		ahead, err = s.Live.Places(ctx, f.Code, u.Code, date, ids, u.Policy, now)
+		return err
+	})
+	return ahead, err
 }
 
 // setPlace sets a waiting ticket's position and estimated wait from the
 // number of tickets called before it.
 func (s *Service) setPlace(ctx context.Context, t *Ticket, f Facility, u Unit, ahead int, now time.Time) {
-	per := s.perTicket(ctx, u)
-	t.Ahead, t.Position = ahead, ahead+1
-	t.EstimatedWaitS = int((time.Duration(ahead) * per).Seconds())
+	p := f.placeOf(u, t.ServiceDate, ahead, s.perTicket(ctx, u), now)
+	t.Ahead, t.Position, t.EstimatedWaitS = p.Ahead, p.Position, p.EstimatedWaitS
 	if t.ServiceDate != f.Today(now) {
-		// Before its day the wait counts from the unit's opening.
-		t.EstimatedWaitS = t.Ahead * int(per.Seconds())
-		t.Window = f.windowFor(u, t.ServiceDate, time.Duration(t.EstimatedWaitS)*time.Second)
+		t.Window = p.Window
 	}
+}
+
+// placeOf is the place of a ticket of unit u on date with ahead tickets
+// called before it, per being the expected time between two calls.
+func (f Facility) placeOf(u Unit, date string, ahead int, per time.Duration, now time.Time) Place {
+	p := Place{Position: ahead + 1, Ahead: ahead, EstimatedWaitS: int((time.Duration(ahead) * per).Seconds())}
+	if date != f.Today(now) {
+		// Before its day the wait counts from the unit's opening.
+		p.EstimatedWaitS = ahead * int(per.Seconds())
+		p.Window = f.windowFor(u, date, time.Duration(p.EstimatedWaitS)*time.Second)
+	}
+	return p
 }
 
 // perTicket is the expected time between two calls of a unit: the mean

@@ -144,6 +144,14 @@ func TestViews(t *testing.T) {
 		if !maps.Equal(places, want) {
 			t.Errorf("today: got %v, want %v", places, want)
 		}
+		// A lost index is rebuilt from Postgres and read again.
+		e.redis.FlushAll()
+		if places, err := e.svc.Positions(ctx, fac, "UMUM", today, all); err != nil || !maps.Equal(places, want) {
+			t.Errorf("today, after Redis lost the index: got %v, %v; want %v", places, err, want)
+		}
+		if places, err := e.svc.Positions(ctx, fac, "UMUM", today, nil); err != nil || len(places) != 0 {
+			t.Errorf("no tickets asked for: got %v, %v; want none", places, err)
+		}
 		places, err = e.svc.Positions(ctx, fac, "UMUM", today, ids[2:])
 		if err != nil {
 			t.Fatal(err)
