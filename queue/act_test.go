@@ -354,6 +354,9 @@ func TestTransfer(t *testing.T) {
 					if err != nil || from.Status != queue.Transferred || to.Status != queue.Waiting {
 						t.Errorf("got %s -> %s, %v; want transferred -> waiting", from.Status, to.Status, err)
 					}
+					if got := e.eventSeq(t, fac); got != seq+2 {
+						t.Errorf("event seq %d after a transfer, want %d (two events)", got, seq+2)
+					}
 					return
 				}
 				if !errors.Is(err, queue.ErrTransition) {

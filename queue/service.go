@@ -449,8 +449,9 @@ func (s *Service) Act(ctx context.Context, id string, c Change) (Ticket, error) 
 }
 
 // ActOn is Act on a ticket its caller has just read (a route's access
-// check reads it), without reading it again: the change is decided anew
-// under the facility's lock, so cur being a moment old changes nothing.
+// check reads it), without reading it again. The change is decided anew
+// under the facility's lock, and nothing after it depends on cur's status,
+// so a cur a moment old decides nothing.
 func (s *Service) ActOn(ctx context.Context, cur Ticket, c Change) (Ticket, error) {
 	id := cur.ID
 	if !Allowed(c.Action, cur.Status) {
@@ -473,11 +474,11 @@ func (s *Service) ActOn(ctx context.Context, cur Ticket, c Change) (Ticket, erro
 	case ActionRequeue:
 		s.index(ctx, f, u, t, now)
 	case ActionCall, ActionCancel, ActionPatientDrop:
-		// A booked ticket may have been checked in (and indexed) between
-		// the read above and the commit: removing is harmless either way.
-		if cur.Status == Waiting || cur.Status == Booked {
-			s.unindex(ctx, f, u, t, c.Action == ActionCall, now)
-		}
+		// Whatever cur said, the ticket may have been waiting when the
+		// change committed (checked in or requeued since cur was read):
+		// removing is harmless when it is not in the index, and the ratio
+		// counter moves only for a ticket that was.
+		s.unindex(ctx, f, u, t, c.Action == ActionCall, now)
 	}
 	s.publish(ctx, events)
 	s.fillLive(ctx, &t, f, u)
