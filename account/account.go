@@ -57,7 +57,7 @@ type Session struct {
 	User      User
 	CSRFToken string
 	CreatedAt time.Time
-	SeenAt    time.Time
+	SeenAt    time.Time // this request; the stored mark moves at most once a minute
 }
 
 // argon2id parameters (RFC 9106's second recommendation, lighter memory for

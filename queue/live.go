@@ -179,7 +179,7 @@ func (l *Live) Places(ctx context.Context, facility, unit, date string, ids []st
 	}
 	list, ok := res.([]any)
 	if !ok || len(list) != len(ids) {
-		return nil, fmt.Errorf("live places: unexpected reply")
+		return nil, fmt.Errorf("live places: %w: unexpected reply", fault.ErrUnavailable)
 	}
 	out := make(map[string]int, len(ids))
 	for i, v := range list {
@@ -299,7 +299,7 @@ func (l *Live) Read(ctx context.Context, facility, unit, date string) (Lanes, er
 	return lanesOf(res)
 }
 
-// lanesOf decodes the reply of readScript (and of addScript reading).
+// lanesOf decodes the reply of readScript.
 func lanesOf(res any) (Lanes, error) {
 	if v, ok := res.(int64); ok && v == -1 {
 		return Lanes{}, errLost
