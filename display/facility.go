@@ -433,12 +433,13 @@ func (f *facility) watchLoop(ctx context.Context) {
 }
 
 // updateWatchers sends the watchers of e's unit their ticket's new state
-// where it changed; tickets in own changed themselves and are read again.
-// The places are read for the watched tickets only, not the whole line.
+// where it changed; tickets in own changed themselves and are read again,
+// with their place. The places of the other waiting tickets watched are
+// read together, not the whole line.
 func (f *facility) updateWatchers(ctx context.Context, e queue.Event, own map[string]bool, ws []*client) {
 	ids := make([]string, 0, len(ws))
 	for _, c := range ws {
-		if id := c.ticket.ID; own[id] || c.ticket.Status == queue.Waiting {
+		if id := c.ticket.ID; !own[id] && c.ticket.Status == queue.Waiting {
 			ids = append(ids, id)
 		}
 	}
@@ -458,17 +459,12 @@ func (f *facility) updateWatchers(ctx context.Context, e queue.Event, own map[st
 				continue
 			}
 			t = nt
-		} else if t.Status != queue.Waiting || places == nil {
-			continue
-		}
-		if t.Status == queue.Waiting && places != nil {
-			if p, ok := places[t.ID]; ok {
-				t.Position, t.Ahead, t.EstimatedWaitS, t.Window = p.Position, p.Ahead, p.EstimatedWaitS, p.Window
+		} else {
+			p, ok := places[t.ID]
+			if !ok || (p.Position == t.Position && p.Ahead == t.Ahead && p.EstimatedWaitS == t.EstimatedWaitS) {
+				continue // not waiting, no places read, or the same place
 			}
-		}
-		if !own[t.ID] && t.Position == c.ticket.Position && t.Ahead == c.ticket.Ahead &&
-			t.EstimatedWaitS == c.ticket.EstimatedWaitS {
-			continue
+			t.Position, t.Ahead, t.EstimatedWaitS, t.Window = p.Position, p.Ahead, p.EstimatedWaitS, p.Window
 		}
 		c.ticket = &t
 		c.offer(&frame{data: encodeTicket(e.Seq, c.render(t))})
