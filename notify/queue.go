@@ -19,20 +19,45 @@ import (
 type Tx interface {
 	Enqueuer
 	TemplateReader
-	ThresholdReader
 	// Ticket returns a ticket as the transaction sees it.
 	Ticket(ctx context.Context, id string) (queue.Ticket, error)
 	// Unit returns a unit with its name and policy, and its facility with
 	// its name and time zone.
 	Unit(ctx context.Context, unitID int64) (queue.Facility, queue.Unit, error)
-	// WaitingHeads returns the first n waiting tickets of each lane of a
-	// unit's day under policy p, and which of them asked to be told.
-	WaitingHeads(ctx context.Context, unitID int64, date string, n int, p queue.Policy) ([]queue.LaneEntry, map[string]bool, error)
-	// CallsSincePriority counts a unit's calls of the day since its last
-	// priority-lane call.
-	CallsSincePriority(ctx context.Context, unitID int64, date string, p queue.Policy) (int, error)
-	// NearSent returns those of the tickets that already have a near message.
-	NearSent(ctx context.Context, ticketIDs []string) ([]string, error)
+	// Front reads, in one round trip, what a call or cancellation of ticket
+	// t tells the patients of its unit (see Front).
+	Front(ctx context.Context, t queue.Ticket, q FrontQuery) (Front, error)
+}
+
+// FrontQuery says what Front reads besides the line: the threshold of a
+// unit without one of its own, and the dedupe keys of a near message on the
+// channels the hook sends on, without the ticket id in front (Message's
+// dedupe key); PhoneKey is "" when no phone channel is configured.
+type FrontQuery struct {
+	DefaultNear       int
+	PhoneKey, PushKey string
+}
+
+// Front is what a call or cancellation of a ticket tells the patients of
+// its unit, read inside the change's transaction.
+type Front struct {
+	// Subscribed: the ticket itself has a web push subscription.
+	Subscribed bool
+	Facility   queue.Facility
+	Unit       queue.Unit
+	// NearAhead is the unit's threshold.
+	NearAhead int
+	// Heads are the first NearAhead+1 waiting tickets of each lane of the
+	// unit's day, in no particular order: the first NearAhead+1 places of
+	// the line are drawn from them, however long it is.
+	Heads []queue.LaneEntry
+	// Due are those of Heads that a channel can reach (a configured phone
+	// channel and consent, or a push subscription) and that have no near
+	// message on that channel yet.
+	Due map[string]bool
+	// SincePriority counts the unit's calls of the day since its last
+	// priority-lane call (0 when the policy is FIFO).
+	SincePriority int
 }
 
 // QueueHook turns committed queue events into outbox messages inside the
@@ -71,18 +96,39 @@ var eventKinds = map[string]Kind{
 // change then rolls back); a message that cannot be enqueued for the
 // patient's data (a phone that is not Indonesian) is logged and skipped.
 func (h *QueueHook) Event(ctx context.Context, tx Tx, e queue.Event, t queue.Ticket, actor string) error {
-	kind, ok := eventKinds[e.Kind]
-	if ok && !(kind == KindCancelled && actor == "patient") {
-		if err := h.send(ctx, tx, kind, e, t, 0); err != nil {
+	kind, tell := eventKinds[e.Kind]
+	tell = tell && !(kind == KindCancelled && actor == "patient")
+	if e.Kind != "called" && e.Kind != "cancelled" {
+		// Only a call or a cancellation brings anyone closer to the front.
+		if !tell {
+			return nil
+		}
+		return h.send(ctx, tx, kind, e, t, 0, nil)
+	}
+	fr, err := tx.Front(ctx, t, h.frontQuery())
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", e.Kind, err)
+	}
+	if tell {
+		if err := h.send(ctx, tx, kind, e, t, 0, &fr); err != nil {
 			return err
 		}
 	}
-	return h.near(ctx, tx, e, t)
+	return h.near(ctx, tx, e, fr)
+}
+
+// frontQuery is what Front reads for this hook's channels.
+func (h *QueueHook) frontQuery() FrontQuery {
+	q := FrontQuery{DefaultNear: DefaultNearAhead, PushKey: Message{Kind: KindNear, Channel: ChannelPush}.dedupeKey()}
+	if h.PhoneChannel != "" {
+		q.PhoneKey = Message{Kind: KindNear, Channel: h.PhoneChannel}.dedupeKey()
+	}
+	return q
 }
 
 // send renders and enqueues one kind of message about ticket t on the phone
-// channel and on web push.
-func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t queue.Ticket, ahead int) error {
+// channel and on web push. fr, when not nil, is t's Front, read already.
+func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t queue.Ticket, ahead int, fr *Front) error {
 	var channels []string
 	// A ticket booked by WhatsApp is confirmed in the conversation's own
 	// reply, which says more; the booked message would repeat it.
@@ -91,9 +137,12 @@ func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t
 		channels = append(channels, h.PhoneChannel)
 	}
 	if kind != KindBooked { // a ticket being booked has no push subscription yet
-		subscribed, err := tx.PushSubscribed(ctx, t.ID)
-		if err != nil {
-			return fmt.Errorf("notify %s: %w", kind, err)
+		subscribed := fr != nil && fr.Subscribed
+		if fr == nil {
+			var err error
+			if subscribed, err = tx.PushSubscribed(ctx, t.ID); err != nil {
+				return fmt.Errorf("notify %s: %w", kind, err)
+			}
 		}
 		if subscribed {
 			channels = append(channels, ChannelPush)
@@ -102,9 +151,15 @@ func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t
 	if len(channels) == 0 {
 		return nil // nobody to tell: no work inside the queue's transaction
 	}
-	f, u, err := tx.Unit(ctx, t.UnitID)
-	if err != nil {
-		return fmt.Errorf("notify %s: %w", kind, err)
+	var f queue.Facility
+	var u queue.Unit
+	if fr != nil {
+		f, u = fr.Facility, fr.Unit
+	} else {
+		var err error
+		if f, u, err = tx.Unit(ctx, t.UnitID); err != nil {
+			return fmt.Errorf("notify %s: %w", kind, err)
+		}
 	}
 	data := TemplateData{Code: t.Code, UnitName: u.Name, FacilityName: f.Name,
 		Date: IndonesianDate(t.ServiceDate), Counter: t.Counter, Ahead: ahead, Window: t.Window.Text(),
@@ -132,30 +187,13 @@ func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t
 }
 
 // near sends "your turn is near" to the waiting tickets of e's unit that now
-// have NearAhead or fewer people ahead, once per ticket.
-func (h *QueueHook) near(ctx context.Context, tx Tx, e queue.Event, t queue.Ticket) error {
-	if e.Kind != "called" && e.Kind != "cancelled" {
-		return nil // only a call or a cancellation brings anyone closer to the front
-	}
-	n, err := NearAhead(ctx, tx, t.Facility, t.Unit)
-	if err != nil {
-		return err
-	}
-	_, u, err := tx.Unit(ctx, t.UnitID)
-	if err != nil {
-		return err
-	}
-	// The first n+1 places are drawn from the heads of the two lanes, so
-	// n+1 tickets of each lane are all that is read, however long the line.
-	heads, listens, err := tx.WaitingHeads(ctx, t.UnitID, t.ServiceDate, n+1, u.Policy)
-	if err != nil {
-		return err
-	}
-	if len(listens) == 0 {
-		return nil // nobody near the front asked to be told
+// have NearAhead or fewer people ahead, once per ticket and channel.
+func (h *QueueHook) near(ctx context.Context, tx Tx, e queue.Event, fr Front) error {
+	if len(fr.Due) == 0 {
+		return nil // nobody near the front is left to tell
 	}
 	var normal, prio []queue.Entry
-	for _, w := range heads {
+	for _, w := range fr.Heads {
 		if w.Lane == queue.LanePriority {
 			prio = append(prio, queue.Entry{ID: w.ID, Key: w.Key})
 		} else {
@@ -164,38 +202,19 @@ func (h *QueueHook) near(ctx context.Context, tx Tx, e queue.Event, t queue.Tick
 	}
 	sortEntries(normal)
 	sortEntries(prio)
-	since := 0
-	if u.Policy.Mode != queue.FIFO {
-		if since, err = tx.CallsSincePriority(ctx, t.UnitID, t.ServiceDate, u.Policy); err != nil {
-			return err
-		}
-	}
-	order := u.Policy.Order(normal, prio, since, e.At.UnixMilli())
-	var due []string
+	order := fr.Unit.Policy.Order(normal, prio, fr.SincePriority, e.At.UnixMilli())
 	for ahead, entry := range order {
-		if ahead > n {
+		if ahead > fr.NearAhead {
 			break
 		}
-		if listens[entry.ID] && entry.ID != e.TicketID {
-			due = append(due, entry.ID)
-		}
-	}
-	if len(due) == 0 {
-		return nil
-	}
-	told, err := tx.NearSent(ctx, due)
-	if err != nil {
-		return err
-	}
-	for ahead, entry := range order {
-		if ahead > n || !slices.Contains(due, entry.ID) || slices.Contains(told, entry.ID) {
+		if !fr.Due[entry.ID] || entry.ID == e.TicketID {
 			continue
 		}
 		tk, err := tx.Ticket(ctx, entry.ID)
 		if err != nil {
 			return err
 		}
-		if err := h.send(ctx, tx, KindNear, e, tk, ahead); err != nil {
+		if err := h.send(ctx, tx, KindNear, e, tk, ahead, nil); err != nil {
 			return err
 		}
 	}

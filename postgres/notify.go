@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/antrian/antrian/notify"
 	"github.com/antrian/antrian/queue"
 	"github.com/jackc/pgx/v5"
 )
@@ -106,13 +107,24 @@ func (tx *Tx) PushSubscribed(ctx context.Context, ticketID string) (bool, error)
 // zone and the unit's name and policy filled in. fault.ErrNotFound if there
 // is no such unit.
 func (tx *Tx) Unit(ctx context.Context, unitID int64) (queue.Facility, queue.Unit, error) {
+	f, u, err := scanUnit(tx.tx.QueryRow(ctx, `SELECT `+unitColumns+unitFrom, unitID), unitID)
+	return f, u, interpret("unit", err)
+}
+
+// unitColumns and unitFrom read a unit and its facility for scanUnit ($1
+// is the unit).
+const (
+	unitColumns = `f.id, f.code, f.name, f.timezone, u.code, u.name, u.policy_mode, u.policy_every, u.policy_max_wait`
+	unitFrom    = ` FROM units u JOIN facilities f ON f.id = u.facility_id WHERE u.id = $1`
+)
+
+// scanUnit scans unitColumns, then more.
+func scanUnit(r pgx.Row, unitID int64, more ...any) (queue.Facility, queue.Unit, error) {
 	var f queue.Facility
 	u := queue.Unit{ID: unitID}
-	err := tx.tx.QueryRow(ctx, `SELECT f.id, f.code, f.name, f.timezone, u.code, u.name, u.policy_mode, u.policy_every, u.policy_max_wait
-		FROM units u JOIN facilities f ON f.id = u.facility_id WHERE u.id = $1`, unitID).
-		Scan(&f.ID, &f.Code, &f.Name, &f.Timezone, &u.Code, &u.Name, &u.Policy.Mode, &u.Policy.Every, &u.Policy.MaxWait)
+	err := r.Scan(append([]any{&f.ID, &f.Code, &f.Name, &f.Timezone, &u.Code, &u.Name, &u.Policy.Mode, &u.Policy.Every, &u.Policy.MaxWait}, more...)...)
 	if err != nil {
-		return f, u, interpret("unit", err)
+		return f, u, err
 	}
 	u.FacilityID = f.ID
 	if f.Location, err = time.LoadLocation(f.Timezone); err != nil {
@@ -121,42 +133,58 @@ func (tx *Tx) Unit(ctx context.Context, unitID int64) (queue.Facility, queue.Uni
 	return f, u, nil
 }
 
-// WaitingHeads returns the first n waiting tickets of each lane of a unit's
-// day (of its whole line when p is FIFO), in no particular order, with the
-// lanes of policy p; and the ids of those whose patients asked to be told
-// of their turn (consented to messages, or subscribed to web push). The
-// first n places of the line are drawn from those, however long it is.
-func (tx *Tx) WaitingHeads(ctx context.Context, unitID int64, date string, n int, p queue.Policy) ([]queue.LaneEntry, map[string]bool, error) {
-	const cols = `SELECT id, order_key, priority, notify OR EXISTS (SELECT 1 FROM notify_push_subscriptions s WHERE s.ticket_id = tickets.id)
+// Front reads what a call or cancellation of ticket t tells the patients of
+// its unit: three statements in one round trip, each an index lookup or a
+// walk of at most a few hundred index entries, however long the line.
+func (tx *Tx) Front(ctx context.Context, t queue.Ticket, q notify.FrontQuery) (notify.Front, error) {
+	near := `coalesce((SELECT near_ahead FROM notify_unit_settings WHERE facility = $3 AND unit = $4), $5)`
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+unitColumns+`, EXISTS (SELECT 1 FROM notify_push_subscriptions WHERE ticket_id = $2), `+near+unitFrom,
+		t.UnitID, t.ID, t.Facility, t.Unit, q.DefaultNear)
+	// The first n+1 of each lane, n the threshold: the first n+1 places
+	// are drawn from them under any policy, FIFO included (its one line
+	// merges the two). Due: a channel reaches the patient and has no near
+	// message for her yet (its dedupe key is the ticket id and the key).
+	const head = `SELECT id, order_key, priority,
+			($6 <> '' AND notify AND phone <> ''
+				AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.dedupe_key = tickets.id || $6))
+			OR (EXISTS (SELECT 1 FROM notify_push_subscriptions s WHERE s.ticket_id = tickets.id)
+				AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.dedupe_key = tickets.id || $7))
 		FROM tickets WHERE unit_id = $1 AND service_date = $2 AND status = 'waiting'`
-	sql := `(` + cols + ` AND priority = '' ORDER BY order_key, id LIMIT $3) UNION ALL (` + cols + ` AND priority <> '' ORDER BY order_key, id LIMIT $3)`
-	if p.Mode == queue.FIFO {
-		sql = cols + ` ORDER BY order_key, id LIMIT $3`
+	limit := ` ORDER BY order_key, id LIMIT (SELECT ` + near + ` + 1))`
+	b.Queue(`(`+head+` AND priority = ''`+limit+` UNION ALL (`+head+` AND priority <> ''`+limit,
+		t.UnitID, t.ServiceDate, t.Facility, t.Unit, q.DefaultNear, q.PhoneKey, q.PushKey)
+	b.Queue(`SELECT priority FROM tickets WHERE unit_id = $1 AND service_date = $2 AND called_at IS NOT NULL
+		AND EXISTS (SELECT 1 FROM units WHERE id = $1 AND policy_mode <> 'fifo') ORDER BY called_at DESC LIMIT 200`,
+		t.UnitID, t.ServiceDate)
+	br := tx.tx.SendBatch(ctx, b)
+	defer br.Close()
+	fr := notify.Front{Due: map[string]bool{}}
+	var err error
+	if fr.Facility, fr.Unit, err = scanUnit(br.QueryRow(), t.UnitID, &fr.Subscribed, &fr.NearAhead); err != nil {
+		return fr, interpret("front of "+t.ID, err)
 	}
-	listening := map[string]bool{}
-	rows, _ := tx.tx.Query(ctx, sql, unitID, date, n)
-	heads, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (queue.LaneEntry, error) {
-		var e queue.LaneEntry
-		var pr queue.Priority
-		var listens bool
-		err := r.Scan(&e.ID, &e.Key, &pr, &listens)
+	p := fr.Unit.Policy
+	var e queue.LaneEntry
+	var pr queue.Priority
+	var due bool
+	_, err = pgx.ForEachRow(must(br.Query()), []any{&e.ID, &e.Key, &pr, &due}, func() error {
 		e.Lane = p.Lane(pr)
-		if listens {
-			listening[e.ID] = true
+		fr.Heads = append(fr.Heads, e)
+		if due {
+			fr.Due[e.ID] = true
 		}
-		return e, err
+		return nil
 	})
 	if err != nil {
-		return nil, nil, interpret("waiting heads", err)
+		return fr, interpret("front of "+t.ID, err)
 	}
-	return heads, listening, nil
-}
-
-// CallsSincePriority counts the calls of a unit's day since its last call
-// from the priority lane of policy p (looking back 200 calls at most).
-func (tx *Tx) CallsSincePriority(ctx context.Context, unitID int64, date string, p queue.Policy) (int, error) {
-	n, err := callsSincePriority(ctx, tx.tx, unitID, date, p)
-	return n, interpret("calls since priority", err)
+	called, err := pgx.CollectRows(must(br.Query()), pgx.RowTo[queue.Priority])
+	if err != nil {
+		return fr, interpret("front of "+t.ID, err)
+	}
+	fr.SincePriority = sincePriority(called, p)
+	return fr, interpret("front of "+t.ID, br.Close())
 }
 
 func callsSincePriority(ctx context.Context, q dbtx, unitID int64, date string, p queue.Policy) (int, error) {
@@ -166,6 +194,13 @@ func callsSincePriority(ctx context.Context, q dbtx, unitID int64, date string, 
 	if err != nil {
 		return 0, err
 	}
+	return sincePriority(called, p), nil
+}
+
+// sincePriority counts the calls, newest first, before the first from the
+// priority lane of policy p: the calls since the unit's last priority call
+// (looking back 200 calls at most).
+func sincePriority(called []queue.Priority, p queue.Policy) int {
 	since := 0
 	for _, pr := range called {
 		if p.Lane(pr) == queue.LanePriority {
@@ -173,13 +208,5 @@ func callsSincePriority(ctx context.Context, q dbtx, unitID int64, date string, 
 		}
 		since++
 	}
-	return since, nil
-}
-
-// NearSent returns those of the tickets that were already sent (or are
-// being sent) a "near" message.
-func (tx *Tx) NearSent(ctx context.Context, ticketIDs []string) ([]string, error) {
-	rows, _ := tx.tx.Query(ctx, `SELECT ticket_id FROM notify_outbox WHERE ticket_id = ANY($1) AND kind = 'near'`, ticketIDs)
-	told, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return told, interpret("near sent", err)
+	return since
 }

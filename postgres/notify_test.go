@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/antrian/antrian/fault"
 	"github.com/antrian/antrian/internal/testenv"
+	"github.com/antrian/antrian/notify"
+	"github.com/antrian/antrian/outbox"
 	"github.com/antrian/antrian/postgres"
 	"github.com/antrian/antrian/queue"
 )
@@ -215,4 +219,121 @@ func TestSATUSEHATCaches(t *testing.T) {
 	if id, err := db.SATUSEHATEncounter(ctx, "T1"); err != nil || id != "E1" {
 		t.Errorf("SATUSEHATEncounter = %q, %v; want E1", id, err)
 	}
+}
+
+// Front reads in one round trip what a call tells a unit's patients: the
+// called ticket's push subscription, the unit's threshold, the first
+// threshold+1 waiting tickets of each lane, which of them a channel can
+// still reach, and the calls since the last priority call (none counted
+// under FIFO).
+func TestFront(t *testing.T) {
+	ctx := context.Background()
+	db, tr := tracedDB(t)
+	u := newBookUnit(t, db, "depan", 99)
+	ids := map[string]string{}
+	var first queue.Ticket
+	for _, p := range []struct {
+		name   string
+		pr     queue.Priority
+		notify bool
+	}{
+		{"n0", "", false}, {"n1", "", true}, {"n2", "", true}, {"n3", "", false}, {"n4", "", false}, {"n5", "", true},
+		{"p1", queue.PriorityLansia, true}, {"p2", queue.PriorityHamil, false},
+	} {
+		nt := u.booking(p.name, "", "")
+		nt.Priority, nt.Notify = p.pr, p.notify
+		if p.notify {
+			nt.Phone = "6281234567890"
+		}
+		tk, _, _, err := db.Book(ctx, nt, bookNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[p.name] = tk.ID
+		if p.name == "n0" {
+			first = tk
+		}
+	}
+	names := map[string]string{}
+	for n, id := range ids {
+		names[id] = n
+	}
+	for _, n := range []string{"n0", "n4"} {
+		if err := db.SavePushSubscription(ctx, ids[n], "https://push.example/"+n, json.RawMessage(`{"endpoint":"x"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	told := func(n, channel string) {
+		t.Helper()
+		err := db.WithTx(ctx, func(tx *postgres.Tx) error {
+			return tx.EnqueueNotification(ctx, outbox.Message{Channel: channel, Kind: "near", Facility: "depan", Unit: "UMUM",
+				TicketID: ids[n], Code: "B", To: "+6281234567890", Text: "dekat", Dedupe: ids[n] + "|near|" + channel})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	told("n2", "whatsapp")
+	called, _, err := db.Apply(ctx, first.ID, queue.Change{Action: queue.ActionCall, Counter: "Ruang 1"}, bookNow.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := func(q notify.FrontQuery) (fr notify.Front, heads, due []string) {
+		t.Helper()
+		err := db.WithTx(ctx, func(tx *postgres.Tx) error {
+			tr.take()
+			var err error
+			fr, err = tx.Front(ctx, called, q)
+			if n, s := tr.take(); n != 1 || s != 3 {
+				t.Errorf("Front took %d round trips of %d statements, want 1 of 3", n, s)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range fr.Heads {
+			heads = append(heads, names[h.ID])
+			if (h.Lane == queue.LanePriority) != (names[h.ID][0] == 'p' && fr.Unit.Policy.Mode != queue.FIFO) {
+				t.Errorf("%s in lane %v under %s", names[h.ID], h.Lane, fr.Unit.Policy.Mode)
+			}
+		}
+		for id := range fr.Due {
+			due = append(due, names[id])
+		}
+		slices.Sort(heads)
+		slices.Sort(due)
+		return fr, heads, due
+	}
+	check := func(what string, q notify.FrontQuery, near int, wantHeads, wantDue string, since int) {
+		t.Helper()
+		fr, heads, due := front(q)
+		if !fr.Subscribed || fr.Facility.Code != "depan" || fr.Unit.Code != "UMUM" || fr.NearAhead != near || fr.SincePriority != since {
+			t.Errorf("%s: subscribed %v, %s/%s, near %d, since priority %d; want true, depan/UMUM, %d, %d",
+				what, fr.Subscribed, fr.Facility.Code, fr.Unit.Code, fr.NearAhead, fr.SincePriority, near, since)
+		}
+		if got := strings.Join(heads, ","); got != wantHeads {
+			t.Errorf("%s: heads %s, want %s", what, got, wantHeads)
+		}
+		if got := strings.Join(due, ","); got != wantDue {
+			t.Errorf("%s: due %s, want %s", what, got, wantDue)
+		}
+	}
+	phone := notify.FrontQuery{DefaultNear: 3, PhoneKey: "|near|whatsapp", PushKey: "|near|push"}
+	// Four of each lane; n2 was told, n3 did not consent.
+	check("default threshold", phone, 3, "n1,n2,n3,n4,p1,p2", "n1,n4,p1", 1)
+	if err := db.SaveNearAhead(ctx, "depan", "UMUM", 4); err != nil {
+		t.Fatal(err)
+	}
+	check("the unit's threshold", phone, 4, "n1,n2,n3,n4,n5,p1,p2", "n1,n4,n5,p1", 1)
+	// Without a phone channel only push reaches anyone; once told, nobody.
+	push := notify.FrontQuery{DefaultNear: 3, PushKey: "|near|push"}
+	check("push only", push, 4, "n1,n2,n3,n4,n5,p1,p2", "n4", 1)
+	told("n4", "push")
+	check("push told", push, 4, "n1,n2,n3,n4,n5,p1,p2", "", 1)
+	// Under FIFO there is one lane and no count of calls since priority.
+	if _, err := db.Pool.Exec(ctx, `UPDATE units SET policy_mode = 'fifo' WHERE id = $1`, u.unitID); err != nil {
+		t.Fatal(err)
+	}
+	check("fifo", phone, 4, "n1,n2,n3,n4,n5,p1,p2", "n1,n5,p1", 0)
 }
