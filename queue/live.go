@@ -124,6 +124,16 @@ redis.call('ZREM', other, ARGV[1])
 redis.call('ZADD', to, ARGV[2], ARGV[1])
 redis.call('PEXPIRE', to, ARGV[4])
 if ARGV[5] ~= 'place' then return 1 end
+if to == KEYS[2] then
+  -- A normal ticket keyed at or after every priority ticket (a walk-in's
+  -- booking, keyed now) is called after all of them, whatever the policy:
+  -- no run of normal tickets before one of them reaches past it. Its place
+  -- is its rank plus the priority lane's length, without the walk.
+  local last = redis.call('ZRANGE', other, -1, -1, 'WITHSCORES')
+  if #last == 0 or tonumber(last[2]) <= tonumber(ARGV[2]) then
+    return redis.call('ZRANK', to, ARGV[1]) + redis.call('ZCARD', other)
+  end
+end
 local before, at = walk(6)
 return place(ARGV[1], before, at)
 `)
@@ -137,7 +147,8 @@ func (l *Live) Add(ctx context.Context, facility, unit, date string, e Entry, la
 // AddPlace puts a waiting ticket in its lane and returns, in the same
 // round trip, how many tickets p calls before it (its index in
 // Policy.Order): a booking answers with its place in the line. The work
-// grows with the priority lane only, not with the line.
+// grows with the priority lane only, not with the line, and not even with
+// that for a normal ticket keyed after every priority ticket (a walk-in).
 func (l *Live) AddPlace(ctx context.Context, facility, unit, date string, e Entry, lane Lane, p Policy, now time.Time) (int, error) {
 	k := l.keys(facility, unit, date)
 	ahead, err := addScript.Run(ctx, l.rdb, k[:], e.ID, e.Key, lane.String(), ttl(date, now), "place",

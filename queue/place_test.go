@@ -53,6 +53,14 @@ func checkAddPlace(t *testing.T, addr string) {
 			all = append(all, queue.LaneEntry{Entry: queue.Entry{ID: fmt.Sprintf("t%03d", i), Key: key}, Lane: lane})
 		}
 		x := all[rng.IntN(len(all))]
+		if round%4 == 0 {
+			// Keyed with the latest of the others or after them, as a
+			// walk-in's booking is: a normal one's place needs no walk.
+			i := slices.IndexFunc(all, func(e queue.LaneEntry) bool { return e == x })
+			latest := slices.MaxFunc(all, func(a, b queue.LaneEntry) int { return int(a.Key - b.Key) }).Key
+			all[i].Key = latest + int64(rng.IntN(2))*60_000
+			x = all[i]
+		}
 		var rest []queue.LaneEntry
 		var normal, prio []queue.Entry
 		for _, e := range all {
