@@ -153,6 +153,7 @@ type Hub struct {
 	queue    Queue
 	log      *slog.Logger
 	instance string
+	ownWire  string    // how this instance's messages through Redis begin (own)
 	epoch    time.Time // the pinger's schedule counts from here, on the monotonic clock
 	upgrader websocket.Upgrader
 
@@ -196,6 +197,7 @@ func NewHub(rdb redis.UniversalClient, store Store, q Queue, opt Options) *Hub {
 	h := &Hub{opt: opt, rdb: rdb, store: store, queue: q, log: opt.Log, instance: hex.EncodeToString(b), epoch: time.Now(),
 		facilities: map[string]*facility{}, clients: map[*client]bool{}, outbox: make(chan []byte, outboxSize),
 		seenAt: map[*displayEntry]time.Time{}}
+	h.ownWire = `[{"from":"` + h.instance + `",`
 	// Thousands of mostly idle screens: write buffers come from a shared
 	// pool instead of sitting in every connection, and clients only send
 	// pongs, so their read buffer is small.
@@ -234,7 +236,7 @@ func (h *Hub) channel() string { return h.opt.Prefix + "events" }
 func (h *Hub) Publish(ctx context.Context, events []queue.Event) {
 	wire := make([]wireEvent, len(events))
 	for i, e := range events {
-		wire[i] = toWire(e)
+		wire[i] = toWire(h.instance, e)
 		h.offer(e)
 	}
 	payload, err := json.Marshal(wire)
@@ -581,6 +583,9 @@ func (h *Hub) receive(ctx context.Context) {
 				subscribed = true
 			}
 		case *redis.Message:
+			if h.own(m.Payload) {
+				continue // Publish offered its events here already
+			}
 			var events []wireEvent
 			if err := json.Unmarshal([]byte(m.Payload), &events); err != nil {
 				h.log.Warn("display: bad event message", "err", err)
@@ -591,6 +596,13 @@ func (h *Hub) receive(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// own reports whether this instance published payload: its events were
+// offered to this instance's sequencers by Publish, and decoding them again
+// would only find them there already.
+func (h *Hub) own(payload string) bool {
+	return strings.HasPrefix(payload, h.ownWire)
 }
 
 // pokeAll makes every facility look in Postgres for events it missed.

@@ -301,6 +301,47 @@ func TestPublishAcrossInstances(t *testing.T) {
 	}
 }
 
+// An instance does not decode its own messages when Redis hands them back
+// (Publish offered their events already), and still decodes every other
+// instance's, including those of an instance that does not name itself.
+// The messages here say other codes than the store does, so a screen shows
+// where each event came from.
+func TestOwnMessagesSkipped(t *testing.T) {
+	// Polls never run; a gap is filled from the store at once.
+	hs := newHarness(t, Options{Poll: time.Hour, GapWait: time.Millisecond})
+	conn := hs.dial("", nil)
+	if m := read(t, conn); m.Type != TypeSnapshot {
+		t.Fatalf("first message %+v, want a snapshot", m)
+	}
+	for deadline := time.Now().Add(5 * time.Second); hs.redis.PubSubNumSub(hs.hub.channel())[hs.hub.channel()] < 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("the hub did not subscribe")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	publish := func(from, code string, e queue.Event) {
+		t.Helper()
+		e.Code = code
+		b, err := json.Marshal([]wireEvent{toWire(from, e)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs.redis.Publish(hs.hub.channel(), string(b))
+	}
+	publish("", "LAMA-1", hs.store.add("booked", "UMUM", "B-001"))                 // an older instance
+	publish(hs.hub.instance, "SENDIRI-2", hs.store.add("booked", "UMUM", "B-002")) // this one
+	publish("lain", "LAIN-3", hs.store.add("booked", "UMUM", "B-003"))
+	if m := read(t, conn); m.Seq != 1 || m.Code != "LAMA-1" {
+		t.Fatalf("got %+v, want seq 1 from the older instance's message", m)
+	}
+	if m := read(t, conn); m.Seq != 2 || m.Code != "B-002" {
+		t.Fatalf("got %+v, want seq 2 from the store: this instance's own message is skipped", m)
+	}
+	if m := read(t, conn); m.Seq != 3 {
+		t.Fatalf("got %+v, want seq 3", m)
+	}
+}
+
 // Stopping the publisher publishes everything still queued.
 func TestPublisherDrainsOnStop(t *testing.T) {
 	mr := miniredis.RunT(t)

@@ -189,7 +189,11 @@ func encodeTicket(seq int64, t any) []byte {
 }
 
 // wireEvent is an event as instances pass it to each other through Redis.
+// From, the publishing instance, comes first, so that an instance knows its
+// own messages by their first bytes (Hub.own); an instance that does not
+// know the field ignores it.
 type wireEvent struct {
+	From        string      `json:"from,omitempty"`
 	Seq         int64       `json:"seq"`
 	Facility    string      `json:"facility"`
 	Unit        string      `json:"unit"`
@@ -203,8 +207,8 @@ type wireEvent struct {
 	Current     *queue.Call `json:"current"`
 }
 
-func toWire(e queue.Event) wireEvent {
-	return wireEvent{e.Seq, e.Facility, e.Unit, e.ServiceDate, e.Kind, e.TicketID, e.Code, e.Counter, e.At, e.Waiting, e.Current}
+func toWire(from string, e queue.Event) wireEvent {
+	return wireEvent{from, e.Seq, e.Facility, e.Unit, e.ServiceDate, e.Kind, e.TicketID, e.Code, e.Counter, e.At, e.Waiting, e.Current}
 }
 
 func (w wireEvent) event() queue.Event {
