@@ -270,6 +270,18 @@ func TestResync(t *testing.T) {
 	})
 }
 
+// waitSubscribers waits until n hubs subscribe to the harness's events
+// channel: only then does pub/sub deliver what is published.
+func (hs *harness) waitSubscribers(n int) {
+	hs.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); hs.redis.PubSubNumSub(hs.hub.channel())[hs.hub.channel()] < n; {
+		if time.Now().After(deadline) {
+			hs.t.Fatalf("fewer than %d hubs subscribed", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Events one instance publishes reach another instance's screens through
 // Redis alone, in order, including those published just before the first
 // instance shuts down.
@@ -282,12 +294,7 @@ func TestPublishAcrossInstances(t *testing.T) {
 	if m := read(t, conn); m.Type != TypeSnapshot {
 		t.Fatalf("first message %+v, want a snapshot", m)
 	}
-	for deadline := time.Now().Add(5 * time.Second); a.redis.PubSubNumSub(a.hub.channel())[a.hub.channel()] < 2; {
-		if time.Now().After(deadline) {
-			t.Fatal("the two hubs did not both subscribe")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	a.waitSubscribers(2)
 	const n = 300
 	for i := range n {
 		e := a.store.add("booked", "UMUM", fmt.Sprintf("B-%03d", i+1))
@@ -313,12 +320,7 @@ func TestOwnMessagesSkipped(t *testing.T) {
 	if m := read(t, conn); m.Type != TypeSnapshot {
 		t.Fatalf("first message %+v, want a snapshot", m)
 	}
-	for deadline := time.Now().Add(5 * time.Second); hs.redis.PubSubNumSub(hs.hub.channel())[hs.hub.channel()] < 1; {
-		if time.Now().After(deadline) {
-			t.Fatal("the hub did not subscribe")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	hs.waitSubscribers(1)
 	publish := func(from, code string, e queue.Event) {
 		t.Helper()
 		e.Code = code
