@@ -579,10 +579,11 @@ func TestBookReadsByIndex(t *testing.T) {
 
 // A call (any change to a ticket) holds its facility's lock for as few
 // round trips and statements as it can: the lock and the ticket in one
-// round trip, the change answered with the changed ticket in one
-// statement, the event with the facility's seq in one, COMMIT; five round
-// trips of six statements with BEGIN. An unknown ticket is not found, and
-// a change its status does not allow is refused, as before.
+// round trip, the change answered with the changed ticket and the event
+// with the facility's seq in one more, COMMIT; four round trips of six
+// statements with BEGIN. The event carries the counter and waiting count
+// the change left. An unknown ticket is not found, and a change its status
+// does not allow is refused, as before.
 func TestApplyRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	db, tr := tracedDB(t)
@@ -596,11 +597,11 @@ func TestApplyRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, s := tr.take(); n != 5 || s != 6 {
-		t.Errorf("a call took %d round trips of %d statements, want 5 of 6", n, s)
+	if n, s := tr.take(); n != 4 || s != 6 {
+		t.Errorf("a call took %d round trips of %d statements, want 4 of 6", n, s)
 	}
 	if called.Status != queue.Called || called.Counter != "Loket 1" || called.CallCount != 1 || len(events) != 1 ||
-		events[0].Kind != "called" || events[0].Seq != 2 || events[0].Waiting != 0 || events[0].Current == nil ||
+		events[0].Kind != "called" || events[0].Seq != 2 || events[0].Counter != "Loket 1" || events[0].Waiting != 0 || events[0].Current == nil ||
 		events[0].Current.Code != booked.Code {
 		t.Errorf("call: %+v, events %+v", called, events)
 	}
@@ -612,17 +613,29 @@ func TestApplyRoundTrips(t *testing.T) {
 	}
 	recalled, events, err = db.Apply(ctx, booked.ID, queue.Change{Action: queue.ActionRecall, Counter: "Loket 2"}, bookNow.Add(3*time.Minute))
 	if err != nil || recalled.Counter != "Loket 2" || recalled.CallCount != 3 || len(events) != 1 || events[0].Seq != 4 ||
-		events[0].Current == nil || events[0].Current.Counter != "Loket 2" {
+		events[0].Counter != "Loket 2" || events[0].Current == nil || events[0].Current.Counter != "Loket 2" {
 		t.Errorf("recall to another counter: %+v, events %+v, err %v", recalled, events, err)
 	}
-	if _, _, err := db.Apply(ctx, booked.ID, queue.Change{Action: queue.ActionCall, Counter: "Loket 1"}, bookNow); !errors.Is(err, queue.ErrTransition) {
-		t.Errorf("calling a called ticket: %v, want a refused transition", err)
+	// Skipped, she leaves the unit's current call; requeued, she waits
+	// again with no counter, and the unit's waiting count rises.
+	skipped, events, err := db.Apply(ctx, booked.ID, queue.Change{Action: queue.ActionSkip}, bookNow.Add(4*time.Minute))
+	if err != nil || skipped.Status != queue.Skipped || len(events) != 1 || events[0].Seq != 5 || events[0].Counter != "Loket 2" ||
+		events[0].Waiting != 0 || events[0].Current != nil {
+		t.Errorf("skip: %+v, events %+v, err %v", skipped, events, err)
+	}
+	requeued, events, err := db.Apply(ctx, booked.ID, queue.Change{Action: queue.ActionRequeue, OrderKey: 1}, bookNow.Add(5*time.Minute))
+	if err != nil || requeued.Status != queue.Waiting || requeued.Counter != "" || len(events) != 1 || events[0].Seq != 6 ||
+		events[0].Counter != "" || events[0].Waiting != 1 {
+		t.Errorf("requeue: %+v, events %+v, err %v", requeued, events, err)
+	}
+	if _, _, err := db.Apply(ctx, booked.ID, queue.Change{Action: queue.ActionFinish}, bookNow); !errors.Is(err, queue.ErrTransition) {
+		t.Errorf("finishing a waiting ticket: %v, want a refused transition", err)
 	}
 	if _, _, err := db.Apply(ctx, "tidakada", queue.Change{Action: queue.ActionCall}, bookNow); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("calling an unknown ticket: %v, want not found", err)
 	}
-	if n := count(t, db, `SELECT event_seq FROM facilities WHERE id = $1`, u.facilityID); n != 4 {
-		t.Errorf("facility event_seq %d, want 4 (a refused change writes no event)", n)
+	if n := count(t, db, `SELECT event_seq FROM facilities WHERE id = $1`, u.facilityID); n != 6 {
+		t.Errorf("facility event_seq %d, want 6 (a refused change writes no event)", n)
 	}
 }
 

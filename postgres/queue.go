@@ -154,26 +154,42 @@ func (db *DB) lockFacility(ctx context.Context, tx pgx.Tx, facilityID int64) (*e
 // change moved the unit's waiting count (+1 into 'waiting', -1 out of it):
 // the count is kept in the unit's ticket_numbers row, not counted.
 func (ev *events) add(ctx context.Context, tx pgx.Tx, kind string, t queue.Ticket, actor string, at time.Time, delta int) error {
+	e, sql, args := ev.next(kind, t, &t.Counter, actor, at, delta)
+	if err := ev.scan(tx.QueryRow(ctx, sql, args...), &e); err != nil {
+		return err
+	}
+	return ev.record(ctx, tx, e, t, actor)
+}
+
+// next is the event statement of add, for a caller that sends it in a
+// batch: the event (without what scan fills in), the statement and its
+// arguments. A nil counter is the counter the ticket's row has when the
+// statement runs (a change queued before it in the same batch).
+func (ev *events) next(kind string, t queue.Ticket, counter *string, actor string, at time.Time, delta int) (queue.Event, string, []any) {
 	ev.seq++
 	e := queue.Event{Seq: ev.seq, Facility: ev.facility, Unit: t.Unit, ServiceDate: t.ServiceDate, Kind: kind,
-		TicketID: t.ID, Code: t.Code, Counter: t.Counter, At: at}
-	// One round trip: the unit's waiting count (moved by delta) and current
+		TicketID: t.ID, Code: t.Code, At: at}
+	// One statement: the unit's waiting count (moved by delta) and current
 	// call as this transaction sees them, stored with the event and returned.
-	var cc, cn string
-	err := tx.QueryRow(ctx, `WITH seq AS (UPDATE facilities SET event_seq = $2 WHERE id = $1), `+eventInsert+`
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+	return e, `WITH seq AS (UPDATE facilities SET event_seq = $2 WHERE id = $1), ` + eventInsert + `
+		VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, (SELECT counter FROM tickets WHERE id = $6)), $9, $10,
 			coalesce((SELECT waiting FROM moved),
 				(SELECT waiting FROM ticket_numbers WHERE unit_id = $3 AND service_date = $4), 0),
 			coalesce((SELECT code FROM cur), ''), coalesce((SELECT counter FROM cur), ''))
-		RETURNING waiting, current_code, current_counter`,
-		ev.facilityID, e.Seq, t.UnitID, t.ServiceDate, kind, t.ID, t.Code, t.Counter, actor, at, delta).Scan(&e.Waiting, &cc, &cn)
-	if err != nil {
+		RETURNING counter, waiting, current_code, current_counter`,
+		[]any{ev.facilityID, e.Seq, t.UnitID, t.ServiceDate, kind, t.ID, t.Code, counter, actor, at, delta}
+}
+
+// scan reads next's answer into e.
+func (ev *events) scan(r pgx.Row, e *queue.Event) error {
+	var cc, cn string
+	if err := r.Scan(&e.Counter, &e.Waiting, &cc, &cn); err != nil {
 		return err
 	}
 	if cc != "" {
 		e.Current = &queue.Call{Code: cc, Counter: cn}
 	}
-	return ev.record(ctx, tx, e, t, actor)
+	return nil
 }
 
 // eventInsert continues a WITH with the statement that writes an event
@@ -291,14 +307,30 @@ func (db *DB) Apply(ctx context.Context, id string, c queue.Change, now time.Tim
 			(c.From != "" && cur.Status != c.From) {
 			return fmt.Errorf("%s ticket %s in status %s: %w", c.Action, id, cur.Status, queue.ErrTransition)
 		}
-		// The change, answered with the ticket as it is now.
-		t, err = scanTicket(tx.QueryRow(ctx, `UPDATE tickets t SET `+q.set+` FROM units u, facilities f
-			WHERE t.id = $1 AND u.id = t.unit_id AND f.id = t.facility_id RETURNING `+ticketColumns,
-			append([]any{id}, q.args(c, now)...)...))
+		// One round trip: the change, answered with the ticket as it is
+		// now, and its event, which reads the counter the change left.
+		_, to, err := queue.Transition(c.Action)
 		if err != nil {
 			return err
 		}
-		return ev.add(ctx, tx, q.kind, t, c.Actor, now, waitingDelta(cur.Status, t.Status))
+		e, sql, args := ev.next(q.kind, cur, nil, c.Actor, now, waitingDelta(cur.Status, to))
+		b = &pgx.Batch{}
+		b.Queue(`UPDATE tickets t SET `+q.set+` FROM units u, facilities f
+			WHERE t.id = $1 AND u.id = t.unit_id AND f.id = t.facility_id RETURNING `+ticketColumns,
+			append([]any{id}, q.args(c, now)...)...)
+		b.Queue(sql, args...)
+		br = tx.SendBatch(ctx, b)
+		t, err = scanTicket(br.QueryRow())
+		if err == nil && t.Status != to {
+			err = fmt.Errorf("%s ticket %s: status %s, want %s", c.Action, id, t.Status, to)
+		}
+		if err == nil {
+			err = ev.scan(br.QueryRow(), &e)
+		}
+		if err := errors.Join(err, br.Close()); err != nil {
+			return err
+		}
+		return ev.record(ctx, tx, e, t, c.Actor)
 	})
 	if err != nil {
 		return queue.Ticket{}, nil, interpret(string(c.Action)+" "+id, err)
