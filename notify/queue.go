@@ -68,8 +68,9 @@ type Front struct {
 //	called, recalled            -> called (once per event)
 //	skipped                     -> skipped (once per event)
 //	cancelled by the facility   -> cancelled (not when the patient cancelled)
-//	a call or cancellation      -> near, once per ticket, to each other ticket
-//	                               that now has NearAhead or fewer people ahead
+//	a call or cancellation      -> near, once per ticket and channel, to each
+//	                               other ticket that now has NearAhead or fewer
+//	                               people ahead
 //
 // Messages go to the phone channel (when one is configured and the patient
 // consented) and to web push (when the ticket has a subscription).
@@ -127,7 +128,8 @@ func (h *QueueHook) frontQuery() FrontQuery {
 }
 
 // send renders and enqueues one kind of message about ticket t on the phone
-// channel and on web push. fr, when not nil, is t's Front, read already.
+// channel and on web push. fr, when not nil, is the Front of e's ticket,
+// read already: t's unit, and t's push subscription when t is e's ticket.
 func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t queue.Ticket, ahead int, fr *Front) error {
 	var channels []string
 	// A ticket booked by WhatsApp is confirmed in the conversation's own
@@ -137,8 +139,9 @@ func (h *QueueHook) send(ctx context.Context, tx Tx, kind Kind, e queue.Event, t
 		channels = append(channels, h.PhoneChannel)
 	}
 	if kind != KindBooked { // a ticket being booked has no push subscription yet
-		subscribed := fr != nil && fr.Subscribed
-		if fr == nil {
+		own := fr != nil && t.ID == e.TicketID
+		subscribed := own && fr.Subscribed
+		if !own {
 			var err error
 			if subscribed, err = tx.PushSubscribed(ctx, t.ID); err != nil {
 				return fmt.Errorf("notify %s: %w", kind, err)
@@ -203,18 +206,27 @@ func (h *QueueHook) near(ctx context.Context, tx Tx, e queue.Event, fr Front) er
 	sortEntries(normal)
 	sortEntries(prio)
 	order := fr.Unit.Policy.Order(normal, prio, fr.SincePriority, e.At.UnixMilli())
-	for ahead, entry := range order {
-		if ahead > fr.NearAhead {
-			break
+	front := order[:min(len(order), fr.NearAhead+1)]
+	var due []int // the places in front of the tickets to tell
+	for ahead, entry := range front {
+		if fr.Due[entry.ID] && entry.ID != e.TicketID {
+			due = append(due, ahead)
 		}
-		if !fr.Due[entry.ID] || entry.ID == e.TicketID {
-			continue
-		}
-		tk, err := tx.Ticket(ctx, entry.ID)
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	// A facility that switched near messages off writes no outbox row, so
+	// its due tickets stay due: ask once, not once per ticket.
+	if on, err := h.Templates.EnabledIn(ctx, tx, fr.Facility.Code, KindNear); err != nil || !on {
+		return err
+	}
+	for _, ahead := range due {
+		tk, err := tx.Ticket(ctx, front[ahead].ID)
 		if err != nil {
 			return err
 		}
-		if err := h.send(ctx, tx, KindNear, e, tk, ahead, nil); err != nil {
+		if err := h.send(ctx, tx, KindNear, e, tk, ahead, &fr); err != nil {
 			return err
 		}
 	}

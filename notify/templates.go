@@ -117,6 +117,19 @@ func (t *Templates) RenderIn(ctx context.Context, r TemplateReader, facility str
 	return text, true, nil
 }
 
+// EnabledIn reports whether a kind of message is on at facility (it is
+// unless the facility switched it off), reading the override through r.
+func (t *Templates) EnabledIn(ctx context.Context, r TemplateReader, facility string, kind Kind) (bool, error) {
+	_, enabled, err := r.Template(ctx, facility, kind)
+	switch {
+	case errors.Is(err, fault.ErrNotFound):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("template %s for %s: %w", kind, facility, err)
+	}
+	return enabled, nil
+}
+
 func (t *Templates) execute(body string, data TemplateData) (string, error) {
 	t.mu.Lock()
 	tpl, ok := t.parsed[body]

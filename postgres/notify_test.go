@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -336,4 +337,64 @@ func TestFront(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("fifo", phone, 4, "n1,n2,n3,n4,n5,p1,p2", "n1,n5,p1", 0)
+}
+
+// The patients' hook on a call reads what it tells in one round trip, and
+// does per-ticket work only for tickets it will tell: none while the
+// facility has near messages switched off (asked once), and none for a
+// ticket already told. Each near message reuses the Front's unit.
+func TestNearHookReads(t *testing.T) {
+	ctx := context.Background()
+	db, tr := tracedDB(t)
+	hook := &notify.QueueHook{Templates: notify.NewTemplates(db), PhoneChannel: "whatsapp", Log: slog.New(slog.DiscardHandler)}
+	db.Hooks = append(db.Hooks, func(ctx context.Context, tx *postgres.Tx, e queue.Event, tk queue.Ticket, actor string) error {
+		return hook.Event(ctx, tx, e, tk, actor)
+	})
+	u := newBookUnit(t, db, "dekat", 99)
+	var ids []string
+	for _, n := range []string{"a", "b", "c", "d"} {
+		nt := u.booking(n, "", "")
+		nt.Notify, nt.Phone = true, "6281234567890"
+		tk, _, _, err := db.Book(ctx, nt, bookNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tk.ID)
+	}
+	near := func() int {
+		return count(t, db, `SELECT count(*) FROM notify_outbox WHERE kind = 'near'`)
+	}
+	call := func(i int, wantTrips int) {
+		t.Helper()
+		tr.take()
+		if _, _, err := db.Apply(ctx, ids[i], queue.Change{Action: queue.ActionCall, Counter: "Ruang 1"}, bookNow.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := tr.take(); n != wantTrips {
+			t.Errorf("calling %d took %d round trips, want %d", i, n, wantTrips)
+		}
+	}
+	if err := notify.SetTemplate(ctx, db, "dekat", notify.KindNear, "", false); err != nil {
+		t.Fatal(err)
+	}
+	// Apply's four, Front, the called message's template and row, and one
+	// look at whether near messages are on.
+	call(0, 4+1+2+1)
+	if n := near(); n != 0 {
+		t.Fatalf("%d near messages while they are off", n)
+	}
+	if err := notify.SetTemplate(ctx, db, "dekat", notify.KindNear, "", true); err != nil {
+		t.Fatal(err)
+	}
+	// The same, then for each of c and d: the ticket, its push
+	// subscription, the template and the row.
+	call(1, 4+1+2+1+2*4)
+	if n := near(); n != 2 {
+		t.Fatalf("%d near messages, want 2 (c and d)", n)
+	}
+	// d was told: no near work at all.
+	call(2, 4+1+2)
+	if n := near(); n != 2 {
+		t.Fatalf("%d near messages after d was told, want 2", n)
+	}
 }
