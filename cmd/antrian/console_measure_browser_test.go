@@ -671,3 +671,43 @@ func TestConsoleEnrolCadres(t *testing.T) {
 		}
 	}
 }
+
+// A queue read that answers after a later one (a slow network, a busy
+// server) does not replace it: after a change of unit the console shows the
+// chosen unit's line, not the last unit's, whose "call" buttons would call
+// that unit's patients.
+func TestBrowserConsoleStaleQueue(t *testing.T) {
+	b := browser(t)
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	st, tk := staff.book("KIA", nil)
+	if st != 201 {
+		t.Fatalf("book KIA: %d", st)
+	}
+	const wait = 10 * time.Second
+	kia := `document.querySelector('#wlist').textContent.includes('` + tk.Code + `')`
+	desk := consoleDesk(t, b, app.URL())
+	chooseUnit(t, desk, "KIA")
+	waitFor(t, desk, "KIA's line", kia, wait)
+	// From now on UMUM's line answers a second late, and says when it did.
+	do(t, desk, "slow UMUM", chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = window.fetch;
+		window.lateAnswers = 0;
+		window.fetch = async (url, opt) => {
+			const r = await f(url, opt);
+			if (String(url).includes('/units/UMUM/queue')) {
+				await new Promise((ok) => setTimeout(ok, 1000));
+				setTimeout(() => window.lateAnswers++);
+			}
+			return r;
+		};
+	})()`))
+	chooseUnit(t, desk, "UMUM")
+	chooseUnit(t, desk, "KIA")
+	waitFor(t, desk, "UMUM's late answer", `window.lateAnswers >= 1`, wait)
+	if !eval[bool](t, desk, kia) || eval[bool](t, desk, `document.querySelector('#next').disabled`) {
+		t.Fatalf("UMUM's late answer replaced KIA's line: waiting %q, call next disabled %v",
+			eval[string](t, desk, `document.querySelector('#wlist').textContent`), eval[bool](t, desk, `document.querySelector('#next').disabled`))
+	}
+}

@@ -66,6 +66,9 @@ function unitChanged() {
     $('net').textContent = up ? '' : t('net.offline');
     if (up) refresh();
   });
+  // Nothing of the last unit's line stays on screen under this one's name.
+  queue = {waiting: [], current: [], expected: []};
+  render();
   refresh();
 }
 
@@ -75,11 +78,23 @@ $('counter').addEventListener('change', () => { store('counter', counter()); ren
 
 let queue = {waiting: [], current: [], expected: []};
 
+// Queue reads may answer out of order (a slow network, a busy server): an
+// answer older than the one shown, or for a unit no longer chosen, is
+// dropped. The other unit's line would offer "call" buttons that call that
+// unit's patients.
+let asked = 0, shown = 0;
+
 async function refresh() {
+  const n = ++asked, u = unit();
+  const stale = () => n < shown || u !== unit();
   try {
-    queue = await api('GET', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/units/' + encodeURIComponent(unit()) + '/queue');
+    const q = await api('GET', '/api/v1/facilities/' + encodeURIComponent(fcode) + '/units/' + encodeURIComponent(u) + '/queue');
+    if (stale()) return;
+    shown = n;
+    queue = q;
     render();
   } catch (err) {
+    if (stale()) return;
     if (err.status === 401) return showLogin();
     say(err.message, true);
   }
