@@ -39,9 +39,16 @@ async function enter(r) {
 
 $('fac').addEventListener('change', () => { code = $('fac').value; load(); });
 
+// Another facility (or unit) may be chosen while a read is on its way: its
+// answer is then dropped, or the forms would show the last one's settings
+// under this one's name, and saving would write them here.
 async function load() {
   if (!code) return;
-  try { data = await api('GET', base() + '/settings'); } catch (err) { if (err.status === 401) return showLogin(); say(err.message, true); return; }
+  const c = code;
+  let d;
+  try { d = await api('GET', base() + '/settings'); } catch (err) { if (c !== code) return; if (err.status === 401) return showLogin(); say(err.message, true); return; }
+  if (c !== code) return;
+  data = d;
   const f = data.facility;
   $('ticker').value = f.announcement;
   $('f-name').value = f.name;
@@ -166,7 +173,9 @@ async function loadSessions() {
   if (data.units.some((u) => u.code === keep)) sel.value = keep;
   if (!sel.value) { $('sessions').tBodies[0].replaceChildren(); return; }
   let list;
-  try { list = await api('GET', sessionsPath()); } catch (err) { say(err.message, true); return; }
+  const path = sessionsPath();
+  try { list = await api('GET', path); } catch (err) { if (path !== sessionsPath()) return; say(err.message, true); return; }
+  if (path !== sessionsPath()) return;
   $('sessions').tBodies[0].replaceChildren(...list.map(sessionRow));
   $('s-none').hidden = list.length > 0;
 }
@@ -189,7 +198,9 @@ $('s-save').addEventListener('click', () => {
 
 async function loadHolidays() {
   let days;
-  try { days = await api('GET', base() + '/closed-days'); } catch (err) { say(err.message, true); return; }
+  const c = code;
+  try { days = await api('GET', base() + '/closed-days'); } catch (err) { if (c !== code) return; say(err.message, true); return; }
+  if (c !== code) return;
   $('holidays').tBodies[0].replaceChildren(...days.map((d) => h('tr', {},
     h('td', {}, d.date), h('td', {}, d.reason),
     h('td', {}, h('button', {type: 'button', class: 'small', onclick: () => save(() => api('DELETE', base() + '/closed-days/' + d.date))}, t('adm.h.remove'))))));
@@ -269,7 +280,9 @@ const cell = (id, label, value, extra) => h('td', {}, input(Object.assign({id, '
 
 async function loadInteg() {
   let s;
-  try { s = await api('GET', ibase()); } catch (err) { if (err.status === 401) return showLogin(); note('jkn-msg', err.message, true); return; }
+  const c = code;
+  try { s = await api('GET', ibase()); } catch (err) { if (c !== code) return; if (err.status === 401) return showLogin(); note('jkn-msg', err.message, true); return; }
+  if (c !== code) return;
   const units = data.units;
   const j = s.jkn;
   $('jkn-form').hidden = !j;
