@@ -97,18 +97,16 @@ func (t *Templates) RenderIn(ctx context.Context, r TemplateReader, facility str
 	if !ok {
 		return "", false, fmt.Errorf("render %s: unknown kind: %w", kind, fault.ErrInvalid)
 	}
-	body, enabled := def, true
-	stored, enabled, err := r.Template(ctx, facility, kind)
-	switch {
-	case errors.Is(err, fault.ErrNotFound):
-		enabled = true
-	case err != nil:
+	stored, enabled, err := override(ctx, r, facility, kind)
+	if err != nil {
 		return "", false, fmt.Errorf("render %s for %s: %w", kind, facility, err)
-	case strings.TrimSpace(stored) != "":
-		body = stored
 	}
 	if !enabled {
 		return "", false, nil
+	}
+	body := def
+	if strings.TrimSpace(stored) != "" {
+		body = stored
 	}
 	text, err = t.execute(body, data)
 	if err != nil {
@@ -120,14 +118,22 @@ func (t *Templates) RenderIn(ctx context.Context, r TemplateReader, facility str
 // EnabledIn reports whether a kind of message is on at facility (it is
 // unless the facility switched it off), reading the override through r.
 func (t *Templates) EnabledIn(ctx context.Context, r TemplateReader, facility string, kind Kind) (bool, error) {
-	_, enabled, err := r.Template(ctx, facility, kind)
-	switch {
-	case errors.Is(err, fault.ErrNotFound):
-		return true, nil
-	case err != nil:
+	_, enabled, err := override(ctx, r, facility, kind)
+	if err != nil {
 		return false, fmt.Errorf("template %s for %s: %w", kind, facility, err)
 	}
 	return enabled, nil
+}
+
+// override reads facility's override of a kind through r: its body ("" for
+// the built-in text) and whether the kind is on; no override is the
+// built-in text, on.
+func override(ctx context.Context, r TemplateReader, facility, kind string) (string, bool, error) {
+	stored, enabled, err := r.Template(ctx, facility, kind)
+	if errors.Is(err, fault.ErrNotFound) {
+		return "", true, nil
+	}
+	return stored, enabled, err
 }
 
 func (t *Templates) execute(body string, data TemplateData) (string, error) {
