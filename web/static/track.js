@@ -5,6 +5,12 @@ const id = decodeURIComponent(location.pathname.split('/').pop());
 const saved = savedTickets().find((x) => x.id === id);
 const token = location.hash.slice(1) || (saved && saved.token) || '';
 let ticket = null, facility = null, lastSeq = 0, vibrated = -1, socket = null, poller = null;
+// The ticket is read over HTTP (on load, when the socket comes back, when
+// the page is shown again) while its socket pushes each change. A read is
+// kept only if it is the latest one asked and nothing newer came while it
+// was on its way: a read taken just before a call but answered after the
+// socket's call would show the patient still waiting.
+let asked = 0, shown = 0, changes = 0;
 
 function unitName(code) {
   const u = facility && facility.units.find((x) => x.code === code);
@@ -88,9 +94,14 @@ function follow(tk) {
 }
 
 async function fetchTicket() {
+  const n = ++asked, since = changes;
   try {
-    ticket = await api('GET', '/api/v1/tickets/' + encodeURIComponent(id), undefined, {'X-Ticket-Token': token});
+    const tk = await api('GET', '/api/v1/tickets/' + encodeURIComponent(id), undefined, {'X-Ticket-Token': token});
     net(true);
+    if (n < shown || changes !== since) return true;
+    shown = n;
+    changes++;
+    ticket = tk;
     render();
     return true;
   } catch (err) {
@@ -121,6 +132,7 @@ function startLive() {
     if (!tk || tk.id !== id) return;
     if (m.seq && m.seq < lastSeq) return;
     if (m.seq) lastSeq = m.seq;
+    changes++;
     ticket = tk;
     render();
   }, (up) => {
@@ -165,7 +177,9 @@ $('cancel').addEventListener('click', () => { $('confirm').hidden = false; $('ca
 $('cancel-no').addEventListener('click', () => { $('confirm').hidden = true; $('cancel').hidden = false; $('cancel').focus(); });
 $('cancel-yes').addEventListener('click', async () => {
   try {
-    ticket = await api('DELETE', '/api/v1/tickets/' + encodeURIComponent(id), undefined, {'X-Ticket-Token': token});
+    const tk = await api('DELETE', '/api/v1/tickets/' + encodeURIComponent(id), undefined, {'X-Ticket-Token': token});
+    changes++;
+    ticket = tk;
     render();
   } catch (err) {
     $('t-status').textContent = err.message;
