@@ -711,3 +711,52 @@ func TestBrowserConsoleStaleQueue(t *testing.T) {
 			eval[string](t, desk, `document.querySelector('#wlist').textContent`), eval[bool](t, desk, `document.querySelector('#next').disabled`))
 	}
 }
+
+// A search that answers after a later one is dropped: a mistyped name
+// sent first and answered last would say nobody matches and open the
+// registration form for a child who is registered.
+func TestBrowserConsoleStaleSearch(t *testing.T) {
+	b := browser(t)
+	_, app := btsEnv(t)
+	staff := newClient(t, app.URL())
+	staff.login("petugas", "rahasia123")
+	birth := puskesmasToday(t).AddDate(0, 0, -400).Format(time.DateOnly)
+	for i, name := range []string{"Siti Aminah", "Siti Rahma"} {
+		if st, raw := staff.raw("POST", "/api/v1/bts/facilities/sobo/children", map[string]any{
+			"nik": fmt.Sprintf("351001010124000%d", i+1), "name": name, "sex": "P", "birth_date": birth,
+			"mother_name": "Sri Wahyuni", "desa": "sobo-desa"}, nil); st != 201 {
+			t.Fatalf("register %s: %d %s", name, st, raw)
+		}
+	}
+	st, tk := staff.book("KIA", nil)
+	if st != 201 {
+		t.Fatalf("book KIA: %d", st)
+	}
+	const wait = 10 * time.Second
+	desk := consoleDesk(t, b, app.URL())
+	chooseUnit(t, desk, "KIA")
+	callVisit(t, desk, tk.Code, "m")
+	// The mistyped search answers a second late; late counts its answers
+	// that reached the page.
+	do(t, desk, "slow mistyped search", chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = window.fetch;
+		window.late = 0;
+		window.fetch = async (url, opt) => {
+			const r = await f(url, opt);
+			if (String(url).includes('q=Sitx')) {
+				await new Promise((ok) => setTimeout(ok, 1000));
+				setTimeout(() => window.late++);
+			}
+			return r;
+		};
+	})()`))
+	do(t, desk, "mistyped search", typeIn(`#m-q`, "Sitx\r"))
+	do(t, desk, "corrected search", clear(`#m-q`), typeIn(`#m-q`, "Siti\r"))
+	waitFor(t, desk, "two children", `document.querySelectorAll('#m-kids button').length === 2`, wait)
+	waitFor(t, desk, "the late answer", `window.late >= 1`, wait)
+	if n := eval[int](t, desk, `document.querySelectorAll('#m-kids button').length`); n != 2 ||
+		!eval[bool](t, desk, `document.querySelector('#m-reg').hidden`) {
+		t.Fatalf("after the mistyped search's late answer: %d children listed, registration form shown %v (found: %q)",
+			n, !eval[bool](t, desk, `document.querySelector('#m-reg').hidden`), text(t, desk, "#m-found"))
+	}
+}

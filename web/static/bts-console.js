@@ -139,22 +139,27 @@ function mFailed(err) {
 // (con.m. or con.p.), calls clear, lists the first ten with list, and
 // opens the registration form (open) when nobody matches, closes it
 // (close) otherwise: somebody not found is new here.
+// Only the latest search's answer is shown: an earlier one that answers
+// late (a query corrected and sent again) would list other people, or
+// open the registration form for somebody who is registered.
 function search(s, path, prefix, clear, list, open, close) {
+  let asked = 0;
   $(s + '-find').addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const visit = mTicket;
+    const visit = mTicket, n = ++asked;
+    const stale = () => visit !== mTicket || n !== asked;
     let found;
     try { found = await api('GET', bts(path + '?q=' + encodeURIComponent($(s + '-q').value.trim()))); } catch (err) {
-      if (visit === mTicket && !mFailed(err)) $(s + '-found').textContent = err.message;
+      if (!stale() && !mFailed(err)) $(s + '-found').textContent = err.message;
       return;
     }
-    if (visit !== mTicket) return;
-    const n = found.length;
-    $(s + '-found').textContent = !n ? t(prefix + 'none') + ' ' + t(prefix + 'reg.hint') :
-      n > 10 ? t(prefix + 'more', {n}) : n === 1 ? t(prefix + 'found.one') : t(prefix + 'found', {n});
+    if (stale()) return;
+    const count = found.length;
+    $(s + '-found').textContent = !count ? t(prefix + 'none') + ' ' + t(prefix + 'reg.hint') :
+      count > 10 ? t(prefix + 'more', {n: count}) : count === 1 ? t(prefix + 'found.one') : t(prefix + 'found', {n: count});
     clear();
     list(found.slice(0, 10));
-    if (n) close(); else open(false);
+    if (count) close(); else open(false);
   });
 }
 search('m', '/children', 'con.m.', () => {}, mKids, mRegOpen, () => regClose('m'));
