@@ -19,23 +19,27 @@ import (
 // is answered after the group's COMMIT has returned, so a booking is durable
 // before its client hears of it.
 //
-// Bookings are spread over bookShards by facility, so that the groups of
-// one instance never wait for each other's facility locks. A shard runs no
-// goroutine of its own while idle: the first booking to arrive leads (it
-// commits the shard's groups until its own is done), and hands whatever
-// arrived meanwhile to a goroutine that drains the shard and ends. Under
-// load the next group forms while the previous one commits, without any
-// wait; a booking that arrives alone after a group of several waits at most
-// DB.BookWindow for others to join it.
+// An instance's bookings wait in one queue, whatever their facility: a
+// group holds bookings of as many facilities as arrived together and locks
+// them in id order. The queue runs no goroutine of its own while idle: the
+// first booking to arrive leads (it commits the first group), and hands
+// whatever arrived meanwhile to a goroutine that drains the queue and
+// ends. Under load the next group forms while the previous one commits,
+// without any wait; a booking that arrives alone after a group of several
+// waits at most DB.BookWindow for others to join it. One queue, not one per
+// few facilities: the groups are as large as the load makes them, which is
+// what saves PostgreSQL its work (with four queues by facility, PostgreSQL
+// spent about twice the CPU per booking for 32 clients across a district,
+// BENCHMARKS.md), and an instance's groups never wait for each other's
+// locks. A group waits
+// for a facility's lock held by a staff action there (a call is a round
+// trip or two); the bookings that arrive meanwhile join the next group.
 //
 // A group of one, which is every booking of a lone client, takes the fast
 // path: one-row statements, the fewest of them (book_alone.go), no
 // goroutine, and no wait, as the last group had no company either.
 
 const (
-	// bookShards is the number of groups of one instance that may commit at
-	// once (each on its own connection).
-	bookShards = 4
 	// maxGroup bounds a group, and so the statements' arrays and the time
 	// the group's facility locks are held.
 	maxGroup = 64
@@ -66,11 +70,11 @@ type bookOutcome struct {
 	err     error
 }
 
-// bookShard is a queue of bookings waiting for a group.
-type bookShard struct {
+// bookQueue is the instance's bookings waiting for a group.
+type bookQueue struct {
 	mu      sync.Mutex
 	pending []*bookItem
-	running bool // a leader or drainer is committing this shard's groups
+	running bool // a leader or drainer is committing the queue's groups
 	company bool // the last group had more than one booking
 }
 
@@ -85,18 +89,18 @@ type bookShard struct {
 // duplicate if that ever stopped being true.
 func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queue.Ticket, []queue.Event, bool, error) {
 	it := &bookItem{ctx: ctx, nt: nt, now: now, done: make(chan struct{})}
-	sh := db.shard(nt.FacilityID)
-	sh.mu.Lock()
-	sh.pending = append(sh.pending, it)
-	lead := !sh.running
-	sh.running = true
-	sh.mu.Unlock()
+	q := &db.books
+	q.mu.Lock()
+	q.pending = append(q.pending, it)
+	lead := !q.running
+	q.running = true
+	q.mu.Unlock()
 	if lead {
-		// The shard was idle, so this booking heads the first group; later
+		// The queue was idle, so this booking heads the first group; later
 		// groups are left to a drainer, so that this caller is answered
 		// as soon as its own group commits.
-		db.bookGroup(db.take(sh))
-		db.handOff(sh)
+		db.bookGroup(db.take(q))
+		db.handOff(q)
 	}
 	<-it.done
 	if it.out.err != nil {
@@ -105,29 +109,25 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 	return it.out.t, it.out.events, it.out.created, nil
 }
 
-func (db *DB) shard(facilityID int64) *bookShard {
-	return &db.books[uint64(facilityID)%bookShards]
-}
-
 // handOff, called by a leader once its group has committed, starts a
-// drainer for the bookings that arrived meanwhile, or marks the shard idle
+// drainer for the bookings that arrived meanwhile, or marks the queue idle
 // when none did (a lone client's every booking), without a goroutine.
-func (db *DB) handOff(sh *bookShard) {
-	sh.mu.Lock()
-	idle := len(sh.pending) == 0
+func (db *DB) handOff(q *bookQueue) {
+	q.mu.Lock()
+	idle := len(q.pending) == 0
 	if idle {
-		sh.running = false
+		q.running = false
 	}
-	sh.mu.Unlock()
+	q.mu.Unlock()
 	if !idle {
-		go db.drain(sh)
+		go db.drain(q)
 	}
 }
 
-// drain commits the shard's groups until none is pending.
-func (db *DB) drain(sh *bookShard) {
+// drain commits the queue's groups until none is pending.
+func (db *DB) drain(q *bookQueue) {
 	for {
-		group := db.take(sh)
+		group := db.take(q)
 		if group == nil {
 			return
 		}
@@ -135,26 +135,26 @@ func (db *DB) drain(sh *bookShard) {
 	}
 }
 
-// take removes the next group from the shard, or marks the shard idle and
+// take removes the next group from the queue, or marks the queue idle and
 // returns nil when nothing is pending. A lone booking first waits up to
 // BookWindow for company, when the last group had some: a single client
 // booking one after another never gets any, and does not wait.
-func (db *DB) take(sh *bookShard) []*bookItem {
-	sh.mu.Lock()
-	if len(sh.pending) == 1 && db.BookWindow > 0 && sh.company {
-		sh.mu.Unlock()
+func (db *DB) take(q *bookQueue) []*bookItem {
+	q.mu.Lock()
+	if len(q.pending) == 1 && db.BookWindow > 0 && q.company {
+		q.mu.Unlock()
 		time.Sleep(db.BookWindow)
-		sh.mu.Lock()
+		q.mu.Lock()
 	}
-	defer sh.mu.Unlock()
-	if len(sh.pending) == 0 {
-		sh.running = false
+	defer q.mu.Unlock()
+	if len(q.pending) == 0 {
+		q.running = false
 		return nil
 	}
-	n := min(len(sh.pending), maxGroup)
-	sh.company = n > 1
-	group := sh.pending[:n:n]
-	sh.pending = slices.Clone(sh.pending[n:])
+	n := min(len(q.pending), maxGroup)
+	q.company = n > 1
+	group := q.pending[:n:n]
+	q.pending = slices.Clone(q.pending[n:])
 	return group
 }
 

@@ -6,7 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// A group of one (a booking that found no other pending in its shard, as
+// A group of one (a booking that found no other pending in the queue, as
 // every booking of a lone client does) is committed with one-row
 // statements instead of the group's array statements, and with the fewest
 // of them: BEGIN (with the group's plan setting), the facility's lock and

@@ -289,6 +289,42 @@ func TestBookConcurrentGroups(t *testing.T) {
 	t.Logf("%d bookings (%d requests) in %d transactions", n, n*retries, txs)
 }
 
+// Bookings of different facilities that arrive together share a
+// transaction: an instance's bookings wait in one queue, so a group is as
+// large as the load makes it, whatever facilities it spans. Each facility
+// still numbers its own tickets 1..n and sequences its own events.
+func TestBookGroupsSpanFacilities(t *testing.T) {
+	db := testenv.DB(t)
+	ctx := context.Background()
+	const facilities, n = 4, 50
+	units := make([]bookUnit, facilities)
+	for f := range units {
+		units[f] = newBookUnit(t, db, fmt.Sprint("pkm", f), 999)
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		for _, u := range units {
+			wg.Go(func() {
+				if _, _, _, err := db.Book(ctx, u.booking(fmt.Sprint(u.facility, "-", i), "", ""), bookNow); err != nil {
+					t.Errorf("%s booking %d: %v", u.facility, i, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for _, u := range units {
+		u.checkSequenced(t, db, n)
+	}
+	// The facilities' ids are consecutive: a queue per facility, or per id
+	// modulo up to four, would never put two of them in one transaction.
+	spanned := count(t, db, `SELECT coalesce(max(c), 0) FROM (SELECT count(DISTINCT facility_id) c FROM tickets GROUP BY xmin::text) g`)
+	if spanned < 2 {
+		t.Errorf("no transaction held bookings of more than one facility (at most %d)", spanned)
+	}
+	t.Logf("%d bookings in %d transactions, up to %d facilities in one", facilities*n,
+		count(t, db, `SELECT count(DISTINCT xmin::text) FROM tickets`), spanned)
+}
+
 // trips counts what is sent to the database: a batch is one round trip
 // with its statements, a query outside a batch one round trip of one.
 type trips struct {

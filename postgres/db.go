@@ -44,7 +44,7 @@ type DB struct {
 	// once. Open sets a millisecond.
 	BookWindow time.Duration
 
-	books [bookShards]bookShard
+	books bookQueue
 
 	replica *DB // OpenReplica's read-only view; nil = reports read from db
 }
