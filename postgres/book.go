@@ -31,9 +31,9 @@ import (
 // what saves PostgreSQL its work (with four queues by facility, PostgreSQL
 // spent about twice the CPU per booking for 32 clients across a district,
 // BENCHMARKS.md), and an instance's groups never wait for each other's
-// locks. A group waits
-// for a facility's lock held by a staff action there (a call is a round
-// trip or two); the bookings that arrive meanwhile join the next group.
+// locks. Nor for anyone else's: a facility whose row another transaction
+// holds is skipped, and its bookings wait for it in a group of their own
+// beside the queue (bookGroup).
 //
 // A group of one, which is every booking of a lone client, takes the fast
 // path: one-row statements, the fewest of them (book_alone.go), no
@@ -68,6 +68,7 @@ type bookOutcome struct {
 	events  []queue.Event
 	created bool
 	err     error
+	later   bool // its facility was locked: it goes in a group that waits
 }
 
 // bookQueue is the instance's bookings waiting for a group.
@@ -99,7 +100,7 @@ func (db *DB) Book(ctx context.Context, nt queue.NewTicket, now time.Time) (queu
 		// The queue was idle, so this booking heads the first group; later
 		// groups are left to a drainer, so that this caller is answered
 		// as soon as its own group commits.
-		db.bookGroup(db.take(q))
+		db.bookGroup(db.take(q), false)
 		db.handOff(q)
 	}
 	<-it.done
@@ -131,7 +132,7 @@ func (db *DB) drain(q *bookQueue) {
 		if group == nil {
 			return
 		}
-		db.bookGroup(group)
+		db.bookGroup(group, false)
 	}
 }
 
@@ -162,7 +163,14 @@ func (db *DB) take(q *bookQueue) []*bookItem {
 // has gone are answered with their context's error and left out. When the
 // group's transaction fails as a whole (a hook's error, a constraint), each
 // booking is retried alone, so that one booking's failure is its own.
-func (db *DB) bookGroup(group []*bookItem) {
+//
+// Unless wait is set, the group does not wait for a facility's lock. The
+// bookings of a facility that another transaction holds (a staff action,
+// a long admin change, another instance's group) are left out and
+// committed at once by a group of their own beside the queue, which waits
+// for the locks while the queue goes on: a busy facility holds up its own
+// bookings only, not every facility's in the instance.
+func (db *DB) bookGroup(group []*bookItem, wait bool) {
 	live := group[:0:0]
 	for _, it := range group {
 		if err := it.ctx.Err(); err != nil {
@@ -177,19 +185,27 @@ func (db *DB) bookGroup(group []*bookItem) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	outs, err := db.commitGroup(ctx, live)
+	outs, err := db.commitGroup(ctx, live, wait)
 	if err != nil && len(live) > 1 {
 		for _, it := range live {
-			db.bookGroup([]*bookItem{it})
+			db.bookGroup([]*bookItem{it}, wait)
 		}
 		return
 	}
+	var later []*bookItem
 	for i, it := range live {
-		if err != nil {
+		switch {
+		case err != nil:
 			it.out = bookOutcome{err: err}
-		} else {
+		case outs[i].later:
+			later = append(later, it)
+			continue
+		default:
 			it.out = outs[i]
 		}
 		close(it.done)
+	}
+	if len(later) > 0 {
+		go db.bookGroup(later, true)
 	}
 }

@@ -25,6 +25,10 @@ type group struct {
 	fetch  map[int]string       // item -> ticket to read for its answer (replay or duplicate)
 	taken  map[facKey]int       // keys used by this group's new tickets -> item
 	people map[personKey]int    // people holding this group's new tickets -> item
+	// wait makes the group wait for its facilities' locks; without it a
+	// facility locked by another transaction is skipped (lockFacilities)
+	// and its bookings are left for later.
+	wait bool
 }
 
 type facState struct {
@@ -62,8 +66,8 @@ type personKey struct {
 	hash string
 }
 
-func newGroup(items []*bookItem) *group {
-	return &group{items: items, outs: make([]bookOutcome, len(items)), facs: map[int64]*facState{},
+func newGroup(items []*bookItem, wait bool) *group {
+	return &group{items: items, wait: wait, outs: make([]bookOutcome, len(items)), facs: map[int64]*facState{},
 		units: map[unitDay]*unitState{}, keys: map[facKey]storedKey{}, dups: map[int]string{},
 		fetch: map[int]string{}, taken: map[facKey]int{}, people: map[personKey]int{}}
 }
@@ -79,13 +83,13 @@ func (g *group) reads() (read func() *pgx.Batch, scan func(pgx.BatchResults) err
 // commitGroup runs one transaction for items and returns their outcomes in
 // order. An error means nothing was committed. A group of one reads and
 // writes with its own statements (book_alone.go) and decides as any group.
-func (db *DB) commitGroup(ctx context.Context, items []*bookItem) ([]bookOutcome, error) {
+func (db *DB) commitGroup(ctx context.Context, items []*bookItem, wait bool) ([]bookOutcome, error) {
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Release() // a connection left inside a transaction is closed, not reused
-	g := newGroup(items)
+	g := newGroup(items, wait)
 	read, scan, write := g.reads()
 	br := conn.SendBatch(ctx, read())
 	tx := br.Tx()
@@ -158,7 +162,7 @@ func (g *group) readBatch() *pgx.Batch {
 	facIDs = slices.Compact(facIDs)
 	b := beginBooking()
 	// Rows are locked as the sorted scan returns them: in id order.
-	b.Queue(`SELECT id, code, event_seq FROM facilities WHERE id = ANY($1) ORDER BY id FOR UPDATE`, facIDs)
+	b.Queue(`SELECT id, code, event_seq FROM facilities WHERE id = ANY($1) ORDER BY id `+g.lockFacilities(), facIDs)
 	// Each key and each hash is one index lookup, whatever the statistics
 	// say: a lateral subquery (kept one by its LIMIT, not flattened into a
 	// join) runs per row of the group on its own index. A join of the
@@ -230,6 +234,18 @@ func (g *group) scanReads(br pgx.BatchResults) error {
 	return br.Close()
 }
 
+// lockFacilities is how a group locks its facilities' rows. A group in the
+// queue skips a row another transaction holds (SKIP LOCKED never waits, so
+// it cannot deadlock either) rather than keep every other facility's
+// bookings waiting; the group beside the queue that takes the skipped
+// facilities' bookings waits for them, in id order as every lock is taken.
+func (g *group) lockFacilities() string {
+	if g.wait {
+		return "FOR UPDATE"
+	}
+	return "FOR UPDATE SKIP LOCKED"
+}
+
 // beganBooking reads the answers of beginBooking's statements.
 func beganBooking(br pgx.BatchResults) error {
 	for range 2 { // BEGIN, SET LOCAL
@@ -252,6 +268,10 @@ func (g *group) decide(i int) {
 	it := g.items[i]
 	nt := it.nt
 	if g.facs[nt.FacilityID] == nil {
+		if !g.wait { // locked by another transaction, or gone: left to a group that waits
+			g.outs[i].later = true
+			return
+		}
 		g.outs[i].err = fmt.Errorf("facility %d: %w", nt.FacilityID, pgx.ErrNoRows)
 		return
 	}

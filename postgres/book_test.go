@@ -325,6 +325,57 @@ func TestBookGroupsSpanFacilities(t *testing.T) {
 		count(t, db, `SELECT count(DISTINCT xmin::text) FROM tickets`), spanned)
 }
 
+// A facility whose row another transaction holds (a staff action, a
+// long admin change) holds up its own bookings only: the groups skip it,
+// the other facilities' bookings commit meanwhile, and its own commit once
+// the lock is let go, numbered and sequenced as ever.
+func TestBookGroupsSkipLockedFacility(t *testing.T) {
+	db := testenv.DB(t)
+	ctx := context.Background()
+	const n = 20
+	busy, others := newBookUnit(t, db, "sibuk", 999), []bookUnit{
+		newBookUnit(t, db, "satu", 999), newBookUnit(t, db, "dua", 999), newBookUnit(t, db, "tiga", 999)}
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM facilities WHERE id = $1 FOR UPDATE`, busy.facilityID); err != nil {
+		t.Fatal(err)
+	}
+	var mine, rest sync.WaitGroup
+	book := func(wg *sync.WaitGroup, u bookUnit, i int) {
+		wg.Go(func() {
+			if _, _, _, err := db.Book(ctx, u.booking(fmt.Sprint(u.facility, "-", i), "", ""), bookNow); err != nil {
+				t.Errorf("%s booking %d: %v", u.facility, i, err)
+			}
+		})
+	}
+	for i := range n {
+		for _, u := range others {
+			book(&rest, u, i)
+		}
+		book(&mine, busy, i)
+	}
+	restDone := make(chan struct{})
+	go func() { rest.Wait(); close(restDone) }()
+	select {
+	case <-restDone:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the other facilities' bookings waited for the locked facility")
+	}
+	if got := count(t, db, `SELECT count(*) FROM tickets WHERE facility_id = $1`, busy.facilityID); got != 0 {
+		t.Fatalf("%d tickets of the locked facility committed while it was locked", got)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mine.Wait()
+	for _, u := range append(others, busy) {
+		u.checkSequenced(t, db, n)
+	}
+}
+
 // trips counts what is sent to the database: a batch is one round trip
 // with its statements, a query outside a batch one round trip of one.
 type trips struct {

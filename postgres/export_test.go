@@ -19,13 +19,14 @@ type BookResult struct {
 }
 
 // BookTogether commits the bookings as one group, as Book does with
-// bookings that arrive together, and returns their results in order.
+// bookings that arrive together, and returns their results in order. The
+// group waits for its facilities' locks, as one beside the queue does.
 func BookTogether(ctx context.Context, db *DB, nts []queue.NewTicket, now time.Time) []BookResult {
 	items := make([]*bookItem, len(nts))
 	for i, nt := range nts {
 		items[i] = &bookItem{ctx: ctx, nt: nt, now: now, done: make(chan struct{})}
 	}
-	db.bookGroup(items)
+	db.bookGroup(items, true)
 	out := make([]BookResult, len(items))
 	for i, it := range items {
 		<-it.done
@@ -74,7 +75,7 @@ func SeqScansOfReads(ctx context.Context, db *DB, nts []queue.NewTicket, now tim
 		for i, nt := range nts {
 			items[i] = &bookItem{ctx: ctx, nt: nt, now: now, done: make(chan struct{})}
 		}
-		g := newGroup(items)
+		g := newGroup(items, true)
 		read, scan, _ := g.reads()
 		br := conn.SendBatch(ctx, read())
 		tx := br.Tx()
