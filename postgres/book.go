@@ -31,9 +31,10 @@ import (
 // what saves PostgreSQL its work (with four queues by facility, PostgreSQL
 // spent about twice the CPU per booking for 32 clients across a district,
 // BENCHMARKS.md), and an instance's groups never wait for each other's
-// locks. Nor for anyone else's: a facility whose row another transaction
-// holds is skipped, and its bookings wait for it in a group of their own
-// beside the queue (bookGroup).
+// locks. Nor, when it spans several facilities, for anyone else's: a
+// facility whose row another transaction holds is skipped, and its
+// bookings wait for it in a group of their own beside the queue
+// (bookGroup). A group of one facility's bookings waits for its lock.
 //
 // A group of one, which is every booking of a lone client, takes the fast
 // path: one-row statements, the fewest of them (book_alone.go), no
@@ -164,7 +165,8 @@ func (db *DB) take(q *bookQueue) []*bookItem {
 // group's transaction fails as a whole (a hook's error, a constraint), each
 // booking is retried alone, so that one booking's failure is its own.
 //
-// Unless wait is set, the group does not wait for a facility's lock. The
+// Unless wait is set, a group of several facilities' bookings does not
+// wait for a facility's lock (newGroup). The
 // bookings of a facility that another transaction holds (a staff action,
 // a long admin change, another instance's group) are left out and
 // committed at once by a group of their own beside the queue, which waits

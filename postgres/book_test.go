@@ -326,13 +326,14 @@ func TestBookGroupsSpanFacilities(t *testing.T) {
 }
 
 // A facility whose row another transaction holds (a staff action, a
-// long admin change) holds up its own bookings only: the groups skip it,
-// the other facilities' bookings commit meanwhile, and its own commit once
-// the lock is let go, numbered and sequenced as ever.
+// long admin change) holds up its own bookings only: a group of several
+// facilities skips it and commits the others', and its own commit once
+// the lock is let go, numbered and sequenced as ever. A group of one
+// facility's bookings waits for the lock.
 func TestBookGroupsSkipLockedFacility(t *testing.T) {
 	db := testenv.DB(t)
 	ctx := context.Background()
-	const n = 20
+	const n = 5
 	busy, others := newBookUnit(t, db, "sibuk", 999), []bookUnit{
 		newBookUnit(t, db, "satu", 999), newBookUnit(t, db, "dua", 999), newBookUnit(t, db, "tiga", 999)}
 	tx, err := db.Pool.Begin(ctx)
@@ -343,26 +344,34 @@ func TestBookGroupsSkipLockedFacility(t *testing.T) {
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM facilities WHERE id = $1 FOR UPDATE`, busy.facilityID); err != nil {
 		t.Fatal(err)
 	}
-	var mine, rest sync.WaitGroup
-	book := func(wg *sync.WaitGroup, u bookUnit, i int) {
-		wg.Go(func() {
-			if _, _, _, err := db.Book(ctx, u.booking(fmt.Sprint(u.facility, "-", i), "", ""), bookNow); err != nil {
-				t.Errorf("%s booking %d: %v", u.facility, i, err)
-			}
-		})
-	}
+	var nts []queue.NewTicket
 	for i := range n {
-		for _, u := range others {
-			book(&rest, u, i)
+		for _, u := range append([]bookUnit{busy}, others...) {
+			nts = append(nts, u.booking(fmt.Sprint(u.facility, "-", i), "", ""))
 		}
-		book(&mine, busy, i)
 	}
-	restDone := make(chan struct{})
-	go func() { rest.Wait(); close(restDone) }()
+	finished := make(chan []<-chan struct{})
+	go func() { finished <- postgres.BookInQueue(ctx, db, nts, bookNow) }()
+	var done []<-chan struct{}
 	select {
-	case <-restDone:
+	case done = <-finished:
 	case <-time.After(20 * time.Second):
-		t.Fatal("the other facilities' bookings waited for the locked facility")
+		t.Fatal("the group waited for the locked facility")
+	}
+	for i, nt := range nts {
+		select {
+		case <-done[i]:
+			if nt.FacilityID == busy.facilityID {
+				t.Fatalf("%s's booking answered while its facility was locked", nt.Facility)
+			}
+		default:
+			if nt.FacilityID != busy.facilityID {
+				t.Fatalf("%s's booking not answered with its group", nt.Facility)
+			}
+		}
+	}
+	for _, u := range others {
+		u.checkSequenced(t, db, n)
 	}
 	if got := count(t, db, `SELECT count(*) FROM tickets WHERE facility_id = $1`, busy.facilityID); got != 0 {
 		t.Fatalf("%d tickets of the locked facility committed while it was locked", got)
@@ -370,10 +379,14 @@ func TestBookGroupsSkipLockedFacility(t *testing.T) {
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mine.Wait()
-	for _, u := range append(others, busy) {
-		u.checkSequenced(t, db, n)
+	for _, d := range done {
+		select {
+		case <-d:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the locked facility's bookings were not committed once it was let go")
+		}
 	}
+	busy.checkSequenced(t, db, n)
 }
 
 // trips counts what is sent to the database: a batch is one round trip

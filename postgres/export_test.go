@@ -38,6 +38,21 @@ func BookTogether(ctx context.Context, db *DB, nts []queue.NewTicket, now time.T
 	return out
 }
 
+// BookInQueue commits the bookings as one group of the queue would: one
+// that skips a facility another transaction holds. It returns once the
+// group has committed, with a channel per booking that is closed when the
+// booking is answered (a skipped facility's, later).
+func BookInQueue(ctx context.Context, db *DB, nts []queue.NewTicket, now time.Time) []<-chan struct{} {
+	items := make([]*bookItem, len(nts))
+	done := make([]<-chan struct{}, len(nts))
+	for i, nt := range nts {
+		items[i] = &bookItem{ctx: ctx, nt: nt, now: now, done: make(chan struct{})}
+		done[i] = items[i].done
+	}
+	db.bookGroup(items, false)
+	return done
+}
+
 // OpenTraced is Open with tracer on every connection of the pool, for tests
 // that count what is sent to the database.
 func OpenTraced(ctx context.Context, url string, tracer pgx.QueryTracer) (*DB, error) {
