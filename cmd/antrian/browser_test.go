@@ -200,6 +200,27 @@ func click(sel string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// holdAnswers makes the page's fetch hand over the answers of the GET
+// requests whose URL contains part ms milliseconds after they arrived: a
+// read that answers late. window.held counts the answers that arrived and
+// were held, window.late those handed over to the page.
+func holdAnswers(part string, ms int) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		const f = window.fetch, part = %q;
+		window.held = 0;
+		window.late = 0;
+		window.fetch = async (url, opt) => {
+			const r = await f(url, opt);
+			if (String(url).includes(part) && (!opt || !opt.method || opt.method === 'GET')) {
+				window.held++;
+				await new Promise((ok) => setTimeout(ok, %d));
+				setTimeout(() => window.late++);
+			}
+			return r;
+		};
+	})()`, part, ms))
+}
+
 // typeIn waits until sel is visible and uncovered (as for click), focuses
 // it and types text with the keyboard ("\r" presses Enter).
 func typeIn(sel, text string) chromedp.Action[chromedp.Void] {

@@ -691,21 +691,10 @@ func TestBrowserConsoleStaleQueue(t *testing.T) {
 	chooseUnit(t, desk, "KIA")
 	waitFor(t, desk, "KIA's line", kia, wait)
 	// From now on UMUM's line answers a second late, and says when it did.
-	do(t, desk, "slow UMUM", chromedp.Evaluate[chromedp.Void](`(() => {
-		const f = window.fetch;
-		window.lateAnswers = 0;
-		window.fetch = async (url, opt) => {
-			const r = await f(url, opt);
-			if (String(url).includes('/units/UMUM/queue')) {
-				await new Promise((ok) => setTimeout(ok, 1000));
-				setTimeout(() => window.lateAnswers++);
-			}
-			return r;
-		};
-	})()`))
+	do(t, desk, "slow UMUM", holdAnswers("/units/UMUM/queue", 1000))
 	chooseUnit(t, desk, "UMUM")
 	chooseUnit(t, desk, "KIA")
-	waitFor(t, desk, "UMUM's late answer", `window.lateAnswers >= 1`, wait)
+	waitFor(t, desk, "UMUM's late answer", `window.late >= 1`, wait)
 	if !eval[bool](t, desk, kia) || eval[bool](t, desk, `document.querySelector('#next').disabled`) {
 		t.Fatalf("UMUM's late answer replaced KIA's line: waiting %q, call next disabled %v",
 			eval[string](t, desk, `document.querySelector('#wlist').textContent`), eval[bool](t, desk, `document.querySelector('#next').disabled`))
@@ -736,20 +725,8 @@ func TestBrowserConsoleStaleSearch(t *testing.T) {
 	desk := consoleDesk(t, b, app.URL())
 	chooseUnit(t, desk, "KIA")
 	callVisit(t, desk, tk.Code, "m")
-	// The mistyped search answers a second late; late counts its answers
-	// that reached the page.
-	do(t, desk, "slow mistyped search", chromedp.Evaluate[chromedp.Void](`(() => {
-		const f = window.fetch;
-		window.late = 0;
-		window.fetch = async (url, opt) => {
-			const r = await f(url, opt);
-			if (String(url).includes('q=Sitx')) {
-				await new Promise((ok) => setTimeout(ok, 1000));
-				setTimeout(() => window.late++);
-			}
-			return r;
-		};
-	})()`))
+	// The mistyped search answers a second late.
+	do(t, desk, "slow mistyped search", holdAnswers("q=Sitx", 1000))
 	do(t, desk, "mistyped search", typeIn(`#m-q`, "Sitx\r"))
 	do(t, desk, "corrected search", clear(`#m-q`), typeIn(`#m-q`, "Siti\r"))
 	waitFor(t, desk, "two children", `document.querySelectorAll('#m-kids button').length === 2`, wait)
