@@ -166,12 +166,12 @@ func (db *DB) take(q *bookQueue) []*bookItem {
 // booking is retried alone, so that one booking's failure is its own.
 //
 // Unless wait is set, a group of several facilities' bookings does not
-// wait for a facility's lock (newGroup). The
-// bookings of a facility that another transaction holds (a staff action,
-// a long admin change, another instance's group) are left out and
-// committed at once by a group of their own beside the queue, which waits
-// for the locks while the queue goes on: a busy facility holds up its own
-// bookings only, not every facility's in the instance.
+// wait for a facility's lock (newGroup). The bookings of a facility that
+// another transaction holds (a staff action, a long admin change, another
+// instance's group) are left out and committed at once by a group of their
+// own beside the queue, which waits for the locks while the queue goes on:
+// a busy facility holds up its own bookings only, not every facility's in
+// the instance.
 func (db *DB) bookGroup(group []*bookItem, wait bool) {
 	live := group[:0:0]
 	for _, it := range group {

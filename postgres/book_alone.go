@@ -25,7 +25,7 @@ func (g *group) readOne() *pgx.Batch {
 	it := g.items[0]
 	nt := it.nt
 	b := beginBooking()
-	b.Queue(`SELECT id, code, event_seq FROM facilities WHERE id = $1 `+g.lockFacilities(), nt.FacilityID)
+	b.Queue(`SELECT id, code, event_seq FROM facilities WHERE id = $1 FOR UPDATE`, nt.FacilityID)
 	// "+ 0" keeps the planner on the hash indexes, as in readBatch, and
 	// each hash is looked up on its own: an OR of them needs a bitmap scan,
 	// which a plan made while tickets is still small (a new database)
@@ -61,7 +61,7 @@ func (g *group) scanOne(br pgx.BatchResults) error {
 	switch err := br.QueryRow().Scan(new(int64), &f.code, &f.seq); {
 	case err == nil:
 		g.facs[nt.FacilityID] = &f
-	case !errors.Is(err, pgx.ErrNoRows): // no facility, or a locked one: left to decide
+	case !errors.Is(err, pgx.ErrNoRows): // no facility: decide refuses the booking
 		return err
 	}
 	var u unitState

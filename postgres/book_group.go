@@ -67,9 +67,10 @@ type personKey struct {
 }
 
 // newGroup makes the group of items. A group of one facility's bookings
-// waits for its lock, as does a group beside the queue (wait): skipping
-// the only facility would leave it nothing to do, and the work of its
-// reads would be done twice.
+// (a group of one among them, which readOne locks without skipping) waits
+// for its lock, as does a group beside the queue (wait): skipping the only
+// facility would leave it nothing to do, and the work of its reads would
+// be done twice.
 func newGroup(items []*bookItem, wait bool) *group {
 	wait = wait || !slices.ContainsFunc(items, func(it *bookItem) bool { return it.nt.FacilityID != items[0].nt.FacilityID })
 	return &group{items: items, wait: wait, outs: make([]bookOutcome, len(items)), facs: map[int64]*facState{},
