@@ -543,7 +543,6 @@ func (h *Hub) receive(ctx context.Context) {
 		}
 		ps.Close()
 	}()
-	subscribed := false
 	for ctx.Err() == nil {
 		msg, err := ps.ReceiveTimeout(ctx, h.opt.PongWait)
 		if err != nil {
@@ -575,12 +574,13 @@ func (h *Hub) receive(ctx context.Context) {
 		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
+			// Whatever was published before the subscription went live
+			// reached no one here: facilities started meanwhile (a screen
+			// may connect as the hub starts, or the subscription may come
+			// back without an error first) refill it from the store.
 			if m.Kind == "subscribe" || m.Kind == "ssubscribe" {
-				if subscribed {
-					h.log.Info("display: redis subscription resumed")
-					h.pokeAll()
-				}
-				subscribed = true
+				h.log.Info("display: redis subscription live")
+				h.pokeAll()
 			}
 		case *redis.Message:
 			if h.own(m.Payload) {

@@ -121,7 +121,13 @@ func newHarness(t *testing.T, opt Options) *harness {
 // instance beside the first.
 func newHarnessOn(t *testing.T, mr *miniredis.Miniredis, st *fakeStore, opt Options) *harness {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	return newHarnessAt(t, mr, mr.Addr(), st, opt)
+}
+
+// newHarnessAt is newHarnessOn given mr's address, for a Redis that is down.
+func newHarnessAt(t *testing.T, mr *miniredis.Miniredis, addr string, st *fakeStore, opt Options) *harness {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	// The registry's scripts and reads must keep to one Redis Cluster slot.
 	slots := &testenv.SlotCheck{}
 	rdb.AddHook(slots)
@@ -379,6 +385,7 @@ func TestResubscribe(t *testing.T) {
 	hs := newHarness(t, Options{Poll: time.Hour})
 	conn := hs.dial("", nil)
 	read(t, conn)
+	hs.waitSubscribers(1)
 	hs.redis.Close()
 	e := hs.store.add("called", "UMUM", "B-001")
 	if err := hs.redis.Restart(); err != nil {
@@ -386,6 +393,24 @@ func TestResubscribe(t *testing.T) {
 	}
 	if m := read(t, conn); m.Seq != e.Seq || m.Type != TypeCalled {
 		t.Fatalf("after the Redis restart: %+v, want the missed call seq %d", m, e.Seq)
+	}
+}
+
+// A hub started while Redis is down serves its screens from the store, and
+// refills what they missed as soon as Redis answers, not at the next poll.
+func TestSubscribeLate(t *testing.T) {
+	mr := miniredis.RunT(t)
+	addr := mr.Addr()
+	mr.Close()
+	hs := newHarnessAt(t, mr, addr, &fakeStore{}, Options{Poll: time.Hour})
+	conn := hs.dial("", nil)
+	read(t, conn)
+	e := hs.store.add("called", "UMUM", "B-001") // published while Redis was down
+	if err := mr.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if m := read(t, conn); m.Seq != e.Seq || m.Type != TypeCalled {
+		t.Fatalf("once subscribed: %+v, want the missed call seq %d", m, e.Seq)
 	}
 }
 
