@@ -7,9 +7,10 @@ const token = location.hash.slice(1) || (saved && saved.token) || '';
 let ticket = null, facility = null, lastSeq = 0, vibrated = -1, socket = null, poller = null;
 // The ticket is read over HTTP (on load, when the socket comes back, when
 // the page is shown again) while its socket pushes each change. A read is
-// kept only if nothing newer (a socket message, a cancel's answer, a later
-// read) came while it was on its way: a read taken just before a call but
-// answered after the socket's call would show the patient still waiting.
+// kept only if nothing newer (a socket message, a cancel's answer, a read
+// asked after it) came or was asked while it was on its way: a read taken
+// just before a call but answered after the socket's call would show the
+// patient still waiting.
 let changes = 0;
 
 function unitName(code) {
@@ -94,12 +95,11 @@ function follow(tk) {
 }
 
 async function fetchTicket() {
-  const since = changes;
+  const since = ++changes; // a read asked after this one supersedes it
   try {
     const tk = await api('GET', '/api/v1/tickets/' + encodeURIComponent(id), undefined, {'X-Ticket-Token': token});
     net(true);
     if (changes !== since) return true;
-    changes++;
     ticket = tk;
     render();
     return true;
